@@ -1,0 +1,101 @@
+/**
+ * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32.
+ *
+ * Chosen because it is small, fast in 32-bit integer arithmetic (which JavaScript does exactly),
+ * passes the usual statistical batteries, and gives the same stream in every JavaScript engine,
+ * so one seed reproduces a run bit for bit in Node and in the browser.
+ */
+
+/** A deterministic source of random numbers. */
+export interface Random {
+  /** Uniform float64 in [0, 1) with 53 random bits. */
+  next(): number;
+  /** Uniform float64 in [low, high). */
+  uniform(low: number, high: number): number;
+  /** Standard normal N(0, 1) (Box–Muller). */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T;
+}
+
+function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/**
+ * A new generator. Any finite number is a valid seed; its integer part (mod 2³²) together with
+ * its high 32 bits picks the stream.
+ */
+export function createRandom(seed: number): Random {
+  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  const mix = splitmix32((Math.trunc(seed) >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) >>> 0, 0x27d4eb2d));
+  let a = mix();
+  let b = mix();
+  let c = mix();
+  let d = mix();
+  if ((a | b | c | d) === 0) a = 1; // the all-zero state is a fixed point
+
+  function nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    return result;
+  }
+
+  let spareNormal: number | undefined;
+
+  const random: Random = {
+    next() {
+      const hi = nextUint32() >>> 5; // 27 bits
+      const lo = nextUint32() >>> 6; // 26 bits
+      return (hi * 67108864 + lo) / 9007199254740992;
+    },
+    uniform(low, high) {
+      return low + (high - low) * random.next();
+    },
+    normal() {
+      if (spareNormal !== undefined) {
+        const s = spareNormal;
+        spareNormal = undefined;
+        return s;
+      }
+      let u = 0;
+      while (u === 0) u = random.next();
+      const v = random.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      spareNormal = r * Math.sin(2 * Math.PI * v);
+      return r * Math.cos(2 * Math.PI * v);
+    },
+    int(n) {
+      return Math.floor(random.next() * n);
+    },
+    shuffle(items) {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        const tmp = items[i];
+        items[i] = items[j];
+        items[j] = tmp;
+      }
+      return items;
+    },
+  };
+  return random;
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

@@ -1,0 +1,217 @@
+/**
+ * The network: a stack of dense layers, each `A = f(A_prev · kernel + bias)`, with the kernel
+ * stored `[in, out]` as Keras stores it and the bias kept separate (the notes' convention: the
+ * input is not augmented with a 1). For the notes' 3-4-1 network the hidden layer's kernel is
+ * Wᵀ (3×4) and the output layer's is Uᵀ (4×1).
+ */
+import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
+import { type Matrix, addRowVector, allFinite, clone, matmul, zeros } from '../core/matrix.js';
+import { createRandom } from '../core/random.js';
+import { type Activation, type ActivationName, activate, getActivation } from './activations.js';
+import { type InitializerName, initialize } from './initializers.js';
+import { type Loss, type LossConfig, getLoss } from './losses.js';
+
+/** One dense layer's serialisable description. */
+export interface LayerConfig {
+  units: number;
+  activation: ActivationName;
+}
+
+/** A network's serialisable description (no weights). */
+export interface NetworkConfig {
+  inputSize: number;
+  layers: LayerConfig[];
+  loss: LossConfig;
+}
+
+/** A dense layer with its parameters. */
+export interface DenseLayer {
+  readonly activation: Activation;
+  /** Kernel, shape [in, out] (Keras layout). */
+  readonly kernel: Matrix;
+  /** Bias, length out. */
+  readonly bias: Float64Array;
+}
+
+/** A multilayer perceptron with its loss. */
+export interface Network {
+  readonly inputSize: number;
+  readonly layers: readonly DenseLayer[];
+  readonly loss: Loss;
+}
+
+/** The notes' network: 3 inputs → 4 sigmoid hidden units → 1 sigmoid output, binary cross-entropy. */
+export const NOTES_NETWORK: NetworkConfig = {
+  inputSize: 3,
+  layers: [
+    { units: 4, activation: 'sigmoid' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+  loss: { name: 'binary_crossentropy' },
+};
+
+export interface InitOptions {
+  /** Seed of the initialiser's random stream (default 0). */
+  seed?: number;
+  /** Kernel initialiser (default glorot_uniform, Keras's). */
+  kernelInitializer?: InitializerName;
+  /** Bias initialiser (default zeros, Keras's). */
+  biasInitializer?: InitializerName;
+}
+
+/** Checks a configuration and returns it with names made canonical. */
+export function checkConfig(config: NetworkConfig): NetworkConfig {
+  if (!Number.isInteger(config.inputSize) || config.inputSize < 1) {
+    throw new ConfigError(`inputSize must be a positive integer, got ${config.inputSize}`);
+  }
+  if (config.layers.length < 1) throw new ConfigError('a network needs at least one layer, got none');
+  config.layers.forEach((l, i) => {
+    if (!Number.isInteger(l.units) || l.units < 1) {
+      throw new ConfigError(`layer ${i + 1}: units must be a positive integer, got ${l.units}`);
+    }
+    getActivation(l.activation);
+  });
+  const loss = getLoss(config.loss);
+  loss.checkActivation(getActivation(config.layers[config.layers.length - 1].activation));
+  return { inputSize: config.inputSize, layers: config.layers.map((l) => ({ ...l })), loss: { ...loss.config } };
+}
+
+/** A new network with freshly initialised weights; the same seed gives bit-identical weights. */
+export function createNetwork(config: NetworkConfig, options: InitOptions = {}): Network {
+  const cfg = checkConfig(config);
+  const rng = createRandom(options.seed ?? 0);
+  let fanIn = cfg.inputSize;
+  const layers = cfg.layers.map((l) => {
+    const kernel = zeros(fanIn, l.units);
+    const bias = new Float64Array(l.units);
+    initialize(options.kernelInitializer ?? 'glorot_uniform', kernel.data, fanIn, l.units, rng);
+    initialize(options.biasInitializer ?? 'zeros', bias, 1, l.units, rng);
+    fanIn = l.units;
+    return { activation: getActivation(l.activation), kernel, bias };
+  });
+  return { inputSize: cfg.inputSize, layers, loss: getLoss(cfg.loss) };
+}
+
+/** The parameters a network is made of, as plain data (kernels `[in][out]`). */
+export interface LayerWeights {
+  kernel: number[][];
+  bias: number[];
+}
+
+/** A network from a configuration and given weights (checked against the configuration). */
+export function networkFromWeights(config: NetworkConfig, weights: readonly LayerWeights[]): Network {
+  const cfg = checkConfig(config);
+  if (weights.length !== cfg.layers.length) {
+    throw new ShapeError(`expected weights for ${cfg.layers.length} layers, got ${weights.length}`);
+  }
+  let fanIn = cfg.inputSize;
+  const layers = cfg.layers.map((l, i) => {
+    const w = weights[i];
+    const rows = w.kernel.length;
+    const cols = rows === 0 ? 0 : w.kernel[0].length;
+    if (rows !== fanIn || cols !== l.units || w.kernel.some((r) => r.length !== l.units)) {
+      throw new ShapeError(`layer ${i + 1}: kernel is ${rows}×${cols}, expected ${fanIn}×${l.units} ([in, out])`);
+    }
+    if (w.bias.length !== l.units) {
+      throw new ShapeError(`layer ${i + 1}: bias has ${w.bias.length} values, expected ${l.units}`);
+    }
+    const kernel = zeros(fanIn, l.units);
+    w.kernel.forEach((row, r) => kernel.data.set(row, r * l.units));
+    const bias = Float64Array.from(w.bias);
+    if (!allFinite(kernel.data) || !allFinite(bias)) throw new ValueError(`layer ${i + 1}: weights must be finite numbers`);
+    fanIn = l.units;
+    return { activation: getActivation(l.activation), kernel, bias };
+  });
+  return { inputSize: cfg.inputSize, layers, loss: getLoss(cfg.loss) };
+}
+
+/** The configuration a network was built from. */
+export function networkConfig(net: Network): NetworkConfig {
+  return {
+    inputSize: net.inputSize,
+    layers: net.layers.map((l) => ({ units: l.bias.length, activation: l.activation.name })),
+    loss: { ...net.loss.config },
+  };
+}
+
+/** A deep copy: same configuration, weights copied. */
+export function cloneNetwork(net: Network): Network {
+  return {
+    inputSize: net.inputSize,
+    layers: net.layers.map((l) => ({ activation: l.activation, kernel: clone(l.kernel), bias: l.bias.slice() })),
+    loss: net.loss,
+  };
+}
+
+/** Copies `from`'s weights into `to` (same architecture), reusing `to`'s storage. */
+export function copyWeights(from: Network, to: Network): void {
+  from.layers.forEach((l, i) => {
+    to.layers[i].kernel.data.set(l.kernel.data);
+    to.layers[i].bias.set(l.bias);
+  });
+}
+
+/** Number of trainable parameters. */
+export function parameterCount(net: Network): number {
+  return net.layers.reduce((n, l) => n + l.kernel.data.length + l.bias.length, 0);
+}
+
+/** Output width of the network. */
+export function outputSize(net: Network): number {
+  return net.layers[net.layers.length - 1].bias.length;
+}
+
+/**
+ * Buffers for one batch size: each layer's Z and A (kept for the backward pass) and δ = ∂L/∂Z.
+ * Reused across steps so that training allocates nothing once warmed up.
+ */
+export interface Workspace {
+  readonly batchSize: number;
+  readonly z: Matrix[];
+  readonly a: Matrix[];
+  readonly delta: Matrix[];
+}
+
+/** Buffers sized for `batchSize` examples. */
+export function createWorkspace(net: Network, batchSize: number): Workspace {
+  const make = () => net.layers.map((l) => zeros(batchSize, l.bias.length));
+  return { batchSize, z: make(), a: make(), delta: make() };
+}
+
+/** Throws unless `x` is a finite [n, inputSize] matrix. */
+export function checkInputs(net: Network, x: Matrix): void {
+  if (x.cols !== net.inputSize) {
+    throw new ShapeError(`input has ${x.cols} features per example, expected ${net.inputSize}`);
+  }
+  const X = x.data;
+  for (let i = 0; i < x.rows * x.cols; i++) {
+    if (!Number.isFinite(X[i])) {
+      throw new ValueError(`input at row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${X[i]}, expected a finite number`);
+    }
+  }
+}
+
+/**
+ * The forward pass over a batch, into `ws`: Z_l = A_{l−1} · kernel_l + b_l, A_l = f_l(Z_l),
+ * with A_0 = X. Returns the output A_L (a view into `ws`). Inputs are not checked: see
+ * {@link predict} for the checked entry point.
+ */
+export function forwardProp(net: Network, x: Matrix, ws: Workspace): Matrix {
+  let input = x;
+  for (let l = 0; l < net.layers.length; l++) {
+    const layer = net.layers[l];
+    const z = ws.z[l];
+    matmul(input, layer.kernel, z);
+    addRowVector(z, layer.bias);
+    activate(layer.activation, z, ws.a[l]);
+    input = ws.a[l];
+  }
+  return input;
+}
+
+/** The network's outputs for a batch `x` [n, inputSize], as a new [n, outputs] matrix. */
+export function predict(net: Network, x: Matrix): Matrix {
+  checkInputs(net, x);
+  if (x.rows === 0) return zeros(0, outputSize(net));
+  return clone(forwardProp(net, x, createWorkspace(net, x.rows)));
+}

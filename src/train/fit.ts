@@ -1,0 +1,246 @@
+/**
+ * The training loop: epochs of shuffled mini-batches, each a {@link backProp} and an optimiser
+ * step, with validation, callbacks, early stopping and a guard against divergence.
+ *
+ * The per-epoch `loss` is what Keras reports: the mean of each batch's loss, taken before that
+ * batch's update, weighted by batch size (so a partial last batch counts for what it holds).
+ */
+import { BackpropError, ConfigError } from '../core/errors.js';
+import { type Matrix, allFinite, rowSlice, zeros } from '../core/matrix.js';
+import { createRandom } from '../core/random.js';
+import { type LayerGradient, backProp, checkBatch, createGradients, lossOf } from '../nn/backprop.js';
+import { type Network, type Workspace, cloneNetwork, copyWeights, createWorkspace } from '../nn/network.js';
+import { countCorrect } from './metrics.js';
+import { type Optimizer, type OptimizerConfig, createOptimizer } from './optimizers.js';
+
+/** Inputs `x` [n, in] with targets `y` [n, out]. */
+export interface Dataset {
+  x: Matrix;
+  y: Matrix;
+}
+
+/** What one epoch did. `accuracy` fields are absent for regression (MSE). */
+export interface EpochLog {
+  /** 1-based. */
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+/** Passed to `onBatchEnd` after each optimiser step. */
+export interface BatchLog {
+  epoch: number;
+  /** 1-based batch index within the epoch. */
+  batch: number;
+  batches: number;
+  /** This batch's loss, before its update. */
+  loss: number;
+  size: number;
+}
+
+export interface EarlyStoppingOptions {
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** The quantity watched (default `valLoss` when there is validation data, else `loss`). */
+  monitor?: 'loss' | 'valLoss';
+  /** Smallest decrease that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Put back the best epoch's weights when training ends (default true). */
+  restoreBestWeights?: boolean;
+}
+
+export interface FitOptions {
+  /** Passes over the data (default 1, as Keras). */
+  epochs?: number;
+  /** Examples per step (default 32, as Keras); the last batch keeps the remainder. */
+  batchSize?: number;
+  /** Reshuffle the examples every epoch (default true). */
+  shuffle?: boolean;
+  /** Seed of the shuffling (default 0). */
+  seed?: number;
+  /** An optimiser or its configuration (default plain SGD, η = 0.01). */
+  optimizer?: OptimizerConfig | Optimizer;
+  /** L2 penalty l2·Σ‖kernel‖² added to the loss (default 0). */
+  l2?: number;
+  validationData?: Dataset;
+  earlyStopping?: EarlyStoppingOptions;
+  /** Called after each step; return `false` to stop training. */
+  onBatchEnd?: (log: BatchLog) => undefined | boolean | void;
+  /** Called after each epoch; return `false` to stop training. */
+  onEpochEnd?: (log: EpochLog) => undefined | boolean | void;
+}
+
+export interface History {
+  epochs: EpochLog[];
+  /** Why training ended. */
+  stopReason: 'completed' | 'early-stopping' | 'callback';
+  /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
+  bestEpoch?: number;
+}
+
+/**
+ * Thrown when the loss or a gradient becomes NaN or infinite. The network is left with the
+ * finite weights it had at the start of the failing epoch; `history` holds the epochs before it.
+ */
+export class DivergenceError extends BackpropError {
+  override name = 'DivergenceError';
+  constructor(
+    message: string,
+    readonly history: History,
+  ) {
+    super(message);
+  }
+}
+
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer ≥ 1, got ${value}`);
+}
+
+function isOptimizer(o: OptimizerConfig | Optimizer): o is Optimizer {
+  return typeof (o as Optimizer).step === 'function';
+}
+
+/** The network's parameter arrays in a fixed order: kernel 1, bias 1, kernel 2, … */
+export function parameterArrays(net: Network): Float64Array[] {
+  return net.layers.flatMap((l) => [l.kernel.data, l.bias]);
+}
+
+/** Gradient arrays in the order of {@link parameterArrays}. */
+export function gradientArrays(grads: LayerGradient[]): Float64Array[] {
+  return grads.flatMap((g) => [g.kernel.data, g.bias]);
+}
+
+/** Copies rows `order[start..start+count)` of `src` into the first `count` rows of `dst`. */
+function gatherRows(src: Matrix, order: Uint32Array, start: number, count: number, dst: Matrix): Matrix {
+  const c = src.cols;
+  for (let i = 0; i < count; i++) {
+    const r = order[start + i];
+    dst.data.set(src.data.subarray(r * c, r * c + c), i * c);
+  }
+  return count === dst.rows ? dst : rowSlice(dst, 0, count);
+}
+
+/**
+ * Trains `net` in place on `data`. Everything is checked before the first update, so a bad
+ * argument throws (a {@link ConfigError}, ShapeError or ValueError) and leaves `net` unchanged.
+ */
+export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
+  const epochs = options.epochs ?? 1;
+  const batchSize = options.batchSize ?? 32;
+  const l2 = options.l2 ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be an integer ≥ 0, got ${epochs}`);
+  checkPositiveInteger('batch size', batchSize);
+  if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
+  checkBatch(net, data.x, data.y);
+  const val = options.validationData;
+  if (val) checkBatch(net, val.x, val.y);
+  const optimizer = isOptimizer(options.optimizer ?? { name: 'sgd' })
+    ? (options.optimizer as Optimizer)
+    : createOptimizer((options.optimizer as OptimizerConfig | undefined) ?? { name: 'sgd' });
+  const es = options.earlyStopping;
+  if (es) {
+    checkPositiveInteger('early-stopping patience', es.patience);
+    if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
+  }
+
+  const n = data.x.rows;
+  const classify = net.loss.config.name !== 'mean_squared_error';
+  const rng = createRandom(options.seed ?? 0);
+  const shuffle = options.shuffle ?? true;
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const fullBatch = Math.min(batchSize, n);
+  const batches = Math.ceil(n / batchSize);
+  const workspaces = new Map<number, Workspace>();
+  const workspaceFor = (size: number) => {
+    let ws = workspaces.get(size);
+    if (ws === undefined) {
+      ws = createWorkspace(net, size);
+      workspaces.set(size, ws);
+    }
+    return ws;
+  };
+  const xb = zeros(fullBatch, data.x.cols);
+  const yb = zeros(fullBatch, data.y.cols);
+  const grads = createGradients(net);
+  const params = parameterArrays(net);
+  const gradArrays = gradientArrays(grads);
+  const epochStart = cloneNetwork(net);
+  const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
+  const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
+  let bestValue = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let waited = 0;
+  const history: History = { epochs: [], stopReason: 'completed' };
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    copyWeights(net, epochStart);
+    if (shuffle) rng.shuffle(order);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const size = Math.min(batchSize, n - start);
+      const x = shuffle ? gatherRows(data.x, order, start, size, xb) : rowSlice(data.x, start, size);
+      const y = shuffle ? gatherRows(data.y, order, start, size, yb) : rowSlice(data.y, start, size);
+      const ws = workspaceFor(size);
+      const loss = backProp(net, x, y, ws, grads, l2);
+      if (!Number.isFinite(loss) || !gradArrays.every(allFinite)) {
+        copyWeights(epochStart, net);
+        throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer, data.x), history);
+      }
+      optimizer.step(params, gradArrays);
+      lossSum += loss * size;
+      seen += size;
+      if (classify) correct += countCorrect(ws.a[ws.a.length - 1], y);
+      if (options.onBatchEnd?.({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
+      if (history.stopReason === 'callback') break;
+    }
+    if (!params.every(allFinite)) {
+      copyWeights(epochStart, net);
+      throw new DivergenceError(diagnose(epoch, batches, Number.NaN, optimizer, data.x), history);
+    }
+
+    const log: EpochLog = { epoch, loss: lossSum / seen };
+    if (classify) log.accuracy = correct / seen;
+    if (val) {
+      const ws = workspaceFor(val.x.rows);
+      log.valLoss = lossOf(net, val.x, val.y, ws, l2);
+      if (classify) log.valAccuracy = countCorrect(ws.a[ws.a.length - 1], val.y) / val.x.rows;
+    }
+    history.epochs.push(log);
+    if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
+    if (history.stopReason === 'callback') break;
+
+    if (es) {
+      const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
+      if (value < bestValue - (es.minDelta ?? 0)) {
+        bestValue = value;
+        bestEpoch = epoch;
+        waited = 0;
+        if (best) copyWeights(net, best);
+      } else if (++waited >= es.patience) {
+        history.stopReason = 'early-stopping';
+        break;
+      }
+    }
+  }
+  if (best && bestEpoch > 0) {
+    copyWeights(best, net);
+    history.bestEpoch = bestEpoch;
+  }
+  return history;
+}
+
+function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {
+  let maxAbs = 0;
+  for (const v of x.data) maxAbs = Math.max(maxAbs, Math.abs(v));
+  const causes = [`the learning rate ${optimizer.config.learningRate} may be too high: try one 10× smaller`];
+  if (maxAbs > 10) causes.push(`the inputs reach |x| = ${maxAbs.toPrecision(4)}: standardise them (mean 0, std 1)`);
+  return (
+    `training diverged at epoch ${epoch}, batch ${batch}: the loss became ${loss} (non-finite loss or gradients). ` +
+    `${causes.join('; or ')}. The weights were restored to their values at the start of epoch ${epoch}.`
+  );
+}

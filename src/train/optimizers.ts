@@ -1,0 +1,125 @@
+/**
+ * Optimisers in Keras's form. Each updates parameter arrays in place from gradient arrays of the
+ * same shapes, keeping its state (velocities, moments) per array, allocated on the first step.
+ *
+ * - sgd:       w ← w − η·g                                 (the notes)
+ * - momentum:  v ← m·v − η·g;  w ← w + v                   (keras.optimizers.SGD(momentum=m))
+ * - nesterov:  v ← m·v − η·g;  w ← w + m·v − η·g           (SGD(momentum=m, nesterov=True))
+ * - adam:      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+ *              w ← w − η·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)    (keras.optimizers.Adam)
+ */
+import { ConfigError } from '../core/errors.js';
+
+export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adam';
+
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adam'];
+
+/** An optimiser's serialisable configuration; omitted fields take Keras's defaults. */
+export interface OptimizerConfig {
+  name: OptimizerName;
+  /** η (default 0.01 for the SGD family, 0.001 for Adam, as in Keras). */
+  learningRate?: number;
+  /** m for momentum and nesterov (default 0.9). */
+  momentum?: number;
+  /** Adam's β1 (default 0.9). */
+  beta1?: number;
+  /** Adam's β2 (default 0.999). */
+  beta2?: number;
+  /** Adam's ε (default 1e-7, Keras's; PyTorch uses 1e-8). */
+  epsilon?: number;
+}
+
+export interface Optimizer {
+  /** The configuration with every default filled in. */
+  readonly config: Required<OptimizerConfig>;
+  /** Applies one update: `params[i]` moves against `grads[i]`. */
+  step(params: readonly Float64Array[], grads: readonly Float64Array[]): void;
+  /** Number of steps taken. */
+  readonly iterations: number;
+}
+
+/** Fills in Keras's defaults and checks every value. */
+export function resolveOptimizerConfig(config: OptimizerConfig): Required<OptimizerConfig> {
+  if (!OPTIMIZER_NAMES.includes(config.name)) {
+    throw new ConfigError(`unknown optimizer '${config.name}': expected one of ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  const cfg: Required<OptimizerConfig> = {
+    name: config.name,
+    learningRate: config.learningRate ?? (config.name === 'adam' ? 0.001 : 0.01),
+    momentum: config.momentum ?? 0.9,
+    beta1: config.beta1 ?? 0.9,
+    beta2: config.beta2 ?? 0.999,
+    epsilon: config.epsilon ?? 1e-7,
+  };
+  if (!(cfg.learningRate > 0 && Number.isFinite(cfg.learningRate))) {
+    throw new ConfigError(`learning rate must be a finite number > 0, got ${config.learningRate}`);
+  }
+  for (const key of ['momentum', 'beta1', 'beta2'] as const) {
+    if (!(cfg[key] >= 0 && cfg[key] < 1)) throw new ConfigError(`${key} must be in [0, 1), got ${config[key]}`);
+  }
+  if (!(cfg.epsilon > 0 && Number.isFinite(cfg.epsilon))) {
+    throw new ConfigError(`epsilon must be a finite number > 0, got ${config.epsilon}`);
+  }
+  return cfg;
+}
+
+/** Builds an optimiser from its configuration. */
+export function createOptimizer(config: OptimizerConfig): Optimizer {
+  const cfg = resolveOptimizerConfig(config);
+  const { learningRate: lr, momentum: mu, beta1, beta2, epsilon } = cfg;
+  const slots1: Float64Array[] = [];
+  const slots2: Float64Array[] = [];
+  let t = 0;
+  const slot = (slots: Float64Array[], i: number, n: number) => {
+    if (slots[i] === undefined) slots[i] = new Float64Array(n);
+    return slots[i];
+  };
+
+  return {
+    config: cfg,
+    get iterations() {
+      return t;
+    },
+    step(params, grads) {
+      t++;
+      // Adam's bias correction, folded into the step size as Keras does.
+      const adamLr = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      for (let p = 0; p < params.length; p++) {
+        const w = params[p];
+        const g = grads[p];
+        const n = w.length;
+        switch (cfg.name) {
+          case 'sgd':
+            for (let i = 0; i < n; i++) w[i] -= lr * g[i]; // P_new = P_old − η·∂L/∂P_old
+            break;
+          case 'momentum': {
+            const v = slot(slots1, p, n);
+            for (let i = 0; i < n; i++) {
+              v[i] = mu * v[i] - lr * g[i];
+              w[i] += v[i];
+            }
+            break;
+          }
+          case 'nesterov': {
+            const v = slot(slots1, p, n);
+            for (let i = 0; i < n; i++) {
+              v[i] = mu * v[i] - lr * g[i];
+              w[i] += mu * v[i] - lr * g[i];
+            }
+            break;
+          }
+          case 'adam': {
+            const m = slot(slots1, p, n);
+            const v = slot(slots2, p, n);
+            for (let i = 0; i < n; i++) {
+              m[i] += (g[i] - m[i]) * (1 - beta1);
+              v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
+              w[i] -= (adamLr * m[i]) / (Math.sqrt(v[i]) + epsilon);
+            }
+            break;
+          }
+        }
+      }
+    },
+  };
+}
