@@ -43,7 +43,7 @@ export const ACTIVATIONS: { readonly [K in ActivationName]: Activation } = {
   sigmoid: { name: 'sigmoid', kind: 'elementwise', f: sigmoid, df: (_z, a) => a * (1 - a) },
   tanh: { name: 'tanh', kind: 'elementwise', f: Math.tanh, df: (_z, a) => 1 - a * a },
   // relu'(0) = 0, as in TensorFlow.
-  relu: { name: 'relu', kind: 'elementwise', f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) },
+  relu: { name: 'relu', kind: 'elementwise', f: (z) => Math.max(z, 0), df: (z) => (z > 0 ? 1 : 0) },
   linear: { name: 'linear', kind: 'elementwise', f: (z) => z, df: () => 1 },
   softmax: { name: 'softmax', kind: 'rowwise' },
 };

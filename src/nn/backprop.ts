@@ -7,10 +7,11 @@
  * four gradient lines below are the notes' equations (7), bias b2, (6) and bias b1 — transposed,
  * because a Keras kernel is the transpose of the notes' W.
  */
-import { type Matrix, axpy, matmulTransA, matmulTransB, sumRows, zeros } from '../core/matrix.js';
-import { activationBackward } from './activations.js';
-import { type Network, type Workspace, checkInputs, createWorkspace, forwardProp, outputSize } from './network.js';
+
 import { ShapeError } from '../core/errors.js';
+import { axpy, type Matrix, matmulTransA, matmulTransB, sumRows, zeros } from '../core/matrix.js';
+import { activationBackward } from './activations.js';
+import { checkInputs, createWorkspace, forwardProp, type Network, outputSize, type Workspace } from './network.js';
 
 /** ∂L/∂kernel and ∂L/∂bias of one layer, in the parameters' own shapes. */
 export interface LayerGradient {
@@ -20,7 +21,10 @@ export interface LayerGradient {
 
 /** Zeroed gradient buffers shaped like the network's parameters. */
 export function createGradients(net: Network): LayerGradient[] {
-  return net.layers.map((l) => ({ kernel: zeros(l.kernel.rows, l.kernel.cols), bias: new Float64Array(l.bias.length) }));
+  return net.layers.map((l) => ({
+    kernel: zeros(l.kernel.rows, l.kernel.cols),
+    bias: new Float64Array(l.bias.length),
+  }));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import { checkBatch, computeGradients, lossOf } from './backprop.js';
-import { type Network, createWorkspace } from './network.js';
+import { createWorkspace, type Network } from './network.js';
 
 export interface GradientCheckOptions {
   /** Finite-difference step h (default 1e-5). */
@@ -44,7 +44,12 @@ export interface GradientCheckResult {
 }
 
 /** Checks every parameter's gradient over the batch `x`, `y`. The network is left unchanged. */
-export function gradientCheck(net: Network, x: Matrix, y: Matrix, options: GradientCheckOptions = {}): GradientCheckResult {
+export function gradientCheck(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  options: GradientCheckOptions = {},
+): GradientCheckResult {
   const h = options.epsilon ?? 1e-5;
   const l2 = options.l2 ?? 0;
   const floor = options.floor ?? 1e-8;

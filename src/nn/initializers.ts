@@ -7,7 +7,13 @@ import type { Random } from '../core/random.js';
 
 export type InitializerName = 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'zeros';
 
-export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'];
+export const INITIALIZER_NAMES: readonly InitializerName[] = [
+  'glorot_uniform',
+  'glorot_normal',
+  'he_uniform',
+  'he_normal',
+  'zeros',
+];
 
 /**
  * Fills `out` (a kernel of shape [fanIn, fanOut], or a bias with fanIn = 1) in place.
@@ -22,13 +28,17 @@ export function initialize(name: InitializerName, out: Float64Array, fanIn: numb
       out.fill(0);
       return;
     case 'glorot_uniform':
-      return fillUniform(out, Math.sqrt(6 / (fanIn + fanOut)), rng);
+      fillUniform(out, Math.sqrt(6 / (fanIn + fanOut)), rng);
+      return;
     case 'he_uniform':
-      return fillUniform(out, Math.sqrt(6 / fanIn), rng);
+      fillUniform(out, Math.sqrt(6 / fanIn), rng);
+      return;
     case 'glorot_normal':
-      return fillTruncatedNormal(out, Math.sqrt(2 / (fanIn + fanOut)), rng);
+      fillTruncatedNormal(out, Math.sqrt(2 / (fanIn + fanOut)), rng);
+      return;
     case 'he_normal':
-      return fillTruncatedNormal(out, Math.sqrt(2 / fanIn), rng);
+      fillTruncatedNormal(out, Math.sqrt(2 / fanIn), rng);
+      return;
     default:
       throw new ConfigError(`unknown initializer '${name}': expected one of ${INITIALIZER_NAMES.join(', ')}`);
   }

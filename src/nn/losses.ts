@@ -19,7 +19,11 @@ import { type Activation, activationBackward } from './activations.js';
 
 export type LossName = 'binary_crossentropy' | 'categorical_crossentropy' | 'mean_squared_error';
 
-export const LOSS_NAMES: readonly LossName[] = ['binary_crossentropy', 'categorical_crossentropy', 'mean_squared_error'];
+export const LOSS_NAMES: readonly LossName[] = [
+  'binary_crossentropy',
+  'categorical_crossentropy',
+  'mean_squared_error',
+];
 
 /**
  * A loss's serialisable configuration.
@@ -73,7 +77,8 @@ export function lossName(name: string): LossName {
 
 /** Builds a loss from its configuration (or name). */
 export function getLoss(config: LossConfig | string): Loss {
-  const cfg: LossConfig = typeof config === 'string' ? { name: lossName(config) } : { ...config, name: lossName(config.name) };
+  const cfg: LossConfig =
+    typeof config === 'string' ? { name: lossName(config) } : { ...config, name: lossName(config.name) };
   const eps = cfg.epsilon ?? 0;
   if (!(eps >= 0 && eps < 0.5)) throw new ConfigError(`loss epsilon must be in [0, 0.5), got ${cfg.epsilon}`);
   switch (cfg.name) {
@@ -96,14 +101,16 @@ function checkFiniteTargets(y: Matrix): void {
   const Y = y.data;
   for (let i = 0; i < Y.length; i++) {
     if (!Number.isFinite(Y[i])) {
-      throw new ValueError(`target at row ${Math.floor(i / y.cols)}, column ${i % y.cols} is ${Y[i]}, expected a finite number`);
+      throw new ValueError(
+        `target at row ${Math.floor(i / y.cols)}, column ${i % y.cols} is ${Y[i]}, expected a finite number`,
+      );
     }
   }
 }
 
-/** log(1 − p) and log p with p clipped to [eps, 1 − eps]. */
+/** [log p, log(1 − p)] with p clipped to [eps, 1 − eps]. */
 function clippedLogs(p: number, eps: number): [number, number] {
-  const c = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
+  const c = Math.min(Math.max(p, eps), 1 - eps);
   return [Math.log(c), Math.log(1 - c)];
 }
 
@@ -112,7 +119,9 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
     config: cfg,
     checkActivation(act) {
       if (act.name !== 'sigmoid' && act.name !== 'softmax') {
-        throw new ConfigError(`binary_crossentropy needs outputs in (0, 1): use a sigmoid (or softmax) output layer, not ${act.name}`);
+        throw new ConfigError(
+          `binary_crossentropy needs outputs in (0, 1): use a sigmoid (or softmax) output layer, not ${act.name}`,
+        );
       }
     },
     checkTargets(y) {
@@ -180,11 +189,14 @@ function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
         let s = 0;
         for (let j = 0; j < y.cols; j++) {
           const v = Y[r * y.cols + j];
-          if (v < 0 || v > 1) throw new ValueError(`categorical_crossentropy needs targets in [0, 1]; row ${r}, column ${j} is ${v}`);
+          if (v < 0 || v > 1)
+            throw new ValueError(`categorical_crossentropy needs targets in [0, 1]; row ${r}, column ${j} is ${v}`);
           s += v;
         }
         if (Math.abs(s - 1) > 1e-9) {
-          throw new ValueError(`categorical_crossentropy needs one-hot targets (each row summing to 1); row ${r} sums to ${s}`);
+          throw new ValueError(
+            `categorical_crossentropy needs one-hot targets (each row summing to 1); row ${r} sums to ${s}`,
+          );
         }
       }
     },

@@ -5,11 +5,11 @@
  * Wᵀ (3×4) and the output layer's is Uᵀ (4×1).
  */
 import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
-import { type Matrix, addRowVector, allFinite, clone, matmul, zeros } from '../core/matrix.js';
+import { addRowVector, allFinite, clone, type Matrix, matmul, zeros } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { type Activation, type ActivationName, activate, getActivation } from './activations.js';
 import { type InitializerName, initialize } from './initializers.js';
-import { type Loss, type LossConfig, getLoss } from './losses.js';
+import { getLoss, type Loss, type LossConfig } from './losses.js';
 
 /** One dense layer's serialisable description. */
 export interface LayerConfig {
@@ -118,7 +118,8 @@ export function networkFromWeights(config: NetworkConfig, weights: readonly Laye
     const kernel = zeros(fanIn, l.units);
     w.kernel.forEach((row, r) => kernel.data.set(row, r * l.units));
     const bias = Float64Array.from(w.bias);
-    if (!allFinite(kernel.data) || !allFinite(bias)) throw new ValueError(`layer ${i + 1}: weights must be finite numbers`);
+    if (!allFinite(kernel.data) || !allFinite(bias))
+      throw new ValueError(`layer ${i + 1}: weights must be finite numbers`);
     fanIn = l.units;
     return { activation: getActivation(l.activation), kernel, bias };
   });
@@ -186,7 +187,9 @@ export function checkInputs(net: Network, x: Matrix): void {
   const X = x.data;
   for (let i = 0; i < x.rows * x.cols; i++) {
     if (!Number.isFinite(X[i])) {
-      throw new ValueError(`input at row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${X[i]}, expected a finite number`);
+      throw new ValueError(
+        `input at row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${X[i]}, expected a finite number`,
+      );
     }
   }
 }

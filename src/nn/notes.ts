@@ -7,7 +7,7 @@
 import { ConfigError, ShapeError } from '../core/errors.js';
 import { fromRows } from '../core/matrix.js';
 import { sigmoid } from './activations.js';
-import { type Network, checkInputs } from './network.js';
+import { checkInputs, type Network } from './network.js';
 
 /** Every named quantity of the notes for one example (x, y). Matrices are `[row][col]`. */
 export interface NotesQuantities {
@@ -60,7 +60,7 @@ const column = (v: number[]) => v.map((e) => [e]);
  */
 export function notesQuantities(net: Network, x: readonly number[], y: number): NotesQuantities {
   if (!isNotesShaped(net)) {
-    throw new ConfigError('the notes\' notation needs a two-layer network with one output unit; use the per-layer form');
+    throw new ConfigError("the notes' notation needs a two-layer network with one output unit; use the per-layer form");
   }
   if (x.length !== net.inputSize) throw new ShapeError(`x has ${x.length} values, expected ${net.inputSize}`);
   checkInputs(net, fromRows([x as number[]]));
@@ -69,7 +69,7 @@ export function notesQuantities(net: Network, x: readonly number[], y: number): 
   const [hidden, output] = net.layers;
   const f = hidden.activation.kind === 'elementwise' ? hidden.activation : undefined;
   const g = output.activation.kind === 'elementwise' ? output.activation : undefined;
-  if (f === undefined || g === undefined) throw new ConfigError('the notes\' notation needs element-wise activations');
+  if (f === undefined || g === undefined) throw new ConfigError("the notes' notation needs element-wise activations");
   const alpha = hidden.bias.length;
   const beta = net.inputSize;
   const K1 = hidden.kernel.data; // [β, α]

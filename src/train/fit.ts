@@ -6,12 +6,12 @@
  * batch's update, weighted by batch size (so a partial last batch counts for what it holds).
  */
 import { BackpropError, ConfigError } from '../core/errors.js';
-import { type Matrix, allFinite, rowSlice, zeros } from '../core/matrix.js';
+import { allFinite, type Matrix, rowSlice, zeros } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
-import { type LayerGradient, backProp, checkBatch, createGradients, lossOf } from '../nn/backprop.js';
-import { type Network, type Workspace, cloneNetwork, copyWeights, createWorkspace } from '../nn/network.js';
+import { backProp, checkBatch, createGradients, type LayerGradient, lossOf } from '../nn/backprop.js';
+import { cloneNetwork, copyWeights, createWorkspace, type Network, type Workspace } from '../nn/network.js';
 import { countCorrect } from './metrics.js';
-import { type Optimizer, type OptimizerConfig, createOptimizer } from './optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 
 /** Inputs `x` [n, in] with targets `y` [n, out]. */
 export interface Dataset {
@@ -67,9 +67,9 @@ export interface FitOptions {
   validationData?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
   /** Called after each step; return `false` to stop training. */
-  onBatchEnd?: (log: BatchLog) => undefined | boolean | void;
+  onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
-  onEpochEnd?: (log: EpochLog) => undefined | boolean | void;
+  onEpochEnd?: (log: EpochLog) => unknown;
 }
 
 export interface History {

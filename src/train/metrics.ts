@@ -47,7 +47,10 @@ export function confusionMatrix(predicted: Int32Array, actual: Int32Array, class
 }
 
 /** Precision, recall and F1 of one class from a confusion matrix (NaN where undefined). */
-export function classScores(confusion: number[][], c: number): { precision: number; recall: number; f1: number; support: number } {
+export function classScores(
+  confusion: number[][],
+  c: number,
+): { precision: number; recall: number; f1: number; support: number } {
   const tp = confusion[c][c];
   const predicted = confusion.reduce((s, row) => s + row[c], 0);
   const support = confusion[c].reduce((s, v) => s + v, 0);
@@ -58,7 +61,10 @@ export function classScores(confusion: number[][], c: number): { precision: numb
 }
 
 /** Points of the ROC curve (false-positive rate, true-positive rate), from the highest score down. */
-export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): { fpr: number[]; tpr: number[]; thresholds: number[] } {
+export function rocCurve(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { fpr: number[]; tpr: number[]; thresholds: number[] } {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let pos = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] === 1) pos++;

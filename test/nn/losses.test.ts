@@ -3,7 +3,16 @@
  * saturated cases the notes' simplified δ must survive.
  */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, ConfigError, KERAS_EPSILON, ValueError, fromRows, getLoss, sigmoid, zeros } from '../../src/index.js';
+import {
+  ACTIVATIONS,
+  ConfigError,
+  fromRows,
+  getLoss,
+  KERAS_EPSILON,
+  sigmoid,
+  ValueError,
+  zeros,
+} from '../../src/index.js';
 
 const sig = ACTIVATIONS.sigmoid;
 const softmax = ACTIVATIONS.softmax;
@@ -21,7 +30,12 @@ function bceAt(theta: number, y: number, epsilon = 0) {
 
 describe('binary cross-entropy with a sigmoid output', () => {
   it('is CE(ŷ, y) = −[y log ŷ + (1 − y) log(1 − ŷ)] with δ = ŷ − y on ordinary values', () => {
-    for (const [theta, y] of [[0.3, 1], [-1.2, 0], [2.5, 0], [-0.4, 1]]) {
+    for (const [theta, y] of [
+      [0.3, 1],
+      [-1.2, 0],
+      [2.5, 0],
+      [-0.4, 1],
+    ]) {
       const p = 1 / (1 + Math.exp(-theta));
       const { value, delta } = bceAt(theta, y);
       expect(value).toBeCloseTo(-(y * Math.log(p) + (1 - y) * Math.log(1 - p)), 13);
@@ -60,9 +74,18 @@ describe('binary cross-entropy with a sigmoid output', () => {
 
   it('averages over output units, then over the batch (Keras’s reduction)', () => {
     const loss = getLoss('binary_crossentropy');
-    const z = fromRows([[0.5, -1], [2, 0.1]]);
-    const a = fromRows([[sigmoid(0.5), sigmoid(-1)], [sigmoid(2), sigmoid(0.1)]]);
-    const y = fromRows([[1, 0], [0, 1]]);
+    const z = fromRows([
+      [0.5, -1],
+      [2, 0.1],
+    ]);
+    const a = fromRows([
+      [sigmoid(0.5), sigmoid(-1)],
+      [sigmoid(2), sigmoid(0.1)],
+    ]);
+    const y = fromRows([
+      [1, 0],
+      [0, 1],
+    ]);
     const each = [bceAt(0.5, 1), bceAt(-1, 0), bceAt(2, 0), bceAt(0.1, 1)];
     expect(loss.value(sig, z, a, y)).toBeCloseTo(each.reduce((s, e) => s + e.value, 0) / 4, 14);
     const d = zeros(2, 2);
@@ -83,7 +106,10 @@ describe('binary cross-entropy with a sigmoid output', () => {
 describe('categorical cross-entropy with softmax', () => {
   it('is −Σ y log softmax(z) with δ = ŷ − y, finite for large logits', () => {
     const loss = getLoss('categorical_crossentropy');
-    const zRows = [[1000, 0, -1000], [0.2, 0.1, -0.3]];
+    const zRows = [
+      [1000, 0, -1000],
+      [0.2, 0.1, -0.3],
+    ];
     const z = fromRows(zRows);
     const a = zeros(2, 3);
     // softmax by its definition, with the max shift done here independently
@@ -91,9 +117,14 @@ describe('categorical cross-entropy with softmax', () => {
       const m = Math.max(...row);
       const e = row.map((v) => Math.exp(v - m));
       const s = e.reduce((p, q) => p + q, 0);
-      e.forEach((v, j) => { a.data[r * 3 + j] = v / s; });
+      e.forEach((v, j) => {
+        a.data[r * 3 + j] = v / s;
+      });
     });
-    const y = fromRows([[0, 1, 0], [0, 0, 1]]);
+    const y = fromRows([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     const l = loss.value(softmax, z, a, y);
     const lse = 0.2 + Math.log(1 + Math.exp(-0.1) + Math.exp(-0.5));
     expect(l).toBeCloseTo((1000 + (lse + 0.3)) / 2, 9);
@@ -110,8 +141,14 @@ describe('categorical cross-entropy with softmax', () => {
 describe('mean squared error', () => {
   it('is the mean over units and batch of (ŷ − y)², gradient 2(ŷ − y)/N', () => {
     const loss = getLoss('mse');
-    const z = fromRows([[1, 2], [3, 4]]);
-    const y = fromRows([[0, 2], [5, 1]]);
+    const z = fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
+    const y = fromRows([
+      [0, 2],
+      [5, 1],
+    ]);
     expect(loss.value(ACTIVATIONS.linear, z, z, y)).toBe((1 + 0 + 4 + 9) / 4);
     const d = zeros(2, 2);
     loss.outputDelta(ACTIVATIONS.linear, z, z, y, d);

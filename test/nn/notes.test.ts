@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  NOTES_NETWORK,
   computeGradients,
   fromRows,
   gradientCheck,
+  NOTES_NETWORK,
   networkFromWeights,
   notesQuantities,
 } from '../../src/index.js';
@@ -110,7 +110,14 @@ describe("the notes' network, one example", () => {
 
   it('matches the hand-derived values at all-zero weights: ŷ = ½, L = ln 2, δ1 = −½, ∂L/∂U = −¼', () => {
     const zero = networkFromWeights(NOTES_NETWORK, [
-      { kernel: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], bias: [0, 0, 0, 0] },
+      {
+        kernel: [
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+        ],
+        bias: [0, 0, 0, 0],
+      },
       { kernel: [[0], [0], [0], [0]], bias: [0] },
     ]);
     const z = notesQuantities(zero, [1, 2, 3], 1);

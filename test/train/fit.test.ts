@@ -1,25 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
-  DivergenceError,
-  NOTES_NETWORK,
-  ShapeError,
-  ValueError,
   accuracy,
+  ConfigError,
   cloneNetwork,
   computeGradients,
   createNetwork,
   createRandom,
+  DivergenceError,
   fit,
   fromRows,
   type Network,
+  NOTES_NETWORK,
   predict,
   rowSlice,
+  ShapeError,
+  ValueError,
 } from '../../src/index.js';
 
-const XOR = { x: fromRows([[0, 0], [0, 1], [1, 0], [1, 1]]), y: fromRows([[0], [1], [1], [0]]) };
+const XOR = {
+  x: fromRows([
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]),
+  y: fromRows([[0], [1], [1], [0]]),
+};
 const xorNet = (seed: number) =>
-  createNetwork({ inputSize: 2, layers: [{ units: 4, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }], loss: { name: 'binary_crossentropy' } }, { seed });
+  createNetwork(
+    {
+      inputSize: 2,
+      layers: [
+        { units: 4, activation: 'sigmoid' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: { name: 'binary_crossentropy' },
+    },
+    { seed },
+  );
 
 function weightsOf(net: Network): number[] {
   return net.layers.flatMap((l) => [...l.kernel.data, ...l.bias]);
@@ -42,7 +60,12 @@ describe('fit', () => {
   it('learns XOR with a 2-4-1 sigmoid network to 100% accuracy (seed 0)', () => {
     const net = xorNet(0);
     const before = accuracy(predict(net, XOR.x), XOR.y);
-    const history = fit(net, XOR, { epochs: 2000, batchSize: 1, optimizer: { name: 'sgd', learningRate: 0.5 }, seed: 0 });
+    const history = fit(net, XOR, {
+      epochs: 2000,
+      batchSize: 1,
+      optimizer: { name: 'sgd', learningRate: 0.5 },
+      seed: 0,
+    });
     expect(before).toBeLessThan(1);
     expect(accuracy(predict(net, XOR.x), XOR.y)).toBe(1);
     expect(history.epochs).toHaveLength(2000);
@@ -72,12 +95,20 @@ describe('fit', () => {
     const ref = cloneNetwork(net);
     const lr = 0.3;
     let weighted = 0;
-    for (const [start, size] of [[0, 3], [3, 3], [6, 1]]) {
+    for (const [start, size] of [
+      [0, 3],
+      [3, 3],
+      [6, 1],
+    ]) {
       const { loss, gradients } = computeGradients(ref, rowSlice(data.x, start, size), rowSlice(data.y, start, size));
       weighted += loss * size;
       ref.layers.forEach((l, i) => {
-        l.kernel.data.forEach((w, j) => { l.kernel.data[j] = w - lr * gradients[i].kernel.data[j]; });
-        l.bias.forEach((b, j) => { l.bias[j] = b - lr * gradients[i].bias[j]; });
+        l.kernel.data.forEach((w, j) => {
+          l.kernel.data[j] = w - lr * gradients[i].kernel.data[j];
+        });
+        l.bias.forEach((b, j) => {
+          l.bias[j] = b - lr * gradients[i].bias[j];
+        });
       });
     }
     const batchSizes: number[] = [];
@@ -86,7 +117,9 @@ describe('fit', () => {
       batchSize: 3,
       shuffle: false,
       optimizer: { name: 'sgd', learningRate: lr },
-      onBatchEnd: (b) => { batchSizes.push(b.size); },
+      onBatchEnd: (b) => {
+        batchSizes.push(b.size);
+      },
     });
     expect(batchSizes).toEqual([3, 3, 1]);
     expect(history.epochs[0].loss).toBeCloseTo(weighted / 7, 15);
@@ -116,8 +149,20 @@ describe('fit', () => {
 
   it('stops on divergence with a diagnosis instead of returning NaN weights', () => {
     const data = synthetic(50, 2);
-    const x = fromRows(Array.from({ length: 50 }, (_, i) => Array.from(data.x.data.subarray(i * 3, i * 3 + 3), (v) => v * 1e6)));
-    const net = createNetwork({ ...NOTES_NETWORK, loss: { name: 'mean_squared_error' }, layers: [{ units: 4, activation: 'relu' }, { units: 1, activation: 'linear' }] }, { seed: 0 });
+    const x = fromRows(
+      Array.from({ length: 50 }, (_, i) => Array.from(data.x.data.subarray(i * 3, i * 3 + 3), (v) => v * 1e6)),
+    );
+    const net = createNetwork(
+      {
+        ...NOTES_NETWORK,
+        loss: { name: 'mean_squared_error' },
+        layers: [
+          { units: 4, activation: 'relu' },
+          { units: 1, activation: 'linear' },
+        ],
+      },
+      { seed: 0 },
+    );
     const before = weightsOf(net);
     let error: unknown;
     try {
@@ -135,14 +180,54 @@ describe('fit', () => {
   describe('bad input throws a typed error and leaves the model unchanged', () => {
     const data = synthetic(10, 4);
     const cases: [string, () => unknown, new (...args: never[]) => Error, RegExp][] = [
-      ['4 features for a 3-input network', () => fit(netUnderTest, { x: fromRows([[1, 2, 3, 4]]), y: fromRows([[1]]) }), ShapeError, /4 features per example, expected 3/],
-      ['labels of the wrong length', () => fit(netUnderTest, { x: data.x, y: fromRows([[1], [0]]) }), ShapeError, /2 targets for 10 examples/],
-      ['a label outside {0, 1}', () => fit(netUnderTest, { x: fromRows([[1, 2, 3]]), y: fromRows([[2]]) }), ValueError, /\{0, 1\}.*2/],
-      ['a NaN input', () => fit(netUnderTest, { x: fromRows([[1, Number.NaN, 3]]), y: fromRows([[1]]) }), ValueError, /row 0, column 1 is NaN/],
-      ['an infinite input', () => fit(netUnderTest, { x: fromRows([[1, 2, Number.POSITIVE_INFINITY]]), y: fromRows([[1]]) }), ValueError, /Infinity/],
-      ['a learning rate ≤ 0', () => fit(netUnderTest, data, { optimizer: { name: 'sgd', learningRate: -0.1 } }), ConfigError, /learning rate.*got -0.1/],
-      ['a NaN learning rate', () => fit(netUnderTest, data, { optimizer: { name: 'sgd', learningRate: Number.NaN } }), ConfigError, /got NaN/],
-      ['a batch size < 1', () => fit(netUnderTest, data, { batchSize: 0 }), ConfigError, /batch size must be an integer ≥ 1, got 0/],
+      [
+        '4 features for a 3-input network',
+        () => fit(netUnderTest, { x: fromRows([[1, 2, 3, 4]]), y: fromRows([[1]]) }),
+        ShapeError,
+        /4 features per example, expected 3/,
+      ],
+      [
+        'labels of the wrong length',
+        () => fit(netUnderTest, { x: data.x, y: fromRows([[1], [0]]) }),
+        ShapeError,
+        /2 targets for 10 examples/,
+      ],
+      [
+        'a label outside {0, 1}',
+        () => fit(netUnderTest, { x: fromRows([[1, 2, 3]]), y: fromRows([[2]]) }),
+        ValueError,
+        /\{0, 1\}.*2/,
+      ],
+      [
+        'a NaN input',
+        () => fit(netUnderTest, { x: fromRows([[1, Number.NaN, 3]]), y: fromRows([[1]]) }),
+        ValueError,
+        /row 0, column 1 is NaN/,
+      ],
+      [
+        'an infinite input',
+        () => fit(netUnderTest, { x: fromRows([[1, 2, Number.POSITIVE_INFINITY]]), y: fromRows([[1]]) }),
+        ValueError,
+        /Infinity/,
+      ],
+      [
+        'a learning rate ≤ 0',
+        () => fit(netUnderTest, data, { optimizer: { name: 'sgd', learningRate: -0.1 } }),
+        ConfigError,
+        /learning rate.*got -0.1/,
+      ],
+      [
+        'a NaN learning rate',
+        () => fit(netUnderTest, data, { optimizer: { name: 'sgd', learningRate: Number.NaN } }),
+        ConfigError,
+        /got NaN/,
+      ],
+      [
+        'a batch size < 1',
+        () => fit(netUnderTest, data, { batchSize: 0 }),
+        ConfigError,
+        /batch size must be an integer ≥ 1, got 0/,
+      ],
       ['a fractional batch size', () => fit(netUnderTest, data, { batchSize: 2.5 }), ConfigError, /got 2.5/],
     ];
     const netUnderTest = createNetwork(NOTES_NETWORK, { seed: 9 });

@@ -22,14 +22,20 @@ function run(config: Parameters<typeof createOptimizer>[0]): number[][] {
 }
 
 function expectClose(actual: number[][], expected: number[][]) {
-  actual.forEach((row, t) => row.forEach((v, i) => expect(v).toBeCloseTo(expected[t][i], 15)));
+  expect(actual.length).toBe(expected.length);
+  for (let t = 0; t < actual.length; t++) {
+    for (let i = 0; i < actual[t].length; i++) expect(actual[t][i]).toBeCloseTo(expected[t][i], 15);
+  }
 }
 
 describe('optimisers follow Keras’s update rules', () => {
   it('sgd: w ← w − η·g', () => {
     const lr = 0.1;
     const w = [...w0];
-    const expected = gradients.map((g) => w.map((_, i) => (w[i] = w[i] - lr * g[i])));
+    const expected = gradients.map((g) => {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+      return [...w];
+    });
     expectClose(run({ name: 'sgd', learningRate: lr }), expected);
   });
 
@@ -40,7 +46,8 @@ describe('optimisers follow Keras’s update rules', () => {
     const expected = gradients.map((g) =>
       w.map((_, i) => {
         v[i] = m * v[i] - lr * g[i];
-        return (w[i] = w[i] + v[i]);
+        w[i] = w[i] + v[i];
+        return w[i];
       }),
     );
     expectClose(run({ name: 'momentum', learningRate: lr, momentum: m }), expected);
@@ -55,7 +62,8 @@ describe('optimisers follow Keras’s update rules', () => {
     const expected = gradients.map((g) =>
       w.map((_, i) => {
         v[i] = m * v[i] - lr * g[i];
-        return (w[i] = w[i] + m * v[i] - lr * g[i]);
+        w[i] = w[i] + m * v[i] - lr * g[i];
+        return w[i];
       }),
     );
     expectClose(run({ name: 'nesterov', learningRate: lr, momentum: m }), expected);
@@ -77,7 +85,8 @@ describe('optimisers follow Keras’s update rules', () => {
         v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
         const mHat = m[i] / (1 - b1 ** t);
         const vHat = v[i] / (1 - b2 ** t);
-        return (w[i] = w[i] - (lr * mHat) / (Math.sqrt(vHat) + eps / Math.sqrt(1 - b2 ** t)));
+        w[i] = w[i] - (lr * mHat) / (Math.sqrt(vHat) + eps / Math.sqrt(1 - b2 ** t));
+        return w[i];
       });
     });
     expectClose(run({ name: 'adam', learningRate: lr }), expected);
@@ -89,7 +98,12 @@ describe('optimisers follow Keras’s update rules', () => {
 
   it('fills in Keras’s defaults', () => {
     expect(createOptimizer({ name: 'sgd' }).config.learningRate).toBe(0.01);
-    expect(createOptimizer({ name: 'adam' }).config).toMatchObject({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(createOptimizer({ name: 'adam' }).config).toMatchObject({
+      learningRate: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    });
   });
 
   it('rejects a learning rate ≤ 0 or NaN, saying what it got', () => {
