@@ -10,6 +10,7 @@ import { allFinite, type Matrix, rowSlice, zeros } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { backProp, checkBatch, createGradients, type LayerGradient, lossOf } from '../nn/backprop.js';
 import { cloneNetwork, copyWeights, createWorkspace, type Network, type Workspace } from '../nn/network.js';
+import { createFusedStep } from './fused-step.js';
 import { countCorrect } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 
@@ -66,6 +67,11 @@ export interface FitOptions {
   l2?: number;
   validationData?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Use the reference path (`backProp` over matrix kernels) even where the fused fast path
+   * applies (default false). Both give bit-identical results; this is for reading and testing.
+   */
+  reference?: boolean;
   /** Called after each step; return `false` to stop training. */
   onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
@@ -166,6 +172,10 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const grads = createGradients(net);
   const params = parameterArrays(net);
   const gradArrays = gradientArrays(grads);
+  const fused = options.reference ? undefined : createFusedStep(net, grads, l2);
+  // Plain SGD one example at a time fuses the update into the backward pass.
+  const fusedSgd = fused !== undefined && batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
+  const lr = optimizer.config.learningRate;
   const epochStart = cloneNetwork(net);
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
   const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
@@ -180,21 +190,42 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    for (let b = 0; b < batches; b++) {
+    if (fusedSgd && !options.onBatchEnd) {
+      // No per-step callback to call: the whole epoch runs inside the fused kernel.
+      lossSum = fused.sgdEpoch(data.x.data, data.y.data, shuffle ? order : null, n, lr);
+      if (!Number.isFinite(lossSum)) {
+        copyWeights(epochStart, net);
+        throw new DivergenceError(diagnose(epoch, fused.failedStep, lossSum, optimizer, data.x), history);
+      }
+      correct = fused.correct;
+      seen = n;
+    }
+    for (let b = seen === n ? batches : 0; b < batches; b++) {
       const start = b * batchSize;
       const size = Math.min(batchSize, n - start);
-      const x = shuffle ? gatherRows(data.x, order, start, size, xb) : rowSlice(data.x, start, size);
-      const y = shuffle ? gatherRows(data.y, order, start, size, yb) : rowSlice(data.y, start, size);
-      const ws = workspaceFor(size);
-      const loss = backProp(net, x, y, ws, grads, l2);
-      if (!Number.isFinite(loss) || !gradArrays.every(allFinite)) {
+      let loss: number;
+      if (fusedSgd) {
+        loss = fused.runSgd(data.x.data, data.y.data, shuffle ? order[start] : start, lr);
+        correct += fused.correct;
+      } else if (fused) {
+        loss = fused.run(data.x.data, data.y.data, shuffle ? order : null, start, size);
+        correct += fused.correct;
+      } else {
+        const x = shuffle ? gatherRows(data.x, order, start, size, xb) : rowSlice(data.x, start, size);
+        const y = shuffle ? gatherRows(data.y, order, start, size, yb) : rowSlice(data.y, start, size);
+        const ws = workspaceFor(size);
+        loss = backProp(net, x, y, ws, grads, l2);
+        if (classify) correct += countCorrect(ws.a[ws.a.length - 1], y);
+      }
+      // A non-finite gradient from a finite loss makes the next loss (or the epoch-end check of
+      // the weights below) non-finite, so checking the loss each step is enough to stop.
+      if (!Number.isFinite(loss)) {
         copyWeights(epochStart, net);
         throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer, data.x), history);
       }
-      optimizer.step(params, gradArrays);
+      if (!fusedSgd) optimizer.step(params, gradArrays);
       lossSum += loss * size;
       seen += size;
-      if (classify) correct += countCorrect(ws.a[ws.a.length - 1], y);
       if (options.onBatchEnd?.({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
       if (history.stopReason === 'callback') break;
     }

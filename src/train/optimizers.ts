@@ -75,6 +75,39 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
     return slots[i];
   };
 
+  // One loop per optimiser, chosen once: the update runs after every batch, so for small
+  // networks a switch or a closure per parameter array would cost as much as the update itself.
+  const updates: Record<OptimizerName, (w: Float64Array, g: Float64Array, p: number) => void> = {
+    sgd(w, g) {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i]; // P_new = P_old − η·∂L/∂P_old
+    },
+    momentum(w, g, p) {
+      const v = slot(slots1, p, w.length);
+      for (let i = 0; i < w.length; i++) {
+        v[i] = mu * v[i] - lr * g[i];
+        w[i] += v[i];
+      }
+    },
+    nesterov(w, g, p) {
+      const v = slot(slots1, p, w.length);
+      for (let i = 0; i < w.length; i++) {
+        v[i] = mu * v[i] - lr * g[i];
+        w[i] += mu * v[i] - lr * g[i];
+      }
+    },
+    adam(w, g, p) {
+      const m = slot(slots1, p, w.length);
+      const v = slot(slots2, p, w.length);
+      for (let i = 0; i < w.length; i++) {
+        m[i] += (g[i] - m[i]) * (1 - beta1);
+        v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
+        w[i] -= (adamLr * m[i]) / (Math.sqrt(v[i]) + epsilon);
+      }
+    },
+  };
+  const update = updates[cfg.name];
+  let adamLr = 0;
+
   return {
     config: cfg,
     get iterations() {
@@ -83,43 +116,8 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
     step(params, grads) {
       t++;
       // Adam's bias correction, folded into the step size as Keras does.
-      const adamLr = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      for (let p = 0; p < params.length; p++) {
-        const w = params[p];
-        const g = grads[p];
-        const n = w.length;
-        switch (cfg.name) {
-          case 'sgd':
-            for (let i = 0; i < n; i++) w[i] -= lr * g[i]; // P_new = P_old − η·∂L/∂P_old
-            break;
-          case 'momentum': {
-            const v = slot(slots1, p, n);
-            for (let i = 0; i < n; i++) {
-              v[i] = mu * v[i] - lr * g[i];
-              w[i] += v[i];
-            }
-            break;
-          }
-          case 'nesterov': {
-            const v = slot(slots1, p, n);
-            for (let i = 0; i < n; i++) {
-              v[i] = mu * v[i] - lr * g[i];
-              w[i] += mu * v[i] - lr * g[i];
-            }
-            break;
-          }
-          case 'adam': {
-            const m = slot(slots1, p, n);
-            const v = slot(slots2, p, n);
-            for (let i = 0; i < n; i++) {
-              m[i] += (g[i] - m[i]) * (1 - beta1);
-              v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
-              w[i] -= (adamLr * m[i]) / (Math.sqrt(v[i]) + epsilon);
-            }
-            break;
-          }
-        }
-      }
+      if (cfg.name === 'adam') adamLr = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      for (let p = 0; p < params.length; p++) update(params[p], grads[p], p);
     },
   };
 }
