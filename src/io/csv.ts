@@ -55,7 +55,7 @@ export function parseCsv(text: string, file: string): Table {
   }
   let records: ParsedRecord[];
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as ParsedRecord[];
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
   } catch (err) {
     const e = err as Error & { lines?: number };
     // csv-parse messages already say what went wrong ("Quote Not Closed: …"); keep them to one line.

@@ -1,0 +1,40 @@
+/** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
+import type { Command } from 'commander';
+import { readCsv } from '../io/csv.js';
+import { columnIndex } from '../io/dataset.js';
+import { loadModel } from '../io/model-file.js';
+import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { describeMetrics, evaluateNetwork } from './evaluation.js';
+import { createOutput } from './output.js';
+
+interface EvaluateFlags {
+  target?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Registers `evaluate`. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('accuracy, log-loss, ROC AUC, precision, recall, F1 and the confusion matrix of a model on a CSV file')
+    .argument('<model.json>', 'a model file')
+    .argument('<data.csv>', "labelled data ('-' reads stdin)")
+    .option('--target <column>', "label column (default: the model's target)")
+    .option('--json', 'print the metrics as JSON')
+    .option('--quiet', 'print nothing but errors (and --json)')
+    .addHelpText('after', '\nExample:\n  $ backprop evaluate model.json data/breast-cancer.csv --json')
+    .action((modelPath: string, dataPath: string, flags: EvaluateFlags) => {
+      const out = createOutput(flags);
+      const model = loadModel(modelPath);
+      const table = readCsv(dataPath);
+      const x = modelInputs(model, table, modelPath);
+      const target = targetColumn(model, table, flags.target);
+      columnIndex(table, target, flags.target ? '--target' : `the target of ${modelPath}`);
+      const y = modelTargets(model, table, target);
+      const metrics = evaluateNetwork(model.network, x, y, model.labels);
+      out.result(`${modelPath} on ${table.file} (target ${target}):`);
+      for (const line of describeMetrics(metrics)) out.result(line);
+      out.document({ command: 'evaluate', model: modelPath, data: table.file, target, ...metrics });
+    });
+}

@@ -1,0 +1,139 @@
+/**
+ * The metrics `evaluate`, `train` and the report show, computed with the library's metric
+ * functions from a network's outputs on a labelled set.
+ */
+import type { Matrix } from '../core/matrix.js';
+import type { LabelMapping } from '../io/dataset.js';
+import { lossOf } from '../nn/backprop.js';
+import { type Network, createWorkspace, predict } from '../nn/network.js';
+import { classScores, confusionMatrix, predictedClasses, rocAuc, rocCurve, targetClasses } from '../train/metrics.js';
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+  rocAuc: number;
+}
+
+export interface ClassificationMetrics {
+  kind: 'classification';
+  rows: number;
+  accuracy: number;
+  /** The mean cross-entropy of the network's loss (binary or categorical). */
+  logLoss: number;
+  /** Binary: of the positive class; multi-class: the macro average of one-vs-rest AUCs. */
+  rocAuc: number;
+  /** Binary: of the positive class; multi-class: macro averages. */
+  precision: number;
+  recall: number;
+  f1: number;
+  perClass: ClassMetrics[];
+  /** confusion[t][p]: rows of true class t predicted as p; classes in `labels` order. */
+  confusion: number[][];
+  labels: string[];
+}
+
+export interface RegressionMetrics {
+  kind: 'regression';
+  rows: number;
+  mse: number;
+  rmse: number;
+  mae: number;
+  r2: number;
+}
+
+export type Metrics = ClassificationMetrics | RegressionMetrics;
+
+/** Scores and 0/1 labels for the ROC curve of `cls` against the rest. */
+export function oneVsRest(yhat: Matrix, y: Matrix, cls: number): { scores: Float64Array; labels: Int32Array } {
+  const n = yhat.rows;
+  const scores = new Float64Array(n);
+  const labels = new Int32Array(n);
+  const truth = targetClasses(y);
+  for (let r = 0; r < n; r++) {
+    scores[r] = yhat.cols === 1 ? (cls === 1 ? yhat.data[r] : 1 - yhat.data[r]) : yhat.data[r * yhat.cols + cls];
+    labels[r] = truth[r] === cls ? 1 : 0;
+  }
+  return { scores, labels };
+}
+
+/** ROC curves to draw: the positive class for binary tasks, each class against the rest otherwise. */
+export function rocCurves(yhat: Matrix, y: Matrix, labels: LabelMapping): { label: string; fpr: number[]; tpr: number[] }[] {
+  if (labels.kind === 'regression') return [];
+  const classes = labels.kind === 'binary' ? [1] : labels.classes.map((_, k) => k);
+  return classes.map((k) => {
+    const { scores, labels: l } = oneVsRest(yhat, y, k);
+    const { fpr, tpr } = rocCurve(scores, l);
+    return { label: labels.classes[k], fpr, tpr };
+  });
+}
+
+/** Every metric of `net` on inputs `x` with targets `y`. */
+export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: LabelMapping): Metrics {
+  const yhat = predict(net, x);
+  const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
+  if (labels.kind === 'regression') {
+    let se = 0;
+    let ae = 0;
+    let mean = 0;
+    for (let i = 0; i < y.data.length; i++) mean += y.data[i] / y.data.length;
+    let tss = 0;
+    for (let i = 0; i < y.data.length; i++) {
+      const e = yhat.data[i] - y.data[i];
+      se += e * e;
+      ae += Math.abs(e);
+      tss += (y.data[i] - mean) ** 2;
+    }
+    const n = y.data.length;
+    return { kind: 'regression', rows: y.rows, mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, r2: tss > 0 ? 1 - se / tss : Number.NaN };
+  }
+  const k = labels.classes.length;
+  const predicted = predictedClasses(yhat);
+  const truth = targetClasses(y);
+  const confusion = confusionMatrix(predicted, truth, k);
+  let correct = 0;
+  for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) correct++;
+  const perClass = labels.classes.map((label, c) => {
+    const { scores, labels: l } = oneVsRest(yhat, y, c);
+    return { label, ...classScores(confusion, c), rocAuc: rocAuc(scores, l) };
+  });
+  const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') => perClass.reduce((s, c) => s + c[key], 0) / k;
+  const headline = labels.kind === 'binary' ? perClass[1] : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
+  return {
+    kind: 'classification',
+    rows: y.rows,
+    accuracy: correct / y.rows,
+    logLoss: loss,
+    rocAuc: headline.rocAuc,
+    precision: headline.precision,
+    recall: headline.recall,
+    f1: headline.f1,
+    perClass,
+    confusion,
+    labels: [...labels.classes],
+  };
+}
+
+/** The metrics as lines for a person: headline numbers, then the per-class table and confusion matrix. */
+export function describeMetrics(m: Metrics): string[] {
+  const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(4));
+  if (m.kind === 'regression') {
+    return [`  rows ${m.rows}   MSE ${f(m.mse)}   RMSE ${f(m.rmse)}   MAE ${f(m.mae)}   R² ${f(m.r2)}`];
+  }
+  const lines = [
+    `  rows ${m.rows}   accuracy ${f(m.accuracy)}   log-loss ${f(m.logLoss)}   ROC AUC ${f(m.rocAuc)}`,
+    `  precision ${f(m.precision)}   recall ${f(m.recall)}   F1 ${f(m.f1)}${m.labels.length === 2 ? ` (positive class '${m.labels[1]}')` : ' (macro averages)'}`,
+  ];
+  const w = Math.max(5, ...m.labels.map((l) => l.length));
+  lines.push('', `  ${'class'.padEnd(w)}  precision  recall      F1  support  ROC AUC`);
+  for (const c of m.perClass) {
+    lines.push(`  ${c.label.padEnd(w)}  ${f(c.precision).padStart(9)}  ${f(c.recall).padStart(6)}  ${f(c.f1).padStart(6)}  ${String(c.support).padStart(7)}  ${f(c.rocAuc).padStart(7)}`);
+  }
+  const cw = Math.max(w, ...m.confusion.flat().map((v) => String(v).length));
+  lines.push('', `  confusion matrix (rows: true class, columns: predicted)`);
+  lines.push(`  ${''.padEnd(w)}  ${m.labels.map((l) => l.padStart(cw)).join('  ')}`);
+  m.confusion.forEach((row, t) => lines.push(`  ${m.labels[t].padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join('  ')}`));
+  return lines;
+}

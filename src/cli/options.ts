@@ -1,0 +1,88 @@
+/**
+ * Parsers for command-line values. Each throws commander's InvalidArgumentError, so a bad value
+ * is reported as "option '--lr <η>' argument '-1' is invalid. expected …" with exit code 2.
+ */
+import { InvalidArgumentError } from 'commander';
+import { ACTIVATION_NAMES } from '../nn/activations.js';
+import { OPTIMIZER_NAMES } from '../train/optimizers.js';
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function number(text: string): number {
+  if (!DECIMAL.test(text.trim())) throw new InvalidArgumentError('expected a number.');
+  return Number(text);
+}
+
+/** A finite number > 0 (learning rate). */
+export function positiveNumber(text: string): number {
+  const v = number(text);
+  if (!(v > 0 && Number.isFinite(v))) throw new InvalidArgumentError('expected a number > 0.');
+  return v;
+}
+
+/** A finite number ≥ 0 (l2). */
+export function nonNegativeNumber(text: string): number {
+  const v = number(text);
+  if (!(v >= 0 && Number.isFinite(v))) throw new InvalidArgumentError('expected a number ≥ 0.');
+  return v;
+}
+
+/** A number in [0, 1) (momentum). */
+export function unitInterval(text: string): number {
+  const v = number(text);
+  if (!(v >= 0 && v < 1)) throw new InvalidArgumentError('expected a number in [0, 1).');
+  return v;
+}
+
+/** A split fraction in [0, 1). */
+export const fraction = unitInterval;
+
+/** An integer ≥ 1 (epochs, batch size, patience, row). */
+export function positiveInteger(text: string): number {
+  if (!/^\+?\d+$/.test(text.trim())) throw new InvalidArgumentError('expected an integer ≥ 1.');
+  const v = Number(text);
+  if (!(v >= 1 && Number.isSafeInteger(v))) throw new InvalidArgumentError('expected an integer ≥ 1.');
+  return v;
+}
+
+/** An integer (seed). */
+export function integer(text: string): number {
+  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('expected an integer.');
+  return Number(text);
+}
+
+/** Comma-separated layer sizes, each an integer ≥ 1 ("4" or "16,8"); "" or "0" means none. */
+export function sizes(text: string): number[] {
+  if (text.trim() === '' || text.trim() === '0') return [];
+  return text.split(',').map((s) => {
+    if (!/^\d+$/.test(s.trim()) || Number(s) < 1) throw new InvalidArgumentError('expected comma-separated integers ≥ 1, e.g. 4 or 16,8.');
+    return Number(s);
+  });
+}
+
+/** Comma-separated names (columns). */
+export function names(text: string): string[] {
+  const list = text.split(',').map((s) => s.trim());
+  if (list.some((s) => s === '')) throw new InvalidArgumentError('expected comma-separated column names, none empty.');
+  return list;
+}
+
+/** Comma-separated numbers (an example's features). */
+export function numbers(text: string): number[] {
+  return text.split(',').map((s) => {
+    if (!DECIMAL.test(s.trim()) || !Number.isFinite(Number(s))) throw new InvalidArgumentError(`expected comma-separated numbers; '${s}' is not a number.`);
+    return Number(s);
+  });
+}
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (text: string): T => {
+    if (!(allowed as readonly string[]).includes(text)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}.`);
+    return text as T;
+  };
+}
+
+export const activationName = oneOf(ACTIVATION_NAMES.filter((a) => a !== 'softmax'));
+export const outputActivationName = oneOf(ACTIVATION_NAMES);
+export const optimizerName = oneOf(OPTIMIZER_NAMES);
+export const lossFlag = oneOf(['bce', 'cce', 'mse', 'binary_crossentropy', 'categorical_crossentropy', 'mean_squared_error'] as const);

@@ -1,0 +1,75 @@
+/** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
+import type { Command } from 'commander';
+import { readCsv } from '../io/csv.js';
+import { loadModel, writeFileAtomic } from '../io/model-file.js';
+import { modelInputs } from '../io/model-data.js';
+import { predict } from '../nn/network.js';
+import { predictedClasses } from '../train/metrics.js';
+import { createOutput } from './output.js';
+
+interface PredictFlags {
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** A CSV field, quoted when it must be. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Registers `predict`. */
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description("the model's probabilities and labels for each row of a CSV file")
+    .argument('<model.json>', 'a model file')
+    .argument('<data.csv>', "rows with the model's feature columns ('-' reads stdin)")
+    .option('--out <preds.csv>', 'write the predictions here (default: stdout)')
+    .option('--json', 'print the predictions as JSON instead of CSV')
+    .option('--quiet', 'print nothing but errors (and --json)')
+    .addHelpText(
+      'after',
+      `
+Output columns: binary: probability (of the positive class), label; multi-class: one p_<class>
+column per class, label; regression: prediction.
+
+Examples:
+  $ backprop predict model.json new-rows.csv --out preds.csv
+  $ cat new-rows.csv | backprop predict model.json -`,
+    )
+    .action((modelPath: string, dataPath: string, flags: PredictFlags) => {
+      const out = createOutput(flags);
+      const model = loadModel(modelPath);
+      const table = readCsv(dataPath);
+      const yhat = predict(model.network, modelInputs(model, table, modelPath));
+      const labels = model.labels;
+      const header: string[] = [];
+      const rows: string[][] = [];
+      const records: Record<string, number | string>[] = [];
+      if (labels.kind === 'regression') {
+        header.push('prediction');
+        for (let r = 0; r < yhat.rows; r++) {
+          rows.push([String(yhat.data[r])]);
+          records.push({ line: table.lines[r], prediction: yhat.data[r] });
+        }
+      } else {
+        const cls = predictedClasses(yhat);
+        const probs = labels.kind === 'binary' ? ['probability'] : labels.classes.map((c) => `p_${c}`);
+        header.push(...probs, 'label');
+        for (let r = 0; r < yhat.rows; r++) {
+          const p = Array.from(yhat.data.subarray(r * yhat.cols, (r + 1) * yhat.cols));
+          rows.push([...p.map(String), labels.classes[cls[r]]]);
+          records.push({ line: table.lines[r], ...Object.fromEntries(probs.map((name, j) => [name, p[j]])), label: labels.classes[cls[r]] });
+        }
+      }
+      const csv = `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+      if (flags.out) {
+        writeFileAtomic(flags.out, csv);
+        out.note(`${rows.length} predictions written to ${flags.out}`);
+      } else if (!flags.json && !flags.quiet) {
+        process.stdout.write(csv);
+      }
+      out.document({ command: 'predict', model: modelPath, data: table.file, predictions: records });
+    });
+}

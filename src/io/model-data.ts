@@ -1,0 +1,37 @@
+/**
+ * A model's view of a CSV table: its feature columns (by name, in the model's order),
+ * standardised with the statistics stored in the model, and its targets under the model's
+ * label mapping.
+ */
+import type { Matrix } from '../core/matrix.js';
+import type { Table } from './csv.js';
+import { featureMatrix, standardize, targetMatrix } from './dataset.js';
+import { InputError } from './input-error.js';
+import type { Model } from './model-file.js';
+
+/**
+ * The network's inputs for every row of `table`: the model's features, standardised if the
+ * model says so. A feature the table lacks is an error naming both files.
+ * @param modelFile the model's file name, for messages
+ */
+export function modelInputs(model: Model, table: Table, modelFile: string): Matrix {
+  model.features.forEach((f, i) => {
+    if (!table.header.includes(f)) {
+      throw new InputError(
+        `${table.file}: no column '${f}', which ${modelFile} needs as feature ${i + 1}; the columns are: ${table.header.join(', ')}`,
+      );
+    }
+  });
+  const raw = featureMatrix(table, model.features);
+  return model.standardization ? standardize(raw, model.standardization) : raw;
+}
+
+/** The name of the target column to compare predictions with (flag, else the model's, else the last). */
+export function targetColumn(model: Model, table: Table, flag?: string): string {
+  return flag ?? model.target ?? table.header[table.header.length - 1];
+}
+
+/** The targets of every row under the model's label mapping. */
+export function modelTargets(model: Model, table: Table, target: string): Matrix {
+  return targetMatrix(table, target, model.labels);
+}

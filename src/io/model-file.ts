@@ -1,0 +1,259 @@
+/**
+ * The model file: versioned JSON holding everything needed to use a trained network on new
+ * CSV rows — the layers' weights, activations and loss, the feature names, the label mapping,
+ * the standardisation statistics, and how it was trained. See docs/model-format.md.
+ *
+ * Numbers are written with JavaScript's shortest round-trip representation, so save → load
+ * gives back the same float64 weights bit for bit, and so the same predictions.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { BackpropError } from '../core/errors.js';
+import { toRows } from '../core/matrix.js';
+import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
+import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
+import { type Network, networkFromWeights } from '../nn/network.js';
+import { readText } from './csv.js';
+import { type LabelMapping, type Standardization, outputUnits } from './dataset.js';
+import { InputError } from './input-error.js';
+
+export const MODEL_FORMAT = 'backprop-model';
+export const MODEL_VERSION = 1;
+
+/** How a model was trained (informational, except `optimizer.learningRate`, explain's default η). */
+export interface TrainingSettings {
+  optimizer?: { name: string; learningRate: number; momentum?: number; beta1?: number; beta2?: number; epsilon?: number };
+  batchSize?: number;
+  epochs?: number;
+  epochsRun?: number;
+  stopReason?: string;
+  seed?: number;
+  shuffle?: boolean;
+  testSplit?: number;
+  validationSplit?: number;
+  patience?: number;
+  l2?: number;
+  standardize?: boolean;
+  initializedFrom?: 'seed' | 'file';
+  trainRows?: number;
+  validationRows?: number;
+  testRows?: number;
+}
+
+/** A network with what it needs to read CSV rows and name its outputs. */
+export interface Model {
+  network: Network;
+  /** The CSV columns the network's inputs come from, in input order. */
+  features: string[];
+  /** The CSV column it was trained to predict, if known. */
+  target?: string;
+  labels: LabelMapping;
+  /** Applied to raw feature values before the network, when present. */
+  standardization?: Standardization;
+  training?: TrainingSettings;
+  /** Metrics measured at training time (e.g. on the test split). */
+  metrics?: Record<string, unknown>;
+}
+
+const num = z.number();
+const labelsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('binary'), classes: z.tuple([z.string(), z.string()]) }).strict(),
+  z.object({ kind: z.literal('multiclass'), classes: z.array(z.string()).min(3) }).strict(),
+  z.object({ kind: z.literal('regression') }).strict(),
+]);
+const layerSchema = z
+  .object({
+    activation: z.enum(ACTIVATION_NAMES as [ActivationName, ...ActivationName[]]),
+    kernel: z.array(z.array(num)).min(1),
+    bias: z.array(num).min(1),
+  })
+  .strict();
+
+/** The JSON schema of a version-1 model file, checked on load. */
+export const modelFileSchema = z
+  .object({
+    format: z.literal(MODEL_FORMAT),
+    version: z.literal(MODEL_VERSION),
+    features: z.array(z.string().min(1)).min(1).optional(),
+    target: z.string().optional(),
+    labels: labelsSchema.optional(),
+    standardization: z.object({ mean: z.array(num), std: z.array(num.positive()) }).strict().optional(),
+    loss: z.object({ name: z.enum(LOSS_NAMES as [string, ...string[]]), epsilon: num.min(0).max(0.5).optional() }).strict(),
+    layers: z.array(layerSchema).min(1),
+    training: z.record(z.string(), z.unknown()).optional(),
+    metrics: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export type ModelFile = z.infer<typeof modelFileSchema>;
+
+/** `layers[0].kernel[2]` from zod's path array. */
+function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`;
+  return out === '' ? '(top level)' : out;
+}
+
+/** The default label mapping for a network without one: 0/1, class indices, or numbers. */
+function defaultLabels(loss: string, units: number): LabelMapping {
+  if (loss === 'mean_squared_error') return { kind: 'regression' };
+  if (units === 1) return { kind: 'binary', classes: ['0', '1'] };
+  return { kind: 'multiclass', classes: Array.from({ length: units }, (_, i) => String(i)) };
+}
+
+/**
+ * Checks a parsed JSON value against the schema and the shapes, and builds the model.
+ * @param file the file's name in error messages
+ */
+export function modelFromJson(value: unknown, file: string): Model {
+  // Format and version first: a file of another kind should be told so, not listed field by field.
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(`${file}: expected a JSON object (a backprop model file), got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const head = value as Record<string, unknown>;
+  if (head.format !== MODEL_FORMAT) {
+    throw new InputError(`${file}: format is ${JSON.stringify(head.format) ?? 'missing'}, expected "${MODEL_FORMAT}"`);
+  }
+  if (head.version !== MODEL_VERSION) {
+    throw new InputError(`${file}: version is ${JSON.stringify(head.version) ?? 'missing'}, expected ${MODEL_VERSION} (the version this backprop reads)`);
+  }
+  const parsed = modelFileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${file}: ${jsonPath(issue.path)}: ${issue.message}`);
+  }
+  const m = parsed.data;
+
+  // Shapes, layer by layer, in the words of a person reading the file.
+  let fanIn = m.layers[0].kernel.length;
+  m.layers.forEach((layer, i) => {
+    const rows = layer.kernel.length;
+    const cols = layer.kernel[0].length;
+    const ragged = layer.kernel.findIndex((r) => r.length !== cols);
+    if (ragged >= 0) {
+      throw new InputError(`${file}: layer ${i + 1}: kernel row ${ragged + 1} has ${layer.kernel[ragged].length} values, row 1 has ${cols}`);
+    }
+    if (cols !== layer.bias.length) {
+      throw new InputError(`${file}: layer ${i + 1}: kernel is ${rows}×${cols} but bias has ${layer.bias.length} values, expected ${cols}`);
+    }
+    if (rows !== fanIn) {
+      throw new InputError(`${file}: layer ${i + 1}: kernel is ${rows}×${cols} but layer ${i} has ${fanIn} units, expected ${fanIn} rows`);
+    }
+    fanIn = cols;
+  });
+  const inputSize = m.layers[0].kernel.length;
+  const units = fanIn;
+  const features = m.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
+  if (features.length !== inputSize) {
+    throw new InputError(`${file}: features lists ${features.length} names but layer 1's kernel has ${inputSize} rows, expected one name per input`);
+  }
+  const dup = features.findIndex((f, i) => features.indexOf(f) !== i);
+  if (dup >= 0) throw new InputError(`${file}: features[${dup}]: '${features[dup]}' appears twice`);
+  const st = m.standardization;
+  if (st && (st.mean.length !== inputSize || st.std.length !== inputSize)) {
+    throw new InputError(
+      `${file}: standardization has ${st.mean.length} means and ${st.std.length} stds, expected ${inputSize} each (one per feature)`,
+    );
+  }
+  const labels: LabelMapping = m.labels ?? defaultLabels(m.loss.name, units);
+  if (labels.kind !== 'regression' && outputUnits(labels) !== units) {
+    throw new InputError(`${file}: labels has ${labels.classes.length} classes but the last layer has ${units} units, expected ${outputUnits(labels)}`);
+  }
+  if ((labels.kind === 'regression') !== (m.loss.name === 'mean_squared_error')) {
+    throw new InputError(`${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`);
+  }
+
+  let network: Network;
+  try {
+    network = networkFromWeights(
+      {
+        inputSize,
+        layers: m.layers.map((l) => ({ units: l.bias.length, activation: l.activation })),
+        loss: m.loss as LossConfig,
+      },
+      m.layers.map((l) => ({ kernel: l.kernel, bias: l.bias })),
+    );
+  } catch (err) {
+    if (err instanceof BackpropError) throw new InputError(`${file}: ${err.message}`);
+    throw err;
+  }
+  return {
+    network,
+    features: [...features],
+    ...(m.target !== undefined ? { target: m.target } : {}),
+    labels,
+    ...(st ? { standardization: { mean: [...st.mean], std: [...st.std] } } : {}),
+    ...(m.training ? { training: m.training as TrainingSettings } : {}),
+    ...(m.metrics ? { metrics: m.metrics } : {}),
+  };
+}
+
+/** Parses model-file text; errors name the file. */
+export function parseModel(text: string, file: string): Model {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message.replace(/\s+/g, ' ');
+    const at = /at position (\d+)/.exec(message);
+    let where = '';
+    if (at) {
+      const before = text.slice(0, Number(at[1])).split('\n');
+      where = ` line ${before.length} column ${before[before.length - 1].length + 1}`;
+    }
+    throw new InputError(`${file}${where}: not valid JSON (${message}), expected a backprop model file`);
+  }
+  return modelFromJson(value, file);
+}
+
+/** Reads and checks a model file. */
+export function loadModel(path: string): Model {
+  return parseModel(readText(path), path);
+}
+
+/** The model as the plain JSON object the file holds (key order fixed, so output is stable). */
+export function modelToJson(model: Model): ModelFile {
+  const net = model.network;
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    features: [...model.features],
+    ...(model.target !== undefined ? { target: model.target } : {}),
+    labels: model.labels,
+    ...(model.standardization ? { standardization: model.standardization } : {}),
+    loss: { ...net.loss.config },
+    layers: net.layers.map((l) => ({ activation: l.activation.name, kernel: toRows(l.kernel), bias: Array.from(l.bias) })),
+    ...(model.training ? { training: model.training as Record<string, unknown> } : {}),
+    ...(model.metrics ? { metrics: model.metrics } : {}),
+  } as ModelFile;
+}
+
+/** JSON text of a model: indented, with each innermost array of numbers on one line. */
+export function serializeModel(model: Model): string {
+  const text = JSON.stringify(modelToJson(model), null, 2);
+  return `${text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
+}
+
+/**
+ * Writes text to `path` atomically: to a temporary file in the same directory, then renamed
+ * over the target, so a reader never sees half a file and a failed write leaves the old one.
+ * Missing parent directories are created.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`${path}: cannot be written (${(err as Error).message})`);
+  }
+}
+
+/** Saves a model file atomically. */
+export function saveModel(path: string, model: Model): void {
+  writeFileAtomic(path, serializeModel(model));
+}
