@@ -74,4 +74,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A closed pipe (`backprop predict … | head`) is not an error: stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 await main(process.argv);

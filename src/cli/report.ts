@@ -112,7 +112,7 @@ export function renderReport(input: ReportInput): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
+<meta charset="utf-8" />
 <title>${escapeXml(input.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:60em}h2{font-size:1.1em;margin-top:1.5em}pre{background:#f6f6f6;padding:1em}</style>
 </head>

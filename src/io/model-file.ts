@@ -242,13 +242,17 @@ export function serializeModel(model: Model): string {
  */
 export function writeFileAtomic(path: string, text: string): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
+    mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The directory itself is unusable, so there is no temporary file to remove.
+    }
     throw new InputError(`${path}: cannot be written (${(err as Error).message})`);
   }
 }
