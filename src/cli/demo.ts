@@ -12,7 +12,7 @@ import { InputError } from '../io/input-error.js';
 import { explain } from './explain.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
-import { type TrainSettings, printTrainResult, trainFromCsv, trainSummary, writeTrainOutputs } from './train.js';
+import { printTrainResult, type TrainSettings, trainFromCsv, trainSummary, writeTrainOutputs } from './train.js';
 
 /** The bundled data file, found next to the installed package (dist/cli → ../../data). */
 export function bundledData(name: string): string {
@@ -59,9 +59,15 @@ export function registerDemo(program: Command): void {
     .action((flags: DemoFlags) => {
       const out = createOutput(flags);
       const settings = demoSettings(bundledData('breast-cancer.csv'));
-      out.result("The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD");
-      out.result(`  data: data/breast-cancer.csv, features ${settings.features!.join(', ')}, target malignant (1 = malignant)`);
-      out.result(`  η = ${settings.lr}, batch size ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}, stratified 80/20 train/test split (10% of train for validation)`);
+      out.result(
+        "The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD",
+      );
+      out.result(
+        `  data: data/breast-cancer.csv, features ${settings.features!.join(', ')}, target malignant (1 = malignant)`,
+      );
+      out.result(
+        `  η = ${settings.lr}, batch size ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}, stratified 80/20 train/test split (10% of train for validation)`,
+      );
       out.result('');
       const reporter = createEpochReporter(out, settings.epochs, 10);
       let result: ReturnType<typeof trainFromCsv>;

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { readCsv } from '../io/csv.js';
 import { columnIndex } from '../io/dataset.js';
-import { loadModel } from '../io/model-file.js';
 import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { loadModel } from '../io/model-file.js';
 import { describeMetrics, evaluateNetwork } from './evaluation.js';
 import { createOutput } from './output.js';
 

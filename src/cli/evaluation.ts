@@ -5,7 +5,7 @@
 import type { Matrix } from '../core/matrix.js';
 import type { LabelMapping } from '../io/dataset.js';
 import { lossOf } from '../nn/backprop.js';
-import { type Network, createWorkspace, predict } from '../nn/network.js';
+import { createWorkspace, type Network, predict } from '../nn/network.js';
 import { classScores, confusionMatrix, predictedClasses, rocAuc, rocCurve, targetClasses } from '../train/metrics.js';
 
 export interface ClassMetrics {
@@ -60,7 +60,11 @@ export function oneVsRest(yhat: Matrix, y: Matrix, cls: number): { scores: Float
 }
 
 /** ROC curves to draw: the positive class for binary tasks, each class against the rest otherwise. */
-export function rocCurves(yhat: Matrix, y: Matrix, labels: LabelMapping): { label: string; fpr: number[]; tpr: number[] }[] {
+export function rocCurves(
+  yhat: Matrix,
+  y: Matrix,
+  labels: LabelMapping,
+): { label: string; fpr: number[]; tpr: number[] }[] {
   if (labels.kind === 'regression') return [];
   const classes = labels.kind === 'binary' ? [1] : labels.classes.map((_, k) => k);
   return classes.map((k) => {
@@ -87,7 +91,14 @@ export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: Labe
       tss += (y.data[i] - mean) ** 2;
     }
     const n = y.data.length;
-    return { kind: 'regression', rows: y.rows, mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, r2: tss > 0 ? 1 - se / tss : Number.NaN };
+    return {
+      kind: 'regression',
+      rows: y.rows,
+      mse: se / n,
+      rmse: Math.sqrt(se / n),
+      mae: ae / n,
+      r2: tss > 0 ? 1 - se / tss : Number.NaN,
+    };
   }
   const k = labels.classes.length;
   const predicted = predictedClasses(yhat);
@@ -100,7 +111,10 @@ export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: Labe
     return { label, ...classScores(confusion, c), rocAuc: rocAuc(scores, l) };
   });
   const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') => perClass.reduce((s, c) => s + c[key], 0) / k;
-  const headline = labels.kind === 'binary' ? perClass[1] : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
+  const headline =
+    labels.kind === 'binary'
+      ? perClass[1]
+      : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
   return {
     kind: 'classification',
     rows: y.rows,
@@ -129,11 +143,15 @@ export function describeMetrics(m: Metrics): string[] {
   const w = Math.max(5, ...m.labels.map((l) => l.length));
   lines.push('', `  ${'class'.padEnd(w)}  precision  recall      F1  support  ROC AUC`);
   for (const c of m.perClass) {
-    lines.push(`  ${c.label.padEnd(w)}  ${f(c.precision).padStart(9)}  ${f(c.recall).padStart(6)}  ${f(c.f1).padStart(6)}  ${String(c.support).padStart(7)}  ${f(c.rocAuc).padStart(7)}`);
+    lines.push(
+      `  ${c.label.padEnd(w)}  ${f(c.precision).padStart(9)}  ${f(c.recall).padStart(6)}  ${f(c.f1).padStart(6)}  ${String(c.support).padStart(7)}  ${f(c.rocAuc).padStart(7)}`,
+    );
   }
   const cw = Math.max(w, ...m.confusion.flat().map((v) => String(v).length));
   lines.push('', `  confusion matrix (rows: true class, columns: predicted)`);
   lines.push(`  ${''.padEnd(w)}  ${m.labels.map((l) => l.padStart(cw)).join('  ')}`);
-  m.confusion.forEach((row, t) => lines.push(`  ${m.labels[t].padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join('  ')}`));
+  m.confusion.forEach((row, t) =>
+    lines.push(`  ${m.labels[t].padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join('  ')}`),
+  );
   return lines;
 }

@@ -4,12 +4,12 @@
  * example would cause and a finite-difference check of every gradient.
  */
 import type { Command } from 'commander';
-import { type Matrix, fromRows, toRows, transpose } from '../core/matrix.js';
+import { fromRows, type Matrix, toRows, transpose } from '../core/matrix.js';
 import { readCsv } from '../io/csv.js';
-import { type LabelMapping, canonicalLabel, standardize } from '../io/dataset.js';
+import { canonicalLabel, type LabelMapping, standardize } from '../io/dataset.js';
 import { InputError } from '../io/input-error.js';
-import { type Model, loadModel } from '../io/model-file.js';
 import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { loadModel, type Model } from '../io/model-file.js';
 import { computeGradients } from '../nn/backprop.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import { type Network, predict } from '../nn/network.js';
@@ -56,7 +56,8 @@ function sizes(net: Network): string {
 export function encodeLabel(label: string, labels: LabelMapping, flag: string): number[] {
   if (labels.kind === 'regression') {
     const v = Number(label);
-    if (label.trim() === '' || !Number.isFinite(v)) throw new InputError(`${flag} ${label}: expected a number (the model does regression)`);
+    if (label.trim() === '' || !Number.isFinite(v))
+      throw new InputError(`${flag} ${label}: expected a number (the model does regression)`);
     return [v];
   }
   const k = labels.classes.indexOf(canonicalLabel(label));
@@ -69,7 +70,9 @@ function predictedTarget(net: Network, x: Matrix, labels: LabelMapping): Matrix 
   const yhat = predict(net, x);
   if (labels.kind === 'regression') return yhat;
   const cls = predictedClasses(yhat);
-  return fromRows(Array.from(cls, (c) => (labels.kind === 'binary' ? [c] : labels.classes.map((_, j) => (j === c ? 1 : 0)))));
+  return fromRows(
+    Array.from(cls, (c) => (labels.kind === 'binary' ? [c] : labels.classes.map((_, j) => (j === c ? 1 : 0)))),
+  );
 }
 
 /** Builds the explanation (text lines and JSON) of the example(s) in `input`. */
@@ -91,7 +94,8 @@ export function explain(input: ExplainInput): Explanation {
   };
   const labelName = (row: number): string => {
     if (model.labels.kind === 'regression') return formatNumber(y.data[row]);
-    const cls = model.labels.kind === 'binary' ? y.data[row] : y.data.subarray(row * y.cols, (row + 1) * y.cols).indexOf(1);
+    const cls =
+      model.labels.kind === 'binary' ? y.data[row] : y.data.subarray(row * y.cols, (row + 1) * y.cols).indexOf(1);
     return model.labels.classes[cls];
   };
 
@@ -100,9 +104,11 @@ export function explain(input: ExplainInput): Explanation {
   if (one) {
     const raw = Array.from(input.raw.data);
     lines.push(
-      `  features: ${model.features.map((f, i) => `${f} = ${formatNumber(raw[i])}`).join(', ')}${model.standardization ? ' (standardised with the model\'s statistics to give x)' : ''}`,
+      `  features: ${model.features.map((f, i) => `${f} = ${formatNumber(raw[i])}`).join(', ')}${model.standardization ? " (standardised with the model's statistics to give x)" : ''}`,
     );
-    lines.push(`  label: ${labelName(0)}${input.yGiven ? '' : " (no label given: using the network's own prediction)"}`);
+    lines.push(
+      `  label: ${labelName(0)}${input.yGiven ? '' : " (no label given: using the network's own prediction)"}`,
+    );
     json.xRaw = raw;
     json.label = labelName(0);
     json.labelGiven = input.yGiven;
@@ -112,7 +118,12 @@ export function explain(input: ExplainInput): Explanation {
   if (isNotesShaped(net) && net.layers[1].activation.name !== 'softmax') {
     const f = net.layers[0].activation.name === 'sigmoid' ? 'σ' : net.layers[0].activation.name;
     const g = net.layers[1].activation.name === 'sigmoid' ? 'σ' : net.layers[1].activation.name;
-    const lossName = net.loss.config.name === 'binary_crossentropy' ? 'CE' : net.loss.config.name === 'mean_squared_error' ? 'MSE' : 'L';
+    const lossName =
+      net.loss.config.name === 'binary_crossentropy'
+        ? 'CE'
+        : net.loss.config.name === 'mean_squared_error'
+          ? 'MSE'
+          : 'L';
     const simple = g === 'σ' && lossName === 'CE' && !net.loss.config.epsilon;
     const K1 = toRows(net.layers[0].kernel);
     const W = toRows(transpose(net.layers[0].kernel));
@@ -125,13 +136,16 @@ export function explain(input: ExplainInput): Explanation {
       lines.push(`  ${label.padEnd(28)} ${shapeOf(m).padEnd(6)} ${eq}`);
       lines.push(...formatMatrix(m, '      '));
     };
-    const scalar = (label: string, eq: string, v: number) => lines.push(`  ${label.padEnd(28)} ${'scalar'.padEnd(6)} ${eq.padEnd(9)} = ${formatNumber(v)}`);
+    const scalar = (label: string, eq: string, v: number) =>
+      lines.push(`  ${label.padEnd(28)} ${'scalar'.padEnd(6)} ${eq.padEnd(9)} = ${formatNumber(v)}`);
     let dW: number[][];
     let dU: number[][];
     let db1: number[][];
     let db2: number;
 
-    lines.push(`The notes' notation: W = (layer 1 kernel)ᵀ ${alpha}×${beta}, U = (layer 2 kernel)ᵀ 1×${alpha}, column vectors.`);
+    lines.push(
+      `The notes' notation: W = (layer 1 kernel)ᵀ ${alpha}×${beta}, U = (layer 2 kernel)ᵀ 1×${alpha}, column vectors.`,
+    );
     if (one) {
       const q = notesQuantities(net, Array.from(x.data), y.data[0]);
       ({ dW, dU, db1, db2 } = q);
@@ -173,7 +187,7 @@ export function explain(input: ExplainInput): Explanation {
     json.sgd = { learningRate: lr, ...sgd };
   } else {
     lines.push('Per-layer form (Keras layout: rows are examples, kernel K_l is [in, out]):');
-    lines.push("  z_l = a_(l−1)·K_l + b_l,  a_l = f_l(z_l),  a_0 = x");
+    lines.push('  z_l = a_(l−1)·K_l + b_l,  a_l = f_l(z_l),  a_0 = x');
     lines.push("  δ_L = ∂L/∂z_L (= (ŷ − y)/n for sigmoid+CE and softmax+CE),  δ_l = (δ_(l+1)·K_(l+1)ᵀ) ∘ f_l'(z_l)");
     lines.push('  ∂L/∂K_l = a_(l−1)ᵀ·δ_l,  ∂L/∂b_l = Σ_rows δ_l');
     lines.push(`  L = ${formatNumber(grads.loss)}`);
@@ -206,11 +220,17 @@ export function explain(input: ExplainInput): Explanation {
       }
       show(`∂L/∂K_${L.layer}`, L.dKernel);
       show(`∂L/∂b_${L.layer}`, [L.dBias]);
-      show(`K_${L.layer}_new = K_${L.layer} − η·∂L/∂K_${L.layer}  (η = ${formatNumber(lr)})`, sub(L.kernel, L.dKernel, lr));
+      show(
+        `K_${L.layer}_new = K_${L.layer} − η·∂L/∂K_${L.layer}  (η = ${formatNumber(lr)})`,
+        sub(L.kernel, L.dKernel, lr),
+      );
       show(`b_${L.layer}_new`, sub([L.bias], [L.dBias], lr));
     }
     json.loss = grads.loss;
-    json.sgd = { learningRate: lr, layers: layers.map((L) => ({ kernel: sub(L.kernel, L.dKernel, lr), bias: sub([L.bias], [L.dBias], lr)[0] })) };
+    json.sgd = {
+      learningRate: lr,
+      layers: layers.map((L) => ({ kernel: sub(L.kernel, L.dKernel, lr), bias: sub([L.bias], [L.dBias], lr)[0] })),
+    };
   }
   json.layers = layers;
 
@@ -229,11 +249,6 @@ export function explain(input: ExplainInput): Explanation {
   return { json, lines };
 }
 
-/** Explains row `row` (0-based) of the training/test data already in a model's input space. */
-export function explainRow(model: Model, x: Matrix, raw: Matrix, y: Matrix, lr: number, source: string): Explanation {
-  return explain({ model, x, raw, y, yGiven: true, lr, source });
-}
-
 interface ExplainFlags {
   x?: number[];
   y?: string;
@@ -249,12 +264,22 @@ interface ExplainFlags {
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description("one example's forward and backward pass in the notes' notation, with the SGD step and a gradient check")
+    .description(
+      "one example's forward and backward pass in the notes' notation, with the SGD step and a gradient check",
+    )
     .argument('<model.json>', 'a model file')
-    .option('--x <values>', "the example's raw feature values, comma-separated, in the model's feature order", parse.numbers)
+    .option(
+      '--x <values>',
+      "the example's raw feature values, comma-separated, in the model's feature order",
+      parse.numbers,
+    )
     .option('--y <label>', "the example's label (default: the network's own prediction)")
     .option('--data <file.csv>', 'take the example from this CSV file')
-    .option('--row <n>', '1-based data row of --data (without it: the whole file as one mini-batch)', parse.positiveInteger)
+    .option(
+      '--row <n>',
+      '1-based data row of --data (without it: the whole file as one mini-batch)',
+      parse.positiveInteger,
+    )
     .option('--target <column>', "label column of --data (default: the model's target)")
     .option('--lr <rate>', "learning rate of the SGD step shown (default: the model's, else 0.1)", parse.positiveNumber)
     .option('--json', 'print the quantities as JSON')
@@ -272,7 +297,8 @@ Examples:
       if ((flags.x === undefined) === (flags.data === undefined)) {
         throw new InputError('explain: give either --x <values> or --data <file.csv>, exactly one of them');
       }
-      if (flags.row !== undefined && flags.data === undefined) throw new InputError('explain: --row needs --data <file.csv>');
+      if (flags.row !== undefined && flags.data === undefined)
+        throw new InputError('explain: --row needs --data <file.csv>');
       const model = loadModel(modelPath);
       const net = model.network;
       const lr = flags.lr ?? model.training?.optimizer?.learningRate ?? 0.1;
@@ -282,7 +308,9 @@ Examples:
       let source: string;
       if (flags.x) {
         if (flags.x.length !== net.inputSize) {
-          throw new InputError(`--x: ${flags.x.length} values, expected ${net.inputSize} (${model.features.join(', ')})`);
+          throw new InputError(
+            `--x: ${flags.x.length} values, expected ${net.inputSize} (${model.features.join(', ')})`,
+          );
         }
         raw = fromRows([flags.x]);
         x = model.standardization ? standardize(raw, model.standardization) : raw;
@@ -293,21 +321,29 @@ Examples:
         const all = modelInputs(model, table, modelPath);
         const target = targetColumn(model, table, flags.target);
         const hasTarget = table.header.includes(target) && !model.features.includes(target);
-        if (flags.target && !hasTarget) throw new InputError(`${table.file}: no label column '${flags.target}' (--target); the columns are: ${table.header.join(', ')}`);
+        if (flags.target && !hasTarget)
+          throw new InputError(
+            `${table.file}: no label column '${flags.target}' (--target); the columns are: ${table.header.join(', ')}`,
+          );
         let rows = Array.from({ length: table.rows.length }, (_, i) => i);
         if (flags.row !== undefined) {
-          if (flags.row > table.rows.length) throw new InputError(`--row ${flags.row}: ${table.file} has ${table.rows.length} data rows`);
+          if (flags.row > table.rows.length)
+            throw new InputError(`--row ${flags.row}: ${table.file} has ${table.rows.length} data rows`);
           rows = [flags.row - 1];
         }
-        const pick = (m: Matrix) => fromRows(rows.map((r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols))));
+        const pick = (m: Matrix) =>
+          fromRows(rows.map((r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols))));
         x = pick(all);
-        raw = model.standardization ? pick(modelInputs({ ...model, standardization: undefined } as Model, table, modelPath)) : x;
+        raw = model.standardization
+          ? pick(modelInputs({ ...model, standardization: undefined } as Model, table, modelPath))
+          : x;
         if (flags.y !== undefined) {
           y = fromRows(rows.map(() => encodeLabel(flags.y!, model.labels, '--y')));
         } else if (hasTarget) {
           y = pick(modelTargets(model, table, target));
         }
-        source = flags.row !== undefined ? `${table.file} row ${flags.row} (line ${table.lines[flags.row - 1]})` : table.file;
+        source =
+          flags.row !== undefined ? `${table.file} row ${flags.row} (line ${table.lines[flags.row - 1]})` : table.file;
       }
       const yGiven = y !== undefined;
       const explanation = explain({ model, x, raw, y: y ?? predictedTarget(net, x, model.labels), yGiven, lr, source });

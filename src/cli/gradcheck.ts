@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { readCsv } from '../io/csv.js';
 import { columnIndex } from '../io/dataset.js';
-import { loadModel } from '../io/model-file.js';
 import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { loadModel } from '../io/model-file.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
@@ -39,12 +39,27 @@ export function registerGradcheck(program: Command): void {
       const y = modelTargets(model, table, target);
       const result = gradientCheck(model.network, x, y, { epsilon: flags.epsilon });
       const pass = result.maxRelError <= flags.tolerance;
-      out.result(`gradient check of ${modelPath} on ${table.file} (${x.rows} rows, h = ${flags.epsilon}), loss ${result.loss.toPrecision(6)}`);
+      out.result(
+        `gradient check of ${modelPath} on ${table.file} (${x.rows} rows, h = ${flags.epsilon}), loss ${result.loss.toPrecision(6)}`,
+      );
       for (const l of result.layers) {
-        out.result(`  layer ${l.layer}: kernel max rel. error ${l.kernel.maxRelError.toExponential(2)}, bias ${l.bias.maxRelError.toExponential(2)}`);
+        out.result(
+          `  layer ${l.layer}: kernel max rel. error ${l.kernel.maxRelError.toExponential(2)}, bias ${l.bias.maxRelError.toExponential(2)}`,
+        );
       }
-      out.result(`${pass ? 'PASS' : 'FAIL'}: max relative error ${result.maxRelError.toExponential(2)} (tolerance ${flags.tolerance})`);
-      out.document({ command: 'gradcheck', model: modelPath, data: table.file, rows: x.rows, epsilon: flags.epsilon, tolerance: flags.tolerance, pass, ...result });
+      out.result(
+        `${pass ? 'PASS' : 'FAIL'}: max relative error ${result.maxRelError.toExponential(2)} (tolerance ${flags.tolerance})`,
+      );
+      out.document({
+        command: 'gradcheck',
+        model: modelPath,
+        data: table.file,
+        rows: x.rows,
+        epsilon: flags.epsilon,
+        tolerance: flags.tolerance,
+        pass,
+        ...result,
+      });
       if (!pass) process.exitCode = 1;
     });
 }

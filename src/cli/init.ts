@@ -1,7 +1,7 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import type { Command } from 'commander';
-import { InputError } from '../io/input-error.js';
 import type { LabelMapping } from '../io/dataset.js';
+import { InputError } from '../io/input-error.js';
 import { type Model, saveModel } from '../io/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';
@@ -31,7 +31,11 @@ export function registerInit(program: Command): void {
     .description("write a model file with seeded initial weights (default: the notes' 3-4-1 sigmoid network)")
     .option('--sizes <sizes>', 'layer sizes from the inputs to the outputs', parse.sizes, [3, 4, 1])
     .option('--activation <name>', 'hidden activation', parse.activationName, 'sigmoid')
-    .option('--output-activation <name>', 'output activation (default: sigmoid for one output, softmax for more; linear with mse)', parse.outputActivationName)
+    .option(
+      '--output-activation <name>',
+      'output activation (default: sigmoid for one output, softmax for more; linear with mse)',
+      parse.outputActivationName,
+    )
     .option('--loss <name>', 'bce, cce or mse (default: bce for one output, cce for more)', parse.lossFlag)
     .option('--seed <n>', 'seed of the initial weights', parse.integer, 0)
     .option('--kernel-init <name>', `kernel initialiser: ${INITIALIZER_NAMES.join(', ')}`, 'glorot_uniform')
@@ -40,38 +44,52 @@ export function registerInit(program: Command): void {
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print nothing but errors (and --json)')
-    .addHelpText('after', '\nExamples:\n  $ backprop init --out notes.json\n  $ backprop init --sizes 4,8,3 --features a,b,c,d --classes x,y,z --seed 1 --out iris-init.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ backprop init --out notes.json\n  $ backprop init --sizes 4,8,3 --features a,b,c,d --classes x,y,z --seed 1 --out iris-init.json',
+    )
     .action((flags: InitFlags) => {
       const out = createOutput(flags);
-      if (flags.sizes.length < 2) throw new InputError(`--sizes ${flags.sizes.join(',')}: expected at least an input and an output size`);
+      if (flags.sizes.length < 2)
+        throw new InputError(`--sizes ${flags.sizes.join(',')}: expected at least an input and an output size`);
       if (!(INITIALIZER_NAMES as readonly string[]).includes(flags.kernelInit)) {
         throw new InputError(`--kernel-init ${flags.kernelInit}: expected one of ${INITIALIZER_NAMES.join(', ')}`);
       }
       const [inputSize, ...units] = flags.sizes;
       const outputs = units[units.length - 1];
       const loss = lossName(flags.loss ?? (outputs === 1 ? 'bce' : 'cce'));
-      const outputActivation = flags.outputActivation ?? (loss === 'mean_squared_error' ? 'linear' : outputs === 1 ? 'sigmoid' : 'softmax');
+      const outputActivation =
+        flags.outputActivation ?? (loss === 'mean_squared_error' ? 'linear' : outputs === 1 ? 'sigmoid' : 'softmax');
       const features = flags.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
-      if (features.length !== inputSize) throw new InputError(`--features: ${features.length} names, expected ${inputSize} (the input size)`);
+      if (features.length !== inputSize)
+        throw new InputError(`--features: ${features.length} names, expected ${inputSize} (the input size)`);
       let labels: LabelMapping;
       if (loss === 'mean_squared_error') labels = { kind: 'regression' };
       else {
-        const classes = flags.classes ?? (outputs === 1 ? ['0', '1'] : Array.from({ length: outputs }, (_, i) => String(i)));
+        const classes =
+          flags.classes ?? (outputs === 1 ? ['0', '1'] : Array.from({ length: outputs }, (_, i) => String(i)));
         const want = outputs === 1 ? 2 : outputs;
-        if (classes.length !== want) throw new InputError(`--classes: ${classes.length} labels, expected ${want} for ${outputs} output unit(s)`);
-        labels = outputs === 1 ? { kind: 'binary', classes: [classes[0], classes[1]] } : { kind: 'multiclass', classes };
+        if (classes.length !== want)
+          throw new InputError(`--classes: ${classes.length} labels, expected ${want} for ${outputs} output unit(s)`);
+        labels =
+          outputs === 1 ? { kind: 'binary', classes: [classes[0], classes[1]] } : { kind: 'multiclass', classes };
       }
       const network = createNetwork(
         {
           inputSize,
-          layers: units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? outputActivation : flags.activation })),
+          layers: units.map((u, i) => ({
+            units: u,
+            activation: i === units.length - 1 ? outputActivation : flags.activation,
+          })),
           loss: { name: loss },
         },
         { seed: flags.seed, kernelInitializer: flags.kernelInit as InitializerName },
       );
       const model: Model = { network, features, labels, training: { seed: flags.seed, initializedFrom: 'seed' } };
       saveModel(flags.out, model);
-      out.result(`model ${flags.sizes.join('-')} (${[...units.slice(0, -1).map(() => flags.activation), outputActivation].join(', ')}; ${loss}) written to ${flags.out}`);
+      out.result(
+        `model ${flags.sizes.join('-')} (${[...units.slice(0, -1).map(() => flags.activation), outputActivation].join(', ')}; ${loss}) written to ${flags.out}`,
+      );
       out.document({ command: 'init', model: flags.out, sizes: flags.sizes, loss, features, labels });
     });
 }

@@ -34,7 +34,13 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander puts its suggestion ("Did you mean --epochs?") on a second line: keep one line.
-      outputError: (text, write) => write(`backprop: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (text, write) =>
+        write(
+          `backprop: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
     })
     .addHelpText(
       'after',

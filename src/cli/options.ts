@@ -47,7 +47,8 @@ export function positiveInteger(text: string): number {
 
 /** An integer (seed). */
 export function integer(text: string): number {
-  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('expected an integer.');
+  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)))
+    throw new InvalidArgumentError('expected an integer.');
   return Number(text);
 }
 
@@ -55,7 +56,8 @@ export function integer(text: string): number {
 export function sizes(text: string): number[] {
   if (text.trim() === '' || text.trim() === '0') return [];
   return text.split(',').map((s) => {
-    if (!/^\d+$/.test(s.trim()) || Number(s) < 1) throw new InvalidArgumentError('expected comma-separated integers ≥ 1, e.g. 4 or 16,8.');
+    if (!/^\d+$/.test(s.trim()) || Number(s) < 1)
+      throw new InvalidArgumentError('expected comma-separated integers ≥ 1, e.g. 4 or 16,8.');
     return Number(s);
   });
 }
@@ -70,14 +72,16 @@ export function names(text: string): string[] {
 /** Comma-separated numbers (an example's features). */
 export function numbers(text: string): number[] {
   return text.split(',').map((s) => {
-    if (!DECIMAL.test(s.trim()) || !Number.isFinite(Number(s))) throw new InvalidArgumentError(`expected comma-separated numbers; '${s}' is not a number.`);
+    if (!DECIMAL.test(s.trim()) || !Number.isFinite(Number(s)))
+      throw new InvalidArgumentError(`expected comma-separated numbers; '${s}' is not a number.`);
     return Number(s);
   });
 }
 
 function oneOf<T extends string>(allowed: readonly T[]) {
   return (text: string): T => {
-    if (!(allowed as readonly string[]).includes(text)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}.`);
+    if (!(allowed as readonly string[]).includes(text))
+      throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}.`);
     return text as T;
   };
 }
@@ -85,4 +89,11 @@ function oneOf<T extends string>(allowed: readonly T[]) {
 export const activationName = oneOf(ACTIVATION_NAMES.filter((a) => a !== 'softmax'));
 export const outputActivationName = oneOf(ACTIVATION_NAMES);
 export const optimizerName = oneOf(OPTIMIZER_NAMES);
-export const lossFlag = oneOf(['bce', 'cce', 'mse', 'binary_crossentropy', 'categorical_crossentropy', 'mean_squared_error'] as const);
+export const lossFlag = oneOf([
+  'bce',
+  'cce',
+  'mse',
+  'binary_crossentropy',
+  'categorical_crossentropy',
+  'mean_squared_error',
+] as const);

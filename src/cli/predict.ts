@@ -1,8 +1,8 @@
 /** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
 import type { Command } from 'commander';
 import { readCsv } from '../io/csv.js';
-import { loadModel, writeFileAtomic } from '../io/model-file.js';
 import { modelInputs } from '../io/model-data.js';
+import { loadModel, writeFileAtomic } from '../io/model-file.js';
 import { predict } from '../nn/network.js';
 import { predictedClasses } from '../train/metrics.js';
 import { createOutput } from './output.js';
@@ -60,7 +60,11 @@ Examples:
         for (let r = 0; r < yhat.rows; r++) {
           const p = Array.from(yhat.data.subarray(r * yhat.cols, (r + 1) * yhat.cols));
           rows.push([...p.map(String), labels.classes[cls[r]]]);
-          records.push({ line: table.lines[r], ...Object.fromEntries(probs.map((name, j) => [name, p[j]])), label: labels.classes[cls[r]] });
+          records.push({
+            line: table.lines[r],
+            ...Object.fromEntries(probs.map((name, j) => [name, p[j]])),
+            label: labels.classes[cls[r]],
+          });
         }
       }
       const csv = `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\n')}\n`;

@@ -29,7 +29,12 @@ export function createEpochReporter(out: Output, epochs: number, every: number):
   const tty = process.stderr.isTTY === true && !out.quiet;
   const bars = tty
     ? new cliProgress.MultiBar(
-        { stream: process.stderr, format: 'training [{bar}] {value}/{total} epochs  loss {loss}', hideCursor: true, clearOnComplete: true },
+        {
+          stream: process.stderr,
+          format: 'training [{bar}] {value}/{total} epochs  loss {loss}',
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;

@@ -6,7 +6,7 @@ import type { Matrix } from '../core/matrix.js';
 import type { LabelMapping } from '../io/dataset.js';
 import { type Network, predict } from '../nn/network.js';
 import type { History } from '../train/fit.js';
-import { type Metrics, describeMetrics, rocCurves } from './evaluation.js';
+import { describeMetrics, type Metrics, rocCurves } from './evaluation.js';
 
 export interface ReportInput {
   title: string;
@@ -36,7 +36,12 @@ function escapeXml(s: string): string {
 const tick = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 
 /** A line chart as an inline <svg>; `fixed` pins the axes (e.g. [0, 1] for ROC). */
-function lineChart(series: Series[], xLabel: string, yLabel: string, fixed?: { x: [number, number]; y: [number, number] }): string {
+function lineChart(
+  series: Series[],
+  xLabel: string,
+  yLabel: string,
+  fixed?: { x: [number, number]; y: [number, number] },
+): string {
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return '';
   let [x0, x1] = fixed?.x ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
@@ -46,19 +51,33 @@ function lineChart(series: Series[], xLabel: string, yLabel: string, fixed?: { x
   const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [];
-  parts.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#999"/>`);
+  parts.push(
+    `<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#999"/>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const xv = x0 + ((x1 - x0) * i) / 4;
     const yv = y0 + ((y1 - y0) * i) / 4;
-    parts.push(`<text x="${sx(xv).toFixed(1)}" y="${H - PAD.bottom + 14}" font-size="10" text-anchor="middle">${tick(xv)}</text>`);
-    parts.push(`<text x="${PAD.left - 4}" y="${(sy(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${tick(yv)}</text>`);
+    parts.push(
+      `<text x="${sx(xv).toFixed(1)}" y="${H - PAD.bottom + 14}" font-size="10" text-anchor="middle">${tick(xv)}</text>`,
+    );
+    parts.push(
+      `<text x="${PAD.left - 4}" y="${(sy(yv) + 3).toFixed(1)}" font-size="10" text-anchor="end">${tick(yv)}</text>`,
+    );
   }
-  parts.push(`<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 4}" font-size="11" text-anchor="middle">${escapeXml(xLabel)}</text>`);
-  parts.push(`<text x="12" y="${(PAD.top + H - PAD.bottom) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${(PAD.top + H - PAD.bottom) / 2})">${escapeXml(yLabel)}</text>`);
+  parts.push(
+    `<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 4}" font-size="11" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="12" y="${(PAD.top + H - PAD.bottom) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${(PAD.top + H - PAD.bottom) / 2})">${escapeXml(yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<text x="${W - PAD.right - 4}" y="${PAD.top + 14 + 13 * i}" font-size="11" text-anchor="end" fill="${s.color}">${escapeXml(s.name)}</text>`);
+    parts.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    parts.push(
+      `<text x="${W - PAD.right - 4}" y="${PAD.top + 14 + 13 * i}" font-size="11" text-anchor="end" fill="${s.color}">${escapeXml(s.name)}</text>`,
+    );
   });
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">${parts.join('')}</svg>`;
 }
@@ -73,16 +92,28 @@ function confusionChart(confusion: number[][], labels: string[]): string {
   const max = Math.max(1, ...confusion.flat());
   const parts: string[] = [];
   parts.push(`<text x="${left + (k * cellSize) / 2}" y="14" font-size="11" text-anchor="middle">predicted</text>`);
-  labels.forEach((l, j) => parts.push(`<text x="${left + (j + 0.5) * cellSize}" y="${top - 6}" font-size="10" text-anchor="middle">${escapeXml(l)}</text>`));
+  labels.forEach((l, j) =>
+    parts.push(
+      `<text x="${left + (j + 0.5) * cellSize}" y="${top - 6}" font-size="10" text-anchor="middle">${escapeXml(l)}</text>`,
+    ),
+  );
   confusion.forEach((row, t) => {
-    parts.push(`<text x="${left - 6}" y="${top + (t + 0.5) * cellSize + 4}" font-size="10" text-anchor="end">${escapeXml(labels[t])}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${top + (t + 0.5) * cellSize + 4}" font-size="10" text-anchor="end">${escapeXml(labels[t])}</text>`,
+    );
     row.forEach((v, p) => {
       const shade = Math.round(255 - (v / max) * 180);
-      parts.push(`<rect x="${left + p * cellSize}" y="${top + t * cellSize}" width="${cellSize}" height="${cellSize}" fill="rgb(${shade},${shade},255)" stroke="#fff"/>`);
-      parts.push(`<text x="${left + (p + 0.5) * cellSize}" y="${top + (t + 0.5) * cellSize + 4}" font-size="12" text-anchor="middle">${v}</text>`);
+      parts.push(
+        `<rect x="${left + p * cellSize}" y="${top + t * cellSize}" width="${cellSize}" height="${cellSize}" fill="rgb(${shade},${shade},255)" stroke="#fff"/>`,
+      );
+      parts.push(
+        `<text x="${left + (p + 0.5) * cellSize}" y="${top + (t + 0.5) * cellSize + 4}" font-size="12" text-anchor="middle">${v}</text>`,
+      );
     });
   });
-  parts.push(`<text x="10" y="${top + (k * cellSize) / 2}" font-size="11" transform="rotate(-90 10 ${top + (k * cellSize) / 2})" text-anchor="middle">true</text>`);
+  parts.push(
+    `<text x="10" y="${top + (k * cellSize) / 2}" font-size="11" transform="rotate(-90 10 ${top + (k * cellSize) / 2})" text-anchor="middle">true</text>`,
+  );
   return `<svg width="${size}" height="${top + k * cellSize + 10}" viewBox="0 0 ${size} ${top + k * cellSize + 10}" role="img">${parts.join('')}</svg>`;
 }
 
@@ -92,21 +123,39 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 export function renderReport(input: ReportInput): string {
   const epochs = input.history.epochs;
   const curve = (name: string, color: string, key: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy'): Series[] =>
-    epochs.some((e) => e[key] !== undefined) ? [{ name, color, points: epochs.map((e) => [e.epoch, e[key] ?? Number.NaN]) }] : [];
+    epochs.some((e) => e[key] !== undefined)
+      ? [{ name, color, points: epochs.map((e) => [e.epoch, e[key] ?? Number.NaN]) }]
+      : [];
   const sections: string[] = [];
-  sections.push(`<h2>Loss</h2>${lineChart([...curve('train', COLORS[0], 'loss'), ...curve('validation', COLORS[1], 'valLoss')], 'epoch', 'loss')}`);
+  sections.push(
+    `<h2>Loss</h2>${lineChart([...curve('train', COLORS[0], 'loss'), ...curve('validation', COLORS[1], 'valLoss')], 'epoch', 'loss')}`,
+  );
   const acc = [...curve('train', COLORS[0], 'accuracy'), ...curve('validation', COLORS[1], 'valAccuracy')];
   if (acc.length > 0) sections.push(`<h2>Accuracy</h2>${lineChart(acc, 'epoch', 'accuracy')}`);
   if (input.metrics.kind === 'classification') {
     const yhat = predict(input.network, input.x);
     const rocs = rocCurves(yhat, input.y, input.labels).map((r, i) => ({
-      name: input.labels.kind === 'binary' ? `AUC ${input.metrics.kind === 'classification' ? input.metrics.rocAuc.toFixed(3) : ''}` : r.label,
+      name:
+        input.labels.kind === 'binary'
+          ? `AUC ${input.metrics.kind === 'classification' ? input.metrics.rocAuc.toFixed(3) : ''}`
+          : r.label,
       color: COLORS[i % COLORS.length],
       points: r.fpr.map((f, j) => [f, r.tpr[j]] as [number, number]),
     }));
-    rocs.push({ name: 'chance', color: '#bbb', points: [[0, 0], [1, 1]] });
-    sections.push(`<h2>ROC curve (${input.metricsOn} split)</h2>${lineChart(rocs, 'false-positive rate', 'true-positive rate', { x: [0, 1], y: [0, 1] })}`);
-    sections.push(`<h2>Confusion matrix (${input.metricsOn} split)</h2>${confusionChart(input.metrics.confusion, input.metrics.labels)}`);
+    rocs.push({
+      name: 'chance',
+      color: '#bbb',
+      points: [
+        [0, 0],
+        [1, 1],
+      ],
+    });
+    sections.push(
+      `<h2>ROC curve (${input.metricsOn} split)</h2>${lineChart(rocs, 'false-positive rate', 'true-positive rate', { x: [0, 1], y: [0, 1] })}`,
+    );
+    sections.push(
+      `<h2>Confusion matrix (${input.metricsOn} split)</h2>${confusionChart(input.metrics.confusion, input.metrics.labels)}`,
+    );
   }
   const metricsText = describeMetrics(input.metrics).join('\n');
   return `<!DOCTYPE html>

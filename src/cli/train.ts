@@ -3,14 +3,14 @@
  * {@link trainFromCsv} does the work without touching stdout, so `demo` can reuse it.
  */
 import type { Command } from 'commander';
-import { type Matrix, clone } from '../core/matrix.js';
+import { clone, type Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { readCsv } from '../io/csv.js';
 import {
-  type Examples,
-  type LabelMapping,
   classIndices,
+  type Examples,
   fitStandardization,
+  type LabelMapping,
   outputUnits,
   standardize,
   stratifiedSplit,
@@ -18,15 +18,15 @@ import {
   takeRows,
 } from '../io/dataset.js';
 import { InputError } from '../io/input-error.js';
-import { type Model, type TrainingSettings, loadModel, saveModel, writeFileAtomic } from '../io/model-file.js';
+import { loadModel, type Model, saveModel, type TrainingSettings, writeFileAtomic } from '../io/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
-import { type Network, cloneNetwork, createNetwork, networkConfig, outputSize } from '../nn/network.js';
-import { type Dataset, type EpochLog, type History, fit } from '../train/fit.js';
-import { type OptimizerConfig, type OptimizerName, createOptimizer } from '../train/optimizers.js';
-import { type Metrics, describeMetrics, evaluateNetwork } from './evaluation.js';
+import { cloneNetwork, createNetwork, type Network, networkConfig, outputSize } from '../nn/network.js';
+import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
+import { createOptimizer, type OptimizerConfig, type OptimizerName } from '../train/optimizers.js';
+import { describeMetrics, evaluateNetwork, type Metrics } from './evaluation.js';
 import * as parse from './options.js';
-import { type Output, createOutput } from './output.js';
+import { createOutput, type Output } from './output.js';
 import { createEpochReporter } from './progress.js';
 import { renderReport } from './report.js';
 
@@ -85,12 +85,17 @@ const OUTPUT_FOR: Record<LossName, { activation: ActivationName; kind: LabelMapp
 };
 
 function lossFor(labels: LabelMapping): LossName {
-  return labels.kind === 'binary' ? 'binary_crossentropy' : labels.kind === 'multiclass' ? 'categorical_crossentropy' : 'mean_squared_error';
+  return labels.kind === 'binary'
+    ? 'binary_crossentropy'
+    : labels.kind === 'multiclass'
+      ? 'categorical_crossentropy'
+      : 'mean_squared_error';
 }
 
 function optimizerSettings(cfg: Required<OptimizerConfig>): NonNullable<TrainingSettings['optimizer']> {
   if (cfg.name === 'sgd') return { name: cfg.name, learningRate: cfg.learningRate };
-  if (cfg.name === 'adam') return { name: cfg.name, learningRate: cfg.learningRate, beta1: cfg.beta1, beta2: cfg.beta2, epsilon: cfg.epsilon };
+  if (cfg.name === 'adam')
+    return { name: cfg.name, learningRate: cfg.learningRate, beta1: cfg.beta1, beta2: cfg.beta2, epsilon: cfg.epsilon };
   return { name: cfg.name, learningRate: cfg.learningRate, momentum: cfg.momentum };
 }
 
@@ -116,21 +121,29 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
     features = init.features;
   }
   const examples = tableToExamples(table, {
-    ...(settings.target !== undefined ? { target: settings.target } : init?.target && table.header.includes(init.target) ? { target: init.target } : {}),
+    ...(settings.target !== undefined
+      ? { target: settings.target }
+      : init?.target && table.header.includes(init.target)
+        ? { target: init.target }
+        : {}),
     ...(features ? { features } : {}),
     regression,
   });
   const loss = lossFor(examples.labels);
   if (settings.loss !== undefined && lossName(settings.loss) !== loss) {
     const what = examples.labels.kind === 'regression' ? 'numbers' : `${examples.labels.classes.length} classes`;
-    throw new InputError(`--loss ${settings.loss}: the target '${examples.target}' has ${what}, which needs --loss ${loss}`);
+    throw new InputError(
+      `--loss ${settings.loss}: the target '${examples.target}' has ${what}, which needs --loss ${loss}`,
+    );
   }
 
   let network: Network;
   if (init) {
     const net = init.network;
     if (net.inputSize !== examples.features.length) {
-      throw new InputError(`${settings.init}: the network has ${net.inputSize} inputs but ${examples.features.length} feature columns were chosen (${examples.features.join(', ')})`);
+      throw new InputError(
+        `${settings.init}: the network has ${net.inputSize} inputs but ${examples.features.length} feature columns were chosen (${examples.features.join(', ')})`,
+      );
     }
     if (outputSize(net) !== outputUnits(examples.labels) || net.loss.config.name !== loss) {
       throw new InputError(
@@ -139,7 +152,9 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
     }
     const hidden = net.layers.slice(0, -1).map((l) => l.bias.length);
     if (settings.hiddenGiven && hidden.join(',') !== settings.hidden.join(',')) {
-      throw new InputError(`--hidden ${settings.hidden.join(',')}: ${settings.init} has hidden layers ${hidden.join(',') || 'none'}; leave --hidden out with --init`);
+      throw new InputError(
+        `--hidden ${settings.hidden.join(',')}: ${settings.init} has hidden layers ${hidden.join(',') || 'none'}; leave --hidden out with --init`,
+      );
     }
     network = cloneNetwork(net);
   } else {
@@ -167,7 +182,8 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
   const all = Array.from({ length: examples.x.rows }, (_, i) => i);
   const { kept, held: testRows } = stratifiedSplit(all, classes, settings.testSplit, rng);
   const { kept: trainRows, held: valRows } = stratifiedSplit(kept, classes, settings.validationSplit, rng);
-  if (trainRows.length === 0) throw new InputError(`${table.file}: no rows left to train on after the test and validation splits`);
+  if (trainRows.length === 0)
+    throw new InputError(`${table.file}: no rows left to train on after the test and validation splits`);
   const standardization = settings.standardize ? fitStandardization(takeRows(examples.x, trainRows)) : undefined;
   const subset = (rows: number[]): Split => {
     const raw = takeRows(examples.x, rows);
@@ -224,13 +240,30 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
     training,
     metrics: { [test ? 'test' : 'train']: headlineMetrics(metrics) },
   };
-  return { model, history, train, ...(validation ? { validation } : {}), ...(test ? { test } : {}), metrics, metricsOn: test ? 'test' : 'train', examples };
+  return {
+    model,
+    history,
+    train,
+    ...(validation ? { validation } : {}),
+    ...(test ? { test } : {}),
+    metrics,
+    metricsOn: test ? 'test' : 'train',
+    examples,
+  };
 }
 
 /** The few numbers worth keeping in the model file. */
 export function headlineMetrics(m: Metrics): Record<string, number> {
   if (m.kind === 'regression') return { rows: m.rows, mse: m.mse, rmse: m.rmse, mae: m.mae, r2: m.r2 };
-  return { rows: m.rows, accuracy: m.accuracy, logLoss: m.logLoss, rocAuc: m.rocAuc, precision: m.precision, recall: m.recall, f1: m.f1 };
+  return {
+    rows: m.rows,
+    accuracy: m.accuracy,
+    logLoss: m.logLoss,
+    rocAuc: m.rocAuc,
+    precision: m.precision,
+    recall: m.recall,
+    f1: m.f1,
+  };
 }
 
 /** "3-4-1 (sigmoid, sigmoid; binary_crossentropy)" */
@@ -249,9 +282,17 @@ export function trainSummary(result: TrainResult, out: string): Record<string, u
     features: model.features,
     target: model.target,
     labels: model.labels,
-    network: { sizes: [cfg.inputSize, ...cfg.layers.map((l) => l.units)], activations: cfg.layers.map((l) => l.activation), loss: cfg.loss.name },
+    network: {
+      sizes: [cfg.inputSize, ...cfg.layers.map((l) => l.units)],
+      activations: cfg.layers.map((l) => l.activation),
+      loss: cfg.loss.name,
+    },
     training: model.training,
-    rows: { train: result.train.rows.length, validation: result.validation?.rows.length ?? 0, test: result.test?.rows.length ?? 0 },
+    rows: {
+      train: result.train.rows.length,
+      validation: result.validation?.rows.length ?? 0,
+      test: result.test?.rows.length ?? 0,
+    },
     history: history.epochs,
     stopReason: history.stopReason,
     ...(history.bestEpoch !== undefined ? { bestEpoch: history.bestEpoch } : {}),
@@ -262,8 +303,12 @@ export function trainSummary(result: TrainResult, out: string): Record<string, u
 
 /** Prints the run's result for a person. */
 export function printTrainResult(result: TrainResult, out: Output, modelPath: string): void {
-  out.result(`network ${describeNetwork(result.model.network)}, ${result.history.epochs.length} epochs (${result.history.stopReason}${result.history.bestEpoch ? `, best epoch ${result.history.bestEpoch} restored` : ''})`);
-  out.result(`rows: ${result.train.rows.length} train, ${result.validation?.rows.length ?? 0} validation, ${result.test?.rows.length ?? 0} test`);
+  out.result(
+    `network ${describeNetwork(result.model.network)}, ${result.history.epochs.length} epochs (${result.history.stopReason}${result.history.bestEpoch ? `, best epoch ${result.history.bestEpoch} restored` : ''})`,
+  );
+  out.result(
+    `rows: ${result.train.rows.length} train, ${result.validation?.rows.length ?? 0} validation, ${result.test?.rows.length ?? 0} test`,
+  );
   out.result(`${result.metricsOn} metrics:`);
   for (const line of describeMetrics(result.metrics)) out.result(line);
   out.result(`model written to ${modelPath}`);
@@ -326,7 +371,11 @@ export function registerTrain(program: Command): void {
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)', parse.names)
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 4 or 16,8 ('0' for none)", parse.sizes, [4])
     .option('--activation <name>', 'hidden activation: sigmoid, tanh, relu, linear', parse.activationName, 'sigmoid')
-    .option('--loss <name>', 'bce, cce or mse (default: bce for two classes, cce for more; mse for regression)', parse.lossFlag)
+    .option(
+      '--loss <name>',
+      'bce, cce or mse (default: bce for two classes, cce for more; mse for regression)',
+      parse.lossFlag,
+    )
     .option('--optimizer <name>', 'sgd, momentum, nesterov or adam', parse.optimizerName, 'sgd')
     .option('--lr <rate>', 'learning rate η (default 0.1; 0.001 for adam)', parse.positiveNumber)
     .option('--momentum <m>', 'momentum for momentum/nesterov (default 0.9)', parse.unitInterval)
@@ -336,7 +385,11 @@ export function registerTrain(program: Command): void {
     .option('--no-shuffle', 'keep the training rows in file order every epoch')
     .option('--test-split <fraction>', 'fraction held out for the test metrics', parse.fraction, 0.2)
     .option('--validation-split <fraction>', 'fraction of the rest held out for validation', parse.fraction, 0.1)
-    .option('--patience <n>', 'stop after n epochs without validation-loss improvement (restores the best)', parse.positiveInteger)
+    .option(
+      '--patience <n>',
+      'stop after n epochs without validation-loss improvement (restores the best)',
+      parse.positiveInteger,
+    )
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
     .option('--no-standardize', 'use the features as they are (default: mean 0, std 1 from the training split)')
     .option('--init <model.json>', 'start from the weights of this model file')
@@ -362,7 +415,11 @@ Examples:
         hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli',
         ...(lr !== undefined ? { lr } : {}),
       };
-      const reporter = createEpochReporter(out, flags.epochs, flags.logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
+      const reporter = createEpochReporter(
+        out,
+        flags.epochs,
+        flags.logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)),
+      );
       let result: TrainResult;
       try {
         result = trainFromCsv(settings, (log) => reporter.onEpochEnd(log));

@@ -55,22 +55,36 @@ export function parseCsv(text: string, file: string): Table {
   }
   let records: ParsedRecord[];
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as ParsedRecord[];
   } catch (err) {
     const e = err as Error & { lines?: number };
     // csv-parse messages already say what went wrong ("Quote Not Closed: …"); keep them to one line.
     throw new InputError(`${file}${e.lines ? ` line ${e.lines}` : ''}: ${e.message.split('\n')[0]}`);
   }
   // csv-parse reports the line a record ENDS on; a quoted field may span lines, so step back.
-  const startLine = (r: ParsedRecord) => r.info.lines - r.record.reduce((n, f) => n + (f.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+  const startLine = (r: ParsedRecord) =>
+    r.info.lines - r.record.reduce((n, f) => n + (f.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
   const header = records[0].record.map((h) => h.trim());
   header.forEach((name, i) => {
-    if (name === '') throw new InputError(`${file} line ${startLine(records[0])}: column ${i + 1} of the header is empty, expected a name`);
+    if (name === '')
+      throw new InputError(
+        `${file} line ${startLine(records[0])}: column ${i + 1} of the header is empty, expected a name`,
+      );
     const first = header.indexOf(name);
-    if (first !== i) throw new InputError(`${file} line ${startLine(records[0])}: column name '${name}' appears twice (columns ${first + 1} and ${i + 1})`);
+    if (first !== i)
+      throw new InputError(
+        `${file} line ${startLine(records[0])}: column name '${name}' appears twice (columns ${first + 1} and ${i + 1})`,
+      );
   });
   if (records.length === 1) {
-    throw new InputError(`${file}: has a header but no data rows, expected at least one row after line ${startLine(records[0])}`);
+    throw new InputError(
+      `${file}: has a header but no data rows, expected at least one row after line ${startLine(records[0])}`,
+    );
   }
   const rows: string[][] = [];
   const lines: number[] = [];

@@ -63,7 +63,11 @@ export function columnIndex(table: Table, name: string, role: string): number {
  * @param target column name, or undefined for the last column
  * @param features column names, or undefined for every column but the target
  */
-export function chooseColumns(table: Table, target?: string, features?: readonly string[]): { target: string; features: string[] } {
+export function chooseColumns(
+  table: Table,
+  target?: string,
+  features?: readonly string[],
+): { target: string; features: string[] } {
   const t = target ?? table.header[table.header.length - 1];
   columnIndex(table, t, 'the target');
   const f = features ? [...features] : table.header.filter((h) => h !== t);
@@ -106,7 +110,8 @@ export function inferLabels(table: Table, target: string, regression: boolean): 
   const seen = new Set<string>();
   for (let r = 0; r < table.rows.length; r++) {
     const label = canonicalLabel(table.rows[r][col]);
-    if (label === '') throw new InputError(`${table.file} line ${table.lines[r]}, column ${target}: empty cell, expected a label`);
+    if (label === '')
+      throw new InputError(`${table.file} line ${table.lines[r]}, column ${target}: empty cell, expected a label`);
     seen.add(label);
   }
   const labels = [...seen];
@@ -228,9 +233,9 @@ export function stratifiedSplit(
   const groups = new Map<number, number[]>();
   for (const r of rows) {
     const c = classes ? classes[r] : 0;
-    let g = groups.get(c);
-    if (!g) groups.set(c, (g = []));
-    g.push(r);
+    const g = groups.get(c);
+    if (g) g.push(r);
+    else groups.set(c, [r]);
   }
   const held: number[] = [];
   for (const c of [...groups.keys()].sort((a, b) => a - b)) {

@@ -15,7 +15,7 @@ import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
 import { readText } from './csv.js';
-import { type LabelMapping, type Standardization, outputUnits } from './dataset.js';
+import { type LabelMapping, outputUnits, type Standardization } from './dataset.js';
 import { InputError } from './input-error.js';
 
 export const MODEL_FORMAT = 'backprop-model';
@@ -23,7 +23,14 @@ export const MODEL_VERSION = 1;
 
 /** How a model was trained (informational, except `optimizer.learningRate`, explain's default η). */
 export interface TrainingSettings {
-  optimizer?: { name: string; learningRate: number; momentum?: number; beta1?: number; beta2?: number; epsilon?: number };
+  optimizer?: {
+    name: string;
+    learningRate: number;
+    momentum?: number;
+    beta1?: number;
+    beta2?: number;
+    epsilon?: number;
+  };
   batchSize?: number;
   epochs?: number;
   epochsRun?: number;
@@ -78,8 +85,13 @@ export const modelFileSchema = z
     features: z.array(z.string().min(1)).min(1).optional(),
     target: z.string().optional(),
     labels: labelsSchema.optional(),
-    standardization: z.object({ mean: z.array(num), std: z.array(num.positive()) }).strict().optional(),
-    loss: z.object({ name: z.enum(LOSS_NAMES as [string, ...string[]]), epsilon: num.min(0).max(0.5).optional() }).strict(),
+    standardization: z
+      .object({ mean: z.array(num), std: z.array(num.positive()) })
+      .strict()
+      .optional(),
+    loss: z
+      .object({ name: z.enum(LOSS_NAMES as [string, ...string[]]), epsilon: num.min(0).max(0.5).optional() })
+      .strict(),
     layers: z.array(layerSchema).min(1),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),
@@ -109,14 +121,18 @@ function defaultLabels(loss: string, units: number): LabelMapping {
 export function modelFromJson(value: unknown, file: string): Model {
   // Format and version first: a file of another kind should be told so, not listed field by field.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError(`${file}: expected a JSON object (a backprop model file), got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new InputError(
+      `${file}: expected a JSON object (a backprop model file), got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   const head = value as Record<string, unknown>;
   if (head.format !== MODEL_FORMAT) {
     throw new InputError(`${file}: format is ${JSON.stringify(head.format) ?? 'missing'}, expected "${MODEL_FORMAT}"`);
   }
   if (head.version !== MODEL_VERSION) {
-    throw new InputError(`${file}: version is ${JSON.stringify(head.version) ?? 'missing'}, expected ${MODEL_VERSION} (the version this backprop reads)`);
+    throw new InputError(
+      `${file}: version is ${JSON.stringify(head.version) ?? 'missing'}, expected ${MODEL_VERSION} (the version this backprop reads)`,
+    );
   }
   const parsed = modelFileSchema.safeParse(value);
   if (!parsed.success) {
@@ -132,13 +148,19 @@ export function modelFromJson(value: unknown, file: string): Model {
     const cols = layer.kernel[0].length;
     const ragged = layer.kernel.findIndex((r) => r.length !== cols);
     if (ragged >= 0) {
-      throw new InputError(`${file}: layer ${i + 1}: kernel row ${ragged + 1} has ${layer.kernel[ragged].length} values, row 1 has ${cols}`);
+      throw new InputError(
+        `${file}: layer ${i + 1}: kernel row ${ragged + 1} has ${layer.kernel[ragged].length} values, row 1 has ${cols}`,
+      );
     }
     if (cols !== layer.bias.length) {
-      throw new InputError(`${file}: layer ${i + 1}: kernel is ${rows}×${cols} but bias has ${layer.bias.length} values, expected ${cols}`);
+      throw new InputError(
+        `${file}: layer ${i + 1}: kernel is ${rows}×${cols} but bias has ${layer.bias.length} values, expected ${cols}`,
+      );
     }
     if (rows !== fanIn) {
-      throw new InputError(`${file}: layer ${i + 1}: kernel is ${rows}×${cols} but layer ${i} has ${fanIn} units, expected ${fanIn} rows`);
+      throw new InputError(
+        `${file}: layer ${i + 1}: kernel is ${rows}×${cols} but layer ${i} has ${fanIn} units, expected ${fanIn} rows`,
+      );
     }
     fanIn = cols;
   });
@@ -146,7 +168,9 @@ export function modelFromJson(value: unknown, file: string): Model {
   const units = fanIn;
   const features = m.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
   if (features.length !== inputSize) {
-    throw new InputError(`${file}: features lists ${features.length} names but layer 1's kernel has ${inputSize} rows, expected one name per input`);
+    throw new InputError(
+      `${file}: features lists ${features.length} names but layer 1's kernel has ${inputSize} rows, expected one name per input`,
+    );
   }
   const dup = features.findIndex((f, i) => features.indexOf(f) !== i);
   if (dup >= 0) throw new InputError(`${file}: features[${dup}]: '${features[dup]}' appears twice`);
@@ -158,10 +182,14 @@ export function modelFromJson(value: unknown, file: string): Model {
   }
   const labels: LabelMapping = m.labels ?? defaultLabels(m.loss.name, units);
   if (labels.kind !== 'regression' && outputUnits(labels) !== units) {
-    throw new InputError(`${file}: labels has ${labels.classes.length} classes but the last layer has ${units} units, expected ${outputUnits(labels)}`);
+    throw new InputError(
+      `${file}: labels has ${labels.classes.length} classes but the last layer has ${units} units, expected ${outputUnits(labels)}`,
+    );
   }
   if ((labels.kind === 'regression') !== (m.loss.name === 'mean_squared_error')) {
-    throw new InputError(`${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`);
+    throw new InputError(
+      `${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`,
+    );
   }
 
   let network: Network;
@@ -223,7 +251,11 @@ export function modelToJson(model: Model): ModelFile {
     labels: model.labels,
     ...(model.standardization ? { standardization: model.standardization } : {}),
     loss: { ...net.loss.config },
-    layers: net.layers.map((l) => ({ activation: l.activation.name, kernel: toRows(l.kernel), bias: Array.from(l.bias) })),
+    layers: net.layers.map((l) => ({
+      activation: l.activation.name,
+      kernel: toRows(l.kernel),
+      bias: Array.from(l.bias),
+    })),
     ...(model.training ? { training: model.training as Record<string, unknown> } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
   } as ModelFile;

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BREAST_CANCER, fixture, run, tempDir } from './run-cli.js';
@@ -26,14 +26,24 @@ function fails(args: string[], setup?: (dir: string) => void): string {
   return r.stderr.trim();
 }
 
-const train = (data: string, ...flags: string[]) => ['train', data, '--out', 'model.json', '--report', 'report.html', ...flags];
+const train = (data: string, ...flags: string[]) => [
+  'train',
+  data,
+  '--out',
+  'model.json',
+  '--report',
+  'report.html',
+  ...flags,
+];
 
 describe('bad CSV input: one line naming file, line and field; exit 2; nothing written', () => {
   it('missing file', () => {
     expect(fails(train('missing.csv'))).toBe('backprop: missing.csv: no such file');
   });
   it('empty file', () => {
-    expect(fails(train(fixture('empty.csv')))).toMatch(/empty\.csv: the file is empty, expected a header line and data rows$/);
+    expect(fails(train(fixture('empty.csv')))).toMatch(
+      /empty\.csv: the file is empty, expected a header line and data rows$/,
+    );
   });
   it('header only', () => {
     expect(fails(train(fixture('header-only.csv')))).toMatch(/header-only\.csv: has a header but no data rows/);
@@ -42,10 +52,14 @@ describe('bad CSV input: one line naming file, line and field; exit 2; nothing w
     expect(fails(train(fixture('ragged-row.csv')))).toMatch(/ragged-row\.csv line 17: 5 fields, header has 4$/);
   });
   it('non-numeric feature', () => {
-    expect(fails(train(fixture('non-numeric.csv')))).toMatch(/non-numeric\.csv line 17, column worst_texture: 'abc' is not a number$/);
+    expect(fails(train(fixture('non-numeric.csv')))).toMatch(
+      /non-numeric\.csv line 17, column worst_texture: 'abc' is not a number$/,
+    );
   });
   it('empty cell', () => {
-    expect(fails(train(fixture('empty-cell.csv')))).toMatch(/empty-cell\.csv line 17, column worst_texture: empty cell, expected a number$/);
+    expect(fails(train(fixture('empty-cell.csv')))).toMatch(
+      /empty-cell\.csv line 17, column worst_texture: empty cell, expected a number$/,
+    );
   });
   it('unknown target column lists the columns', () => {
     expect(fails(train(fixture('tiny.csv'), '--target', 'lable'))).toBe(
@@ -53,22 +67,32 @@ describe('bad CSV input: one line naming file, line and field; exit 2; nothing w
     );
   });
   it('single-class target', () => {
-    expect(fails(train(fixture('single-class.csv')))).toMatch(/single-class\.csv, column malignant: every row has the label '1', expected at least two classes/);
+    expect(fails(train(fixture('single-class.csv')))).toMatch(
+      /single-class\.csv, column malignant: every row has the label '1', expected at least two classes/,
+    );
   });
 });
 
 describe('bad flags', () => {
   it('unknown flag suggests the near one', () => {
-    expect(fails(train(fixture('tiny.csv'), '--epoch', '5'))).toBe("backprop: unknown option '--epoch' (Did you mean --epochs?)");
+    expect(fails(train(fixture('tiny.csv'), '--epoch', '5'))).toBe(
+      "backprop: unknown option '--epoch' (Did you mean --epochs?)",
+    );
   });
   it('--lr -1', () => {
-    expect(fails(train(fixture('tiny.csv'), '--lr', '-1'))).toMatch(/'--lr <rate>' argument '-1' is invalid\. expected a number > 0/);
+    expect(fails(train(fixture('tiny.csv'), '--lr', '-1'))).toMatch(
+      /'--lr <rate>' argument '-1' is invalid\. expected a number > 0/,
+    );
   });
   it('--batch-size 0', () => {
-    expect(fails(train(fixture('tiny.csv'), '--batch-size', '0'))).toMatch(/'--batch-size <n>' argument '0' is invalid\. expected an integer ≥ 1/);
+    expect(fails(train(fixture('tiny.csv'), '--batch-size', '0'))).toMatch(
+      /'--batch-size <n>' argument '0' is invalid\. expected an integer ≥ 1/,
+    );
   });
   it('--epochs abc', () => {
-    expect(fails(train(fixture('tiny.csv'), '--epochs', 'abc'))).toMatch(/'--epochs <n>' argument 'abc' is invalid\. expected an integer ≥ 1/);
+    expect(fails(train(fixture('tiny.csv'), '--epochs', 'abc'))).toMatch(
+      /'--epochs <n>' argument 'abc' is invalid\. expected an integer ≥ 1/,
+    );
   });
   it('an unknown command suggests the near one', () => {
     expect(fails(['evalute'])).toMatch(/unknown command 'evalute' \(Did you mean evaluate\?\)/);
@@ -83,7 +107,15 @@ describe('bad model files', () => {
     features: ['worst_radius', 'worst_texture', 'worst_smoothness'],
     loss: { name: 'binary_crossentropy' },
     layers: [
-      { activation: 'sigmoid', kernel: [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], bias: [0, 0, 0, 0] },
+      {
+        activation: 'sigmoid',
+        kernel: [
+          [1, 2, 3, 4],
+          [1, 2, 3, 4],
+          [1, 2, 3, 4],
+        ],
+        bias: [0, 0, 0, 0],
+      },
       { activation: 'sigmoid', kernel: [[1], [1], [1], [1]], bias: [0] },
     ],
   };
@@ -100,25 +132,49 @@ describe('bad model files', () => {
     );
   });
   it('wrong version', () => {
-    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify({ ...valid, version: 7 })))).toMatch(/m\.json: version is 7, expected 1/);
+    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify({ ...valid, version: 7 })))).toMatch(
+      /m\.json: version is 7, expected 1/,
+    );
   });
   it('mismatched shapes: kernel 3×5 with a bias of 4', () => {
-    const bad = { ...valid, layers: [{ activation: 'sigmoid', kernel: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], bias: [0, 0, 0, 0] }, valid.layers[1]] };
-    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify(bad)))).toMatch(/m\.json: layer 1: kernel is 3×5 but bias has 4 values/);
+    const bad = {
+      ...valid,
+      layers: [
+        {
+          activation: 'sigmoid',
+          kernel: [
+            [1, 2, 3, 4, 5],
+            [1, 2, 3, 4, 5],
+            [1, 2, 3, 4, 5],
+          ],
+          bias: [0, 0, 0, 0],
+        },
+        valid.layers[1],
+      ],
+    };
+    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify(bad)))).toMatch(
+      /m\.json: layer 1: kernel is 3×5 but bias has 4 values/,
+    );
   });
   it('a field of the wrong type names its JSON path', () => {
     const bad = { ...valid, layers: [{ ...valid.layers[0], activation: 'sigmoidal' }, valid.layers[1]] };
-    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify(bad)))).toMatch(/m\.json: layers\[0\]\.activation: .*expected one of/);
+    expect(fails(predict('m.json'), withModel('m.json', JSON.stringify(bad)))).toMatch(
+      /m\.json: layers\[0\]\.activation: .*expected one of/,
+    );
   });
   it('feature names the CSV lacks', () => {
     const bad = { ...valid, features: ['worst_radius', 'worst_texture', 'worst_smoothnes'] };
     expect(fails(predict('m.json'), withModel('m.json', JSON.stringify(bad)))).toMatch(
       /breast-cancer\.csv: no column 'worst_smoothnes', which m\.json needs as feature 3; the columns are: mean_radius, /,
     );
-    expect(fails(['evaluate', 'm.json', BREAST_CANCER], withModel('m.json', JSON.stringify(bad)))).toMatch(/no column 'worst_smoothnes'/);
+    expect(fails(['evaluate', 'm.json', BREAST_CANCER], withModel('m.json', JSON.stringify(bad)))).toMatch(
+      /no column 'worst_smoothnes'/,
+    );
   });
   it('a bad --init model stops training before anything is written', () => {
-    expect(fails(train(BREAST_CANCER, '--init', 'init.json'), withModel('init.json', '[]'))).toMatch(/init\.json: expected a JSON object/);
+    expect(fails(train(BREAST_CANCER, '--init', 'init.json'), withModel('init.json', '[]'))).toMatch(
+      /init\.json: expected a JSON object/,
+    );
   });
   it('a good model still works in the same setting (the checks above are not vacuous)', () => {
     const dir = tempDir();

@@ -4,6 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BREAST_CANCER, IRIS, run, tempDir } from './run-cli.js';
 
 const FEATURES = 'worst_radius,worst_texture,worst_smoothness';
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON documents of the CLI
+type Json = any;
+
 const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
 
 /** The notes' loss for one example, written out here from W, b1, U, b2 (independent of src/). */
@@ -15,12 +18,33 @@ function notesLoss(p: { W: number[][]; b1: number[][]; U: number[][]; b2: number
 
 describe('train → evaluate → predict → explain on the bundled data', () => {
   let dir: string;
-  let train: Record<string, any>;
-  let model: Record<string, any>;
+  let train: Record<string, Json>;
+  let model: Record<string, Json>;
 
   beforeAll(() => {
     dir = tempDir();
-    const r = run(['train', BREAST_CANCER, '--target', 'malignant', '--features', FEATURES, '--hidden', '4', '--batch-size', '1', '--epochs', '60', '--seed', '3', '--out', 'model.json', '--json'], dir);
+    const r = run(
+      [
+        'train',
+        BREAST_CANCER,
+        '--target',
+        'malignant',
+        '--features',
+        FEATURES,
+        '--hidden',
+        '4',
+        '--batch-size',
+        '1',
+        '--epochs',
+        '60',
+        '--seed',
+        '3',
+        '--out',
+        'model.json',
+        '--json',
+      ],
+      dir,
+    );
     expect(r.stderr).not.toMatch(/Error|at /);
     expect(r.code).toBe(0);
     train = JSON.parse(r.stdout);
@@ -28,7 +52,11 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
   });
 
   it('train --json describes the run and the model file holds it', () => {
-    expect(train.network).toEqual({ sizes: [3, 4, 1], activations: ['sigmoid', 'sigmoid'], loss: 'binary_crossentropy' });
+    expect(train.network).toEqual({
+      sizes: [3, 4, 1],
+      activations: ['sigmoid', 'sigmoid'],
+      loss: 'binary_crossentropy',
+    });
     expect(train.history).toHaveLength(60);
     expect(train.rows.train + train.rows.validation + train.rows.test).toBe(569);
     // Stratified 20%: round(0.2·357) benign + round(0.2·212) malignant.
@@ -51,7 +79,11 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
     expect(pr.code).toBe(0);
     const preds = readFileSync(join(dir, 'preds.csv'), 'utf8').trim().split('\n');
     expect(preds[0]).toBe('probability,label');
-    const labels = readFileSync(BREAST_CANCER, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1));
+    const labels = readFileSync(BREAST_CANCER, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').at(-1));
     expect(preds).toHaveLength(570);
     let correct = 0;
     let tp = 0;
@@ -88,7 +120,26 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
     const r = run(['explain', 'model.json', '--data', BREAST_CANCER, '--row', '5', '--json'], dir);
     expect(r.code).toBe(0);
     const q = JSON.parse(r.stdout);
-    for (const key of ['W', 'b1', 'U', 'b2', 'x', 'y', 'z', 'h', 'theta', 'yhat', 'loss', 'delta1', 'delta2', 'dW', 'dU', 'db1', 'db2', 'layers']) {
+    for (const key of [
+      'W',
+      'b1',
+      'U',
+      'b2',
+      'x',
+      'y',
+      'z',
+      'h',
+      'theta',
+      'yhat',
+      'loss',
+      'delta1',
+      'delta2',
+      'dW',
+      'dU',
+      'db1',
+      'db2',
+      'layers',
+    ]) {
       expect(q).toHaveProperty(key);
     }
     // x is row 5 of the CSV standardised with the model's own statistics.
@@ -101,7 +152,7 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
     expect(q.loss).toBeCloseTo(notesLoss(q, x, q.y), 12);
     // Central differences on every parameter of the notes' W, b1, U, b2.
     const h = 1e-6;
-    const numeric = (path: (p: any) => [any, string | number]) => {
+    const numeric = (path: (p: Json) => [Json, string | number]) => {
       const p = structuredClone(q);
       const [obj, k] = path(p);
       const v = obj[k];
@@ -111,10 +162,30 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
       const down = notesLoss(p, x, q.y);
       return (up - down) / (2 * h);
     };
-    q.W.forEach((row: number[], i: number) => row.forEach((_: number, j: number) => expect(q.dW[i][j]).toBeCloseTo(numeric((p) => [p.W[i], j]), 7)));
-    q.U[0].forEach((_: number, i: number) => expect(q.dU[0][i]).toBeCloseTo(numeric((p) => [p.U[0], i]), 7));
-    q.b1.forEach((_: number[], i: number) => expect(q.db1[i][0]).toBeCloseTo(numeric((p) => [p.b1[i], 0]), 7));
-    expect(q.db2).toBeCloseTo(numeric((p) => [p, 'b2']), 7);
+    q.W.forEach((row: number[], i: number) =>
+      row.forEach((_: number, j: number) =>
+        expect(q.dW[i][j]).toBeCloseTo(
+          numeric((p) => [p.W[i], j]),
+          7,
+        ),
+      ),
+    );
+    q.U[0].forEach((_: number, i: number) =>
+      expect(q.dU[0][i]).toBeCloseTo(
+        numeric((p) => [p.U[0], i]),
+        7,
+      ),
+    );
+    q.b1.forEach((_: number[], i: number) =>
+      expect(q.db1[i][0]).toBeCloseTo(
+        numeric((p) => [p.b1[i], 0]),
+        7,
+      ),
+    );
+    expect(q.db2).toBeCloseTo(
+      numeric((p) => [p, 'b2']),
+      7,
+    );
     // The SGD step it reports is P − η·∂L/∂P with the model's learning rate.
     expect(q.sgd.learningRate).toBe(model.training.optimizer.learningRate);
     expect(q.sgd.W[2][1]).toBe(q.W[2][1] - q.sgd.learningRate * q.dW[2][1]);
@@ -127,7 +198,21 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
   it('explain prints the notes’ notation with equation numbers and a finite-difference line', () => {
     const r = run(['explain', 'model.json', '--x', '17.5,21.3,0.14', '--y', '1'], dir);
     expect(r.code).toBe(0);
-    for (const text of ['z = W x + b1', 'h = σ(z)', 'θ = U h + b2', 'ŷ = σ(θ)', 'δ1 = ∂L/∂θ = ŷ − y', 'eq. 3', 'eq. 4–5', 'eq. 6', 'eq. 7', '∂L/∂b1', '∂L/∂b2', 'W_new = W − η·∂L/∂W', 'Finite-difference check']) {
+    for (const text of [
+      'z = W x + b1',
+      'h = σ(z)',
+      'θ = U h + b2',
+      'ŷ = σ(θ)',
+      'δ1 = ∂L/∂θ = ŷ − y',
+      'eq. 3',
+      'eq. 4–5',
+      'eq. 6',
+      'eq. 7',
+      '∂L/∂b1',
+      '∂L/∂b2',
+      'W_new = W − η·∂L/∂W',
+      'Finite-difference check',
+    ]) {
       expect(r.stdout).toContain(text);
     }
     expect(r.stdout).toMatch(/4×3\s+eq\. 6/);
@@ -153,7 +238,19 @@ describe('train → evaluate → predict → explain on the bundled data', () =>
 describe('reproducibility, iris, report, demo', () => {
   it('--seed 7 twice writes byte-identical model files (and another seed does not)', () => {
     const dir = tempDir();
-    const args = (out: string, seed = '7') => ['train', BREAST_CANCER, '--features', FEATURES, '--epochs', '20', '--seed', seed, '--out', out, '--quiet'];
+    const args = (out: string, seed = '7') => [
+      'train',
+      BREAST_CANCER,
+      '--features',
+      FEATURES,
+      '--epochs',
+      '20',
+      '--seed',
+      seed,
+      '--out',
+      out,
+      '--quiet',
+    ];
     expect(run(args('a.json'), dir).code).toBe(0);
     expect(run(args('b.json'), dir).code).toBe(0);
     expect(run(args('c.json', '8'), dir).code).toBe(0);
@@ -177,7 +274,10 @@ describe('reproducibility, iris, report, demo', () => {
 
   it('--report writes one well-formed, self-contained HTML file with SVG charts', () => {
     const dir = tempDir();
-    const r = run(['train', IRIS, '--hidden', '8', '--epochs', '30', '--out', 'm.json', '--report', 'r.html', '--quiet'], dir);
+    const r = run(
+      ['train', IRIS, '--hidden', '8', '--epochs', '30', '--out', 'm.json', '--report', 'r.html', '--quiet'],
+      dir,
+    );
     expect(r.code).toBe(0);
     const html = readFileSync(join(dir, 'r.html'), 'utf8');
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
@@ -215,11 +315,14 @@ describe('reproducibility, iris, report, demo', () => {
     const dir = tempDir();
     const help = run(['--help'], dir);
     expect(help.code).toBe(0);
-    for (const c of ['train', 'evaluate', 'predict', 'explain', 'gradcheck', 'init', 'demo']) expect(help.stdout).toContain(c);
+    for (const c of ['train', 'evaluate', 'predict', 'explain', 'gradcheck', 'init', 'demo'])
+      expect(help.stdout).toContain(c);
     const trainHelp = run(['train', '--help'], dir);
     expect(trainHelp.stdout).toContain('Examples:');
     const version = run(['--version'], dir);
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version,
+    );
   });
 });
 
@@ -231,7 +334,8 @@ function checkWellFormed(text: string): string {
   for (const m of text.matchAll(tag)) {
     const between = text.slice(last, m.index);
     if (/[<>]/.test(between)) return `stray < or > near: ${between.slice(0, 60)}`;
-    for (const e of between.matchAll(/&([^;\s]*);?/g)) if (!['amp', 'lt', 'gt', 'quot'].includes(e[1])) return `bad entity ${e[0]}`;
+    for (const e of between.matchAll(/&([^;\s]*);?/g))
+      if (!['amp', 'lt', 'gt', 'quot'].includes(e[1])) return `bad entity ${e[0]}`;
     last = m.index + m[0].length;
     const [, close, name, , selfClose] = m;
     if (selfClose) continue;

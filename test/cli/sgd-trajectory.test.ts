@@ -25,7 +25,9 @@ function sgd(layers: Layer[], rows: number[][], labels: number[], lr: number, ep
       let gb2 = 0;
       for (const r of idx) {
         const x = rows[r];
-        const h = Array.from({ length: nh }, (_, i) => s(x.reduce((acc, xj, j) => acc + xj * l1.kernel[j][i], l1.bias[i])));
+        const h = Array.from({ length: nh }, (_, i) =>
+          s(x.reduce((acc, xj, j) => acc + xj * l1.kernel[j][i], l1.bias[i])),
+        );
         const yhat = s(h.reduce((acc, hi, i) => acc + hi * l2.kernel[i][0], l2.bias[0]));
         const d1 = (yhat - labels[r]) / idx.length;
         for (let i = 0; i < nh; i++) {
@@ -61,11 +63,35 @@ describe('--init + --no-shuffle + --no-standardize + plain SGD', () => {
     it(`reproduces an SGD trajectory computed in the test (batch size ${batch})`, () => {
       const dir = tempDir();
       writeFileSync(join(dir, 'data.csv'), `a,b,y\n${rows.map((r, i) => `${r.join(',')},${labels[i]}`).join('\n')}\n`);
-      expect(run(['init', '--sizes', '2,3,1', '--features', 'a,b', '--seed', '5', '--out', 'init.json', '--quiet'], dir).code).toBe(0);
+      expect(
+        run(['init', '--sizes', '2,3,1', '--features', 'a,b', '--seed', '5', '--out', 'init.json', '--quiet'], dir)
+          .code,
+      ).toBe(0);
       const init = JSON.parse(readFileSync(join(dir, 'init.json'), 'utf8'));
       const r = run(
-        ['train', 'data.csv', '--init', 'init.json', '--no-shuffle', '--no-standardize', '--optimizer', 'sgd', '--lr', '0.7',
-          '--batch-size', String(batch), '--epochs', '5', '--test-split', '0', '--validation-split', '0', '--out', 'trained.json', '--quiet'],
+        [
+          'train',
+          'data.csv',
+          '--init',
+          'init.json',
+          '--no-shuffle',
+          '--no-standardize',
+          '--optimizer',
+          'sgd',
+          '--lr',
+          '0.7',
+          '--batch-size',
+          String(batch),
+          '--epochs',
+          '5',
+          '--test-split',
+          '0',
+          '--validation-split',
+          '0',
+          '--out',
+          'trained.json',
+          '--quiet',
+        ],
         dir,
       );
       expect(r.stderr).toBe('');

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/input-error.js';
 import { parseCsv, readCsv } from '../../src/io/csv.js';
+import { InputError } from '../../src/io/input-error.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRows, toRows } from '../../src/core/matrix.js';
 import { createRandom } from '../../src/core/random.js';
@@ -10,7 +11,6 @@ import {
   tableToExamples,
   targetMatrix,
 } from '../../src/io/dataset.js';
-import { join } from 'node:path';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 const root = (name: string) => join(import.meta.dirname, '..', '..', name);

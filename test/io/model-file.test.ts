@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRows } from '../../src/core/matrix.js';
 import { createRandom } from '../../src/core/random.js';
-import { type Model, loadModel, parseModel, saveModel } from '../../src/io/model-file.js';
+import { loadModel, type Model, parseModel, saveModel } from '../../src/io/model-file.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bp-model-'));
@@ -12,13 +12,21 @@ const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLeng
 
 function model(): Model {
   const network = createNetwork(
-    { inputSize: 3, layers: [{ units: 5, activation: 'tanh' }, { units: 4, activation: 'relu' }, { units: 3, activation: 'softmax' }], loss: { name: 'categorical_crossentropy' } },
+    {
+      inputSize: 3,
+      layers: [
+        { units: 5, activation: 'tanh' },
+        { units: 4, activation: 'relu' },
+        { units: 3, activation: 'softmax' },
+      ],
+      loss: { name: 'categorical_crossentropy' },
+    },
     { seed: 11 },
   );
   // Awkward float64 values: not short decimals, a subnormal, a tiny and a huge-exponent one.
   network.layers[0].kernel.data[0] = 0.1 + 0.2;
   network.layers[0].kernel.data[1] = 5e-324;
-  network.layers[0].bias[0] = -1.2345678901234567e-300;
+  network.layers[0].bias[0] = -Math.PI * 1e-300;
   network.layers[1].bias[1] = 1 / 3;
   return {
     network,
@@ -35,7 +43,15 @@ const valid = {
   version: 1,
   loss: { name: 'binary_crossentropy' },
   layers: [
-    { activation: 'sigmoid', kernel: [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], bias: [0, 0] },
+    {
+      activation: 'sigmoid',
+      kernel: [
+        [0.1, 0.2],
+        [0.3, 0.4],
+        [0.5, 0.6],
+      ],
+      bias: [0, 0],
+    },
     { activation: 'sigmoid', kernel: [[1], [-1]], bias: [0.5] },
   ],
 };
@@ -87,17 +103,49 @@ describe('model file', () => {
 
   it('rejects files that are not JSON, of another format or version, or mis-shaped', () => {
     expect(() => parseModel('{"format": ', 'a.json')).toThrow(/^a\.json.*: not valid JSON/);
-    expect(() => parseModel('{"format":"keras","version":1}', 'b.json')).toThrow('b.json: format is "keras", expected "backprop-model"');
-    expect(() => parseModel('{"format":"backprop-model","version":2}', 'c.json')).toThrow('c.json: version is 2, expected 1');
-    const shape = { ...valid, layers: [{ activation: 'sigmoid', kernel: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], bias: [0, 0, 0, 0] }] };
-    expect(() => parseModel(JSON.stringify(shape), 'd.json')).toThrow('d.json: layer 1: kernel is 3×5 but bias has 4 values, expected 5');
-    const chain = { ...valid, layers: [valid.layers[0], { activation: 'sigmoid', kernel: [[1], [2], [3]], bias: [0] }] };
-    expect(() => parseModel(JSON.stringify(chain), 'e.json')).toThrow('e.json: layer 2: kernel is 3×1 but layer 1 has 2 units');
+    expect(() => parseModel('{"format":"keras","version":1}', 'b.json')).toThrow(
+      'b.json: format is "keras", expected "backprop-model"',
+    );
+    expect(() => parseModel('{"format":"backprop-model","version":2}', 'c.json')).toThrow(
+      'c.json: version is 2, expected 1',
+    );
+    const shape = {
+      ...valid,
+      layers: [
+        {
+          activation: 'sigmoid',
+          kernel: [
+            [1, 2, 3, 4, 5],
+            [1, 2, 3, 4, 5],
+            [1, 2, 3, 4, 5],
+          ],
+          bias: [0, 0, 0, 0],
+        },
+      ],
+    };
+    expect(() => parseModel(JSON.stringify(shape), 'd.json')).toThrow(
+      'd.json: layer 1: kernel is 3×5 but bias has 4 values, expected 5',
+    );
+    const chain = {
+      ...valid,
+      layers: [valid.layers[0], { activation: 'sigmoid', kernel: [[1], [2], [3]], bias: [0] }],
+    };
+    expect(() => parseModel(JSON.stringify(chain), 'e.json')).toThrow(
+      'e.json: layer 2: kernel is 3×1 but layer 1 has 2 units',
+    );
     const typed = { ...valid, layers: [{ ...valid.layers[0], bias: [0, 'x'] }, valid.layers[1]] };
-    expect(() => parseModel(JSON.stringify(typed), 'f.json')).toThrow(/^f\.json: layers\[0\]\.bias\[1\]: .*expected number/);
-    expect(() => parseModel(JSON.stringify({ ...valid, extra: 1 }), 'g.json')).toThrow(/^g\.json: \(top level\): Unrecognized key: "extra"/);
-    expect(() => parseModel(JSON.stringify({ ...valid, features: ['a', 'b'] }), 'h.json')).toThrow(/h\.json: features lists 2 names but layer 1's kernel has 3 rows/);
-    expect(() => parseModel(JSON.stringify({ ...valid, loss: { name: 'hinge' } }), 'i.json')).toThrow(/^i\.json: loss\.name: /);
+    expect(() => parseModel(JSON.stringify(typed), 'f.json')).toThrow(
+      /^f\.json: layers\[0\]\.bias\[1\]: .*expected number/,
+    );
+    expect(() => parseModel(JSON.stringify({ ...valid, extra: 1 }), 'g.json')).toThrow(
+      /^g\.json: \(top level\): Unrecognized key: "extra"/,
+    );
+    expect(() => parseModel(JSON.stringify({ ...valid, features: ['a', 'b'] }), 'h.json')).toThrow(
+      /h\.json: features lists 2 names but layer 1's kernel has 3 rows/,
+    );
+    expect(() => parseModel(JSON.stringify({ ...valid, loss: { name: 'hinge' } }), 'i.json')).toThrow(
+      /^i\.json: loss\.name: /,
+    );
   });
 
   it('leaves nothing behind when the target directory cannot be made', () => {
