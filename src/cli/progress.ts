@@ -27,29 +27,33 @@ export function describeEpoch(log: EpochLog, epochs: number): string {
  */
 export function createEpochReporter(out: Output, epochs: number, every: number): EpochReporter {
   const tty = process.stderr.isTTY === true && !out.quiet;
-  const bars = tty
-    ? new cliProgress.MultiBar(
+  const bar = tty
+    ? new cliProgress.SingleBar(
         {
           stream: process.stderr,
           format: 'training [{bar}] {value}/{total} epochs  loss {loss}',
           hideCursor: true,
           clearOnComplete: true,
+          forceRedraw: true,
         },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  const bar = bars?.create(epochs, 0, { loss: '-' });
+  bar?.start(epochs, 0, { loss: '-' });
   return {
     onEpochEnd(log) {
       if (log.epoch % every === 0 || log.epoch === epochs || log.epoch === 1) {
         const line = describeEpoch(log, epochs);
-        if (bars) bars.log(`${line}\n`);
+        // Training runs synchronously, so the bar's own timer never fires: clear its line, print
+        // the epoch line, and redraw the bar below it by hand.
+        if (bar) process.stderr.write(`\r\x1b[2K${line}\n`);
         else out.note(line);
       }
       bar?.update(log.epoch, { loss: log.loss.toFixed(4) });
+      bar?.render();
     },
     stop() {
-      bars?.stop();
+      bar?.stop();
     },
   };
 }
