@@ -6,7 +6,16 @@ import type { Matrix } from '../core/matrix.js';
 import type { LabelMapping } from '../io/dataset.js';
 import { lossOf } from '../nn/backprop.js';
 import { createWorkspace, type Network, predict } from '../nn/network.js';
-import { classScores, confusionMatrix, predictedClasses, rocAuc, rocCurve, targetClasses } from '../train/metrics.js';
+import {
+  classScores,
+  confusionMatrix,
+  oneVsRest,
+  predictedClasses,
+  regressionMetrics,
+  rocAuc,
+  rocCurve,
+  targetClasses,
+} from '../train/metrics.js';
 
 export interface ClassMetrics {
   label: string;
@@ -46,19 +55,6 @@ export interface RegressionMetrics {
 
 export type Metrics = ClassificationMetrics | RegressionMetrics;
 
-/** Scores and 0/1 labels for the ROC curve of `cls` against the rest. */
-export function oneVsRest(yhat: Matrix, y: Matrix, cls: number): { scores: Float64Array; labels: Int32Array } {
-  const n = yhat.rows;
-  const scores = new Float64Array(n);
-  const labels = new Int32Array(n);
-  const truth = targetClasses(y);
-  for (let r = 0; r < n; r++) {
-    scores[r] = yhat.cols === 1 ? (cls === 1 ? yhat.data[r] : 1 - yhat.data[r]) : yhat.data[r * yhat.cols + cls];
-    labels[r] = truth[r] === cls ? 1 : 0;
-  }
-  return { scores, labels };
-}
-
 /** ROC curves to draw: the positive class for binary tasks, each class against the rest otherwise. */
 export function rocCurves(
   yhat: Matrix,
@@ -78,28 +74,7 @@ export function rocCurves(
 export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: LabelMapping): Metrics {
   const yhat = predict(net, x);
   const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
-  if (labels.kind === 'regression') {
-    let se = 0;
-    let ae = 0;
-    let mean = 0;
-    for (let i = 0; i < y.data.length; i++) mean += y.data[i] / y.data.length;
-    let tss = 0;
-    for (let i = 0; i < y.data.length; i++) {
-      const e = yhat.data[i] - y.data[i];
-      se += e * e;
-      ae += Math.abs(e);
-      tss += (y.data[i] - mean) ** 2;
-    }
-    const n = y.data.length;
-    return {
-      kind: 'regression',
-      rows: y.rows,
-      mse: se / n,
-      rmse: Math.sqrt(se / n),
-      mae: ae / n,
-      r2: tss > 0 ? 1 - se / tss : Number.NaN,
-    };
-  }
+  if (labels.kind === 'regression') return { kind: 'regression', rows: y.rows, ...regressionMetrics(yhat, y) };
   const k = labels.classes.length;
   const predicted = predictedClasses(yhat);
   const truth = targetClasses(y);

@@ -95,3 +95,33 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   for (let i = 1; i < fpr.length; i++) area += ((fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1])) / 2;
   return area;
 }
+
+/** Scores and 0/1 labels for the ROC curve of class `cls` against the rest (binary: ŷ is P(class 1)). */
+export function oneVsRest(yhat: Matrix, y: Matrix, cls: number): { scores: Float64Array; labels: Int32Array } {
+  const n = yhat.rows;
+  const scores = new Float64Array(n);
+  const labels = new Int32Array(n);
+  const truth = targetClasses(y);
+  for (let r = 0; r < n; r++) {
+    scores[r] = yhat.cols === 1 ? (cls === 1 ? yhat.data[r] : 1 - yhat.data[r]) : yhat.data[r * yhat.cols + cls];
+    labels[r] = truth[r] === cls ? 1 : 0;
+  }
+  return { scores, labels };
+}
+
+/** Mean squared error, its root, mean absolute error and R² over every output. */
+export function regressionMetrics(yhat: Matrix, y: Matrix): { mse: number; rmse: number; mae: number; r2: number } {
+  const n = y.data.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y.data[i] / n;
+  let se = 0;
+  let ae = 0;
+  let tss = 0;
+  for (let i = 0; i < n; i++) {
+    const e = yhat.data[i] - y.data[i];
+    se += e * e;
+    ae += Math.abs(e);
+    tss += (y.data[i] - mean) ** 2;
+  }
+  return { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, r2: tss > 0 ? 1 - se / tss : Number.NaN };
+}
