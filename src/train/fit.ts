@@ -13,6 +13,7 @@ import { cloneNetwork, copyWeights, createWorkspace, type Network, type Workspac
 import { createFusedStep } from './fused-step.js';
 import { countCorrect } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { createWasmEngine, type WasmEngine } from './wasm-engine.js';
 
 /** Inputs `x` [n, in] with targets `y` [n, out]. */
 export interface Dataset {
@@ -68,18 +69,36 @@ export interface FitOptions {
   validationData?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
   /**
-   * Use the reference path (`backProp` over matrix kernels) even where the fused fast path
-   * applies (default false). Both give bit-identical results; this is for reading and testing.
+   * Use the reference path (`backProp` over matrix kernels) even where a fast path applies
+   * (default false); the same as `engine: 'reference'`.
    */
   reference?: boolean;
+  /**
+   * Which implementation runs the training steps (default `'auto'`). All give bit-identical
+   * weights and logs; see docs/wasm.md.
+   * - `'auto'`: the WebAssembly SIMD engine where it pays (wide layers), else the fused
+   *   JavaScript path, else the reference path;
+   * - `'wasm'`: the WebAssembly engine wherever it covers the network (falls back silently
+   *   where WebAssembly SIMD is unavailable);
+   * - `'js'`: the fused JavaScript path (or the reference path where it does not apply);
+   * - `'reference'`: `backProp` over the matrix kernels of core/matrix.ts.
+   */
+  engine?: FitEngine;
   /** Called after each step; return `false` to stop training. */
   onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
   onEpochEnd?: (log: EpochLog) => unknown;
 }
 
+/** The implementations `fit` can train with; see {@link FitOptions.engine}. */
+export type FitEngine = 'auto' | 'wasm' | 'js' | 'reference';
+
+export const FIT_ENGINES: readonly FitEngine[] = ['auto', 'wasm', 'js', 'reference'];
+
 export interface History {
   epochs: EpochLog[];
+  /** The implementation that ran the training steps. */
+  engine?: 'wasm' | 'js' | 'reference';
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
@@ -172,9 +191,21 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const grads = createGradients(net);
   const params = parameterArrays(net);
   const gradArrays = gradientArrays(grads);
-  const fused = options.reference ? undefined : createFusedStep(net, grads, l2);
+  const engine = options.reference ? 'reference' : (options.engine ?? 'auto');
+  if (!FIT_ENGINES.includes(engine)) {
+    throw new ConfigError(`unknown engine '${engine}': expected one of ${FIT_ENGINES.join(', ')}`);
+  }
+  const wasm: WasmEngine | undefined =
+    engine === 'wasm' || (engine === 'auto' && wasmPays(net, batchSize))
+      ? createWasmEngine(net, data.x, data.y, batchSize)
+      : undefined;
+  const fused = engine === 'reference' || wasm ? undefined : createFusedStep(net, grads, l2);
   // Plain SGD one example at a time fuses the update into the backward pass.
   const fusedSgd = fused !== undefined && batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
+  // The WebAssembly engine applies plain SGD itself, unless the caller passed its own optimiser
+  // object (whose step count must advance); other optimisers step over views of its memory.
+  const wasmSgd =
+    wasm !== undefined && optimizer.config.name === 'sgd' && !isOptimizer(options.optimizer ?? { name: 'sgd' });
   const lr = optimizer.config.learningRate;
   const epochStart = cloneNetwork(net);
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
@@ -182,7 +213,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   let bestValue = Number.POSITIVE_INFINITY;
   let bestEpoch = 0;
   let waited = 0;
-  const history: History = { epochs: [], stopReason: 'completed' };
+  const history: History = { epochs: [], engine: wasm ? 'wasm' : fused ? 'js' : 'reference', stopReason: 'completed' };
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     copyWeights(net, epochStart);
@@ -190,7 +221,25 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    if (fusedSgd && !options.onBatchEnd) {
+    if (wasm) {
+      // The network's arrays hold the truth between epochs (callbacks may read or set them).
+      wasm.loadWeights();
+      wasm.setOrder(shuffle ? order : null);
+    }
+    if (wasmSgd && !options.onBatchEnd) {
+      // No per-step callback to call: the whole epoch runs in one call to the engine.
+      const ran = wasm.run(0, batches, lr, l2);
+      for (let b = 0; b < ran; b++) {
+        const loss = wasm.losses[b];
+        if (!Number.isFinite(loss)) {
+          copyWeights(epochStart, net);
+          throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer, data.x), history);
+        }
+        lossSum += loss * Math.min(batchSize, n - b * batchSize);
+        correct += wasm.corrects[b];
+      }
+      seen = n;
+    } else if (fusedSgd && !options.onBatchEnd) {
       // No per-step callback to call: the whole epoch runs inside the fused kernel.
       lossSum = fused.sgdEpoch(data.x.data, data.y.data, shuffle ? order : null, n, lr);
       if (!Number.isFinite(lossSum)) {
@@ -210,6 +259,10 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
       } else if (fused) {
         loss = fused.run(data.x.data, data.y.data, shuffle ? order : null, start, size);
         correct += fused.correct;
+      } else if (wasm) {
+        wasm.run(b, 1, wasmSgd ? lr : 0, l2);
+        loss = wasm.losses[0];
+        correct += wasm.corrects[0];
       } else {
         const x = shuffle ? gatherRows(data.x, order, start, size, xb) : rowSlice(data.x, start, size);
         const y = shuffle ? gatherRows(data.y, order, start, size, yb) : rowSlice(data.y, start, size);
@@ -223,12 +276,19 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
         copyWeights(epochStart, net);
         throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer, data.x), history);
       }
-      if (!fusedSgd) optimizer.step(params, gradArrays);
+      if (wasm) {
+        if (!wasmSgd) optimizer.step(wasm.params, wasm.grads);
+      } else if (!fusedSgd) optimizer.step(params, gradArrays);
       lossSum += loss * size;
       seen += size;
-      if (options.onBatchEnd?.({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
+      if (options.onBatchEnd) {
+        wasm?.storeWeights();
+        if (options.onBatchEnd({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
+        wasm?.loadWeights();
+      }
       if (history.stopReason === 'callback') break;
     }
+    wasm?.storeWeights();
     if (!params.every(allFinite)) {
       copyWeights(epochStart, net);
       throw new DivergenceError(diagnose(epoch, batches, Number.NaN, optimizer, data.x), history);
@@ -263,6 +323,16 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     history.bestEpoch = bestEpoch;
   }
   return history;
+}
+
+/**
+ * Whether the WebAssembly engine beats the fused JavaScript path for this network and batch
+ * size (measured crossover; see docs/wasm.md).
+ */
+function wasmPays(net: Network, batchSize: number): boolean {
+  let work = 0;
+  for (const l of net.layers) work += l.kernel.rows * l.kernel.cols;
+  return batchSize > 1 && work >= 64;
 }
 
 function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {

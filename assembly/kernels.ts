@@ -1,0 +1,640 @@
+// WebAssembly SIMD kernels for backprop's training loop (AssemblyScript, compiled by
+// scripts/build-wasm.mjs into src/core/wasm/kernels.generated.ts).
+//
+// Every kernel performs exactly the floating-point operations of the reference path
+// (src/core/matrix.ts, src/nn/*.ts) in the same order, so results agree bit for bit:
+// - no fused multiply-add (wasm SIMD without relaxed-simd has none);
+// - vectorised only across independent output elements: each element's sum starts at +0 and
+//   adds its products in the reference order (p for Z = A·K, i for ∂K = Aᵀ·Δ, j for Δ·Kᵀ);
+// - the transcendental functions are JavaScript's own Math.exp/log/log1p/tanh, imported.
+//
+// Memory is laid out by the JavaScript side (src/train/wasm-engine.ts); pointers are byte
+// offsets into linear memory, every f64 array 16-byte aligned.
+
+// ---------------------------------------------------------------------------------------------
+// Imports: JavaScript's Math functions, so that exp(x) here is bitwise Math.exp(x) there.
+
+@external("env", "exp") declare function jsExp(x: f64): f64;
+@external("env", "log") declare function jsLog(x: f64): f64;
+@external("env", "log1p") declare function jsLog1p(x: f64): f64;
+@external("env", "tanh") declare function jsTanh(x: f64): f64;
+
+/** Where the JavaScript side may start placing its arrays. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products. A "panel" computes rows × cols outputs c[r][j] = Σ_s a(r, s)·b(s, j) (+ bias[j]),
+// with a(r, s) at a + r·ars + s·ast (a scalar, broadcast) and b(s, j) at b + s·bst + 8j (a row,
+// read as f64x2 vectors). Outputs are blocked 4 rows × 4 columns = 8 f64x2 accumulators, which
+// with two vector loads, a broadcast and a product fits x64's 16 SSE registers.
+
+// @ts-ignore: decorator
+@inline
+function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
+  let c00 = f64x2.splat(0.0);
+  let c01 = f64x2.splat(0.0);
+  let c10 = f64x2.splat(0.0);
+  let c11 = f64x2.splat(0.0);
+  let c20 = f64x2.splat(0.0);
+  let c21 = f64x2.splat(0.0);
+  let c30 = f64x2.splat(0.0);
+  let c31 = f64x2.splat(0.0);
+  const a1 = ars;
+  const a2 = ars * 2;
+  const a3 = ars * 3;
+  for (let s = 0; s < steps; s++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = f64x2.splat(load<f64>(a));
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a + a1));
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a + a2));
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = f64x2.splat(load<f64>(a + a3));
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    a += ast;
+    b += bst;
+  }
+  if (bias) {
+    const b0 = v128.load(bias);
+    const b1 = v128.load(bias, 16);
+    c00 = f64x2.add(c00, b0);
+    c01 = f64x2.add(c01, b1);
+    c10 = f64x2.add(c10, b0);
+    c11 = f64x2.add(c11, b1);
+    c20 = f64x2.add(c20, b0);
+    c21 = f64x2.add(c21, b1);
+    c30 = f64x2.add(c30, b0);
+    c31 = f64x2.add(c31, b1);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  c += cst;
+  v128.store(c, c10);
+  v128.store(c, c11, 16);
+  c += cst;
+  v128.store(c, c20);
+  v128.store(c, c21, 16);
+  c += cst;
+  v128.store(c, c30);
+  v128.store(c, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function mk1x4(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize): void {
+  let c00 = f64x2.splat(0.0);
+  let c01 = f64x2.splat(0.0);
+  for (let s = 0; s < steps; s++) {
+    const x = f64x2.splat(load<f64>(a));
+    c00 = f64x2.add(c00, f64x2.mul(x, v128.load(b)));
+    c01 = f64x2.add(c01, f64x2.mul(x, v128.load(b, 16)));
+    a += ast;
+    b += bst;
+  }
+  if (bias) {
+    c00 = f64x2.add(c00, v128.load(bias));
+    c01 = f64x2.add(c01, v128.load(bias, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function mk4x2(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
+  let c0 = f64x2.splat(0.0);
+  let c1 = f64x2.splat(0.0);
+  let c2 = f64x2.splat(0.0);
+  let c3 = f64x2.splat(0.0);
+  for (let s = 0; s < steps; s++) {
+    const b0 = v128.load(b);
+    c0 = f64x2.add(c0, f64x2.mul(f64x2.splat(load<f64>(a)), b0));
+    c1 = f64x2.add(c1, f64x2.mul(f64x2.splat(load<f64>(a + ars)), b0));
+    c2 = f64x2.add(c2, f64x2.mul(f64x2.splat(load<f64>(a + ars * 2)), b0));
+    c3 = f64x2.add(c3, f64x2.mul(f64x2.splat(load<f64>(a + ars * 3)), b0));
+    a += ast;
+    b += bst;
+  }
+  if (bias) {
+    const b0 = v128.load(bias);
+    c0 = f64x2.add(c0, b0);
+    c1 = f64x2.add(c1, b0);
+    c2 = f64x2.add(c2, b0);
+    c3 = f64x2.add(c3, b0);
+  }
+  v128.store(c, c0);
+  v128.store(c + cst, c1);
+  v128.store(c + cst * 2, c2);
+  v128.store(c + cst * 3, c3);
+}
+
+// @ts-ignore: decorator
+@inline
+function mk1x2(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize): void {
+  let c0 = f64x2.splat(0.0);
+  for (let s = 0; s < steps; s++) {
+    c0 = f64x2.add(c0, f64x2.mul(f64x2.splat(load<f64>(a)), v128.load(b)));
+    a += ast;
+    b += bst;
+  }
+  if (bias) c0 = f64x2.add(c0, v128.load(bias));
+  v128.store(c, c0);
+}
+
+/** One output column j computed with scalars, four rows at a time. */
+function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize): void {
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    let s0 = 0.0;
+    let s1 = 0.0;
+    let s2 = 0.0;
+    let s3 = 0.0;
+    let pa = a + <usize>i * ars;
+    let pb = b;
+    for (let s = 0; s < steps; s++) {
+      const y = load<f64>(pb);
+      s0 += load<f64>(pa) * y;
+      s1 += load<f64>(pa + ars) * y;
+      s2 += load<f64>(pa + ars * 2) * y;
+      s3 += load<f64>(pa + ars * 3) * y;
+      pa += ast;
+      pb += bst;
+    }
+    if (bias) {
+      const bj = load<f64>(bias);
+      s0 += bj;
+      s1 += bj;
+      s2 += bj;
+      s3 += bj;
+    }
+    const pc = c + <usize>i * cst;
+    store<f64>(pc, s0);
+    store<f64>(pc + cst, s1);
+    store<f64>(pc + cst * 2, s2);
+    store<f64>(pc + cst * 3, s3);
+  }
+  for (; i < rows; i++) {
+    let s0 = 0.0;
+    let pa = a + <usize>i * ars;
+    let pb = b;
+    for (let s = 0; s < steps; s++) {
+      s0 += load<f64>(pa) * load<f64>(pb);
+      pa += ast;
+      pb += bst;
+    }
+    if (bias) s0 += load<f64>(bias);
+    store<f64>(c + <usize>i * cst, s0);
+  }
+}
+
+function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, cols: i32, bias: usize): void {
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const bj = b + <usize>j * 8;
+    const cj = c + <usize>j * 8;
+    const biasj = bias ? bias + <usize>j * 8 : 0;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) mk4x4(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
+    for (; i < rows; i++) mk1x4(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj);
+  }
+  for (; j + 2 <= cols; j += 2) {
+    const bj = b + <usize>j * 8;
+    const cj = c + <usize>j * 8;
+    const biasj = bias ? bias + <usize>j * 8 : 0;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) mk4x2(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
+    for (; i < rows; i++) mk1x2(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj);
+  }
+  if (j < cols) {
+    scalarColumn(a, ars, ast, b + <usize>j * 8, bst, steps, c + <usize>j * 8, cst, rows, bias ? bias + <usize>j * 8 : 0);
+  }
+}
+
+/** C[n×m] = A[n×k]·B[k×m] (+ bias[m] when bias ≠ 0): `matmul` then `addRowVector`. */
+export function gemmNN(A: usize, B: usize, bias: usize, C: usize, n: i32, k: i32, m: i32): void {
+  const mm = <usize>m * 8;
+  panel(A, <usize>k * 8, 8, B, mm, k, C, mm, n, m, bias);
+}
+
+/**
+ * G[k×m] = A[n×k]ᵀ·D[n×m]: `matmulTransA`, each G[p][j] summed over i in order. Vectorised
+ * over j; a last odd column (or m = 1) is vectorised over p instead.
+ */
+export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): void {
+  const mm = <usize>m * 8;
+  const kk = <usize>k * 8;
+  const even = m & ~1;
+  if (even > 0) panel(A, 8, kk, D, mm, n, G, mm, k, even, 0);
+  if (even === m) return;
+  // Column j = m − 1: G[p][j] = Σᵢ A[i][p]·D[i][j], two p per vector.
+  const j = <usize>(m - 1);
+  let p = 0;
+  for (; p + 8 <= k; p += 8) {
+    let g0 = f64x2.splat(0.0);
+    let g1 = f64x2.splat(0.0);
+    let g2 = f64x2.splat(0.0);
+    let g3 = f64x2.splat(0.0);
+    let pa = A + <usize>p * 8;
+    let pd = D + j * 8;
+    for (let i = 0; i < n; i++) {
+      const d = f64x2.splat(load<f64>(pd));
+      g0 = f64x2.add(g0, f64x2.mul(v128.load(pa), d));
+      g1 = f64x2.add(g1, f64x2.mul(v128.load(pa, 16), d));
+      g2 = f64x2.add(g2, f64x2.mul(v128.load(pa, 32), d));
+      g3 = f64x2.add(g3, f64x2.mul(v128.load(pa, 48), d));
+      pa += kk;
+      pd += mm;
+    }
+    const pg = G + (<usize>p * mm) + j * 8;
+    store<f64>(pg, f64x2.extract_lane(g0, 0));
+    store<f64>(pg + mm, f64x2.extract_lane(g0, 1));
+    store<f64>(pg + mm * 2, f64x2.extract_lane(g1, 0));
+    store<f64>(pg + mm * 3, f64x2.extract_lane(g1, 1));
+    store<f64>(pg + mm * 4, f64x2.extract_lane(g2, 0));
+    store<f64>(pg + mm * 5, f64x2.extract_lane(g2, 1));
+    store<f64>(pg + mm * 6, f64x2.extract_lane(g3, 0));
+    store<f64>(pg + mm * 7, f64x2.extract_lane(g3, 1));
+  }
+  for (; p + 2 <= k; p += 2) {
+    let g0 = f64x2.splat(0.0);
+    let pa = A + <usize>p * 8;
+    let pd = D + j * 8;
+    for (let i = 0; i < n; i++) {
+      g0 = f64x2.add(g0, f64x2.mul(v128.load(pa), f64x2.splat(load<f64>(pd))));
+      pa += kk;
+      pd += mm;
+    }
+    const pg = G + (<usize>p * mm) + j * 8;
+    store<f64>(pg, f64x2.extract_lane(g0, 0));
+    store<f64>(pg + mm, f64x2.extract_lane(g0, 1));
+  }
+  if (p < k) {
+    let s = 0.0;
+    let pa = A + <usize>p * 8;
+    let pd = D + j * 8;
+    for (let i = 0; i < n; i++) {
+      s += load<f64>(pa) * load<f64>(pd);
+      pa += kk;
+      pd += mm;
+    }
+    store<f64>(G + (<usize>p * mm) + j * 8, s);
+  }
+}
+
+/** T[m×k] = K[k×m]ᵀ. */
+export function transpose(K: usize, T: usize, k: i32, m: i32): void {
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < m; j++) {
+      store<f64>(T + (<usize>(j * k + p)) * 8, load<f64>(K + (<usize>(p * m + j)) * 8));
+    }
+  }
+}
+
+/** out[j] = Σᵢ D[i][j] (from +0, i in order): `sumRows`. */
+export function sumRows(D: usize, out: usize, n: i32, m: i32): void {
+  const mm = <usize>m * 8;
+  let j = 0;
+  for (; j + 2 <= m; j += 2) {
+    let s = f64x2.splat(0.0);
+    let p = D + <usize>j * 8;
+    for (let i = 0; i < n; i++) {
+      s = f64x2.add(s, v128.load(p));
+      p += mm;
+    }
+    v128.store(out + <usize>j * 8, s);
+  }
+  if (j < m) {
+    let s = 0.0;
+    let p = D + <usize>j * 8;
+    for (let i = 0; i < n; i++) {
+      s += load<f64>(p);
+      p += mm;
+    }
+    store<f64>(out + <usize>j * 8, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations, as src/nn/activations.ts computes them.
+
+const SIGMOID = 0;
+const TANH = 1;
+const RELU = 2;
+const LINEAR = 3;
+const SOFTMAX = 4;
+
+// @ts-ignore: decorator
+@inline
+function sigmoid(t: f64): f64 {
+  if (t >= 0) return 1 / (1 + jsExp(-t));
+  const e = jsExp(t);
+  return e / (1 + e);
+}
+
+/** A = f(Z) over an n×m block. */
+export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
+  const len = <usize>(n * m);
+  if (code === SIGMOID) {
+    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
+  } else if (code === TANH) {
+    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, jsTanh(load<f64>(Z + i * 8)));
+  } else if (code === RELU) {
+    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, max<f64>(load<f64>(Z + i * 8), 0));
+  } else if (code === LINEAR) {
+    memory.copy(A, Z, len * 8);
+  } else {
+    const mm = <usize>m * 8;
+    for (let r = 0; r < n; r++) {
+      const z = Z + <usize>r * mm;
+      const a = A + <usize>r * mm;
+      let mx = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const v = load<f64>(z + <usize>j * 8);
+        if (v > mx) mx = v;
+      }
+      let sum = 0.0;
+      for (let j = 0; j < m; j++) {
+        const e = jsExp(load<f64>(z + <usize>j * 8) - mx);
+        store<f64>(a + <usize>j * 8, e);
+        sum += e;
+      }
+      for (let j = 0; j < m; j++) store<f64>(a + <usize>j * 8, load<f64>(a + <usize>j * 8) / sum);
+    }
+  }
+}
+
+/** D ← D ∘ f'(Z) (`activationBackward` with dZ aliasing dA). */
+export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32, m: i32): void {
+  const len = <usize>(n * m);
+  if (code === SIGMOID) {
+    const one = f64x2.splat(1.0);
+    let i: usize = 0;
+    for (; i + 2 <= len; i += 2) {
+      const a = v128.load(A + i * 8);
+      v128.store(D + i * 8, f64x2.mul(v128.load(D + i * 8), f64x2.mul(a, f64x2.sub(one, a))));
+    }
+    for (; i < len; i++) {
+      const a = load<f64>(A + i * 8);
+      store<f64>(D + i * 8, load<f64>(D + i * 8) * (a * (1 - a)));
+    }
+  } else if (code === TANH) {
+    for (let i: usize = 0; i < len; i++) {
+      const a = load<f64>(A + i * 8);
+      store<f64>(D + i * 8, load<f64>(D + i * 8) * (1 - a * a));
+    }
+  } else if (code === RELU) {
+    for (let i: usize = 0; i < len; i++) {
+      store<f64>(D + i * 8, load<f64>(D + i * 8) * (load<f64>(Z + i * 8) > 0 ? 1.0 : 0.0));
+    }
+  } else if (code === LINEAR) {
+    for (let i: usize = 0; i < len; i++) store<f64>(D + i * 8, load<f64>(D + i * 8) * 1.0);
+  } else {
+    const mm = <usize>m * 8;
+    for (let r = 0; r < n; r++) {
+      const a = A + <usize>r * mm;
+      const d = D + <usize>r * mm;
+      let dot = 0.0;
+      for (let j = 0; j < m; j++) dot += load<f64>(a + <usize>j * 8) * load<f64>(d + <usize>j * 8);
+      for (let j = 0; j < m; j++) {
+        store<f64>(d + <usize>j * 8, load<f64>(a + <usize>j * 8) * (load<f64>(d + <usize>j * 8) - dot));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loss heads, as src/nn/losses.ts computes them (ε = 0).
+
+const BCE = 0;
+const CCE = 1;
+const MSE = 2;
+
+let correctCount: i32 = 0;
+
+/** Mean loss of the batch and δ = ∂L/∂Z at the output; counts correct predictions. */
+function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f64 {
+  const len = <usize>(n * m);
+  let sum = 0.0;
+  let total = 0.0;
+  if (loss === BCE) {
+    const scale = 1 / <f64>len;
+    if (act === SIGMOID) {
+      for (let i: usize = 0; i < len; i++) {
+        const t = load<f64>(Z + i * 8);
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + jsLog1p(jsExp(-abs<f64>(t)));
+      }
+      for (let i: usize = 0; i < len; i++) {
+        store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
+      }
+    } else {
+      for (let i: usize = 0; i < len; i++) {
+        const p = load<f64>(A + i * 8);
+        const y = load<f64>(Y + i * 8);
+        sum -= y * jsLog(p) + (1 - y) * jsLog(1 - p);
+      }
+      for (let i: usize = 0; i < len; i++) {
+        const p = load<f64>(A + i * 8);
+        store<f64>(D + i * 8, ((p - load<f64>(Y + i * 8)) / (p * (1 - p))) * scale);
+      }
+      activateBackward(act, Z, A, D, n, m);
+    }
+    total = sum / <f64>len;
+  } else if (loss === CCE) {
+    const mm = <usize>m * 8;
+    for (let r = 0; r < n; r++) {
+      const z = Z + <usize>r * mm;
+      const y = Y + <usize>r * mm;
+      let mx = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const v = load<f64>(z + <usize>j * 8);
+        if (v > mx) mx = v;
+      }
+      let s = 0.0;
+      for (let j = 0; j < m; j++) s += jsExp(load<f64>(z + <usize>j * 8) - mx);
+      const lse = mx + jsLog(s);
+      for (let j = 0; j < m; j++) {
+        const yj = load<f64>(y + <usize>j * 8);
+        if (yj !== 0) sum -= yj * (load<f64>(z + <usize>j * 8) - lse);
+      }
+    }
+    const scale = 1 / <f64>n;
+    for (let i: usize = 0; i < len; i++) {
+      store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
+    }
+    total = sum / <f64>n;
+  } else {
+    for (let i: usize = 0; i < len; i++) {
+      const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
+      sum += diff * diff;
+    }
+    const scale = 2 / <f64>len;
+    for (let i: usize = 0; i < len; i++) {
+      store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
+    }
+    activateBackward(act, Z, A, D, n, m);
+    total = sum / <f64>len;
+  }
+
+  if (loss !== MSE) {
+    const mm = <usize>m * 8;
+    for (let r = 0; r < n; r++) {
+      const a = A + <usize>r * mm;
+      const y = Y + <usize>r * mm;
+      if (m === 1) {
+        if ((load<f64>(a) >= 0.5 ? 1 : 0) === (load<f64>(y) >= 0.5 ? 1 : 0)) correctCount++;
+      } else {
+        let p = 0;
+        let t = 0;
+        for (let j = 1; j < m; j++) {
+          if (load<f64>(a + <usize>j * 8) > load<f64>(a + <usize>p * 8)) p = j;
+          if (load<f64>(y + <usize>j * 8) > load<f64>(y + <usize>t * 8)) t = j;
+        }
+        if (p === t) correctCount++;
+      }
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The training driver. Layer l is described by 12 i32 fields at table + 48·l:
+//   0 in, 1 out, 2 activation, 3 K, 4 b, 5 gK, 6 gb, 7 Z, 8 A, 9 D, 10 (unused), 11 (unused)
+// Z, A, D hold batchSize rows. KT is one scratch buffer for the largest kernel's transpose.
+
+// @ts-ignore: decorator
+@inline
+function field(table: usize, l: i32, f: i32): i32 {
+  return load<i32>(table + <usize>(l * 48 + f * 4));
+}
+
+/** w ← w − lr·g over len values. */
+function sgdUpdate(w: usize, g: usize, len: i32, lr: f64): void {
+  const vlr = f64x2.splat(lr);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i * 8;
+    v128.store(w + o, f64x2.sub(v128.load(w + o), f64x2.mul(vlr, v128.load(g + o))));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i * 8;
+    store<f64>(w + o, load<f64>(w + o) - lr * load<f64>(g + o));
+  }
+}
+
+/**
+ * Runs batches [first, first + count) of an epoch over the n examples of X [n×in], Y [n×out],
+ * taken in the order of the u32 array `order` (or 0, 1, … when order = 0). Each batch: gather
+ * its rows into xb/yb, forward, loss, backward into the gradients, the L2 penalty when l2 > 0,
+ * then plain SGD with rate lr when lr > 0 (lr = 0: gradients only, for an optimiser run by
+ * JavaScript). Writes each batch's loss to losses[b − first] (f64) and its correct count to
+ * corrects[b − first] (i32). Returns the number of batches run: it stops after the first batch
+ * whose loss is not finite.
+ */
+export function trainBatches(
+  table: usize,
+  depth: i32,
+  lossKind: i32,
+  X: usize,
+  Y: usize,
+  order: usize,
+  n: i32,
+  batchSize: i32,
+  first: i32,
+  count: i32,
+  lr: f64,
+  l2: f64,
+  xb: usize,
+  yb: usize,
+  KT: usize,
+  losses: usize,
+  corrects: usize,
+): i32 {
+  const nIn = field(table, 0, 0);
+  const last = depth - 1;
+  const nOut = field(table, last, 1);
+  const rowX = <usize>nIn * 8;
+  const rowY = <usize>nOut * 8;
+  for (let bi = 0; bi < count; bi++) {
+    const start = (first + bi) * batchSize;
+    const size = min(batchSize, n - start);
+    for (let i = 0; i < size; i++) {
+      const r = <usize>(order ? load<u32>(order + <usize>(start + i) * 4) : <u32>(start + i));
+      memory.copy(xb + <usize>i * rowX, X + r * rowX, rowX);
+      memory.copy(yb + <usize>i * rowY, Y + r * rowY, rowY);
+    }
+    // Forward.
+    let input = xb;
+    for (let l = 0; l < depth; l++) {
+      const k = field(table, l, 0);
+      const m = field(table, l, 1);
+      const Z = <usize>field(table, l, 7);
+      const A = <usize>field(table, l, 8);
+      gemmNN(input, <usize>field(table, l, 3), <usize>field(table, l, 4), Z, size, k, m);
+      activate(field(table, l, 2), Z, A, size, m);
+      input = A;
+    }
+    correctCount = 0;
+    let loss = head(
+      lossKind,
+      field(table, last, 2),
+      <usize>field(table, last, 7),
+      <usize>field(table, last, 8),
+      yb,
+      <usize>field(table, last, 9),
+      size,
+      nOut,
+    );
+    // Backward.
+    for (let l = last; l >= 0; l--) {
+      const k = field(table, l, 0);
+      const m = field(table, l, 1);
+      const D = <usize>field(table, l, 9);
+      const K = <usize>field(table, l, 3);
+      const gK = <usize>field(table, l, 5);
+      const prevA = l === 0 ? xb : <usize>field(table, l - 1, 8);
+      gemmTN(prevA, D, gK, size, k, m);
+      sumRows(D, <usize>field(table, l, 6), size, m);
+      if (l2 > 0) {
+        const len = k * m;
+        const a = 2 * l2;
+        let s = 0.0;
+        for (let i = 0; i < len; i++) {
+          const o = <usize>i * 8;
+          store<f64>(gK + o, load<f64>(gK + o) + a * load<f64>(K + o));
+        }
+        for (let i = 0; i < len; i++) {
+          const w = load<f64>(K + <usize>i * 8);
+          s += w * w;
+        }
+        loss += l2 * s;
+      }
+      if (l > 0) {
+        // δ_prev = δ·Kᵀ (each element summed over j in order), then ∘ f'(Z_prev).
+        transpose(K, KT, k, m);
+        const Dp = <usize>field(table, l - 1, 9);
+        gemmNN(D, KT, 0, Dp, size, m, k);
+        activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, size, k);
+      }
+    }
+    store<f64>(losses + <usize>bi * 8, loss);
+    store<i32>(corrects + <usize>bi * 4, correctCount);
+    if (!isFinite(loss)) return bi + 1;
+    if (lr > 0) {
+      for (let l = 0; l < depth; l++) {
+        const k = field(table, l, 0);
+        const m = field(table, l, 1);
+        sgdUpdate(<usize>field(table, l, 3), <usize>field(table, l, 5), k * m, lr);
+        sgdUpdate(<usize>field(table, l, 4), <usize>field(table, l, 6), m, lr);
+      }
+    }
+  }
+  return count;
+}

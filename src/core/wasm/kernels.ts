@@ -1,0 +1,93 @@
+/**
+ * Loader of the WebAssembly SIMD kernels (assembly/kernels.ts, compiled at build time and
+ * embedded as base64 in `kernels.generated.ts`). Loading is synchronous — the module is a few
+ * kilobytes — and silently yields `undefined` where WebAssembly or its SIMD proposal is missing
+ * (old browsers), so callers fall back to JavaScript. See docs/wasm.md.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+
+/** The module's exports. Pointers are byte offsets into `memory`. */
+export interface WasmKernels {
+  readonly memory: WebAssembly.Memory;
+  /** First free byte after the module's own static data. */
+  heapBase(): number;
+  /** C[n×m] = A[n×k]·B[k×m] (+ bias when bias ≠ 0), in the reference `matmul` order. */
+  gemmNN(A: number, B: number, bias: number, C: number, n: number, k: number, m: number): void;
+  /** G[k×m] = A[n×k]ᵀ·D[n×m], in the reference `matmulTransA` order. */
+  gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
+  /** See `trainBatches` in assembly/kernels.ts. */
+  trainBatches(
+    table: number,
+    depth: number,
+    loss: number,
+    x: number,
+    y: number,
+    order: number,
+    n: number,
+    batchSize: number,
+    first: number,
+    count: number,
+    learningRate: number,
+    l2: number,
+    xb: number,
+    yb: number,
+    kt: number,
+    losses: number,
+    corrects: number,
+  ): number;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled module, or null when this runtime cannot compile it (no WebAssembly or SIMD). */
+function compiledModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = typeof WebAssembly === 'object' ? new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64)) : null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/**
+ * Compiles the kernels asynchronously ahead of first use, for a browser's main thread where
+ * synchronous compilation may be refused; resolves to whether they are available. Optional
+ * in Node and workers, where the first training run compiles them synchronously.
+ */
+export async function preloadWasmKernels(): Promise<boolean> {
+  if (compiled !== undefined) return compiled !== null;
+  try {
+    compiled = await WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
+  } catch {
+    compiled = null;
+  }
+  return compiled !== null;
+}
+
+/** True when the SIMD kernels can run here. */
+export function wasmKernelsAvailable(): boolean {
+  return compiledModule() !== null;
+}
+
+/**
+ * A fresh instance of the kernels with its own memory (one per training run, so that growing
+ * one run's memory never detaches another's views), or undefined when unavailable.
+ */
+export function instantiateWasmKernels(): WasmKernels | undefined {
+  const mod = compiledModule();
+  if (mod === null) return undefined;
+  try {
+    const env = { exp: Math.exp, log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
+    return new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
+  } catch {
+    return undefined;
+  }
+}
