@@ -28,9 +28,10 @@ export const LOSS_NAMES: readonly LossName[] = [
 /**
  * A loss's serialisable configuration.
  *
- * `epsilon` (cross-entropies only, default 0): when > 0, ŷ is clipped to [ε, 1 − ε] before the
- * logarithm, and the gradient is zero where the clip is active — what TensorFlow.js and Keras
- * do when given probabilities rather than logits (their ε is 1e-7). With ε = 0 the loss is the
+ * `epsilon` (cross-entropies only, default 0): when > 0, ŷ is clipped to [ε, 1 − ε] (both bounds
+ * rounded to float32, as the float32 frameworks compute them) before the logarithm, and the
+ * gradient is zero where the clip is active — what TensorFlow.js and Keras do when given
+ * probabilities rather than logits (their ε is 1e-7). With ε = 0 the loss is the
  * exact cross-entropy of the logits: equal to Keras's whenever ε ≤ ŷ ≤ 1 − ε, and beyond that it
  * keeps growing (−log ŷ) and keeps its gradient ŷ − y, where Keras's saturates at −log ε ≈ 16.1
  * and its gradient vanishes.
@@ -108,13 +109,22 @@ function checkFiniteTargets(y: Matrix): void {
   }
 }
 
-/** [log p, log(1 − p)] with p clipped to [eps, 1 − eps]. */
-function clippedLogs(p: number, eps: number): [number, number] {
-  const c = Math.min(Math.max(p, eps), 1 - eps);
+/**
+ * The clip interval [ε, 1 − ε] with both bounds rounded to float32, as TensorFlow.js and Keras
+ * compute them in their default float32 (1 − 1e-7 rounds to 1 − 2⁻²³ there).
+ */
+function clipBounds(eps: number): [number, number] {
+  return [Math.fround(eps), Math.fround(1 - eps)];
+}
+
+/** [log p, log(1 − p)] with p clipped to [lo, hi]. */
+function clippedLogs(p: number, lo: number, hi: number): [number, number] {
+  const c = Math.min(Math.max(p, lo), hi);
   return [Math.log(c), Math.log(1 - c)];
 }
 
 function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
+  const [lo, hi] = clipBounds(eps);
   return {
     config: cfg,
     checkActivation(act) {
@@ -145,7 +155,7 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
           const t = Z[i];
           sum += Math.max(t, 0) - t * Y[i] + Math.log1p(Math.exp(-Math.abs(t)));
         } else {
-          const [logP, log1mP] = clippedLogs(A[i], eps);
+          const [logP, log1mP] = clippedLogs(A[i], lo, hi);
           sum -= Y[i] * logP + (1 - Y[i]) * log1mP;
         }
       }
@@ -158,7 +168,7 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
       const Y = y.data;
       const D = delta.data;
       const scale = 1 / Y.length;
-      const inRange = (p: number) => eps === 0 || (p >= eps && p <= 1 - eps);
+      const inRange = (p: number) => eps === 0 || (p >= lo && p <= hi);
       if (act.name === 'sigmoid') {
         // δ1 = ŷ − y (notes, eq. 3), over the batch size and output count of the mean loss.
         for (let i = 0; i < Y.length; i++) D[i] = inRange(A[i]) ? (A[i] - Y[i]) * scale : 0;
@@ -175,6 +185,7 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
 }
 
 function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
+  const [lo, hi] = clipBounds(eps);
   return {
     config: cfg,
     checkActivation(act) {
@@ -218,7 +229,7 @@ function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
           const lse = max + Math.log(s);
           for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * (Z[o + j] - lse);
         } else {
-          for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * clippedLogs(A[o + j], eps)[0];
+          for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * clippedLogs(A[o + j], lo, hi)[0];
         }
       }
       return sum / y.rows;
@@ -237,7 +248,7 @@ function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
       // Clipped: ∂L/∂ŷ = −y/ŷ where the clip is inactive, 0 where it is, then through softmax.
       for (let i = 0; i < Y.length; i++) {
         const p = A[i];
-        D[i] = p >= eps && p <= 1 - eps ? (-Y[i] / p) * scale : 0;
+        D[i] = p >= lo && p <= hi ? (-Y[i] / p) * scale : 0;
       }
       activationBackward(act, z, a, delta, delta);
     },

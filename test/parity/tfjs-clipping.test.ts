@@ -9,8 +9,7 @@
  *
  * Found here (see docs/keras-parity.md): tfjs computes the upper bound 1 − ε in float32, where it
  * is 1 − 2⁻²³ = 1 − 1.19e-7, so a confidently wrong negative costs −log(2⁻²³) = 15.942 in tfjs
- * and −log(1e-7) = 16.118 in backprop. That case is marked `it.fails` until src/nn/losses.ts
- * computes its upper bound as Math.fround(1 − ε).
+ * and would be −log(1e-7) = 16.118 with a float64 bound; backprop rounds both bounds to float32.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LossConfig, type Matrix, zeros } from '../../src/index.js';
@@ -84,9 +83,8 @@ describe('binary cross-entropy, sigmoid output', () => {
     expect(rel(theirs.epochLoss[0], 23 * Math.LN2)).toBeLessThan(1e-6);
   });
 
-  // Known difference: backprop reports −log(1e-7) = 16.118 here, tfjs 15.942 (1.1 % apart).
-  // Passes once src/nn/losses.ts clips at Math.fround(1 − ε); then make this an ordinary `it`.
-  it.fails('…and the same loss as tfjs there (needs the upper bound Math.fround(1 − ε) in src)', async () => {
+  // With the upper bound at 1 − ε in float64 this would be −log(1e-7) = 16.118, not tfjs's 15.942.
+  it('…and the same loss as tfjs there (the bounds are rounded to float32 as tfjs rounds them)', async () => {
     const { ours, theirs } = await both(saturated('sigmoid/bce', 0, 1, bce(1e-7)));
     expect(rel(ours.epochLoss[0], theirs.epochLoss[0])).toBeLessThan(1e-6);
   });
