@@ -35,13 +35,17 @@ function escapeXml(s: string): string {
 
 const tick = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 
-/** A line chart as an inline <svg>; `fixed` pins the axes (e.g. [0, 1] for ROC). */
+/**
+ * A line chart as an inline <svg>; `fixed` pins the axes (e.g. [0, 1] for ROC), `integerX` rounds
+ * the x ticks (epochs), and `legendBottom` moves the legend out of the top-left-hugging ROC curve.
+ */
 function lineChart(
   series: Series[],
   xLabel: string,
   yLabel: string,
-  fixed?: { x: [number, number]; y: [number, number] },
+  options: { fixed?: { x: [number, number]; y: [number, number] }; integerX?: boolean; legendBottom?: boolean } = {},
 ): string {
+  const { fixed } = options;
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return '';
   let [x0, x1] = fixed?.x ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
@@ -55,7 +59,7 @@ function lineChart(
     `<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#999"/>`,
   );
   for (let i = 0; i <= 4; i++) {
-    const xv = x0 + ((x1 - x0) * i) / 4;
+    const xv = options.integerX ? Math.round(x0 + ((x1 - x0) * i) / 4) : x0 + ((x1 - x0) * i) / 4;
     const yv = y0 + ((y1 - y0) * i) / 4;
     parts.push(
       `<text x="${sx(xv).toFixed(1)}" y="${H - PAD.bottom + 14}" font-size="10" text-anchor="middle">${tick(xv)}</text>`,
@@ -76,7 +80,7 @@ function lineChart(
       `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`,
     );
     parts.push(
-      `<text x="${W - PAD.right - 4}" y="${PAD.top + 14 + 13 * i}" font-size="11" text-anchor="end" fill="${s.color}">${escapeXml(s.name)}</text>`,
+      `<text x="${W - PAD.right - 4}" y="${options.legendBottom ? H - PAD.bottom - 6 - 13 * (series.length - 1 - i) : PAD.top + 14 + 13 * i}" font-size="11" text-anchor="end" fill="${s.color}">${escapeXml(s.name)}</text>`,
     );
   });
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">${parts.join('')}</svg>`;
@@ -128,10 +132,11 @@ export function renderReport(input: ReportInput): string {
       : [];
   const sections: string[] = [];
   sections.push(
-    `<h2>Loss</h2>${lineChart([...curve('train', COLORS[0], 'loss'), ...curve('validation', COLORS[1], 'valLoss')], 'epoch', 'loss')}`,
+    `<h2>Loss</h2>${lineChart([...curve('train', COLORS[0], 'loss'), ...curve('validation', COLORS[1], 'valLoss')], 'epoch', 'loss', { integerX: true })}`,
   );
   const acc = [...curve('train', COLORS[0], 'accuracy'), ...curve('validation', COLORS[1], 'valAccuracy')];
-  if (acc.length > 0) sections.push(`<h2>Accuracy</h2>${lineChart(acc, 'epoch', 'accuracy')}`);
+  if (acc.length > 0)
+    sections.push(`<h2>Accuracy</h2>${lineChart(acc, 'epoch', 'accuracy', { integerX: true, legendBottom: true })}`);
   if (input.metrics.kind === 'classification') {
     const yhat = predict(input.network, input.x);
     const rocs = rocCurves(yhat, input.y, input.labels).map((r, i) => ({
@@ -151,7 +156,7 @@ export function renderReport(input: ReportInput): string {
       ],
     });
     sections.push(
-      `<h2>ROC curve (${input.metricsOn} split)</h2>${lineChart(rocs, 'false-positive rate', 'true-positive rate', { x: [0, 1], y: [0, 1] })}`,
+      `<h2>ROC curve (${input.metricsOn} split)</h2>${lineChart(rocs, 'false-positive rate', 'true-positive rate', { fixed: { x: [0, 1], y: [0, 1] }, legendBottom: true })}`,
     );
     sections.push(
       `<h2>Confusion matrix (${input.metricsOn} split)</h2>${confusionChart(input.metrics.confusion, input.metrics.labels)}`,
