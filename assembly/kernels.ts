@@ -19,6 +19,123 @@
 @external("env", "log1p") declare function jsLog1p(x: f64): f64;
 @external("env", "tanh") declare function jsTanh(x: f64): f64;
 
+// exp(x) by the algorithm of fdlibm's e_exp.c, which V8 (and so Node) uses for Math.exp:
+// reduce x = k·ln2 + r (ln2 split in hi and lo parts), approximate exp(r) with a rational
+// function of a degree-5 polynomial, scale by 2^k. Same operations, same order, so the same
+// bits as Math.exp where the host's Math.exp is fdlibm's; the loader checks that on probe
+// values at start-up and otherwise switches to the imported Math.exp (setNativeExp(false)).
+// fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at
+// SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
+// this software is freely granted, provided that this notice is preserved.
+
+const LN2_HI = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
+const LN2_LO = 1.90821492927058770002e-10; // 0x3DEA39EF 35793C76
+const INV_LN2 = 1.44269504088896338700e0; // 0x3FF71547 652B82FE
+const P1 = 1.66666666666666019037e-1; // 0x3FC55555 5555553E
+const P2 = -2.77777777770155933842e-3; // 0xBF66C16C 16BEBD93
+const P3 = 6.61375632143793436117e-5; // 0x3F11566A AF25DE2C
+const P4 = -1.65339022054652515390e-6; // 0xBEBBBD41 C5D26BF1
+const P5 = 4.13813679705723846039e-8; // 0x3E663769 72BEA4D0
+const O_THRESHOLD = 7.09782712893383973096e2; // 0x40862E42 FEFA39EF
+const U_THRESHOLD = -7.45133219101941108420e2; // 0xC0874910 D52D3051
+const TWO_M1000 = 9.33263618503218878990e-302; // 2^-1000
+const TWO_1023 = 8.988465674311579539e307; // 2^1023
+const E = 2.718281828459045; // 0x4005BF0A 8B145769: V8 returns it for exp(1)
+
+export function fdlibmExp(x: f64): f64 {
+  let hx = <u32>(reinterpret<u64>(x) >> 32);
+  const xsb = <i32>(hx >> 31);
+  hx &= 0x7fffffff;
+  if (hx >= 0x40862e42) {
+    // |x| ≥ 709.78…: non-finite, overflow or underflow
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | <u32>reinterpret<u64>(x)) != 0) return x + x; // NaN
+      return xsb == 0 ? x : 0.0; // exp(±∞) = ∞, 0
+    }
+    if (x > O_THRESHOLD) return Infinity;
+    if (x < U_THRESHOLD) return 0.0;
+  }
+  let hi = 0.0;
+  let lo = 0.0;
+  let k: i32 = 0;
+  if (hx > 0x3fd62e42) {
+    // |x| > ln2/2
+    if (hx < 0x3ff0a2b2) {
+      // and |x| < 1.5·ln2
+      if (x == 1.0) return E;
+      hi = x - (xsb ? -LN2_HI : LN2_HI);
+      lo = xsb ? -LN2_LO : LN2_LO;
+      k = 1 - xsb - xsb;
+    } else {
+      k = <i32>(INV_LN2 * x + (xsb ? -0.5 : 0.5));
+      const t = <f64>k;
+      hi = x - t * LN2_HI; // t·LN2_HI is exact here
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    // |x| < 2^-28
+    return 1.0 + x;
+  }
+  const t = x * x;
+  const twopk = reinterpret<f64>(<u64>(<u32>(0x3ff00000 + ((k >= -1021 ? k : k + 1000) << 20))) << 32);
+  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  const y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  if (k >= -1021) {
+    if (k == 1024) return y * 2.0 * TWO_1023;
+    return y * twopk;
+  }
+  return y * twopk * TWO_M1000;
+}
+
+let nativeExp = true;
+
+/** Use fdlibmExp (true, the default) or the imported Math.exp (false) from now on. */
+export function setNativeExp(on: bool): void {
+  nativeExp = on;
+}
+
+// @ts-ignore: decorator
+@inline
+function exp(x: f64): f64 {
+  return nativeExp ? fdlibmExp(x) : jsExp(x);
+}
+
+/**
+ * fdlibmExp on two lanes at once, for arguments x ≤ 0 with |x| < 707 (k ≥ −1020, no special
+ * cases): the same operations per lane, with the scalar code's branches turned into selects.
+ */
+// @ts-ignore: decorator
+@inline
+function expNonPositive2(x: v128): v128 {
+  const hw = i64x2.shr_u(f64x2.abs(x), 32); // high word of |x|
+  const small = i64x2.le_s(hw, i64x2.splat(0x3fd62e42)); // |x| ≤ ln2/2: k = 0
+  const mid = i64x2.lt_s(hw, i64x2.splat(0x3ff0a2b2)); // |x| < 1.5·ln2: k = −1 (x < 0)
+  const tiny = i64x2.lt_s(hw, i64x2.splat(0x3e300000)); // |x| < 2^-28
+  const t = v128.bitselect(
+    f64x2.splat(-1.0),
+    f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), f64x2.splat(-0.5))),
+    mid,
+  );
+  const hi = f64x2.sub(x, f64x2.mul(t, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(t, f64x2.splat(LN2_LO));
+  const r = v128.bitselect(x, f64x2.sub(hi, lo), small);
+  const rr = f64x2.mul(r, r);
+  const p = f64x2.add(f64x2.splat(P4), f64x2.mul(rr, f64x2.splat(P5)));
+  const q = f64x2.add(f64x2.splat(P1), f64x2.mul(rr, f64x2.add(f64x2.splat(P2), f64x2.mul(rr, f64x2.add(f64x2.splat(P3), f64x2.mul(rr, p))))));
+  const c = f64x2.sub(r, f64x2.mul(rr, q));
+  const rc = f64x2.mul(r, c);
+  const one = f64x2.splat(1.0);
+  const two = f64x2.splat(2.0);
+  const ySmall = f64x2.sub(one, f64x2.sub(f64x2.div(rc, f64x2.sub(c, two)), r));
+  const y = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(rc, f64x2.sub(two, c))), hi));
+  // 2^k from k = t: k + 1023 lands in the low mantissa bits of t + 2^52 + 1023.
+  const twopk = i64x2.shl(f64x2.add(t, f64x2.splat(4503599627370496.0 + 1023.0)), 52);
+  const yBig = f64x2.mul(y, twopk);
+  return v128.bitselect(f64x2.add(one, x), v128.bitselect(ySmall, yBig, small), tiny);
+}
+
 /** Where the JavaScript side may start placing its arrays. */
 export function heapBase(): usize {
   return __heap_base;
@@ -334,8 +451,8 @@ const SOFTMAX = 4;
 // @ts-ignore: decorator
 @inline
 function sigmoid(t: f64): f64 {
-  if (t >= 0) return 1 / (1 + jsExp(-t));
-  const e = jsExp(t);
+  if (t >= 0) return 1 / (1 + exp(-t));
+  const e = exp(t);
   return e / (1 + e);
 }
 
@@ -343,7 +460,27 @@ function sigmoid(t: f64): f64 {
 export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
-    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
+    let i: usize = 0;
+    if (nativeExp) {
+      // Two at a time: σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = exp(−|t|), which is exactly
+      // the scalar sigmoid's exp(−t) for t ≥ 0 and exp(t) for t < 0.
+      const one = f64x2.splat(1.0);
+      const limit = f64x2.splat(707.0);
+      for (; i + 2 <= len; i += 2) {
+        const t = v128.load(Z + i * 8);
+        const x = f64x2.neg(f64x2.abs(t));
+        if (i64x2.all_true(f64x2.lt(f64x2.abs(t), limit))) {
+          const e = expNonPositive2(x);
+          const num = v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0)));
+          v128.store(A + i * 8, f64x2.div(num, f64x2.add(one, e)));
+        } else {
+          // a lane far out (or NaN): the scalar code handles every case
+          store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
+          store<f64>(A + i * 8 + 8, sigmoid(load<f64>(Z + i * 8 + 8)));
+        }
+      }
+    }
+    for (; i < len; i++) store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
   } else if (code === TANH) {
     for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, jsTanh(load<f64>(Z + i * 8)));
   } else if (code === RELU) {
@@ -362,7 +499,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
       }
       let sum = 0.0;
       for (let j = 0; j < m; j++) {
-        const e = jsExp(load<f64>(z + <usize>j * 8) - mx);
+        const e = exp(load<f64>(z + <usize>j * 8) - mx);
         store<f64>(a + <usize>j * 8, e);
         sum += e;
       }
@@ -429,7 +566,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + jsLog1p(jsExp(-abs<f64>(t)));
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + jsLog1p(exp(-abs<f64>(t)));
       }
       for (let i: usize = 0; i < len; i++) {
         store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
@@ -458,7 +595,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         if (v > mx) mx = v;
       }
       let s = 0.0;
-      for (let j = 0; j < m; j++) s += jsExp(load<f64>(z + <usize>j * 8) - mx);
+      for (let j = 0; j < m; j++) s += exp(load<f64>(z + <usize>j * 8) - mx);
       const lse = mx + jsLog(s);
       for (let j = 0; j < m; j++) {
         const yj = load<f64>(y + <usize>j * 8);

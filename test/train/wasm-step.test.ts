@@ -8,7 +8,7 @@
  * (updated inside the engine) and the other optimisers (run in JavaScript over its memory).
  */
 import { describe, expect, it } from 'vitest';
-import { wasmKernelsAvailable } from '../../src/core/wasm/kernels.js';
+import { instantiateWasmKernels, wasmKernelsAvailable } from '../../src/core/wasm/kernels.js';
 import {
   type ActivationName,
   cloneNetwork,
@@ -23,6 +23,7 @@ import {
   type OptimizerName,
   zeros,
 } from '../../src/index.js';
+import { sigmoid } from '../../src/nn/activations.js';
 
 function bits(net: Network): string {
   return net.layers
@@ -273,6 +274,37 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly engine equals the referenc
     expect(fit(createNetwork(wide), data, { batchSize: 32 }).engine).toBe('wasm');
     expect(fit(createNetwork(wide), data, { batchSize: 32, engine: 'js' }).engine).toBe('js');
     expect(fit(createNetwork(wide), data, { batchSize: 32, reference: true }).engine).toBe('reference');
+  });
+
+  it('computes exp and the sigmoid (two lanes at a time) bit for bit as JavaScript does', () => {
+    const kernels = instantiateWasmKernels()!;
+    const n = 1 << 17;
+    const at = Math.ceil(kernels.heapBase() / 16) * 16;
+    kernels.memory.grow(Math.ceil((at + 16 * n) / 65536));
+    const z = new Float64Array(kernels.memory.buffer, at, n);
+    const a = new Float64Array(kernels.memory.buffer, at + 8 * n, n);
+    const rng = createRandom(10);
+    const bitsOf = new Float64Array(1);
+    const words = new Uint32Array(bitsOf.buffer);
+    for (let i = 0; i < n; i++) {
+      if (i % 3 === 0) z[i] = rng.normal() * 2 ** (rng.int(40) - 30);
+      else if (i % 3 === 1) z[i] = (rng.next() - 0.5) * 1600;
+      else {
+        words[0] = rng.int(2 ** 32);
+        words[1] = rng.int(2 ** 32);
+        z[i] = bitsOf[0]; // any double, NaN and ±∞ included
+      }
+    }
+    const edges = [0, -0, 1, -1, 2 ** -28, -(2 ** -28), 2 ** -29, 0.34657359027997264, -1.0397207708399179];
+    z.set([...edges, 706.99, -707, 708, -709.5, 745.2, -745.2, Number.NaN, Number.POSITIVE_INFINITY, -Infinity]);
+    const same = (u: number, v: number) => Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v));
+    let expMismatches = 0;
+    for (let i = 0; i < n; i++) if (!same(kernels.fdlibmExp(z[i]), Math.exp(z[i]))) expMismatches++;
+    expect(expMismatches).toBe(0);
+    kernels.activate(0, at, at + 8 * n, 1, n);
+    let sigmoidMismatches = 0;
+    for (let i = 0; i < n; i++) if (!same(a[i], sigmoid(z[i]))) sigmoidMismatches++;
+    expect(sigmoidMismatches).toBe(0);
   });
 
   it('rejects an unknown engine', () => {

@@ -15,6 +15,12 @@ export interface WasmKernels {
   gemmNN(A: number, B: number, bias: number, C: number, n: number, k: number, m: number): void;
   /** G[k×m] = A[n×k]ᵀ·D[n×m], in the reference `matmulTransA` order. */
   gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
+  /** A = f(Z) for an n×m block (activation codes: sigmoid 0, tanh 1, relu 2, linear 3, softmax 4). */
+  activate(code: number, Z: number, A: number, n: number, m: number): void;
+  /** exp(x) by fdlibm's algorithm, as V8's Math.exp computes it. */
+  fdlibmExp(x: number): number;
+  /** Whether the kernels use {@link fdlibmExp} (true) or the imported Math.exp (false). */
+  setNativeExp(on: boolean): void;
   /** See `trainBatches` in assembly/kernels.ts. */
   trainBatches(
     table: number,
@@ -38,6 +44,25 @@ export interface WasmKernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
+/** Whether the module's own exp gives this host's Math.exp bit for bit (checked once). */
+let nativeExpAgrees: boolean | undefined;
+
+/**
+ * Probes the module's fdlibm exp against Math.exp: special values, the boundaries of its
+ * argument ranges and a fixed spread of magnitudes. V8 (Node, Chrome) and SpiderMonkey compute
+ * Math.exp with fdlibm; where the host uses another algorithm the two differ on a good share of
+ * these values, and the kernels call the imported Math.exp instead (slower, still bitwise).
+ */
+function expAgrees(kernels: WasmKernels): boolean {
+  const probes = [0, -0, 1, -1, 0.5, -0.5, 2 ** -28, -(2 ** -29), 0.3465735902799726, 0.34657359027997264];
+  probes.push(1.0397207708399179, -1.0397207708399179, 709.78, 709.79, -707.5, -708.5, -745.1, -745.2, 800, -800);
+  probes.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE);
+  for (let i = 1; i <= 4000; i++) {
+    const x = Math.sin(i * 12.9898) * 43758.5453; // deterministic scatter
+    probes.push((x - Math.floor(x) - 0.5) * 2 ** ((i % 24) - 12));
+  }
+  return probes.every((x) => Object.is(kernels.fdlibmExp(x), Math.exp(x)));
+}
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
@@ -86,7 +111,10 @@ export function instantiateWasmKernels(): WasmKernels | undefined {
   if (mod === null) return undefined;
   try {
     const env = { exp: Math.exp, log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
-    return new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
+    const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
+    nativeExpAgrees ??= expAgrees(kernels);
+    kernels.setNativeExp(nativeExpAgrees);
+    return kernels;
   } catch {
     return undefined;
   }
