@@ -1,0 +1,82 @@
+/**
+ * What the exporters (TF.js Layers, ONNX) write: the model's dense layers with the
+ * standardisation folded into the first one, so the exported network takes raw features.
+ *
+ * The model computes z = ((x − μ)/σ) · K + b. Expanding,
+ *   z_j = Σ_p x_p · (K[p][j] / σ_p) + (b_j − Σ_p (μ_p / σ_p) · K[p][j]),
+ * so K'[p][j] = K[p][j] / σ_p (row p of the [in, out] kernel divided by σ_p) and
+ * b'_j = b_j − Σ_p (μ_p / σ_p) · K[p][j]. Both are computed in float64 and rounded to float32
+ * once, when written.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { ActivationName } from '../nn/activations.js';
+import { InputError } from './input-error.js';
+import type { Model } from './model-file.js';
+
+/** One dense layer as exported: kernel row-major [inputs, units]. */
+export interface ExportLayer {
+  inputs: number;
+  units: number;
+  activation: ActivationName;
+  kernel: Float64Array;
+  bias: Float64Array;
+}
+
+/** The model's layers, standardisation folded into the first (copies; the model is untouched). */
+export function exportLayers(model: Model): ExportLayer[] {
+  const layers = model.network.layers.map((l) => ({
+    inputs: l.kernel.rows,
+    units: l.kernel.cols,
+    activation: l.activation.name,
+    kernel: l.kernel.data.slice(),
+    bias: l.bias.slice(),
+  }));
+  const st = model.standardization;
+  if (st) {
+    const first = layers[0];
+    const { inputs, units, kernel, bias } = first;
+    for (let j = 0; j < units; j++) {
+      let shift = 0;
+      for (let p = 0; p < inputs; p++) shift += (st.mean[p] / st.std[p]) * kernel[p * units + j];
+      bias[j] -= shift;
+    }
+    for (let p = 0; p < inputs; p++) {
+      for (let j = 0; j < units; j++) kernel[p * units + j] /= st.std[p];
+    }
+  }
+  return layers;
+}
+
+/** backprop's version (package.json), named as the producer in exported files. */
+export function backpropVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Writes bytes or text to `path` through a temporary file in the same directory and a rename,
+ * so a reader never sees half a file and a failure leaves the old file (or none). Missing parent
+ * directories are created.
+ */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The directory itself is unusable, so there is no temporary file to remove.
+    }
+    throw new InputError(`${path}: cannot be written (${(err as Error).message})`);
+  }
+}

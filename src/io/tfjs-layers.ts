@@ -1,0 +1,547 @@
+/**
+ * TensorFlow.js Layers format, both ways: a model file ↔ a directory holding `model.json`
+ * (`format: "layers-model"`, a Keras-style Sequential of Dense layers and a weights manifest)
+ * and one weights file `group1-shard1of1.bin` (little-endian float32: each layer's kernel
+ * [in, out] row-major, then its bias). `tf.loadLayersModel` loads it, and tensorflowjs_converter
+ * turns it into a Keras model. See docs/interop.md.
+ *
+ * Export folds the standardisation into the first layer (see export-layers.ts), so the exported
+ * network takes raw features. The feature names, target, label mapping, loss, training settings
+ * and metrics go in `userDefinedMetadata.backprop`, which TF.js keeps with the model and which
+ * import reads back; a model without it (one made by TF.js or Keras) imports with default names.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
+import type { LossName } from '../nn/losses.js';
+import { readText } from './csv.js';
+import { backpropVersion, exportLayers, writeAtomic } from './export-layers.js';
+import { InputError } from './input-error.js';
+import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
+
+/** The manifest's file name inside the export directory. */
+export const TFJS_MODEL_FILE = 'model.json';
+/** The one weights file the manifest names. */
+export const TFJS_WEIGHTS_FILE = 'group1-shard1of1.bin';
+/** The layer classes import understands. */
+export const TFJS_SUPPORTED_LAYERS = ['Dense'] as const;
+
+/** What export writes: the manifest (as JSON) and the bytes of the weights file. */
+export interface TfjsArtifacts {
+  modelJson: Record<string, unknown>;
+  weights: Uint8Array;
+}
+
+/** Keras spells backprop's five activations the same way. */
+const KERAS_ACTIVATIONS: Record<ActivationName, string> = {
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  relu: 'relu',
+  linear: 'linear',
+  softmax: 'softmax',
+};
+
+/** The optimizer as TF.js deserialises it (`trainingConfig.optimizer_config`), if the model says. */
+function optimizerConfig(model: Model): Record<string, unknown> | undefined {
+  const opt = model.training?.optimizer;
+  if (!opt) return undefined;
+  const learning_rate = opt.learningRate;
+  switch (opt.name) {
+    case 'sgd':
+      return { class_name: 'SGD', config: { learning_rate } };
+    case 'momentum':
+    case 'nesterov':
+      return {
+        class_name: 'Momentum',
+        config: { learning_rate, momentum: opt.momentum ?? 0.9, use_nesterov: opt.name === 'nesterov' },
+      };
+    case 'adam':
+      return {
+        class_name: 'Adam',
+        config: { learning_rate, beta1: opt.beta1 ?? 0.9, beta2: opt.beta2 ?? 0.999, epsilon: opt.epsilon ?? 1e-7 },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The metadata import reads back (everything of the model file but the weights). */
+function backpropMetadata(model: Model): Record<string, unknown> {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    features: [...model.features],
+    ...(model.target !== undefined ? { target: model.target } : {}),
+    labels: model.labels,
+    loss: { ...model.network.loss.config },
+    // Informational: these statistics are already folded into layer 1's weights.
+    ...(model.standardization ? { foldedStandardization: model.standardization } : {}),
+    ...(model.training ? { training: model.training } : {}),
+    ...(model.metrics ? { metrics: model.metrics } : {}),
+  };
+}
+
+/** The TF.js Layers artifacts of a model (nothing is written). */
+export function toTfjsLayers(model: Model): TfjsArtifacts {
+  const layers = exportLayers(model);
+  const count = layers.reduce((n, l) => n + l.kernel.length + l.bias.length, 0);
+  const bytes = new Uint8Array(count * 4);
+  const view = new DataView(bytes.buffer);
+  let offset = 0;
+  const put = (values: Float64Array) => {
+    for (const v of values) {
+      view.setFloat32(offset, v, true);
+      offset += 4;
+    }
+  };
+  const weights: { name: string; shape: number[]; dtype: 'float32' }[] = [];
+  const topology = layers.map((l, i) => {
+    const name = `dense_${i + 1}`;
+    put(l.kernel);
+    put(l.bias);
+    weights.push({ name: `${name}/kernel`, shape: [l.inputs, l.units], dtype: 'float32' });
+    weights.push({ name: `${name}/bias`, shape: [l.units], dtype: 'float32' });
+    return {
+      class_name: 'Dense',
+      config: {
+        units: l.units,
+        activation: KERAS_ACTIVATIONS[l.activation],
+        use_bias: true,
+        kernel_initializer: {
+          class_name: 'VarianceScaling',
+          config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
+        },
+        bias_initializer: { class_name: 'Zeros', config: {} },
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+        name,
+        trainable: true,
+        ...(i === 0 ? { batch_input_shape: [null, l.inputs] } : {}),
+        dtype: 'float32',
+      },
+    };
+  });
+  const optimizer = optimizerConfig(model);
+  const modelJson: Record<string, unknown> = {
+    format: 'layers-model',
+    generatedBy: `backprop ${backpropVersion()}`,
+    convertedBy: null,
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'sequential', layers: topology },
+      // The dialect of the layer configs above: the one TF.js Layers 4 writes and reads.
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    },
+    weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights }],
+    ...(optimizer
+      ? { trainingConfig: { loss: model.network.loss.config.name, metrics: [], optimizer_config: optimizer } }
+      : {}),
+    userDefinedMetadata: { backprop: backpropMetadata(model) },
+  };
+  return { modelJson, weights: bytes };
+}
+
+/** The entries of `dir`, or undefined when it does not exist; an error if it is a file. */
+function directoryEntries(dir: string, what: string): string[] | undefined {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InputError(`${dir}: cannot be read (${(err as Error).message})`);
+  }
+  if (!isDir) throw new InputError(`${dir}: is a file, expected a directory (${what})`);
+  return readdirSync(dir);
+}
+
+/** Refuses to write into a non-empty directory unless forced; returns whether it has entries. */
+export function checkExportDirectory(dir: string, force: boolean): boolean {
+  const entries = directoryEntries(dir, `--format tfjs writes ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} into it`);
+  if (entries && entries.length > 0 && !force) {
+    throw new InputError(
+      `${dir}: directory is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}); use --force to replace ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} in it`,
+    );
+  }
+  return entries !== undefined && entries.length > 0;
+}
+
+/**
+ * Writes the TF.js Layers export of `model` into directory `dir`.
+ *
+ * A new or empty directory is written whole or not at all: both files go into a temporary
+ * directory beside it, which is then renamed to `dir`. Over a non-empty directory (only with
+ * `force`) the other entries must be kept, so each file is replaced by its own temporary file
+ * and rename, the weights first and `model.json` last: a reader never sees half a file, and a
+ * failure before the last rename leaves the old `model.json` in place.
+ * @returns the paths written
+ */
+export function writeTfjsLayers(dir: string, model: Model, options: { force?: boolean } = {}): string[] {
+  const nonEmpty = checkExportDirectory(dir, options.force ?? false);
+  const { modelJson, weights } = toTfjsLayers(model);
+  const json = `${JSON.stringify(modelJson, null, 2)}\n`;
+  const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
+  if (nonEmpty) {
+    writeAtomic(files[1], weights);
+    writeAtomic(files[0], json);
+    return files;
+  }
+  const parent = dirname(resolve(dir));
+  let tmp: string | undefined;
+  try {
+    mkdirSync(parent, { recursive: true });
+    tmp = join(parent, `.${basename(resolve(dir))}.${process.pid}.${Date.now()}.tmp`);
+    mkdirSync(tmp);
+    writeFileSync(join(tmp, TFJS_WEIGHTS_FILE), weights);
+    writeFileSync(join(tmp, TFJS_MODEL_FILE), json);
+    // rename(2) replaces an empty directory.
+    renameSync(tmp, dir);
+  } catch (err) {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    throw new InputError(`${dir}: cannot be written (${(err as Error).message})`);
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+const weightSpecSchema = z
+  .object({
+    name: z.string(),
+    shape: z.array(z.number().int().nonnegative()),
+    dtype: z.string().optional(),
+    quantization: z.unknown().optional(),
+  })
+  .loose();
+const manifestSchema = z
+  .array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightSpecSchema) }).loose())
+  .min(1);
+const layerSchema = z.object({ class_name: z.string(), config: z.record(z.string(), z.unknown()) }).loose();
+const sequentialSchema = z
+  .object({
+    class_name: z.string(),
+    config: z.union([z.object({ layers: z.array(layerSchema) }).loose(), z.array(layerSchema)]),
+  })
+  .loose();
+/** The parts of a TF.js `model.json` that import reads; other fields are allowed and ignored. */
+export const tfjsModelJsonSchema = z
+  .object({
+    format: z.string().optional(),
+    modelTopology: z.record(z.string(), z.unknown()),
+    weightsManifest: manifestSchema,
+    trainingConfig: z.record(z.string(), z.unknown()).nullable().optional(),
+    userDefinedMetadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .loose();
+const denseConfigSchema = z
+  .object({
+    units: z.number().int().positive(),
+    activation: z.string().nullable().optional(),
+    use_bias: z.boolean().optional(),
+    name: z.string().optional(),
+  })
+  .loose();
+const shapeSchema = z.array(z.number().int().positive().nullable());
+const metadataSchema = z
+  .object({
+    format: z.literal(MODEL_FORMAT).optional(),
+    version: z.literal(MODEL_VERSION).optional(),
+    features: modelFileSchema.shape.features,
+    target: modelFileSchema.shape.target,
+    labels: modelFileSchema.shape.labels,
+    loss: modelFileSchema.shape.loss.optional(),
+    foldedStandardization: z.unknown().optional(),
+    training: modelFileSchema.shape.training,
+    metrics: modelFileSchema.shape.metrics,
+  })
+  .strict();
+
+/** Bytes per element of the dtypes a weights manifest may hold (with quantization: the stored dtype). */
+const BYTES_PER_ELEMENT: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/** `a.b[2].c` from zod's path array. */
+function jsonPath(prefix: string, path: readonly PropertyKey[]): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+/** A loss named by Keras or TF.js (`binary_crossentropy`, `binaryCrossentropy`, `mse`, …). */
+function kerasLoss(name: unknown): LossName | undefined {
+  if (typeof name !== 'string') return undefined;
+  const key = name.toLowerCase().replace(/_/g, '');
+  if (key === 'binarycrossentropy') return 'binary_crossentropy';
+  if (key === 'categoricalcrossentropy') return 'categorical_crossentropy';
+  if (key === 'meansquarederror' || key === 'mse') return 'mean_squared_error';
+  return undefined;
+}
+
+/** [null, n] → n; anything else is not a flat feature vector. */
+function inputWidth(shape: unknown, where: string, file: string): number | undefined {
+  if (shape === undefined || shape === null) return undefined;
+  const parsed = shapeSchema.safeParse(shape);
+  if (!parsed.success || parsed.data.length !== 2 || parsed.data[1] === null) {
+    throw new InputError(
+      `${file}: ${where}: input shape ${JSON.stringify(shape)} is not supported; expected [null, n] (a vector of n features)`,
+    );
+  }
+  return parsed.data[1];
+}
+
+/** Reads `count` little-endian float32 values from `bytes` at `offset`, widened to float64. */
+function float32s(bytes: Uint8Array, offset: number, count: number): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(offset + 4 * i, true);
+  return out;
+}
+
+/**
+ * A model from a parsed TF.js `model.json` and a reader of its weights files.
+ * @param file the manifest's name in messages
+ * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
+ */
+export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(`${file}: expected a JSON object (a TF.js model.json)`);
+  }
+  const head = value as Record<string, unknown>;
+  if (head.format !== undefined && head.format !== 'layers-model') {
+    throw new InputError(
+      `${file}: format is ${JSON.stringify(head.format)}, expected "layers-model" (a TF.js Layers model; graph models cannot be imported)`,
+    );
+  }
+  const parsed = tfjsModelJsonSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${file}: ${jsonPath('', issue.path).replace(/^\./, '') || '(top level)'}: ${issue.message}`);
+  }
+  const json = parsed.data;
+
+  // The topology: a Sequential (possibly wrapped in `model_config`, as Keras writes it).
+  let topologyValue: unknown = json.modelTopology;
+  if ((topologyValue as Record<string, unknown>).model_config !== undefined) {
+    topologyValue = (topologyValue as Record<string, unknown>).model_config;
+  }
+  const topology = sequentialSchema.safeParse(topologyValue);
+  if (!topology.success) {
+    const cls = (topologyValue as Record<string, unknown> | null)?.class_name;
+    if (typeof cls === 'string' && cls !== 'Sequential') {
+      throw new InputError(
+        `${file}: modelTopology is a ${cls} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
+      );
+    }
+    const issue = topology.error.issues[0];
+    throw new InputError(`${file}: ${jsonPath('modelTopology', issue.path)}: ${issue.message}`);
+  }
+  if (topology.data.class_name !== 'Sequential') {
+    throw new InputError(
+      `${file}: modelTopology is a ${topology.data.class_name} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
+    );
+  }
+  const topoLayers = Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
+
+  // The layers: an optional InputLayer, then Dense layers only.
+  let inputs: number | undefined;
+  const dense: { name: string; units: number; activation: ActivationName; useBias: boolean; index: number }[] = [];
+  topoLayers.forEach((layer, i) => {
+    const name = typeof layer.config.name === 'string' ? layer.config.name : `(unnamed)`;
+    const where = `layer ${i + 1} '${name}'`;
+    if (layer.class_name === 'InputLayer' && i === 0) {
+      inputs = inputWidth(layer.config.batch_input_shape ?? layer.config.batch_shape, where, file);
+      return;
+    }
+    if (!(TFJS_SUPPORTED_LAYERS as readonly string[]).includes(layer.class_name)) {
+      throw new InputError(
+        `${file}: ${where}: ${layer.class_name} is not supported; supported: ${TFJS_SUPPORTED_LAYERS.join(', ')}`,
+      );
+    }
+    const cfg = denseConfigSchema.safeParse(layer.config);
+    if (!cfg.success) {
+      const issue = cfg.error.issues[0];
+      throw new InputError(`${file}: ${where}: config${jsonPath('', issue.path)}: ${issue.message}`);
+    }
+    const activation = cfg.data.activation ?? 'linear';
+    if (!(ACTIVATION_NAMES as readonly string[]).includes(activation)) {
+      throw new InputError(
+        `${file}: ${where}: activation '${activation}' is not supported; supported: ${ACTIVATION_NAMES.join(', ')}`,
+      );
+    }
+    if (dense.length === 0) {
+      const w = inputWidth(layer.config.batch_input_shape ?? layer.config.batch_shape, where, file);
+      if (w !== undefined) inputs = w;
+    }
+    dense.push({
+      name,
+      units: cfg.data.units,
+      activation: activation as ActivationName,
+      useBias: cfg.data.use_bias ?? true,
+      index: i + 1,
+    });
+  });
+  if (dense.length === 0) throw new InputError(`${file}: the model has no Dense layers, expected at least one`);
+
+  // The weights: every group's files concatenated, its weights laid out one after the other.
+  // Other weights (a TF.js optimizer's state, saved with includeOptimizer) are skipped over.
+  const values = new Map<string, { shape: number[]; data?: number[]; problem?: string }>();
+  json.weightsManifest.forEach((group, g) => {
+    const sizes = group.weights.map((spec) => {
+      const count = spec.shape.reduce((a, b) => a * b, 1);
+      const q = spec.quantization as { dtype?: string } | null | undefined;
+      const dtype = q ? q.dtype : (spec.dtype ?? 'float32');
+      const width = dtype === undefined ? undefined : BYTES_PER_ELEMENT[dtype];
+      if (width === undefined) {
+        throw new InputError(`${file}: weight '${spec.name}' has dtype ${dtype ?? '(none)'}; supported: float32`);
+      }
+      return count * width;
+    });
+    const needed = sizes.reduce((a, b) => a + b, 0);
+    const base = dirname(file);
+    const parts = group.paths.map((p) => {
+      const path = join(base, p);
+      try {
+        return readWeights(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new InputError(`${path}: no such file (weightsManifest[${g}] of ${file} names it)`);
+        }
+        throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
+      }
+    });
+    const have = parts.reduce((n, p) => n + p.byteLength, 0);
+    if (have !== needed) {
+      const names = group.paths.map((p) => join(base, p));
+      throw new InputError(
+        names.length === 1
+          ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
+          : `${file}: weights files ${names.join(', ')} have ${have} bytes together, the manifest needs ${needed}`,
+      );
+    }
+    const bytes = new Uint8Array(have);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.byteLength;
+    }
+    let offset = 0;
+    group.weights.forEach((spec, i) => {
+      const name = spec.name.replace(/:0$/, '');
+      if (spec.quantization !== undefined && spec.quantization !== null) {
+        values.set(name, { shape: spec.shape, problem: 'is quantized; supported: float32 weights' });
+      } else if ((spec.dtype ?? 'float32') !== 'float32') {
+        values.set(name, { shape: spec.shape, problem: `has dtype ${spec.dtype}; supported: float32` });
+      } else {
+        values.set(name, { shape: spec.shape, data: float32s(bytes, offset, sizes[i] / 4) });
+      }
+      offset += sizes[i];
+    });
+  });
+  const weightOf = (layer: string, kind: string) => {
+    let found: [string, { shape: number[]; data?: number[]; problem?: string }] | undefined;
+    const exact = values.get(`${layer}/${kind}`);
+    if (exact) found = [`${layer}/${kind}`, exact];
+    else for (const [name, v] of values) if (name.endsWith(`/${layer}/${kind}`)) found ??= [name, v];
+    if (found?.[1].problem) throw new InputError(`${file}: weight '${found[0]}' ${found[1].problem}`);
+    return found ? { shape: found[1].shape, data: found[1].data as number[] } : undefined;
+  };
+
+  let fanIn = inputs;
+  const layers = dense.map((l) => {
+    const where = `layer ${l.index} '${l.name}'`;
+    const kernel = weightOf(l.name, 'kernel');
+    if (!kernel) throw new InputError(`${file}: ${where}: no weight '${l.name}/kernel' in the weightsManifest`);
+    const rows = kernel.shape[0];
+    if (kernel.shape.length !== 2 || kernel.shape[1] !== l.units || (fanIn !== undefined && rows !== fanIn)) {
+      throw new InputError(
+        `${file}: ${where}: kernel shape is [${kernel.shape.join(', ')}], expected [${fanIn ?? 'inputs'}, ${l.units}]`,
+      );
+    }
+    let bias: number[];
+    if (l.useBias) {
+      const b = weightOf(l.name, 'bias');
+      if (!b) throw new InputError(`${file}: ${where}: no weight '${l.name}/bias' in the weightsManifest`);
+      if (b.shape.length !== 1 || b.shape[0] !== l.units) {
+        throw new InputError(`${file}: ${where}: bias shape is [${b.shape.join(', ')}], expected [${l.units}]`);
+      }
+      bias = b.data;
+    } else {
+      // use_bias false is the same network with a zero bias.
+      bias = new Array<number>(l.units).fill(0);
+    }
+    const k: number[][] = [];
+    for (let r = 0; r < rows; r++) k.push(kernel.data.slice(r * l.units, (r + 1) * l.units));
+    fanIn = l.units;
+    return { activation: l.activation, kernel: k, bias };
+  });
+
+  // The model file's other fields: from our metadata, else defaults from the network.
+  const udm = json.userDefinedMetadata?.backprop;
+  let meta: z.infer<typeof metadataSchema> = {};
+  if (udm !== undefined) {
+    const m = metadataSchema.safeParse(udm);
+    if (!m.success) {
+      const issue = m.error.issues[0];
+      throw new InputError(`${file}: ${jsonPath('userDefinedMetadata.backprop', issue.path)}: ${issue.message}`);
+    }
+    meta = m.data;
+  }
+  const last = dense[dense.length - 1].activation;
+  const loss = meta.loss ?? {
+    name:
+      kerasLoss(json.trainingConfig?.loss) ??
+      (last === 'softmax'
+        ? 'categorical_crossentropy'
+        : last === 'sigmoid'
+          ? 'binary_crossentropy'
+          : 'mean_squared_error'),
+  };
+  return modelFromJson(
+    {
+      format: MODEL_FORMAT,
+      version: MODEL_VERSION,
+      ...(meta.features ? { features: meta.features } : {}),
+      ...(meta.target !== undefined ? { target: meta.target } : {}),
+      ...(meta.labels ? { labels: meta.labels } : {}),
+      loss,
+      layers,
+      ...(meta.training ? { training: meta.training } : {}),
+      ...(meta.metrics ? { metrics: meta.metrics } : {}),
+    },
+    file,
+  );
+}
+
+/**
+ * Reads a TF.js Layers model: `path` is its `model.json` or the directory holding it.
+ */
+export function readTfjsLayers(path: string): Model {
+  let file = path;
+  try {
+    if (statSync(path).isDirectory()) file = join(path, TFJS_MODEL_FILE);
+  } catch {
+    // readText reports a missing path.
+  }
+  const text = readText(file);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(
+      `${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')}), expected a TF.js model.json`,
+    );
+  }
+  return fromTfjsLayers(value, file, (p) => new Uint8Array(readFileSync(p)));
+}
