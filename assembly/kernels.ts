@@ -702,13 +702,22 @@ export function trainBatches(
   for (let bi = 0; bi < count; bi++) {
     const start = (first + bi) * batchSize;
     const size = min(batchSize, n - start);
-    for (let i = 0; i < size; i++) {
-      const r = <usize>(order ? load<u32>(order + <usize>(start + i) * 4) : <u32>(start + i));
-      memory.copy(xb + <usize>i * rowX, X + r * rowX, rowX);
-      memory.copy(yb + <usize>i * rowY, Y + r * rowY, rowY);
+    // The batch's rows: read in place when contiguous (no shuffling, or one row), else gathered.
+    let x0 = xb;
+    let y0 = yb;
+    if (!order || size === 1) {
+      const r = <usize>(order ? load<u32>(order + <usize>start * 4) : <u32>start);
+      x0 = X + r * rowX;
+      y0 = Y + r * rowY;
+    } else {
+      for (let i = 0; i < size; i++) {
+        const r = <usize>load<u32>(order + <usize>(start + i) * 4);
+        memory.copy(xb + <usize>i * rowX, X + r * rowX, rowX);
+        memory.copy(yb + <usize>i * rowY, Y + r * rowY, rowY);
+      }
     }
     // Forward.
-    let input = xb;
+    let input = x0;
     for (let l = 0; l < depth; l++) {
       const k = field(table, l, 0);
       const m = field(table, l, 1);
@@ -724,7 +733,7 @@ export function trainBatches(
       field(table, last, 2),
       <usize>field(table, last, 7),
       <usize>field(table, last, 8),
-      yb,
+      y0,
       <usize>field(table, last, 9),
       size,
       nOut,
@@ -736,7 +745,7 @@ export function trainBatches(
       const D = <usize>field(table, l, 9);
       const K = <usize>field(table, l, 3);
       const gK = <usize>field(table, l, 5);
-      const prevA = l === 0 ? xb : <usize>field(table, l - 1, 8);
+      const prevA = l === 0 ? x0 : <usize>field(table, l - 1, 8);
       gemmTN(prevA, D, gK, size, k, m);
       sumRows(D, <usize>field(table, l, 6), size, m);
       if (l2 > 0) {
@@ -755,9 +764,23 @@ export function trainBatches(
       }
       if (l > 0) {
         // δ_prev = δ·Kᵀ (each element summed over j in order), then ∘ f'(Z_prev).
-        transpose(K, KT, k, m);
         const Dp = <usize>field(table, l - 1, 9);
-        gemmNN(D, KT, 0, Dp, size, m, k);
+        if (size >= 4) {
+          transpose(K, KT, k, m);
+          gemmNN(D, KT, 0, Dp, size, m, k);
+        } else {
+          // Few rows: the transpose would cost as much as the product; dot products instead.
+          const mm = <usize>m * 8;
+          for (let i = 0; i < size; i++) {
+            const d = D + <usize>i * mm;
+            for (let p = 0; p < k; p++) {
+              const kp = K + <usize>p * mm;
+              let s = 0.0;
+              for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
+              store<f64>(Dp + (<usize>(i * k + p)) * 8, s);
+            }
+          }
+        }
         activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, size, k);
       }
     }

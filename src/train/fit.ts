@@ -196,7 +196,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     throw new ConfigError(`unknown engine '${engine}': expected one of ${FIT_ENGINES.join(', ')}`);
   }
   const wasm: WasmEngine | undefined =
-    engine === 'wasm' || (engine === 'auto' && wasmPays(net, batchSize))
+    engine === 'wasm' || (engine === 'auto' && wasmPays(net, data.x.rows, epochs))
       ? createWasmEngine(net, data.x, data.y, batchSize)
       : undefined;
   const fused = engine === 'reference' || wasm ? undefined : createFusedStep(net, grads, l2);
@@ -326,13 +326,15 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
 }
 
 /**
- * Whether the WebAssembly engine beats the fused JavaScript path for this network and batch
- * size (measured crossover; see docs/wasm.md).
+ * Whether the WebAssembly engine pays for its set-up (an instance, a copy of the dataset in its
+ * memory: ~0.1 ms plus ~1 ms per 100 MB). Per step it beat the fused JavaScript path on every
+ * shape measured, from the notes' 3-4-1 with batch 1 (~1.4×) to 30-64-1 with batch 32 (~8×);
+ * see docs/wasm.md. So: whenever the run does more than ~10⁵ multiply-adds.
  */
-function wasmPays(net: Network, batchSize: number): boolean {
+function wasmPays(net: Network, examples: number, epochs: number): boolean {
   let work = 0;
   for (const l of net.layers) work += l.kernel.rows * l.kernel.cols;
-  return batchSize > 1 && work >= 64;
+  return work * examples * epochs >= 1e5;
 }
 
 function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {

@@ -261,7 +261,7 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly engine equals the referenc
     expect(nets[0]).toBe(nets[1]);
   });
 
-  it('is chosen automatically for wide layers, not for the notes’ 3-4-1 with batch 1', () => {
+  it('is chosen automatically for runs large enough to pay for its set-up', () => {
     const wide: NetworkConfig = {
       inputSize: 30,
       layers: [
@@ -274,6 +274,17 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly engine equals the referenc
     expect(fit(createNetwork(wide), data, { batchSize: 32 }).engine).toBe('wasm');
     expect(fit(createNetwork(wide), data, { batchSize: 32, engine: 'js' }).engine).toBe('js');
     expect(fit(createNetwork(wide), data, { batchSize: 32, reference: true }).engine).toBe('reference');
+    const notes: NetworkConfig = {
+      ...wide,
+      inputSize: 3,
+      layers: [{ units: 4, activation: 'sigmoid' }, wide.layers[1]],
+    };
+    const small = dataset(3, 1, 'binary_crossentropy', 100, 8);
+    expect(fit(createNetwork(notes), small, { batchSize: 1 }).engine).toBe('js'); // 1.6k multiply-adds
+    expect(fit(createNetwork(notes), small, { batchSize: 1, epochs: 100 }).engine).toBe('wasm');
+    // Not covered by the engine: softmax in a hidden layer.
+    const hiddenSoftmax = { ...wide, layers: [{ units: 64, activation: 'softmax' as const }, wide.layers[1]] };
+    expect(fit(createNetwork(hiddenSoftmax), data, { engine: 'wasm' }).engine).toBe('reference');
   });
 
   it('computes exp and the sigmoid (two lanes at a time) bit for bit as JavaScript does', () => {
