@@ -8,6 +8,7 @@
 export * from './core/errors.js';
 export * from './core/matrix.js';
 export * from './core/random.js';
+export { preloadWasmKernels, wasmKernelsAvailable } from './core/wasm/kernels.js';
 export * from './nn/activations.js';
 export * from './nn/backprop.js';
 export * from './nn/gradient-check.js';
