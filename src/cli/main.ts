@@ -10,7 +10,9 @@ import { BackpropError } from '../core/errors.js';
 import { registerDemo } from './demo.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerExplain } from './explain.js';
+import { registerExport } from './export.js';
 import { registerGradcheck } from './gradcheck.js';
+import { registerImport } from './import.js';
 import { registerInit } from './init.js';
 import { registerPredict } from './predict.js';
 import { registerTrain } from './train.js';
@@ -59,6 +61,8 @@ Examples:
   registerExplain(program);
   registerGradcheck(program);
   registerInit(program);
+  registerExport(program);
+  registerImport(program);
   return program;
 }
 

@@ -319,6 +319,9 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     throw new InputError(`${file}: expected a JSON object (a TF.js model.json)`);
   }
   const head = value as Record<string, unknown>;
+  if (head.format === MODEL_FORMAT) {
+    throw new InputError(`${file}: is a backprop model file already, expected a TF.js model.json (as export writes)`);
+  }
   if (head.format !== undefined && head.format !== 'layers-model') {
     throw new InputError(
       `${file}: format is ${JSON.stringify(head.format)}, expected "layers-model" (a TF.js Layers model; graph models cannot be imported)`,

@@ -1,0 +1,74 @@
+/** `backprop export <model> --format tfjs|onnx --out <dir|file.onnx>`: hand a model to TF.js/Keras or ONNX. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadModel } from '../io/model-file.js';
+import { writeTfjsLayers } from '../io/tfjs-layers.js';
+import { createOutput } from './output.js';
+
+/** The formats `export` writes. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+interface ExportFlags {
+  format: ExportFormat;
+  out: string;
+  force?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function exportFormat(text: string): ExportFormat {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(text)) {
+    throw new InvalidArgumentError(`unknown format; the known formats are ${EXPORT_FORMATS.join(', ')}.`);
+  }
+  return text as ExportFormat;
+}
+
+/** Registers `export`. */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('write a model in the TF.js Layers format (a directory) or as ONNX (a file), taking raw features')
+    .argument('<model.json>', 'a model file')
+    .addOption(
+      new Option('--format <format>', `${EXPORT_FORMATS.join(' or ')}`).argParser(exportFormat).makeOptionMandatory(),
+    )
+    .requiredOption('--out <path>', 'tfjs: a directory (model.json + group1-shard1of1.bin); onnx: a .onnx file')
+    .option('--force', 'write into a non-empty directory (tfjs) or over an existing file (onnx)')
+    .option('--json', 'print a JSON summary')
+    .option('--quiet', 'print nothing but errors (and --json)')
+    .addHelpText(
+      'after',
+      `
+The standardisation is folded into the first layer's weights, so the exported model takes raw
+feature values. Weights become float32. See docs/interop.md.
+
+Examples:
+  $ backprop export model.json --format tfjs --out web-model/
+  $ backprop export model.json --format onnx --out model.onnx`,
+    )
+    .action(async (modelPath: string, flags: ExportFlags) => {
+      const out = createOutput(flags);
+      const model = loadModel(modelPath);
+      const force = flags.force ?? false;
+      let files: string[];
+      let what: string;
+      if (flags.format === 'tfjs') {
+        files = writeTfjsLayers(flags.out, model, { force });
+        what = 'TF.js Layers model';
+      } else {
+        // Loaded here so that protobufjs is not loaded by every other command.
+        const { ONNX_OPSET, writeOnnx } = await import('../io/onnx.js');
+        writeOnnx(flags.out, model, { force });
+        files = [flags.out];
+        what = `ONNX model (opset ${ONNX_OPSET})`;
+      }
+      out.result(`${what} written: ${files.join(', ')}`);
+      out.document({
+        command: 'export',
+        model: modelPath,
+        format: flags.format,
+        files,
+        standardizationFolded: model.standardization !== undefined,
+      });
+    });
+}

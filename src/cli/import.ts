@@ -1,0 +1,56 @@
+/** `backprop import <dir>/model.json [--out model.json]`: a TF.js Layers model back into a model file. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../io/input-error.js';
+import { saveModel } from '../io/model-file.js';
+import { readTfjsLayers } from '../io/tfjs-layers.js';
+import { createOutput } from './output.js';
+
+interface ImportFlags {
+  out: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Registers `import`. */
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('read a TF.js Layers model (a Sequential of Dense layers) into a backprop model file')
+    .argument('<model.json>', 'the TF.js model.json (or the directory holding it), its weights beside it')
+    .option('--out <model.json>', 'where to write the backprop model file', 'model.json')
+    .option('--json', 'print a JSON summary')
+    .option('--quiet', 'print nothing but errors (and --json)')
+    .addHelpText(
+      'after',
+      `
+Supported: Dense layers (after an optional InputLayer) with sigmoid, tanh, relu, linear or softmax
+activations and float32 weights. Feature names, labels and loss come from the metadata backprop's
+export writes; without it: x1, x2, … and the loss implied by the last activation.
+
+Examples:
+  $ backprop import web-model/model.json --out model.json`,
+    )
+    .action((input: string, flags: ImportFlags) => {
+      const out = createOutput(flags);
+      const model = readTfjsLayers(input);
+      const target = resolve(flags.out);
+      if (target === resolve(input) || target === resolve(input, 'model.json')) {
+        throw new InputError(`--out ${flags.out}: is the TF.js model being imported; choose another path`);
+      }
+      saveModel(flags.out, model);
+      const sizes = [model.network.inputSize, ...model.network.layers.map((l) => l.bias.length)];
+      out.result(
+        `model ${sizes.join('-')} (${model.network.layers.map((l) => l.activation.name).join(', ')}; ${model.network.loss.config.name}) written to ${flags.out}`,
+      );
+      out.document({
+        command: 'import',
+        from: input,
+        model: flags.out,
+        sizes,
+        features: model.features,
+        labels: model.labels,
+        loss: model.network.loss.config.name,
+      });
+    });
+}
