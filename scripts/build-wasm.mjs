@@ -7,7 +7,7 @@
  * build` runs this before tsc.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -45,7 +45,6 @@ if (error) {
   process.exit(1);
 }
 
-const { readFileSync } = await import('node:fs');
 const bytes = readFileSync(wasmFile);
 // Check here, at build time, that the module validates and has the expected interface.
 const mod = new WebAssembly.Module(bytes);
