@@ -94,6 +94,18 @@ function float32Model(): Model {
   };
 }
 
+describe('the training configuration', () => {
+  it('loads in TF.js as a compiled model with the recorded optimizer and loss', async () => {
+    const dir = join(tmp(), 'm');
+    writeTfjsLayers(dir, float32Model());
+    const { model } = await tfjsPredict(dir, { rows: 1, cols: 3, data: new Float64Array(3) });
+    const opt = model.optimizer as unknown as { getConfig(): Record<string, unknown> };
+    expect(opt.getConfig()).toEqual({ learningRate: 0.05, momentum: 0.8, useNesterov: true });
+    expect(model.loss).toBe('categoricalCrossentropy');
+    model.dispose();
+  });
+});
+
 describe('export → import', () => {
   it('gives back the model file byte for byte when the weights are float32 and nothing is standardised', () => {
     const original = float32Model();
