@@ -1,0 +1,97 @@
+/**
+ * CSV ingest: a generated file of numeric rows (28 features and a 0/1 label, HIGGS-shaped) loaded
+ * by backprop's loader into the matrices `fit` takes, next to a bare csv-parse pass over the same
+ * file. Each pass runs in its own process, so that its peak RSS is its own.
+ */
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'csv-parse';
+import { createRandom } from '../src/index.js';
+import type { IngestJob, IngestResult } from './protocol.js';
+
+export const INGEST_FEATURES = 28;
+export const INGEST_ROWS = 1_000_000;
+export const SMOKE_INGEST_ROWS = 2_000;
+
+/** The target: peak RSS ≤ 3 × the features as float64 + 150 MB (MB = 10⁶ bytes). */
+export function ingestRssTarget(rows: number): number {
+  return 3 * rows * INGEST_FEATURES * 8 + 150e6;
+}
+
+/**
+ * Writes `rows` rows of `f1,…,f28,label` (features N(0, 1) with 6 decimals, label 0/1 from a
+ * linear rule) to `path`, unless a file made by the same parameters is already there.
+ */
+export function ensureCsv(path: string, rows: number): void {
+  if (existsSync(path) && statSync(path).size > 0) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const rng = createRandom(28);
+  const teacher = Array.from({ length: INGEST_FEATURES }, () => rng.normal());
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const header = [...Array.from({ length: INGEST_FEATURES }, (_, j) => `f${j + 1}`), 'label'];
+    let chunk = `${header.join(',')}\n`;
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < INGEST_FEATURES; j++) {
+        const v = rng.normal();
+        s += teacher[j] * v;
+        chunk += `${v.toFixed(6)},`;
+      }
+      chunk += s > 0 ? '1\n' : '0\n';
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+async function bareParse(file: string): Promise<number> {
+  let rows = 0;
+  const parser = createReadStream(file).pipe(parse());
+  for await (const _record of parser) rows++;
+  return rows - 1; // the header
+}
+
+/** One ingest pass, in this (fresh) process. */
+export async function runIngest(job: IngestJob): Promise<IngestResult> {
+  const fileBytes = statSync(job.file).size;
+  const what =
+    job.mode === 'loader'
+      ? 'readCsv + tableToExamples (src/io): file → x [rows, 28], y [rows, 1] float64'
+      : 'csv-parse stream, records counted (no number conversion)';
+  const base: IngestResult = { mode: job.mode, status: 'failed', what, fileBytes };
+  try {
+    // Imported here so that a loader that does not load fails this pass only, not the bench.
+    const { readCsv } = await import('../src/io/csv.js');
+    const { tableToExamples } = await import('../src/io/dataset.js');
+    const t0 = performance.now();
+    let rows: number;
+    if (job.mode === 'loader') {
+      const examples = tableToExamples(readCsv(job.file));
+      rows = examples.x.rows;
+      if (examples.x.cols !== INGEST_FEATURES)
+        throw new Error(`expected ${INGEST_FEATURES} features, got ${examples.x.cols}`);
+    } else {
+      rows = await bareParse(job.file);
+    }
+    const ms = performance.now() - t0;
+    return {
+      ...base,
+      status: 'ok',
+      rows,
+      ms,
+      mbPerSec: fileBytes / 1e6 / (ms / 1000),
+      peakRss: process.resourceUsage().maxRSS * 1024,
+    };
+  } catch (err) {
+    return { ...base, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * backprop itself, through its public `fit`: whatever path `fit` selects (the fused fast path,
+ * later kernels, or the reference path) is what gets measured. `backprop-ref` forces the
+ * reference path (readable matrix kernels) for comparison.
+ */
+import { cloneNetwork, copyWeights, type Dataset, type FitOptions, fit, predict, rowSlice } from '../../src/index.js';
+import { LEARNING_RATE, type Problem } from '../workloads.js';
+import type { Peer, Session } from './types.js';
+
+function session(problem: Problem, extra: Record<string, unknown>, details: Record<string, string>): Session {
+  const w = problem.workload;
+  const net = cloneNetwork(problem.initial);
+  const x = { rows: problem.samples, cols: w.inputs, data: problem.x };
+  const y = { rows: problem.samples, cols: 1, data: problem.y };
+  const datasets = new Map<number, Dataset>();
+  const evalX = { rows: problem.evalSamples, cols: w.inputs, data: problem.evalX };
+  // A spread keeps this compiling whether or not FitOptions has the extra (e.g. `reference`) field.
+  const options: FitOptions = {
+    epochs: 1,
+    batchSize: w.batchSize,
+    shuffle: false,
+    optimizer: { name: 'sgd', learningRate: LEARNING_RATE },
+    ...extra,
+  };
+  return {
+    reset() {
+      copyWeights(problem.initial, net);
+    },
+    train(samples) {
+      let data = datasets.get(samples);
+      if (data === undefined) {
+        data = { x: rowSlice(x, 0, samples), y: rowSlice(y, 0, samples) };
+        datasets.set(samples, data);
+      }
+      // History.engine says which implementation fit chose (where fit reports it).
+      const engine = (fit(net, data, options) as { engine?: string }).engine;
+      if (engine !== undefined) details.engine = engine;
+    },
+    predictEval() {
+      return predict(net, evalX).data;
+    },
+  };
+}
+
+export const backpropPeer: Peer = {
+  name: 'backprop',
+  description: "backprop's fit (float64), whatever path it selects",
+  workloads: ['W1', 'W2', 'W3'],
+  details: {},
+  async load(problem) {
+    return session(problem, {}, backpropPeer.details!);
+  },
+};
+
+export const backpropReferencePeer: Peer = {
+  name: 'backprop-ref',
+  description: "backprop's fit with { reference: true } (the readable matrix kernels)",
+  workloads: ['W1', 'W2', 'W3'],
+  details: {},
+  async load(problem) {
+    return session(problem, { reference: true }, backpropReferencePeer.details!);
+  },
+};

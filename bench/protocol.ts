@@ -1,0 +1,82 @@
+/** What the bench's parent process asks of a child process, and what the child reports back. */
+import type { PeerName } from './peers/index.js';
+import type { WorkloadId } from './workloads.js';
+
+export interface PeerJob {
+  kind: 'peer';
+  workload: WorkloadId;
+  peer: PeerName;
+  runs: number;
+  smoke: boolean;
+  /** The compiled C reference, or why there is none. */
+  cBinary?: string;
+  cError?: string;
+}
+
+export interface MemoryJob {
+  kind: 'memory';
+  steps: number;
+  samples: number;
+}
+
+export interface IngestJob {
+  kind: 'ingest';
+  mode: 'loader' | 'csv-parse';
+  file: string;
+}
+
+export type Job = PeerJob | MemoryJob | IngestJob;
+
+export type PeerStatus = 'ok' | 'not-learned' | 'failed' | 'n/a';
+
+export interface PeerResult {
+  workload: WorkloadId;
+  peer: PeerName;
+  status: PeerStatus;
+  /** Why it failed or does not apply. */
+  error?: string;
+  description?: string;
+  /** Training samples per timed run, and whether a cap lowered it from the workload's count. */
+  samples?: number;
+  capped?: boolean;
+  warmupSamples?: number;
+  timesMs?: number[];
+  medianMs?: number;
+  samplesPerSec?: number;
+  lossBefore?: number;
+  lossAfter?: number;
+  details?: Record<string, string>;
+}
+
+export interface MemoryResult {
+  status: 'ok' | 'failed';
+  error?: string;
+  steps: number;
+  /** The steps run as this many epochs of one fit call. */
+  epochs?: number;
+  /** heapUsed after gc() before and after the training (bytes). */
+  heapBefore?: number;
+  heapAfter?: number;
+  growth?: number;
+  /** Bytes allocated on the heap while training, garbage included (from v8's GC profiler). */
+  allocated?: number;
+  /** Garbage collections that ran while training. */
+  gcsDuring?: number;
+  trainMs?: number;
+  targetBytes: number;
+  met?: boolean;
+}
+
+export interface IngestResult {
+  mode: 'loader' | 'csv-parse';
+  status: 'ok' | 'failed';
+  error?: string;
+  /** What was called, e.g. "readCsv + tableToExamples". */
+  what?: string;
+  fileBytes?: number;
+  rows?: number;
+  ms?: number;
+  mbPerSec?: number;
+  /** Peak resident set size of the child process (bytes), from process.resourceUsage().maxRSS. */
+  peakRss?: number;
+}

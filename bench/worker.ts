@@ -1,0 +1,173 @@
+/**
+ * One bench job in a fresh process (a clean heap and a JIT that has seen no other peer): one
+ * peer on one workload, the memory check, or one CSV ingest pass. Started by bench/run.ts with
+ * the job as JSON in argv[2]; sends its result back over the IPC channel.
+ */
+import { performance } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
+import { cloneNetwork, fit } from '../src/index.js';
+import { runIngest } from './ingest.js';
+import { getPeer } from './peers/index.js';
+import type { Plan } from './peers/types.js';
+import type { Job, MemoryJob, MemoryResult, PeerJob, PeerResult } from './protocol.js';
+import {
+  EVAL_SAMPLES,
+  LEARNING_RATE,
+  makeProblem,
+  meanBce,
+  SMOKE_EVAL_SAMPLES,
+  WORKLOADS,
+  type Workload,
+} from './workloads.js';
+
+/** The held-out loss must fall by at least this fraction for a peer to count as having learned. */
+export const LEARNED_DROP = 0.02;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+/** Warm-up: a quarter of the timed samples (at least one batch), enough for the JIT to settle. */
+export function planFor(w: Workload, samples: number, runs: number): Plan {
+  return { samples, runs, warmupSamples: Math.min(samples, Math.max(w.batchSize, Math.round(samples / 4))) };
+}
+
+async function runPeer(job: PeerJob): Promise<PeerResult> {
+  const w = WORKLOADS[job.workload];
+  const peer = getPeer(job.peer, job.cBinary ?? new Error(job.cError ?? 'the C reference was not compiled'));
+  const base: PeerResult = { workload: w.id, peer: job.peer, status: 'failed', description: peer.description };
+  if (!peer.workloads.includes(w.id)) return { ...base, status: 'n/a', error: peer.notApplicable };
+  const full = job.smoke ? w.smokeSamples : w.samples;
+  const cap = peer.cap?.(w.id, job.smoke);
+  const samples = cap !== undefined && cap < full ? cap : full;
+  const problem = makeProblem(w, samples, job.smoke ? SMOKE_EVAL_SAMPLES : EVAL_SAMPLES);
+  const plan = planFor(w, samples, job.runs);
+  const planned = { ...base, samples, capped: samples < full, warmupSamples: plan.warmupSamples };
+
+  let timesMs: number[];
+  let lossBefore: number;
+  let lossAfter: number;
+  if (peer.runSelfTimed) {
+    try {
+      ({ timesMs, lossBefore, lossAfter } = await peer.runSelfTimed(problem, plan));
+    } catch (err) {
+      return { ...planned, error: `failed to run: ${message(err)}` };
+    }
+  } else {
+    let session: Awaited<ReturnType<NonNullable<typeof peer.load>>>;
+    try {
+      session = await peer.load!(problem);
+    } catch (err) {
+      return { ...planned, error: `failed to load: ${message(err)}` };
+    }
+    try {
+      await session.reset();
+      lossBefore = meanBce(await session.predictEval(), problem.evalY);
+      await session.train(plan.warmupSamples);
+      timesMs = [];
+      for (let r = 0; r < plan.runs; r++) {
+        await session.reset();
+        const t0 = performance.now();
+        await session.train(samples);
+        timesMs.push(performance.now() - t0);
+      }
+      lossAfter = meanBce(await session.predictEval(), problem.evalY);
+      session.dispose?.();
+    } catch (err) {
+      return { ...planned, error: `failed while training: ${message(err)}` };
+    }
+  }
+  const medianMs = median(timesMs);
+  const learned = Number.isFinite(lossAfter) && lossAfter <= lossBefore * (1 - LEARNED_DROP);
+  return {
+    ...planned,
+    status: learned ? 'ok' : 'not-learned',
+    error: learned ? undefined : `held-out loss did not fall by ${LEARNED_DROP * 100}%`,
+    timesMs,
+    medianMs,
+    samplesPerSec: samples / (medianMs / 1000),
+    lossBefore,
+    lossAfter,
+    details: peer.details,
+  };
+}
+
+/**
+ * Heap growth over `steps` W1 steps through `fit` (batch 1): heapUsed after gc() before and
+ * after. And what the steps allocated on the way (garbage included): v8's GC profiler gives the
+ * heap in use before and after each collection, so allocated = Σ (used before a GC − used after
+ * the previous one) + (used at the end − used after the last GC).
+ */
+async function runMemory(job: MemoryJob): Promise<MemoryResult> {
+  const targetBytes = 1 << 20;
+  const base: MemoryResult = { status: 'failed', steps: job.steps, targetBytes };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return { ...base, error: 'run node with --expose-gc' };
+  const w = WORKLOADS.W1;
+  const problem = makeProblem(w, job.samples, 1);
+  const net = cloneNetwork(problem.initial);
+  const data = {
+    x: { rows: job.samples, cols: w.inputs, data: problem.x },
+    y: { rows: job.samples, cols: 1, data: problem.y },
+  };
+  const options = {
+    batchSize: 1,
+    shuffle: false,
+    optimizer: { name: 'sgd' as const, learningRate: LEARNING_RATE },
+  };
+  // Warm-up on the same data, so that compiled code and lazily made state exist before measuring.
+  fit(net, data, { ...options, epochs: 1 });
+
+  gc();
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const profiler = new GCProfiler();
+  profiler.start();
+  const t0 = performance.now();
+  const epochs = Math.ceil(job.steps / job.samples);
+  fit(net, data, { ...options, epochs });
+  const t1 = performance.now();
+  const heapEnd = process.memoryUsage().heapUsed;
+  const stats = profiler.stop()?.statistics ?? [];
+  gc();
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  let allocated = 0;
+  let used = heapBefore;
+  for (const s of stats) {
+    allocated += Math.max(0, s.beforeGC.heapStatistics.usedHeapSize - used);
+    used = s.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocated += Math.max(0, heapEnd - used);
+  const growth = heapAfter - heapBefore;
+  return {
+    ...base,
+    status: 'ok',
+    heapBefore,
+    heapAfter,
+    growth,
+    epochs,
+    allocated,
+    gcsDuring: stats.length,
+    trainMs: t1 - t0,
+    met: growth < targetBytes,
+  };
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as Job;
+  const result =
+    job.kind === 'peer' ? await runPeer(job) : job.kind === 'memory' ? await runMemory(job) : await runIngest(job);
+  await new Promise<void>((resolve, reject) =>
+    process.send!(result, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
+  process.disconnect();
+}
+
+await main();
