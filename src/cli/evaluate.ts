@@ -1,8 +1,7 @@
 /** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
 import type { Command } from 'commander';
 import { readCsv } from '../io/csv.js';
-import { columnIndex } from '../io/dataset.js';
-import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { labelledData } from '../io/model-data.js';
 import { loadModel } from '../io/model-file.js';
 import { describeMetrics, evaluateNetwork } from './evaluation.js';
 import { createOutput } from './output.js';
@@ -28,10 +27,7 @@ export function registerEvaluate(program: Command): void {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
       const table = readCsv(dataPath);
-      const x = modelInputs(model, table, modelPath);
-      const target = targetColumn(model, table, flags.target);
-      columnIndex(table, target, flags.target ? '--target' : `the target of ${modelPath}`);
-      const y = modelTargets(model, table, target);
+      const { x, y, target } = labelledData(model, table, modelPath, flags.target);
       const metrics = evaluateNetwork(model.network, x, y, model.labels);
       out.result(`${modelPath} on ${table.file} (target ${target}):`);
       for (const line of describeMetrics(metrics)) out.result(line);

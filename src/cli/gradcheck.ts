@@ -1,8 +1,7 @@
 /** `backprop gradcheck <model> <data.csv>`: backprop's gradients against finite differences. */
 import type { Command } from 'commander';
 import { readCsv } from '../io/csv.js';
-import { columnIndex } from '../io/dataset.js';
-import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
+import { labelledData } from '../io/model-data.js';
 import { loadModel } from '../io/model-file.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import * as parse from './options.js';
@@ -33,10 +32,7 @@ export function registerGradcheck(program: Command): void {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
       const table = readCsv(dataPath);
-      const x = modelInputs(model, table, modelPath);
-      const target = targetColumn(model, table, flags.target);
-      columnIndex(table, target, flags.target ? '--target' : `the target of ${modelPath}`);
-      const y = modelTargets(model, table, target);
+      const { x, y } = labelledData(model, table, modelPath, flags.target);
       const result = gradientCheck(model.network, x, y, { epsilon: flags.epsilon });
       const pass = result.maxRelError <= flags.tolerance;
       out.result(

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { clone, type Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { readCsv } from '../io/csv.js';
 import {
   classIndices,
@@ -18,7 +19,7 @@ import {
   takeRows,
 } from '../io/dataset.js';
 import { InputError } from '../io/input-error.js';
-import { loadModel, type Model, saveModel, type TrainingSettings, writeFileAtomic } from '../io/model-file.js';
+import { loadModel, type Model, saveModel, type TrainingSettings } from '../io/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, networkConfig, outputSize } from '../nn/network.js';

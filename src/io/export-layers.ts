@@ -8,10 +8,8 @@
  * b'_j = b_j − Σ_p (μ_p / σ_p) · K[p][j]. Both are computed in float64 and rounded to float32
  * once, when written.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { ActivationName } from '../nn/activations.js';
-import { InputError } from './input-error.js';
 import type { Model } from './model-file.js';
 
 /** One dense layer as exported: kernel row-major [inputs, units]. */
@@ -57,26 +55,5 @@ export function backpropVersion(): string {
     return pkg.version;
   } catch {
     return 'unknown';
-  }
-}
-
-/**
- * Writes bytes or text to `path` through a temporary file in the same directory and a rename,
- * so a reader never sees half a file and a failure leaves the old file (or none). Missing parent
- * directories are created.
- */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The directory itself is unusable, so there is no temporary file to remove.
-    }
-    throw new InputError(`${path}: cannot be written (${(err as Error).message})`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import type { Table } from './csv.js';
-import { featureMatrix, standardize, targetMatrix } from './dataset.js';
+import { columnIndex, featureMatrix, standardize, targetMatrix } from './dataset.js';
 import { InputError } from './input-error.js';
 import type { Model } from './model-file.js';
 
@@ -34,4 +34,20 @@ export function targetColumn(model: Model, table: Table, flag?: string): string 
 /** The targets of every row under the model's label mapping. */
 export function modelTargets(model: Model, table: Table, target: string): Matrix {
   return targetMatrix(table, target, model.labels);
+}
+
+/**
+ * A labelled table as the model sees it: inputs, the target column (`targetFlag`, else the
+ * model's) checked to exist, and its targets.
+ */
+export function labelledData(
+  model: Model,
+  table: Table,
+  modelFile: string,
+  targetFlag?: string,
+): { x: Matrix; y: Matrix; target: string } {
+  const x = modelInputs(model, table, modelFile);
+  const target = targetColumn(model, table, targetFlag);
+  columnIndex(table, target, targetFlag ? '--target' : `the target of ${modelFile}`);
+  return { x, y: modelTargets(model, table, target), target };
 }

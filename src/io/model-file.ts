@@ -1,19 +1,10 @@
-/**
- * The model file: versioned JSON holding everything needed to use a trained network on new
- * CSV rows — the layers' weights, activations and loss, the feature names, the label mapping,
- * the standardisation statistics, and how it was trained. See docs/model-format.md.
- *
- * Numbers are written with JavaScript's shortest round-trip representation, so save → load
- * gives back the same float64 weights bit for bit, and so the same predictions.
- */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { BackpropError } from '../core/errors.js';
 import { toRows } from '../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { readText } from './csv.js';
 import { type LabelMapping, outputUnits, type Standardization } from './dataset.js';
 import { InputError } from './input-error.js';
@@ -265,28 +256,6 @@ export function modelToJson(model: Model): ModelFile {
 export function serializeModel(model: Model): string {
   const text = JSON.stringify(modelToJson(model), null, 2);
   return `${text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
-}
-
-/**
- * Writes text to `path` atomically: to a temporary file in the same directory, then renamed
- * over the target, so a reader never sees half a file and a failed write leaves the old one.
- * Missing parent directories are created.
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The directory itself is unusable, so there is no temporary file to remove.
-    }
-    throw new InputError(`${path}: cannot be written (${(err as Error).message})`);
-  }
 }
 
 /** Saves a model file atomically. */

@@ -11,7 +11,8 @@
 import { statSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import type { ActivationName } from '../nn/activations.js';
-import { backpropVersion, exportLayers, writeAtomic } from './export-layers.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { backpropVersion, exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
 import type { Model } from './model-file.js';
 import { ONNX_PROTO } from './onnx-proto.js';
@@ -143,5 +144,5 @@ export function writeOnnx(path: string, model: Model, options: { force?: boolean
     }
   }
   if (exists && !options.force) throw new InputError(`${path}: already exists; use --force to replace it`);
-  writeAtomic(path, toOnnx(model));
+  writeFileAtomic(path, toOnnx(model));
 }

@@ -15,8 +15,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import type { LossName } from '../nn/losses.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { readText } from './csv.js';
-import { backpropVersion, exportLayers, writeAtomic } from './export-layers.js';
+import { backpropVersion, exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
 import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
 
@@ -186,8 +187,8 @@ export function writeTfjsLayers(dir: string, model: Model, options: { force?: bo
   const json = `${JSON.stringify(modelJson, null, 2)}\n`;
   const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
   if (nonEmpty) {
-    writeAtomic(files[1], weights);
-    writeAtomic(files[0], json);
+    writeFileAtomic(files[1], weights);
+    writeFileAtomic(files[0], json);
     return files;
   }
   const parent = dirname(resolve(dir));
