@@ -336,30 +336,12 @@ export function writeTrainOutputs(result: TrainResult, modelPath: string, report
   }
 }
 
-interface TrainFlags {
-  target?: string;
-  features?: string[];
-  hidden: number[];
-  activation: Exclude<ActivationName, 'softmax'>;
-  loss?: string;
-  optimizer: OptimizerName;
-  lr?: number;
-  momentum?: number;
-  batchSize: number;
-  epochs: number;
-  seed: number;
-  shuffle: boolean;
-  testSplit: number;
-  validationSplit: number;
-  patience?: number;
-  l2: number;
-  standardize: boolean;
-  init?: string;
+/** The parsed flags: the settings but the data path, plus where the results go. */
+interface TrainFlags extends Omit<TrainSettings, 'data' | 'hiddenGiven'> {
   out: string;
   report?: string;
   json?: boolean;
   quiet?: boolean;
-  logEvery?: number;
 }
 
 /** Registers `train`. */
