@@ -56,7 +56,10 @@ export function createRandom(seed: number): Random {
     return result;
   }
 
-  let spareNormal: number | undefined;
+  // Box–Muller makes normals in pairs; the spare waits in a typed array, not a captured
+  // variable, because V8 boxes a captured double on every write.
+  const spare = new Float64Array(1);
+  let hasSpare = false;
 
   const random: Random = {
     next() {
@@ -68,16 +71,16 @@ export function createRandom(seed: number): Random {
       return low + (high - low) * random.next();
     },
     normal() {
-      if (spareNormal !== undefined) {
-        const s = spareNormal;
-        spareNormal = undefined;
-        return s;
+      if (hasSpare) {
+        hasSpare = false;
+        return spare[0];
       }
       let u = 0;
       while (u === 0) u = random.next();
       const v = random.next();
       const r = Math.sqrt(-2 * Math.log(u));
-      spareNormal = r * Math.sin(2 * Math.PI * v);
+      spare[0] = r * Math.sin(2 * Math.PI * v);
+      hasSpare = true;
       return r * Math.cos(2 * Math.PI * v);
     },
     int(n) {

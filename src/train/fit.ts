@@ -241,7 +241,8 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
       seen = n;
     } else if (fusedSgd && !options.onBatchEnd) {
       // No per-step callback to call: the whole epoch runs inside the fused kernel.
-      lossSum = fused.sgdEpoch(data.x.data, data.y.data, shuffle ? order : null, n, lr);
+      fused.sgdEpoch(data.x.data, data.y.data, shuffle ? order : null, n, lr);
+      lossSum = fused.loss[0];
       if (!Number.isFinite(lossSum)) {
         copyWeights(epochStart, net);
         throw new DivergenceError(diagnose(epoch, fused.failedStep, lossSum, optimizer, data.x), history);
@@ -254,10 +255,12 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
       const size = Math.min(batchSize, n - start);
       let loss: number;
       if (fusedSgd) {
-        loss = fused.runSgd(data.x.data, data.y.data, shuffle ? order[start] : start, lr);
+        fused.runSgd(data.x.data, data.y.data, shuffle ? order[start] : start, lr);
+        loss = fused.loss[0];
         correct += fused.correct;
       } else if (fused) {
-        loss = fused.run(data.x.data, data.y.data, shuffle ? order : null, start, size);
+        fused.run(data.x.data, data.y.data, shuffle ? order : null, start, size);
+        loss = fused.loss[0];
         correct += fused.correct;
       } else if (wasm) {
         wasm.run(b, 1, wasmSgd ? lr : 0, l2);

@@ -27,19 +27,25 @@ const MSE = 2;
 export interface FusedStep {
   /**
    * Writes the gradient of the mean loss over rows `order[start + i]` (or `start + i` when
-   * `order` is null), i < count, into the gradients given at creation; returns the loss.
+   * `order` is null), i < count, into the gradients given at creation, and the loss into
+   * {@link loss}.
    */
-  run(x: Float64Array, y: Float64Array, order: Uint32Array | null, start: number, count: number): number;
+  run(x: Float64Array, y: Float64Array, order: Uint32Array | null, start: number, count: number): void;
   /**
-   * One plain-SGD step on the single example `row`, updating the weights in place; returns
-   * its loss. Valid without an L2 penalty only.
+   * One plain-SGD step on the single example `row`, updating the weights in place; its loss
+   * goes into {@link loss}. Valid without an L2 penalty only.
    */
-  runSgd(x: Float64Array, y: Float64Array, row: number, learningRate: number): number;
+  runSgd(x: Float64Array, y: Float64Array, row: number, learningRate: number): void;
   /**
-   * A whole epoch of {@link runSgd} over `n` examples, in order or through `order`; returns the
-   * summed loss, or the first non-finite loss with {@link failedStep} set to its step.
+   * A whole epoch of {@link runSgd} over `n` examples, in order or through `order`; the summed
+   * loss goes into {@link loss}, or the first non-finite loss with {@link failedStep} set.
    */
-  sgdEpoch(x: Float64Array, y: Float64Array, order: Uint32Array | null, n: number, learningRate: number): number;
+  sgdEpoch(x: Float64Array, y: Float64Array, order: Uint32Array | null, n: number, learningRate: number): void;
+  /**
+   * `loss[0]` holds the last call's loss. A typed array, not a return value: V8 boxes a double
+   * returned from a call it does not inline, which would allocate on every step.
+   */
+  readonly loss: Float64Array;
   /** 1-based step at which the last {@link sgdEpoch} met a non-finite loss, else 0. */
   readonly failedStep: number;
   /** Correctly classified examples in the last batch or epoch (for accuracy), before the update. */
@@ -73,6 +79,8 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
   const nOut = widths[depth];
   const outAct = acts[last];
   let correct = 0;
+  const acc = new Float64Array(1); // running loss sum within a call
+  const result = new Float64Array(1);
 
   /** a = f(z) for an element-wise activation, as `activate` computes it. */
   function activate(code: number, z: Float64Array, a: Float64Array, n: number): void {
@@ -156,10 +164,13 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
 
   /**
    * Loss term and δ at the output for one example (δ1 = ŷ − y for sigmoid + BCE and softmax +
-   * CCE), scaled for the mean over `len` outputs; counts a correct prediction. Returns
-   * `lossSum` plus the example's loss terms, added one by one in the reference path's order.
+   * CCE), scaled for the mean over `len` outputs; counts a correct prediction. Adds the
+   * example's loss terms to `acc[0]` one by one, in the reference path's order. (Results go
+   * through a typed array because V8 boxes a double returned from a call it does not inline:
+   * an allocation per example.)
    */
-  function output(y: Float64Array, yOff: number, scale: number, lossSum: number): number {
+  function output(y: Float64Array, yOff: number, scale: number): void {
+    let lossSum = acc[0];
     const z = zs[last];
     const a = as[last];
     const d = ds[last];
@@ -209,7 +220,7 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
         if (p === t) correct++;
       }
     }
-    return lossSum;
+    acc[0] = lossSum;
   }
 
   /** δ_prev = (δ_l · kernel_lᵀ) ∘ f'(z_prev), for l ≥ 1. */
@@ -228,21 +239,21 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
     backward(acts[l - 1], zs[l - 1], as[l - 1], dp, n);
   }
 
-  function run(x: Float64Array, y: Float64Array, order: Uint32Array | null, start: number, count: number): number {
+  function run(x: Float64Array, y: Float64Array, order: Uint32Array | null, start: number, count: number): void {
     for (let l = 0; l < depth; l++) {
       gKernels[l].fill(0);
       gBiases[l].fill(0);
     }
     const len = count * nOut;
     const scale = loss === CCE ? 1 / count : loss === MSE ? 2 / len : 1 / len;
-    let lossSum = 0;
+    acc[0] = 0;
     correct = 0;
 
     for (let i = 0; i < count; i++) {
       const row = order === null ? start + i : order[start + i];
       const xOff = row * nIn;
       forward(x, xOff);
-      lossSum = output(y, row * nOut, scale, lossSum);
+      output(y, row * nOut, scale);
 
       // Backward: ∂L/∂kernel += a_prevᵀ δ, ∂L/∂b += δ, then δ moves one layer down.
       for (let l = last; l >= 0; l--) {
@@ -263,7 +274,7 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
       }
     }
 
-    let total = loss === CCE ? lossSum / count : lossSum / len;
+    let total = loss === CCE ? acc[0] / count : acc[0] / len;
     if (l2 > 0) {
       for (let l = last; l >= 0; l--) {
         const w = kernels[l];
@@ -274,7 +285,7 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
         total += l2 * s;
       }
     }
-    return total;
+    result[0] = total;
   }
 
   /**
@@ -282,11 +293,12 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
    * gradient is known (after δ has been passed down with the old weights). The gradient of
    * one example is a single product, so w − η·(a·δ) is exactly what the separate update does.
    */
-  function runSgd(x: Float64Array, y: Float64Array, row: number, lr: number): number {
+  function stepSgd(x: Float64Array, y: Float64Array, row: number, lr: number): void {
     correct = 0;
     const xOff = row * nIn;
     forward(x, xOff);
-    const lossSum = output(y, row * nOut, loss === CCE ? 1 : loss === MSE ? 2 / nOut : 1 / nOut, 0);
+    acc[0] = 0;
+    output(y, row * nOut, loss === CCE ? 1 : loss === MSE ? 2 / nOut : 1 / nOut);
     for (let l = last; l >= 0; l--) {
       if (l > 0) propagate(l);
       const dl = ds[l];
@@ -303,19 +315,24 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
       }
       for (let j = 0; j < m; j++) b[j] -= lr * dl[j];
     }
-    return loss === CCE ? lossSum : lossSum / nOut;
+  }
+
+  function runSgd(x: Float64Array, y: Float64Array, row: number, lr: number): void {
+    stepSgd(x, y, row, lr);
+    result[0] = loss === CCE ? acc[0] : acc[0] / nOut;
   }
 
   /**
    * A whole epoch of {@link runSgd} over rows `order[0..n)` (or 0..n), in one tight loop.
    * Returns the summed loss; stops at the first non-finite loss, recording its 1-based step.
    */
-  function sgdEpoch(x: Float64Array, y: Float64Array, order: Uint32Array | null, n: number, lr: number): number {
+  function sgdEpoch(x: Float64Array, y: Float64Array, order: Uint32Array | null, n: number, lr: number): void {
     let lossSum = 0;
     let right = 0;
     failedStep = 0;
     for (let i = 0; i < n; i++) {
-      const l = runSgd(x, y, order === null ? i : order[i], lr);
+      stepSgd(x, y, order === null ? i : order[i], lr);
+      const l = loss === CCE ? acc[0] : acc[0] / nOut;
       if (!Number.isFinite(l)) {
         failedStep = i + 1;
         lossSum = l;
@@ -325,11 +342,12 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
       right += correct;
     }
     correct = right;
-    return lossSum;
+    result[0] = lossSum;
   }
   let failedStep = 0;
 
   return {
+    loss: result,
     run,
     runSgd,
     sgdEpoch,
