@@ -6,7 +6,8 @@
 // - no fused multiply-add (wasm SIMD without relaxed-simd has none);
 // - vectorised only across independent output elements: each element's sum starts at +0 and
 //   adds its products in the reference order (p for Z = A·K, i for ∂K = Aᵀ·Δ, j for Δ·Kᵀ);
-// - the transcendental functions are JavaScript's own Math.exp/log/log1p/tanh, imported.
+// - the same transcendental functions as JavaScript: exp and log1p by fdlibm's algorithms (which
+//   V8's Math.exp and Math.log1p run) in the module, log and tanh imported from JavaScript.
 //
 // Memory is laid out by the JavaScript side (src/train/wasm-engine.ts); pointers are byte
 // offsets into linear memory, every f64 array 16-byte aligned.
@@ -43,6 +44,12 @@ const TWO_1023 = 8.988465674311579539e307; // 2^1023
 const E = 2.718281828459045; // 0x4005BF0A 8B145769: V8 returns it for exp(1)
 
 export function fdlibmExp(x: f64): f64 {
+  return fdlibmExpInline(x);
+}
+
+// @ts-ignore: decorator
+@inline
+function fdlibmExpInline(x: f64): f64 {
   let hx = <u32>(reinterpret<u64>(x) >> 32);
   const xsb = <i32>(hx >> 31);
   hx &= 0x7fffffff;
@@ -67,8 +74,10 @@ export function fdlibmExp(x: f64): f64 {
       lo = xsb ? -LN2_LO : LN2_LO;
       k = 1 - xsb - xsb;
     } else {
-      k = <i32>(INV_LN2 * x + (xsb ? -0.5 : 0.5));
-      const t = <f64>k;
+      // k = (int)(x/ln2 ± 0.5), truncated: as a double first (f64.trunc, the same value for
+      // |x| < 746), which keeps the float→int→float round trip off the critical path.
+      const t = trunc<f64>(INV_LN2 * x + (xsb ? -0.5 : 0.5));
+      k = <i32>t;
       hi = x - t * LN2_HI; // t·LN2_HI is exact here
       lo = t * LN2_LO;
     }
@@ -134,6 +143,124 @@ function expNonPositive2(x: v128): v128 {
   const twopk = i64x2.shl(f64x2.add(t, f64x2.splat(4503599627370496.0 + 1023.0)), 52);
   const yBig = f64x2.mul(y, twopk);
   return v128.bitselect(f64x2.add(one, x), v128.bitselect(ySmall, yBig, small), tiny);
+}
+
+// log1p(x) by the algorithm of fdlibm's s_log1p.c, which V8 uses for Math.log1p (base/ieee754.cc):
+// reduce 1 + x = 2^k·(1 + f) with √2/2 < 1 + f < √2 (plus a correction term c for the rounding
+// of 1 + x), then log(1 + f) = f − (hfsq − s·(hfsq + R)) with s = f/(2 + f) and R a degree-7
+// polynomial in s². Same operations, same order, same bits as Math.log1p where the host's is
+// fdlibm's; the loader probes the two and otherwise switches to the import (setNativeLog1p).
+// fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at
+// SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
+// this software is freely granted, provided that this notice is preserved.
+
+const LP1 = 6.666666666666735130e-1; // 0x3FE55555 55555593
+const LP2 = 3.999999999940941908e-1; // 0x3FD99999 9997FA04
+const LP3 = 2.857142874366239149e-1; // 0x3FD24924 94229359
+const LP4 = 2.222219843214978396e-1; // 0x3FCC71C5 1D8E78AF
+const LP5 = 1.818357216161805012e-1; // 0x3FC74664 96CB03DE
+const LP6 = 1.531383769920937332e-1; // 0x3FC39A09 D078C69F
+const LP7 = 1.479819860511658591e-1; // 0x3FC2F112 DF3E5244
+
+// @ts-ignore: decorator
+@inline
+function highWord(x: f64): i32 {
+  return <i32>(reinterpret<u64>(x) >> 32);
+}
+
+// @ts-ignore: decorator
+@inline
+function withHighWord(x: f64, hi: i32): f64 {
+  return reinterpret<f64>((reinterpret<u64>(x) & 0xffffffff) | (<u64>(<u32>hi) << 32));
+}
+
+export function fdlibmLog1p(x: f64): f64 {
+  return fdlibmLog1pInline(x);
+}
+
+// @ts-ignore: decorator
+@inline
+function fdlibmLog1pInline(x: f64): f64 {
+  const hx = highWord(x);
+  const ax = hx & 0x7fffffff;
+  let k: i32 = 1;
+  let f = 0.0;
+  let c = 0.0;
+  let hu: i32 = 0;
+  if (hx < 0x3fda827a) {
+    // 1 + x < √2
+    if (ax >= 0x3ff00000) {
+      // x ≤ −1
+      if (x == -1.0) return -Infinity;
+      return NaN;
+    }
+    if (ax < 0x3e200000) {
+      // |x| < 2^-29
+      if (ax < 0x3c900000) return x; // |x| < 2^-54
+      return x - x * x * 0.5;
+    }
+    if (hx > 0 || hx <= <i32>0xbfd2bec4) {
+      // √2/2 ≤ 1 + x < √2
+      k = 0;
+      f = x;
+      hu = 1;
+    }
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  if (k != 0) {
+    let u: f64;
+    if (hx < 0x43400000) {
+      u = 1.0 + x;
+      hu = highWord(u);
+      k = (hu >> 20) - 1023;
+      c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0); // correction term
+      c /= u;
+    } else {
+      u = x;
+      hu = highWord(u);
+      k = (hu >> 20) - 1023;
+      c = 0;
+    }
+    hu &= 0x000fffff;
+    if (hu < 0x6a09e) {
+      u = withHighWord(u, hu | 0x3ff00000); // normalise u
+    } else {
+      k += 1;
+      u = withHighWord(u, hu | 0x3fe00000); // normalise u/2
+      hu = (0x00100000 - hu) >> 2;
+    }
+    f = u - 1.0;
+  }
+  const hfsq = 0.5 * f * f;
+  if (hu == 0) {
+    // |f| < 2^-20
+    if (f == 0.0) {
+      if (k == 0) return 0.0;
+      c += <f64>k * LN2_LO;
+      return <f64>k * LN2_HI + c;
+    }
+    const R = hfsq * (1.0 - 0.66666666666666666 * f);
+    if (k == 0) return f - R;
+    return <f64>k * LN2_HI - ((R - (<f64>k * LN2_LO + c)) - f);
+  }
+  const s = f / (2.0 + f);
+  const z = s * s;
+  const R = z * (LP1 + z * (LP2 + z * (LP3 + z * (LP4 + z * (LP5 + z * (LP6 + z * LP7))))));
+  if (k == 0) return f - (hfsq - s * (hfsq + R));
+  return <f64>k * LN2_HI - ((hfsq - (s * (hfsq + R) + (<f64>k * LN2_LO + c))) - f);
+}
+
+let nativeLog1p = true;
+
+/** Use fdlibmLog1p (true, the default) or the imported Math.log1p (false) from now on. */
+export function setNativeLog1p(on: bool): void {
+  nativeLog1p = on;
+}
+
+// @ts-ignore: decorator
+@inline
+function log1p(x: f64): f64 {
+  return nativeLog1p ? fdlibmLog1p(x) : jsLog1p(x);
 }
 
 /** Where the JavaScript side may start placing its arrays. */
@@ -566,7 +693,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + jsLog1p(exp(-abs<f64>(t)));
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(exp(-abs<f64>(t)));
       }
       for (let i: usize = 0; i < len; i++) {
         store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
@@ -797,4 +924,311 @@ export function trainBatches(
     }
   }
   return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain SGD one example at a time (batch size 1, no L2): whole epochs in one call, the update
+// fused into the backward pass as src/train/fused-step.ts's `runSgd` does it — each layer's
+// weights are updated right after δ has been passed down through them, w ← w − lr·(a·δ). The
+// gradient of one example is a single product (0 + a·δ = a·δ), so this is exactly the separate
+// gradient-then-update of the reference path.
+
+/** z = a·K + b for one example (a [k], K [k×m]): each z[j] summed from +0 over p, then + b[j]. */
+function forward1(a: usize, K: usize, b: usize, Z: usize, k: i32, m: i32): void {
+  const mm = <usize>m * 8;
+  let j = 0;
+  for (; j + 2 <= m; j += 2) {
+    let acc = f64x2.splat(0.0);
+    let pk = K + <usize>j * 8;
+    for (let p = 0; p < k; p++) {
+      acc = f64x2.add(acc, f64x2.mul(f64x2.splat(load<f64>(a + <usize>p * 8)), v128.load(pk)));
+      pk += mm;
+    }
+    v128.store(Z + <usize>j * 8, f64x2.add(acc, v128.load(b + <usize>j * 8)));
+  }
+  if (j < m) {
+    let s = 0.0;
+    let pk = K + <usize>j * 8;
+    for (let p = 0; p < k; p++) {
+      s += load<f64>(a + <usize>p * 8) * load<f64>(pk);
+      pk += mm;
+    }
+    store<f64>(Z + <usize>j * 8, s + load<f64>(b + <usize>j * 8));
+  }
+}
+
+/** K[p][j] −= lr·(a[p]·δ[j]), b[j] −= lr·δ[j]. */
+function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64): void {
+  const vlr = f64x2.splat(lr);
+  const even = m & ~1;
+  let pk = K;
+  for (let p = 0; p < k; p++) {
+    const ap = load<f64>(a + <usize>p * 8);
+    const va = f64x2.splat(ap);
+    let j = 0;
+    for (; j < even; j += 2) {
+      const o = pk + <usize>j * 8;
+      v128.store(o, f64x2.sub(v128.load(o), f64x2.mul(vlr, f64x2.mul(va, v128.load(D + <usize>j * 8)))));
+    }
+    if (j < m) {
+      const o = pk + <usize>j * 8;
+      store<f64>(o, load<f64>(o) - lr * (ap * load<f64>(D + <usize>j * 8)));
+    }
+    pk += <usize>m * 8;
+  }
+  let j = 0;
+  for (; j < even; j += 2) {
+    const o = b + <usize>j * 8;
+    v128.store(o, f64x2.sub(v128.load(o), f64x2.mul(vlr, v128.load(D + <usize>j * 8))));
+  }
+  if (j < m) {
+    const o = b + <usize>j * 8;
+    store<f64>(o, load<f64>(o) - lr * load<f64>(D + <usize>j * 8));
+  }
+}
+
+/**
+ * An epoch of plain SGD with batch size 1 over the n examples of X [n×in], Y [n×out] in the
+ * order of the u32 array `order` (or 0, 1, … when order = 0), for any network `trainBatches`
+ * covers (its table, with one-row Z, A, D buffers). Adds the examples' losses, in order, to the
+ * f64 at out and their correct count to the i32 at out + 8 (so that an epoch can run in several
+ * calls), and returns n; or, at the first example whose loss is not finite, writes that loss to
+ * out and returns its 1-based step.
+ */
+export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, order: usize, n: i32, lr: f64, out: usize): i32 {
+  const nIn = field(table, 0, 0);
+  const last = depth - 1;
+  const nOut = field(table, last, 1);
+  const outAct = field(table, last, 2);
+  const rowX = <usize>nIn * 8;
+  const rowY = <usize>nOut * 8;
+  const Zl = <usize>field(table, last, 7);
+  const Al = <usize>field(table, last, 8);
+  const Dl = <usize>field(table, last, 9);
+  let lossSum = load<f64>(out);
+  let correct = load<i32>(out, 8);
+  for (let i = 0; i < n; i++) {
+    const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    const x0 = X + r * rowX;
+    let input = x0;
+    for (let l = 0; l < depth; l++) {
+      const m = field(table, l, 1);
+      const Z = <usize>field(table, l, 7);
+      const A = <usize>field(table, l, 8);
+      forward1(input, <usize>field(table, l, 3), <usize>field(table, l, 4), Z, field(table, l, 0), m);
+      activate(field(table, l, 2), Z, A, 1, m);
+      input = A;
+    }
+    correctCount = 0;
+    const loss = head(lossKind, outAct, Zl, Al, Y + r * rowY, Dl, 1, nOut);
+    correct += correctCount;
+    if (!isFinite(loss)) {
+      store<f64>(out, loss);
+      store<i32>(out, correct, 8);
+      return i + 1;
+    }
+    lossSum += loss;
+    for (let l = last; l >= 0; l--) {
+      const k = field(table, l, 0);
+      const m = field(table, l, 1);
+      const K = <usize>field(table, l, 3);
+      const D = <usize>field(table, l, 9);
+      const prevA = l === 0 ? x0 : <usize>field(table, l - 1, 8);
+      if (l > 0) {
+        // δ_prev[p] = Σⱼ δ[j]·K[p][j] (from +0, j in order) with the old K, then ∘ f'(Z_prev).
+        const Dp = <usize>field(table, l - 1, 9);
+        const mm = <usize>m * 8;
+        let pk = K;
+        for (let p = 0; p < k; p++) {
+          let s = 0.0;
+          for (let j = 0; j < m; j++) s += load<f64>(D + <usize>j * 8) * load<f64>(pk + <usize>j * 8);
+          store<f64>(Dp + <usize>p * 8, s);
+          pk += mm;
+        }
+        activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, 1, k);
+      }
+      update1(K, <usize>field(table, l, 4), prevA, D, k, m, lr);
+    }
+  }
+  store<f64>(out, lossSum);
+  store<i32>(out, correct, 8);
+  return n;
+}
+
+/** σ(t) two lanes at a time, as `activate` computes it (scalar code for far-out lanes or imported exp). */
+// @ts-ignore: decorator
+@inline
+function sigmoid2(t: v128): v128 {
+  if (nativeExp && i64x2.all_true(f64x2.lt(f64x2.abs(t), f64x2.splat(707.0)))) {
+    const e = expNonPositive2(f64x2.neg(f64x2.abs(t)));
+    const one = f64x2.splat(1.0);
+    return f64x2.div(v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0))), f64x2.add(one, e));
+  }
+  return f64x2.replace_lane(f64x2.splat(sigmoid(f64x2.extract_lane(t, 0))), 1, sigmoid(f64x2.extract_lane(t, 1)));
+}
+
+/**
+ * `sgd1Epoch` specialised to the notes' kind of network: two layers, any element-wise hidden
+ * activation, one sigmoid output unit with binary cross-entropy. The hidden layer runs in
+ * f64x2 lanes over a copy of its weights padded to an even width (the padding lanes compute
+ * garbage that never reaches a real one: the output sum and the weights written back take the
+ * real lanes only); the output unit's exp(−|z|) serves both its sigmoid and its loss. `scratch`
+ * holds (in + 5)·⌈m/2⌉·16 bytes. Same results, bit for bit, as `sgd1Epoch`.
+ *
+ * The reference path starts every sum at +0: z = ((0 + a₀w₀) + a₁w₁) + … + b, and δ1 = (0 + δ2·w2)
+ * ∘ f'. Adding +0 first changes a sum only when it would otherwise be −0 (all its terms −0), so
+ * it changes z only when the bias is −0 too, and δ1's sign of zero only matters to a weight or
+ * bias that is −0 (w − (±0) = w otherwise). A weight or bias never becomes −0 by w − v unless
+ * it already is one. So when no first-layer weight and no bias is −0 at the start of the call,
+ * the `+0 +` is left out (three fewer additions on the critical path of each example); else
+ * the literal form runs.
+ */
+export function sgd1TwoLayer(table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
+  const k = field(table, 0, 0);
+  const m = field(table, 0, 1);
+  const K1 = <usize>field(table, 0, 3);
+  const B1 = <usize>field(table, 0, 4);
+  const K2 = <usize>field(table, 1, 3);
+  const B2 = <usize>field(table, 1, 4);
+  const mv = (m + 1) >> 1;
+  const rowW = <usize>mv * 16;
+  const W = scratch; // [k × 2mv]
+  const b = W + <usize>k * rowW; // [2mv]
+  const w2 = b + rowW; // [2mv]
+  const mp = mv * 2;
+  let negZero = reinterpret<u64>(load<f64>(B2)) == 0x8000000000000000;
+  for (let j = 0; j < mp; j++) {
+    const o = <usize>j * 8;
+    for (let p = 0; p < k; p++) {
+      const v = j < m ? load<f64>(K1 + (<usize>(p * m + j)) * 8) : 0.0;
+      negZero = negZero || reinterpret<u64>(v) == 0x8000000000000000;
+      store<f64>(W + <usize>p * rowW + o, v);
+    }
+    const bj = j < m ? load<f64>(B1 + o) : 0.0;
+    negZero = negZero || reinterpret<u64>(bj) == 0x8000000000000000;
+    store<f64>(b + o, bj);
+    store<f64>(w2 + o, j < m ? load<f64>(K2 + o) : 0.0);
+  }
+  store<f64>(scratch + <usize>(k + 4) * rowW, load<f64>(B2));
+  const ran = negZero
+    ? twoLayerSteps(true, table, X, Y, order, n, lr, scratch, out)
+    : twoLayerSteps(false, table, X, Y, order, n, lr, scratch, out);
+  // The weights back into the engine's own layout.
+  for (let j = 0; j < m; j++) {
+    const o = <usize>j * 8;
+    for (let p = 0; p < k; p++) store<f64>(K1 + (<usize>(p * m + j)) * 8, load<f64>(W + <usize>p * rowW + o));
+    store<f64>(B1 + o, load<f64>(b + o));
+    store<f64>(K2 + o, load<f64>(w2 + o));
+  }
+  store<f64>(B2, load<f64>(scratch + <usize>(k + 4) * rowW));
+  return ran;
+}
+
+/** `x + y`, or `0 + (x + y)`… : `plus0(literal, v)` is +0 + v when `literal`, else v (see above). */
+// @ts-ignore: decorator
+@inline
+function plus0(literal: bool, v: f64): f64 {
+  return literal ? 0.0 + v : v;
+}
+
+// @ts-ignore: decorator
+@inline
+function plus0x2(literal: bool, v: v128): v128 {
+  return literal ? f64x2.add(f64x2.splat(0.0), v) : v;
+}
+
+/** The steps of `sgd1TwoLayer` over its padded copy of the weights (b2 in row k + 4). */
+// @ts-ignore: decorator
+@inline
+function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
+  const k = field(table, 0, 0);
+  const m = field(table, 0, 1);
+  const hAct = field(table, 0, 2);
+  const mv = (m + 1) >> 1;
+  const rowW = <usize>mv * 16;
+  const W = scratch;
+  const b = W + <usize>k * rowW;
+  const w2 = b + rowW;
+  const A = w2 + rowW; // hidden activations
+  const G = A + rowW; // hidden f'(z)
+  const B2 = G + rowW;
+  let b2 = load<f64>(B2);
+  const rowX = <usize>k * 8;
+  const vlr = f64x2.splat(lr);
+  const zero = f64x2.splat(0.0);
+  const one = f64x2.splat(1.0);
+  const oddLast = (m & 1) != 0;
+  let lossSum = load<f64>(out);
+  let correct = load<i32>(out, 8);
+  let ran = n;
+  for (let i = 0; i < n; i++) {
+    const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    const x = X + r * rowX;
+    const y = load<f64>(Y + r * 8);
+    // Hidden layer, two units per vector; the output sum over the real units in order.
+    let z2 = 0.0;
+    for (let c = 0; c < mv; c++) {
+      const co = <usize>c * 16;
+      let acc = plus0x2(literal, f64x2.mul(f64x2.splat(load<f64>(x)), v128.load(W + co)));
+      let pw = W + co + rowW;
+      for (let p = 1; p < k; p++) {
+        acc = f64x2.add(acc, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), v128.load(pw)));
+        pw += rowW;
+      }
+      const z = f64x2.add(acc, v128.load(b + co));
+      let a: v128;
+      let g: v128;
+      if (hAct === SIGMOID) {
+        a = sigmoid2(z);
+        g = f64x2.mul(a, f64x2.sub(one, a));
+      } else if (hAct === TANH) {
+        a = f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
+        g = f64x2.sub(one, f64x2.mul(a, a));
+      } else if (hAct === RELU) {
+        a = f64x2.max(z, zero);
+        g = v128.and(f64x2.gt(z, zero), one);
+      } else {
+        a = z;
+        g = one;
+      }
+      v128.store(A + co, a);
+      v128.store(G + co, g);
+      const pr = f64x2.mul(a, v128.load(w2 + co));
+      z2 = c == 0 ? plus0(literal, f64x2.extract_lane(pr, 0)) : z2 + f64x2.extract_lane(pr, 0);
+      if (c + 1 < mv || !oddLast) z2 += f64x2.extract_lane(pr, 1);
+    }
+    z2 += b2;
+    // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
+    const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
+    const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const loss = 0.0 + (max<f64>(z2, 0) - z2 * y + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+    if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
+    if (!isFinite(loss)) {
+      lossSum = loss;
+      ran = i + 1;
+      break;
+    }
+    lossSum += loss;
+    // δ2 = (a2 − y)·(1/1); δ1 = (0 + δ2·w2)∘f'(z1) with the old w2; then the updates.
+    const d2 = a2 - y;
+    const vd2 = f64x2.splat(d2);
+    for (let c = 0; c < mv; c++) {
+      const co = <usize>c * 16;
+      const w2c = v128.load(w2 + co);
+      const a = v128.load(A + co);
+      const d1 = f64x2.mul(plus0x2(literal, f64x2.mul(vd2, w2c)), v128.load(G + co));
+      v128.store(w2 + co, f64x2.sub(w2c, f64x2.mul(vlr, f64x2.mul(a, vd2))));
+      v128.store(b + co, f64x2.sub(v128.load(b + co), f64x2.mul(vlr, d1)));
+      let pw = W + co;
+      for (let p = 0; p < k; p++) {
+        v128.store(pw, f64x2.sub(v128.load(pw), f64x2.mul(vlr, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), d1))));
+        pw += rowW;
+      }
+    }
+    b2 -= lr * d2;
+  }
+  store<f64>(B2, b2);
+  store<f64>(out, lossSum);
+  store<i32>(out, correct, 8);
+  return ran;
 }

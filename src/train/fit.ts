@@ -99,6 +99,12 @@ export interface History {
   epochs: EpochLog[];
   /** The implementation that ran the training steps. */
   engine?: 'wasm' | 'js' | 'reference';
+  /**
+   * Which of the engine's kernels ran the epochs, where it has several: `'sgd1-2layer'` or
+   * `'sgd1'` for the WebAssembly engine's whole-epoch kernels for batch size 1 and plain SGD
+   * (see docs/wasm.md); absent otherwise.
+   */
+  detail?: 'sgd1-2layer' | 'sgd1';
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
@@ -174,7 +180,9 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const classify = net.loss.config.name !== 'mean_squared_error';
   const rng = createRandom(options.seed ?? 0);
   const shuffle = options.shuffle ?? true;
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  // The example order, reshuffled each epoch (untouched without shuffling).
+  const order = new Uint32Array(shuffle ? n : 0);
+  for (let i = 0; i < order.length; i++) order[i] = i;
   const fullBatch = Math.min(batchSize, n);
   const batches = Math.ceil(n / batchSize);
   const workspaces = new Map<number, Workspace>();
@@ -195,17 +203,21 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   if (!FIT_ENGINES.includes(engine)) {
     throw new ConfigError(`unknown engine '${engine}': expected one of ${FIT_ENGINES.join(', ')}`);
   }
+  const plainSgd = optimizer.config.name === 'sgd' && !isOptimizer(options.optimizer ?? { name: 'sgd' });
+  // Batch size 1, plain SGD, no L2 and no per-step callback: the WebAssembly engine runs whole
+  // epochs in its batch-1 kernels, the update fused into the backward pass.
+  const sgd1 = plainSgd && batchSize === 1 && l2 === 0 && !options.onBatchEnd;
   const wasm: WasmEngine | undefined =
     engine === 'wasm' || (engine === 'auto' && wasmPays(net, data.x.rows, epochs))
-      ? createWasmEngine(net, data.x, data.y, batchSize)
+      ? createWasmEngine(net, data.x, data.y, batchSize, sgd1 ? 'sgd1' : 'batches')
       : undefined;
   const fused = engine === 'reference' || wasm ? undefined : createFusedStep(net, grads, l2);
   // Plain SGD one example at a time fuses the update into the backward pass.
   const fusedSgd = fused !== undefined && batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
   // The WebAssembly engine applies plain SGD itself, unless the caller passed its own optimiser
   // object (whose step count must advance); other optimisers step over views of its memory.
-  const wasmSgd =
-    wasm !== undefined && optimizer.config.name === 'sgd' && !isOptimizer(options.optimizer ?? { name: 'sgd' });
+  const wasmSgd = wasm !== undefined && plainSgd;
+  const wasmSgd1 = wasm !== undefined && sgd1;
   const lr = optimizer.config.learningRate;
   const epochStart = cloneNetwork(net);
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
@@ -214,6 +226,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   let bestEpoch = 0;
   let waited = 0;
   const history: History = { epochs: [], engine: wasm ? 'wasm' : fused ? 'js' : 'reference', stopReason: 'completed' };
+  if (wasmSgd1) history.detail = wasm.sgd1Kernel;
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     copyWeights(net, epochStart);
@@ -226,7 +239,16 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
       wasm.loadWeights();
       wasm.setOrder(shuffle ? order : null);
     }
-    if (wasmSgd && !options.onBatchEnd) {
+    if (wasmSgd1) {
+      const ran = wasm.runSgd1(lr);
+      if (ran < n) {
+        copyWeights(epochStart, net);
+        throw new DivergenceError(diagnose(epoch, ran, wasm.sgdLoss, optimizer, data.x), history);
+      }
+      lossSum = wasm.sgdLoss;
+      correct = wasm.sgdCorrect;
+      seen = n;
+    } else if (wasmSgd && !options.onBatchEnd) {
       // No per-step callback to call: the whole epoch runs in one call to the engine.
       const ran = wasm.run(0, batches, lr, l2);
       for (let b = 0; b < ran; b++) {

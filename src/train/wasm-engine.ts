@@ -20,6 +20,12 @@ const LOSS_CODES: Record<string, number> = {
   mean_squared_error: 2,
 };
 const FIELDS = 12;
+/** Widest hidden layer the specialised two-layer batch-1 kernel takes (its weights stay in L1). */
+export const SGD1_TWO_LAYER_MAX_HIDDEN = 16;
+/** Widest input it takes. */
+export const SGD1_TWO_LAYER_MAX_INPUT = 64;
+/** Size of the buffer the batch-1 kernels stream the data through. */
+const SGD1_CHUNK_BYTES = 1 << 18;
 
 export interface WasmEngine {
   /** Copies the network's weights into the engine (they are the truth between calls to {@link storeWeights}). */
@@ -37,6 +43,20 @@ export interface WasmEngine {
   run(first: number, count: number, learningRate: number, l2: number): number;
   readonly losses: Float64Array;
   readonly corrects: Int32Array;
+  /**
+   * Only for engines made in `'sgd1'` mode (for which {@link run} is unavailable): a whole epoch of plain SGD one example at a time
+   * (no L2), the update fused into the backward pass. Returns the steps run — fewer than n when
+   * a loss was not finite, which is then {@link sgdLoss}; else {@link sgdLoss} is the epoch's
+   * summed loss and {@link sgdCorrect} its correct count.
+   */
+  runSgd1(learningRate: number): number;
+  readonly sgdLoss: number;
+  readonly sgdCorrect: number;
+  /**
+   * Which kernel {@link runSgd1} runs: `'sgd1-2layer'` (in-h-1 with a sigmoid output and binary
+   * cross-entropy, the hidden layer ≤ {@link SGD1_TWO_LAYER_MAX_HIDDEN} wide) or `'sgd1'`.
+   */
+  readonly sgd1Kernel: 'sgd1-2layer' | 'sgd1';
   /** Views of the engine's parameters and gradients, in `parameterArrays` order. */
   readonly params: Float64Array[];
   readonly grads: Float64Array[];
@@ -52,13 +72,25 @@ export function wasmEngineSupports(net: Network): boolean {
  * An engine training `net` on `x`, `y` with batches of `batchSize`, or undefined when the
  * network is not covered, WebAssembly SIMD is unavailable or the memory cannot be had.
  */
-export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: number): WasmEngine | undefined {
+export function createWasmEngine(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  batchSize: number,
+  mode: 'batches' | 'sgd1' = 'batches',
+): WasmEngine | undefined {
   if (!wasmEngineSupports(net)) return undefined;
   const wasm = instantiateWasmKernels();
   if (wasm === undefined) return undefined;
   const n = x.rows;
+  // In 'sgd1' mode (batch size 1, plain SGD, no L2, for runSgd1 only) the data are not copied
+  // in whole: runSgd1 streams them through a buffer of `chunk` rows that stays in the L2 cache
+  // (copying into fresh linear memory costs ~3× more than the copy itself, in page faults).
+  const sgd1 = mode === 'sgd1';
+  if (sgd1) batchSize = 1;
+  const chunk = sgd1 ? Math.max(1, Math.min(n, Math.floor(SGD1_CHUNK_BYTES / ((x.cols + y.cols) * 8)))) : n;
   const bs = Math.min(batchSize, n);
-  const batches = Math.ceil(n / batchSize);
+  const batches = sgd1 ? 0 : Math.ceil(n / batchSize);
   const depth = net.layers.length;
   const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
 
@@ -69,9 +101,9 @@ export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: 
     top += bytes;
     return at;
   };
-  const X = alloc(x.data.length * 8);
-  const Y = alloc(y.data.length * 8);
-  const order = alloc(n * 4);
+  const X = alloc(chunk * x.cols * 8);
+  const Y = alloc(chunk * y.cols * 8);
+  const order = alloc(sgd1 ? 0 : n * 4);
   const table = alloc(depth * FIELDS * 4);
   const layers = net.layers.map((l, i) => {
     const k = widths[i];
@@ -94,6 +126,15 @@ export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: 
   const yb = alloc(bs * widths[depth] * 8);
   const lossesAt = alloc(batches * 8);
   const correctsAt = alloc(batches * 4);
+  const sgdOut = alloc(16);
+  const twoLayer =
+    depth === 2 &&
+    widths[1] <= SGD1_TWO_LAYER_MAX_HIDDEN &&
+    widths[0] <= SGD1_TWO_LAYER_MAX_INPUT &&
+    widths[2] === 1 &&
+    net.layers[1].activation.name === 'sigmoid' &&
+    net.loss.config.name === 'binary_crossentropy';
+  const scratch = batchSize === 1 && twoLayer ? alloc((widths[0] + 5) * Math.ceil(widths[1] / 2) * 16) : 0;
   const need = Math.ceil(top / 65536) - wasm.memory.buffer.byteLength / 65536;
   try {
     if (need > 0) wasm.memory.grow(need);
@@ -104,9 +145,14 @@ export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: 
   // The memory no longer grows, so these views stay attached for the engine's life.
   const buf = wasm.memory.buffer;
   const f64 = (at: number, len: number) => new Float64Array(buf, at, len);
-  f64(X, x.data.length).set(x.data);
-  f64(Y, y.data.length).set(y.data);
-  const orderView = new Uint32Array(buf, order, n);
+  const xView = f64(X, chunk * x.cols);
+  const yView = f64(Y, chunk * y.cols);
+  if (!sgd1) {
+    xView.set(x.data);
+    yView.set(y.data);
+  }
+  const orderView = new Uint32Array(buf, order, sgd1 ? 0 : n);
+  let jsOrder: Uint32Array | null = null;
   const tableView = new Int32Array(buf, table, depth * FIELDS);
   layers.forEach((l, i) => {
     tableView.set([l.k, l.m, l.act, l.K, l.b, l.gK, l.gb, l.Z, l.A, l.D], i * FIELDS);
@@ -116,6 +162,8 @@ export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: 
   const netParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
   const lossCode = LOSS_CODES[net.loss.config.name];
   let ordered = false;
+  const sgdOutF64 = f64(sgdOut, 1);
+  const sgdOutI32 = new Int32Array(buf, sgdOut + 8, 1);
 
   return {
     params,
@@ -130,9 +178,47 @@ export function createWasmEngine(net: Network, x: Matrix, y: Matrix, batchSize: 
     },
     setOrder(o) {
       ordered = o !== null;
-      if (o !== null) orderView.set(o);
+      jsOrder = o;
+      if (o !== null && !sgd1) orderView.set(o);
+    },
+    get sgdLoss() {
+      return sgdOutF64[0];
+    },
+    get sgdCorrect() {
+      return sgdOutI32[0];
+    },
+    sgd1Kernel: scratch ? 'sgd1-2layer' : 'sgd1',
+    runSgd1(learningRate) {
+      if (!sgd1) throw new Error('runSgd1 needs an engine made in sgd1 mode');
+      const w = wasm as WasmKernels;
+      const xd = x.data;
+      const yd = y.data;
+      const ci = x.cols;
+      const co = y.cols;
+      sgdOutF64[0] = 0;
+      sgdOutI32[0] = 0;
+      for (let start = 0; start < n; start += chunk) {
+        const count = Math.min(chunk, n - start);
+        if (jsOrder === null) {
+          xView.set(xd.subarray(start * ci, (start + count) * ci));
+          yView.set(yd.subarray(start * co, (start + count) * co));
+        } else {
+          for (let i = 0; i < count; i++) {
+            const r = jsOrder[start + i];
+            for (let c = 0; c < ci; c++) xView[i * ci + c] = xd[r * ci + c];
+            for (let c = 0; c < co; c++) yView[i * co + c] = yd[r * co + c];
+          }
+        }
+        // The kernels carry the running loss sum and correct count on from sgdOut.
+        const ran = scratch
+          ? w.sgd1TwoLayer(table, X, Y, 0, count, learningRate, scratch, sgdOut)
+          : w.sgd1Epoch(table, depth, lossCode, X, Y, 0, count, learningRate, sgdOut);
+        if (ran < count) return start + ran;
+      }
+      return n;
     },
     run(first, count, learningRate, l2) {
+      if (sgd1) throw new Error('run needs an engine made in batches mode');
       return (wasm as WasmKernels).trainBatches(
         table,
         depth,

@@ -21,6 +21,33 @@ export interface WasmKernels {
   fdlibmExp(x: number): number;
   /** Whether the kernels use {@link fdlibmExp} (true) or the imported Math.exp (false). */
   setNativeExp(on: boolean): void;
+  /** log1p(x) by fdlibm's algorithm, as V8's Math.log1p computes it. */
+  fdlibmLog1p(x: number): number;
+  /** Whether the kernels use {@link fdlibmLog1p} (true) or the imported Math.log1p (false). */
+  setNativeLog1p(on: boolean): void;
+  /** See `sgd1Epoch` in assembly/kernels.ts: an epoch of batch-1 plain SGD; returns the steps run. */
+  sgd1Epoch(
+    table: number,
+    depth: number,
+    loss: number,
+    x: number,
+    y: number,
+    order: number,
+    n: number,
+    learningRate: number,
+    out: number,
+  ): number;
+  /** See `sgd1TwoLayer` in assembly/kernels.ts: `sgd1Epoch` specialised to in-h-1 sigmoid/BCE networks. */
+  sgd1TwoLayer(
+    table: number,
+    x: number,
+    y: number,
+    order: number,
+    n: number,
+    learningRate: number,
+    scratch: number,
+    out: number,
+  ): number;
   /** See `trainBatches` in assembly/kernels.ts. */
   trainBatches(
     table: number,
@@ -46,6 +73,8 @@ export interface WasmKernels {
 let compiled: WebAssembly.Module | null | undefined;
 /** Whether the module's own exp gives this host's Math.exp bit for bit (checked once). */
 let nativeExpAgrees: boolean | undefined;
+/** Whether the module's own log1p gives this host's Math.log1p bit for bit (checked once). */
+let nativeLog1pAgrees: boolean | undefined;
 
 /**
  * Probes the module's fdlibm exp against Math.exp: special values, the boundaries of its
@@ -62,6 +91,22 @@ function expAgrees(kernels: WasmKernels): boolean {
     probes.push((x - Math.floor(x) - 0.5) * 2 ** ((i % 24) - 12));
   }
   return probes.every((x) => Object.is(kernels.fdlibmExp(x), Math.exp(x)));
+}
+
+/**
+ * Probes the module's fdlibm log1p against Math.log1p the same way: special values, the
+ * boundaries of its branches (2^-54, 2^-29, √2/2 − 1, √2 − 1, 2^53) and a spread of magnitudes.
+ */
+function log1pAgrees(kernels: WasmKernels): boolean {
+  const probes = [0, -0, 1, -1, -1.5, 0.5, -0.5, 2 ** -54, 2 ** -55, -(2 ** -29), 2 ** -29, 0.41421356, -0.29289321];
+  probes.push(0.4142135623730951, -0.2928932188134524, 2 ** 53, 2 ** 54, 1e300, Number.MIN_VALUE, 1 - 2 ** -53);
+  probes.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+  for (let i = 1; i <= 4000; i++) {
+    const x = Math.sin(i * 78.233) * 43758.5453; // deterministic scatter
+    const u = x - Math.floor(x);
+    probes.push(i % 2 === 0 ? u * 2 ** ((i % 40) - 30) : u * 2 - 1);
+  }
+  return probes.every((x) => Object.is(kernels.fdlibmLog1p(x), Math.log1p(x)));
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -114,6 +159,8 @@ export function instantiateWasmKernels(): WasmKernels | undefined {
     const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
     nativeExpAgrees ??= expAgrees(kernels);
     kernels.setNativeExp(nativeExpAgrees);
+    nativeLog1pAgrees ??= log1pAgrees(kernels);
+    kernels.setNativeLog1p(nativeLog1pAgrees);
     return kernels;
   } catch {
     return undefined;
