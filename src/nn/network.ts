@@ -185,6 +185,7 @@ export function checkInputs(net: Network, x: Matrix): void {
     throw new ShapeError(`input has ${x.cols} features per example, expected ${net.inputSize}`);
   }
   const X = x.data;
+  if (allFinite(X)) return; // the common case, in one tight loop; then find the culprit
   for (let i = 0; i < x.rows * x.cols; i++) {
     if (!Number.isFinite(X[i])) {
       throw new ValueError(

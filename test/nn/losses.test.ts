@@ -96,6 +96,11 @@ describe('binary cross-entropy with a sigmoid output', () => {
   it('rejects labels outside {0, 1}, naming the row and value', () => {
     expect(() => getLoss('bce').checkTargets(fromRows([[0], [1], [0.5]]))).toThrow(ValueError);
     expect(() => getLoss('bce').checkTargets(fromRows([[0], [2]]))).toThrow(/\{0, 1\}.*row 1.*2/);
+    // Values whose y(y − 1) is tiny or not a number are caught too.
+    for (const bad of [1e-200, 1 + 2 ** -52, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => getLoss('bce').checkTargets(fromRows([[1], [0], [bad]]))).toThrow(/row 2/);
+    }
+    expect(() => getLoss('bce').checkTargets(fromRows([[1], [0], [0]]))).not.toThrow();
   });
 
   it('refuses outputs that are not probabilities', () => {
