@@ -6,16 +6,16 @@ import type { Command } from 'commander';
 import { clone, type Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { readCsv } from '../io/csv.js';
+import { displayName } from '../io/csv.js';
 import {
   classIndices,
   type Examples,
   fitStandardization,
   type LabelMapping,
   outputUnits,
+  readExamples,
   standardize,
   stratifiedSplit,
-  tableToExamples,
   takeRows,
 } from '../io/dataset.js';
 import { InputError } from '../io/input-error.js';
@@ -105,30 +105,35 @@ function optimizerSettings(cfg: Required<OptimizerConfig>): NonNullable<Training
  * caller decides what to write. `onEpochEnd` sees each epoch's log.
  */
 export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLog) => void): TrainResult {
-  const table = readCsv(settings.data);
-  const init: Model | undefined = settings.init ? loadModel(settings.init) : undefined;
+  const file = displayName(settings.data);
+  let init = undefined as Model | undefined;
   const regression = settings.loss !== undefined && lossName(settings.loss) === 'mean_squared_error';
 
-  let features = settings.features;
-  if (init && !features) {
-    // Start from the init model's inputs, which the CSV must have.
-    init.features.forEach((f, i) => {
-      if (!table.header.includes(f)) {
-        throw new InputError(
-          `${table.file}: no column '${f}', which ${settings.init} needs as feature ${i + 1}; the columns are: ${table.header.join(', ')} (or name them with --features)`,
-        );
-      }
-    });
-    features = init.features;
-  }
-  const examples = tableToExamples(table, {
-    ...(settings.target !== undefined
-      ? { target: settings.target }
-      : init?.target && table.header.includes(init.target)
-        ? { target: init.target }
-        : {}),
-    ...(features ? { features } : {}),
-    regression,
+  // Streamed: the CSV is never held as a table of strings; the columns are chosen from the header.
+  const examples = readExamples(settings.data, (header) => {
+    // Loaded once the CSV's header is known, so that a bad CSV is still reported first.
+    init = settings.init ? loadModel(settings.init) : undefined;
+    let features = settings.features;
+    if (init && !features) {
+      // Start from the init model's inputs, which the CSV must have.
+      init.features.forEach((f, i) => {
+        if (!header.includes(f)) {
+          throw new InputError(
+            `${file}: no column '${f}', which ${settings.init} needs as feature ${i + 1}; the columns are: ${header.join(', ')} (or name them with --features)`,
+          );
+        }
+      });
+      features = init.features;
+    }
+    return {
+      ...(settings.target !== undefined
+        ? { target: settings.target }
+        : init?.target && header.includes(init.target)
+          ? { target: init.target }
+          : {}),
+      ...(features ? { features } : {}),
+      regression,
+    };
   });
   const loss = lossFor(examples.labels);
   if (settings.loss !== undefined && lossName(settings.loss) !== loss) {
@@ -184,7 +189,7 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
   const { kept, held: testRows } = stratifiedSplit(all, classes, settings.testSplit, rng);
   const { kept: trainRows, held: valRows } = stratifiedSplit(kept, classes, settings.validationSplit, rng);
   if (trainRows.length === 0)
-    throw new InputError(`${table.file}: no rows left to train on after the test and validation splits`);
+    throw new InputError(`${file}: no rows left to train on after the test and validation splits`);
   const standardization = settings.standardize ? fitStandardization(takeRows(examples.x, trainRows)) : undefined;
   const subset = (rows: number[]): Split => {
     const raw = takeRows(examples.x, rows);

@@ -6,7 +6,7 @@
 import { type Matrix, zeros } from '../core/matrix.js';
 import type { Random } from '../core/random.js';
 import type { Dataset } from '../train/fit.js';
-import type { Table } from './csv.js';
+import { type CsvRowSink, type HeaderInfo, scanCsv, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
 
 /**
@@ -162,15 +162,277 @@ export function targetMatrix(table: Table, target: string, labels: LabelMapping)
 }
 
 /** Features and targets of a table, with the label mapping inferred (or given, e.g. by a model). */
-export function tableToExamples(
-  table: Table,
-  options: { target?: string; features?: readonly string[]; regression?: boolean; labels?: LabelMapping } = {},
-): Examples {
+export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
   const { target, features } = chooseColumns(table, options.target, options.features);
   const x = featureMatrix(table, features);
   const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
   const y = targetMatrix(table, target, labels);
   return { x, y, features, target, labels, lines: [...table.lines] };
+}
+
+/** What {@link tableToExamples} and {@link readExamples} can be told. */
+export interface ExampleOptions {
+  target?: string;
+  features?: readonly string[];
+  regression?: boolean;
+  labels?: LabelMapping;
+}
+
+/**
+ * The options of {@link readExamples}, or a function choosing them once the header is known
+ * (it may throw an InputError, which is reported as `tableToExamples` would after `readCsv`).
+ */
+export type ExampleOptionsFor = ExampleOptions | ((header: readonly string[], file: string) => ExampleOptions);
+
+/**
+ * Reads a CSV file (or stdin for `-`) straight into {@link Examples}, row by row: the feature
+ * cells go into a Float64Array as they are parsed and the target column is kept as class ids
+ * (or numbers), so the file never exists as a table of strings. The result, and every error
+ * and the order errors are reported in, are those of `tableToExamples(readCsv(path), options)`.
+ */
+export function readExamples(path: string, options: ExampleOptionsFor = {}): Examples {
+  const sink = new ExamplesSink(options);
+  const scan = scanCsv(path, sink);
+  return sink.finish(scan.file, scan.rows);
+}
+
+/** {@link readExamples} over CSV text already in memory; `file` names it in messages. */
+export function csvTextToExamples(text: string, file: string, options: ExampleOptionsFor = {}): Examples {
+  const sink = new ExamplesSink(options);
+  const scan = scanCsvText(text, file, sink);
+  return sink.finish(scan.file, scan.rows);
+}
+
+const INITIAL_ROWS = 1024;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSign = (c: number) => c === 43 || c === 45;
+
+/** `DECIMAL.test(s)`, by hand: the loader calls it for every cell. */
+export function isDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  if (i < n && isSign(s.charCodeAt(i))) i++;
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  let digits = i - intStart;
+  if (i < n && s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    const fracStart = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    digits += i - fracStart;
+  }
+  if (digits === 0) return false;
+  if (i < n && (s.charCodeAt(i) === 101 || s.charCodeAt(i) === 69) /* e E */) {
+    i++;
+    if (i < n && isSign(s.charCodeAt(i))) i++;
+    const expStart = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i === expStart) return false;
+  }
+  return i === n;
+}
+
+/** The numeric value of a cell, or an error message for it (as {@link parseCell} words it). */
+function cellValue(raw: string): number | string {
+  if (isDecimal(raw)) {
+    const v = Number(raw);
+    if (Number.isFinite(v)) return v;
+  }
+  const cell = raw.trim();
+  if (cell === '') return 'empty cell, expected a number';
+  if (!DECIMAL.test(cell)) return `'${cell}' is not a number`;
+  const v = Number(cell);
+  if (!Number.isFinite(v)) return `'${cell}' is too large, expected a finite number`;
+  return v;
+}
+
+/** Builds Examples from rows as they are parsed; see {@link readExamples}. */
+class ExamplesSink implements CsvRowSink {
+  private file = '';
+  private columns: readonly string[] = [];
+  private features: string[] = [];
+  private target = '';
+  private featureCols = new Int32Array(0);
+  private targetCol = 0;
+  private regression = false;
+  private given: LabelMapping | undefined;
+  private givenIndex = new Map<string, number>();
+  /** Row-major features, `capacity` rows. */
+  private x = new Float64Array(0);
+  private capacity = 0;
+  private n = 0;
+  private readonly lines: number[] = [];
+  /** Regression targets, or the class id of each row (ids in order of first appearance). */
+  private yNum = new Float64Array(0);
+  private yId = new Int32Array(0);
+  /** Raw cell → class id, canonical label → class id, and the labels in order of first appearance. */
+  private readonly idOfRaw = new Map<string, number>();
+  private readonly idOfLabel = new Map<string, number>();
+  private readonly labelsSeen: string[] = [];
+  /** The first target error, reported only if no feature cell is bad. */
+  private targetError: InputError | undefined;
+
+  constructor(private readonly options: ExampleOptionsFor) {}
+
+  header(header: readonly string[], { file, lineBound }: HeaderInfo): void {
+    this.file = file;
+    this.columns = header;
+    // The scanner names the file; the header has no rows yet, which is all chooseColumns reads.
+    const table: Table = { file: this.file, header, rows: [], lines: [] };
+    const opts = typeof this.options === 'function' ? this.options(header, this.file) : this.options;
+    const { target, features } = chooseColumns(table, opts.target, opts.features);
+    this.target = target;
+    this.features = features;
+    this.featureCols = Int32Array.from(features, (f) => header.indexOf(f));
+    this.targetCol = header.indexOf(target);
+    this.given = opts.labels;
+    this.regression = opts.labels ? opts.labels.kind === 'regression' : (opts.regression ?? false);
+    if (opts.labels && opts.labels.kind !== 'regression') {
+      opts.labels.classes.forEach((c, k) => {
+        if (!this.givenIndex.has(c)) this.givenIndex.set(c, k);
+      });
+    }
+    this.grow(lineBound !== undefined ? Math.max(1, lineBound - 1) : INITIAL_ROWS);
+  }
+
+  private grow(rows: number): void {
+    const cols = this.featureCols.length;
+    const x = new Float64Array(rows * cols);
+    x.set(this.x.subarray(0, this.n * cols));
+    this.x = x;
+    if (this.regression) {
+      const y = new Float64Array(rows);
+      y.set(this.yNum.subarray(0, this.n));
+      this.yNum = y;
+    } else {
+      const y = new Int32Array(rows);
+      y.set(this.yId.subarray(0, this.n));
+      this.yId = y;
+    }
+    this.capacity = rows;
+  }
+
+  row(fields: string[], line: number): void {
+    if (this.n === this.capacity) this.grow(Math.ceil(this.capacity * 1.5) + 1);
+    const r = this.n;
+    const cols = this.featureCols;
+    const x = this.x;
+    const base = r * cols.length;
+    for (let j = 0; j < cols.length; j++) {
+      const v = cellValue(fields[cols[j]]);
+      if (typeof v === 'string') throw this.cellError(line, cols[j], v);
+      x[base + j] = v;
+    }
+    if (this.targetError === undefined) {
+      const raw = fields[this.targetCol];
+      if (this.regression) {
+        const v = cellValue(raw);
+        if (typeof v === 'string') this.targetError = this.cellError(line, this.targetCol, v);
+        else this.yNum[r] = v;
+      } else {
+        let id = this.idOfRaw.get(raw);
+        if (id === undefined) id = this.classId(raw, line);
+        this.yId[r] = id;
+      }
+    }
+    this.lines.push(line);
+    this.n = r + 1;
+  }
+
+  private cellError(line: number, col: number, message: string): InputError {
+    return new InputError(`${this.file} line ${line}, column ${this.columns[col]}: ${message}`);
+  }
+
+  /** The class id of a label not seen in this spelling before (-1 after an error). */
+  private classId(raw: string, line: number): number {
+    const label = canonicalLabel(raw);
+    if (this.given) {
+      const k = this.givenIndex.get(label);
+      if (k === undefined) {
+        const classes = (this.given as { classes: string[] }).classes;
+        this.targetError = new InputError(
+          `${this.file} line ${line}, column ${this.target}: label '${label}' is not one of the model's classes (${classes.join(', ')})`,
+        );
+        return -1;
+      }
+      this.idOfRaw.set(raw, k);
+      return k;
+    }
+    if (label === '') {
+      this.targetError = new InputError(
+        `${this.file} line ${line}, column ${this.target}: empty cell, expected a label`,
+      );
+      return -1;
+    }
+    let id = this.idOfLabel.get(label);
+    if (id === undefined) {
+      id = this.labelsSeen.length;
+      this.labelsSeen.push(label);
+      this.idOfLabel.set(label, id);
+    }
+    this.idOfRaw.set(raw, id);
+    return id;
+  }
+
+  finish(file: string, rows: number): Examples {
+    if (this.n !== rows) throw new Error(`readExamples: ${this.n} of ${rows} rows converted`);
+    if (this.targetError) throw this.targetError;
+    const n = this.n;
+    const cols = this.featureCols.length;
+    // Keep the allocation when little of it is spare (a file's line count is nearly exact).
+    const data =
+      this.capacity - n <= Math.max(16, n >> 6)
+        ? new Float64Array(this.x.buffer, 0, n * cols)
+        : this.x.slice(0, n * cols);
+    this.x = new Float64Array(0);
+    const x: Matrix = { rows: n, cols, data };
+    let labels: LabelMapping;
+    let y: Matrix;
+    if (this.regression) {
+      labels = this.given ?? { kind: 'regression' };
+      y = { rows: n, cols: 1, data: this.yNum.slice(0, n) };
+    } else {
+      let rank: Int32Array;
+      if (this.given) {
+        labels = this.given;
+        rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
+      } else {
+        labels = this.inferred(file);
+        const classes = labels.kind === 'regression' ? [] : labels.classes;
+        rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
+      }
+      const units = outputUnits(labels);
+      y = zeros(n, units);
+      for (let r = 0; r < n; r++) {
+        const k = rank[this.yId[r]];
+        if (units === 1) y.data[r] = k;
+        else y.data[r * units + k] = 1;
+      }
+    }
+    this.yId = new Int32Array(0);
+    this.yNum = new Float64Array(0);
+    return { x, y, features: this.features, target: this.target, labels, lines: this.lines };
+  }
+
+  /** The mapping {@link inferLabels} would give, from the labels seen. */
+  private inferred(file: string): LabelMapping {
+    const labels = [...this.labelsSeen];
+    const numeric = labels.every((l) => DECIMAL.test(l));
+    labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (labels.length < 2) {
+      throw new InputError(
+        `${file}, column ${this.target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
+      );
+    }
+    if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
+      throw new InputError(
+        `${file}, column ${this.target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
+      );
+    }
+    if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
+    return { kind: 'multiclass', classes: labels };
+  }
 }
 
 /** The class index of every row of a target matrix, or undefined for regression. */
