@@ -3,14 +3,14 @@
  * {@link trainFromCsv} does the work without touching stdout, so `demo` can reuse it.
  */
 import type { Command } from 'commander';
-import { clone, type Matrix } from '../core/matrix.js';
+import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayName } from '../io/csv.js';
 import {
   classIndices,
   type Examples,
-  fitStandardization,
+  fitStandardizationOfRows,
   type LabelMapping,
   outputUnits,
   readExamples,
@@ -190,14 +190,21 @@ export function trainFromCsv(settings: TrainSettings, onEpochEnd?: (log: EpochLo
   const { kept: trainRows, held: valRows } = stratifiedSplit(kept, classes, settings.validationSplit, rng);
   if (trainRows.length === 0)
     throw new InputError(`${file}: no rows left to train on after the test and validation splits`);
-  const standardization = settings.standardize ? fitStandardization(takeRows(examples.x, trainRows)) : undefined;
+  // Statistics and splits without intermediate copies of the data: for a large file the
+  // copies, not the file, decide the peak memory. `raw` is made only if asked for.
+  const standardization = settings.standardize ? fitStandardizationOfRows(examples.x, trainRows) : undefined;
   const subset = (rows: number[]): Split => {
-    const raw = takeRows(examples.x, rows);
+    const x = takeRows(examples.x, rows);
+    if (standardization) standardize(x, standardization, x);
+    let raw: Matrix | undefined;
     return {
       rows,
       lines: rows.map((r) => examples.lines[r]),
-      raw,
-      x: standardization ? standardize(raw, standardization) : clone(raw),
+      get raw() {
+        raw ??= takeRows(examples.x, rows);
+        return raw;
+      },
+      x,
       y: takeRows(examples.y, rows),
     };
   };
