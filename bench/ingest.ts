@@ -65,17 +65,16 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const fileBytes = statSync(job.file).size;
   const what =
     job.mode === 'loader'
-      ? 'readCsv + tableToExamples (src/io): file → x [rows, 28], y [rows, 1] float64'
+      ? 'readExamples (src/io, streamed): file → x [rows, 28], y [rows, 1] float64'
       : 'csv-parse stream, records counted (no number conversion)';
   const base: IngestResult = { mode: job.mode, status: 'failed', what, fileBytes };
   try {
     // Imported here so that a loader that does not load fails this pass only, not the bench.
-    const { readCsv } = await import('../src/io/csv.js');
-    const { tableToExamples } = await import('../src/io/dataset.js');
+    const { readExamples } = await import('../src/io/dataset.js');
     const t0 = performance.now();
     let rows: number;
     if (job.mode === 'loader') {
-      const examples = tableToExamples(readCsv(job.file));
+      const examples = readExamples(job.file);
       rows = examples.x.rows;
       if (examples.x.cols !== INGEST_FEATURES)
         throw new Error(`expected ${INGEST_FEATURES} features, got ${examples.x.cols}`);
