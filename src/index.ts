@@ -19,3 +19,4 @@ export * from './nn/notes.js';
 export * from './train/fit.js';
 export * from './train/metrics.js';
 export * from './train/optimizers.js';
+export * from './train/parallel-fit.js';

@@ -1,0 +1,347 @@
+/**
+ * Data-parallel training across worker threads (Node's `worker_threads`). Every mini-batch is
+ * split into `workers` contiguous shards of rows, and each batch runs in two phases:
+ *
+ * 1. every thread — the calling one computes shard 0, one worker thread each of the others —
+ *    computes the gradient of its shard's mean loss with the fastest engine that covers the
+ *    network (the WebAssembly SIMD kernels, else the fused JavaScript step, else `backProp`) and
+ *    publishes it in shared memory; a barrier;
+ * 2. every thread takes a slice of the parameter vector, combines the shards' gradients there in
+ *    a fixed order (shard 0, 1, …) into the batch's mean gradient, adds the L2 term and applies
+ *    the optimiser (element-wise, so slices updated apart agree with one update of the whole);
+ *    the calling thread waits for all slices, then sums the loss and runs the callbacks.
+ *
+ * The dataset is copied once per call into SharedArrayBuffers, the weights live in one that every
+ * thread reads at each batch, and the threads synchronise with `Atomics.wait`/`notify` on a shared
+ * control array: no message carries data after start-up.
+ *
+ * A run is deterministic for a given worker count (bit for bit, run to run) but NOT
+ * bit-identical to `fit`: the batch's sum is split into partial sums and each shard's mean is
+ * rescaled, so the weights agree with `fit`'s to ~1e-15 relative per step (the tests hold them to
+ * 1e-10 after several epochs). `workers: 1` runs `fit` itself. See docs/threads.md for when it
+ * pays (large batches of wide layers) and when it does not (small batches, narrow layers).
+ */
+import type { Worker } from 'node:worker_threads';
+import { ConfigError } from '../core/errors.js';
+import { allFinite } from '../core/matrix.js';
+import { createRandom } from '../core/random.js';
+import { checkBatch, lossOf } from '../nn/backprop.js';
+import {
+  cloneNetwork,
+  copyWeights,
+  createWorkspace,
+  type Network,
+  networkConfig,
+  parameterCount,
+} from '../nn/network.js';
+import {
+  type Dataset,
+  DivergenceError,
+  FIT_ENGINES,
+  type FitOptions,
+  fit,
+  type History,
+  parameterArrays,
+} from './fit.js';
+import { countCorrect } from './metrics.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import {
+  attachShardThread,
+  CMD_EXIT,
+  CMD_RUN,
+  CTRL,
+  ERROR_BYTES,
+  recordedError,
+  resolveShardEngine,
+  type ShardEngineName,
+  type SharedSetup,
+  shardRange,
+  type WorkerData,
+  waitAtLeast,
+} from './parallel-shard.js';
+
+export interface ParallelFitOptions extends FitOptions {
+  /**
+   * Threads computing each batch's gradient, the calling thread included (so `workers: 2`
+   * starts one worker thread). Default: the machine's available parallelism. 1 runs `fit`.
+   */
+  workers?: number;
+}
+
+export interface ParallelHistory extends History {
+  /** Threads that computed the gradients (1: `fit` ran). */
+  workers: number;
+}
+
+function isOptimizer(o: OptimizerConfig | Optimizer): o is Optimizer {
+  return typeof (o as Optimizer).step === 'function';
+}
+
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer ≥ 1, got ${value}`);
+}
+
+/** A SharedArrayBuffer holding a copy of `data`. */
+function sharedCopy(data: Float64Array): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(data.length * 8);
+  new Float64Array(buf).set(data);
+  return buf;
+}
+
+/**
+ * How to start a worker: the built `parallel-worker.js` beside this module; or, when this module
+ * is itself running from TypeScript sources (tests, `tsx`), a bootstrap that registers tsx's
+ * loader in the worker and then imports `parallel-worker.ts` (Node 20 does not apply an
+ * `--import` given in a worker's `execArgv` to the worker's own entry module).
+ */
+async function workerScript(): Promise<{ script: URL | string; eval: boolean }> {
+  if (!import.meta.url.endsWith('.ts'))
+    return { script: new URL('./parallel-worker.js', import.meta.url), eval: false };
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  let api: string;
+  try {
+    // tsx/esm/api resolves to its CommonJS build under require; its ES module build sits beside it.
+    api = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
+  } catch {
+    throw new ConfigError('fitParallel from TypeScript sources needs tsx installed; or run the built dist/ instead');
+  }
+  const entry = new URL('./parallel-worker.ts', import.meta.url).href;
+  const script = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return { script, eval: true };
+}
+
+/**
+ * Trains `net` in place on `data` like {@link fit}, with each batch's gradient computed by
+ * `options.workers` threads (see the module comment). Resolves to the history once the worker
+ * threads have been terminated; rejects with the errors `fit` throws (a {@link ConfigError} also
+ * for a `workers` that is not an integer ≥ 1), leaving `net` as `fit` would.
+ *
+ * Node only (worker_threads and SharedArrayBuffer); browser Web Workers are not supported yet.
+ * The training loop itself runs synchronously on the calling thread, like `fit`.
+ */
+export async function fitParallel(
+  net: Network,
+  data: Dataset,
+  options: ParallelFitOptions = {},
+): Promise<ParallelHistory> {
+  const workers = options.workers ?? (await import('node:os')).availableParallelism();
+  checkPositiveInteger('workers', workers);
+  if (workers === 1) return { ...fit(net, data, options), workers: 1 };
+
+  // The same checks as fit, before anything starts.
+  const epochs = options.epochs ?? 1;
+  const batchSize = options.batchSize ?? 32;
+  const l2 = options.l2 ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be an integer ≥ 0, got ${epochs}`);
+  checkPositiveInteger('batch size', batchSize);
+  if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
+  checkBatch(net, data.x, data.y);
+  const val = options.validationData;
+  if (val) checkBatch(net, val.x, val.y);
+  const optimizer = isOptimizer(options.optimizer ?? { name: 'sgd' })
+    ? (options.optimizer as Optimizer)
+    : createOptimizer((options.optimizer as OptimizerConfig | undefined) ?? { name: 'sgd' });
+  const es = options.earlyStopping;
+  if (es) {
+    checkPositiveInteger('early-stopping patience', es.patience);
+    if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
+  }
+  const choice = options.reference ? 'reference' : (options.engine ?? 'auto');
+  if (!FIT_ENGINES.includes(choice)) {
+    throw new ConfigError(`unknown engine '${choice}': expected one of ${FIT_ENGINES.join(', ')}`);
+  }
+  const engineName: ShardEngineName = resolveShardEngine(net, choice);
+
+  // Shared memory: the data (copied once), the order, the weights, one gradient slot per shard,
+  // the control words, the shard losses and room for a thread's error message.
+  const n = data.x.rows;
+  const P = parameterCount(net);
+  const setup: SharedSetup = {
+    config: networkConfig(net),
+    engine: engineName,
+    shards: workers,
+    n,
+    batchSize,
+    l2,
+    // Optimisers built here from a configuration are re-built in every thread for its slice; an
+    // optimiser object passed in (whose state and step count the caller owns) runs here only.
+    optimizer: isOptimizer(options.optimizer ?? { name: 'sgd' }) ? null : optimizer.config,
+    x: sharedCopy(data.x.data),
+    y: sharedCopy(data.y.data),
+    order: new SharedArrayBuffer(n * 4),
+    params: new SharedArrayBuffer(P * 8),
+    grads: new SharedArrayBuffer(P * 8 * workers),
+    control: new SharedArrayBuffer((CTRL.CORRECT + workers) * 4),
+    losses: new SharedArrayBuffer(workers * 8),
+    error: new SharedArrayBuffer(ERROR_BYTES),
+  };
+  const ctrl = new Int32Array(setup.control);
+  const order = new Uint32Array(setup.order);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const own = attachShardThread(setup, 0, optimizer);
+
+  const { Worker } = await import('node:worker_threads');
+  const script = await workerScript();
+  const threads: Worker[] = [];
+  try {
+    for (let k = 1; k < workers; k++) {
+      const workerData: WorkerData = { setup, index: k };
+      threads.push(new Worker(script.script, { workerData, eval: script.eval }));
+    }
+    await Promise.all(threads.map(ready));
+    return train();
+  } finally {
+    Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
+    Atomics.add(ctrl, CTRL.GEN, 1);
+    Atomics.notify(ctrl, CTRL.GEN);
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
+
+  function train(): ParallelHistory {
+    const classify = net.loss.config.name !== 'mean_squared_error';
+    const rng = createRandom(options.seed ?? 0);
+    const shuffle = options.shuffle ?? true;
+    const batches = Math.ceil(n / batchSize);
+    const work = own.net; // the network over the shared weights
+    const epochStart = cloneNetwork(net);
+    const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
+    const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
+    const valWs = val ? createWorkspace(net, val.x.rows) : undefined;
+    const netParams = parameterArrays(net);
+    const shardLosses = new Float64Array(setup.losses);
+    const penalties = new Float64Array(work.layers.length);
+    let bestValue = Number.POSITIVE_INFINITY;
+    let bestEpoch = 0;
+    let waited = 0;
+    let round = 0;
+    const history: ParallelHistory = { epochs: [], engine: own.engine, stopReason: 'completed', workers };
+    Atomics.store(ctrl, CTRL.CMD, CMD_RUN);
+
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      copyWeights(net, epochStart);
+      copyWeights(net, work);
+      if (shuffle) rng.shuffle(order);
+      ctrl[CTRL.ORDERED] = shuffle ? 1 : 0;
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, n - start);
+        // Phase 1: every thread computes its shard (this one shard 0) and publishes its gradient.
+        ctrl[CTRL.START] = start;
+        ctrl[CTRL.SIZE] = size;
+        round++;
+        Atomics.add(ctrl, CTRL.GEN, 1);
+        Atomics.notify(ctrl, CTRL.GEN);
+        if (l2 > 0) {
+          // Ω = l2·Σ‖kernel‖² on the weights before the update: computed before this thread
+          // arrives at the barrier, past which the others start updating their slices.
+          for (let l = work.layers.length - 1; l >= 0; l--) {
+            const wk = work.layers[l].kernel.data;
+            let s = 0;
+            for (let i = 0; i < wk.length; i++) s += wk[i] * wk[i];
+            penalties[l] = s;
+          }
+        }
+        own.computeShard();
+        own.awaitShards();
+        if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+
+        // The batch's loss: Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order, then the L2 term
+        // layer by layer from the last, as backProp adds it.
+        let loss = 0;
+        for (let k = 0; k < workers; k++) {
+          const [lo, hi] = shardRange(size, workers, k);
+          if (hi === lo) continue;
+          loss += ((hi - lo) / size) * shardLosses[k];
+          correct += ctrl[CTRL.CORRECT + k];
+        }
+        for (let l = work.layers.length - 1; l >= 0 && l2 > 0; l--) loss += l2 * penalties[l];
+        if (!Number.isFinite(loss)) {
+          copyWeights(epochStart, net);
+          throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer), history);
+        }
+
+        // Phase 2: every thread combines the shards' gradients and updates its slice of the weights.
+        own.update();
+        waitAtLeast(ctrl, CTRL.DONE, (workers - 1) * round);
+        if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+        lossSum += loss * size;
+        seen += size;
+        if (options.onBatchEnd) {
+          copyWeights(work, net);
+          if (options.onBatchEnd({ epoch, batch: b + 1, batches, loss, size }) === false)
+            history.stopReason = 'callback';
+          copyWeights(net, work);
+        }
+        if (history.stopReason === 'callback') break;
+      }
+      copyWeights(work, net);
+      if (!netParams.every(allFinite)) {
+        copyWeights(epochStart, net);
+        throw new DivergenceError(diagnose(epoch, batches, Number.NaN, optimizer), history);
+      }
+
+      const log: History['epochs'][number] = { epoch, loss: lossSum / seen };
+      if (classify) log.accuracy = correct / seen;
+      if (val && valWs) {
+        log.valLoss = lossOf(net, val.x, val.y, valWs, l2);
+        if (classify) log.valAccuracy = countCorrect(valWs.a[valWs.a.length - 1], val.y) / val.x.rows;
+      }
+      history.epochs.push(log);
+      if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
+      if (history.stopReason === 'callback') break;
+
+      if (es) {
+        const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
+        if (value < bestValue - (es.minDelta ?? 0)) {
+          bestValue = value;
+          bestEpoch = epoch;
+          waited = 0;
+          if (best) copyWeights(net, best);
+        } else if (++waited >= es.patience) {
+          history.stopReason = 'early-stopping';
+          break;
+        }
+      }
+    }
+    if (best && bestEpoch > 0) {
+      copyWeights(best, net);
+      history.bestEpoch = bestEpoch;
+    }
+    return history;
+  }
+}
+
+/** Resolves when a worker has set up its shard engine; rejects if it fails or exits first. */
+function ready(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (e: unknown) => {
+      worker.off('message', onMessage);
+      reject(e instanceof Error ? e : new Error(`fitParallel: worker exited with code ${e} before it was ready`));
+    };
+    const onMessage = (m: { type: string }) => {
+      if (m.type !== 'ready') return;
+      worker.off('error', fail);
+      worker.off('exit', fail);
+      resolve();
+    };
+    worker.on('message', onMessage);
+    worker.once('error', fail);
+    worker.once('exit', fail);
+  });
+}
+
+function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer): string {
+  return (
+    `training diverged at epoch ${epoch}, batch ${batch}: the loss became ${loss} (non-finite loss or gradients). ` +
+    `The learning rate ${optimizer.config.learningRate} may be too high (try one 10× smaller), or the inputs ` +
+    `may need standardising. The weights were restored to their values at the start of epoch ${epoch}.`
+  );
+}

@@ -1,0 +1,498 @@
+/**
+ * What each thread of {@link fitParallel} runs, the calling thread (shard 0) and every worker
+ * thread (shards 1 …) alike: phase 1, the gradient of the mean loss over its shard (a contiguous
+ * run of rows of a mini-batch), computed by the fastest engine that covers the network — the
+ * WebAssembly SIMD kernels, the fused JavaScript step, or `backProp` — from the dataset, the
+ * shuffle order and the current weights in shared memory; phase 2, its slice of the update (the
+ * shards' gradients combined in shard order, the L2 term, the optimiser). See docs/threads.md.
+ *
+ * The three engines give a shard's gradient bit for bit alike (see docs/wasm.md), so which one
+ * a thread ends up with never changes the result.
+ */
+import type { Matrix } from '../core/matrix.js';
+import { instantiateWasmKernels, wasmKernelsAvailable } from '../core/wasm/kernels.js';
+import { getActivation } from '../nn/activations.js';
+import { backProp, createGradients, type LayerGradient } from '../nn/backprop.js';
+import { getLoss } from '../nn/losses.js';
+import { createWorkspace, type Network, type NetworkConfig, type Workspace } from '../nn/network.js';
+import { createFusedStep } from './fused-step.js';
+import { countCorrect } from './metrics.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { wasmEngineSupports } from './wasm-engine.js';
+
+export type ShardEngineName = 'wasm' | 'js' | 'reference';
+
+/** Indices into the shared Int32 control array. */
+export const CTRL = {
+  /** Bumped by the calling thread to start a batch (or to exit); workers wait on it. */
+  GEN: 0,
+  /** {@link CMD_RUN} or {@link CMD_EXIT}. */
+  CMD: 1,
+  /** Position of the batch's first row in the epoch's order, and its size. */
+  START: 2,
+  SIZE: 3,
+  /** 1 when rows are read through the shared order (shuffling), 0 when in sequence. */
+  ORDERED: 4,
+  /** Bumped by every thread (the calling one included) once its shard's gradient is published. */
+  ARRIVED: 5,
+  /** Bumped by each worker once its slice of the update is applied; the calling thread waits on it. */
+  DONE: 6,
+  /** 1 + the index of a thread that failed (its message is in the error buffer), else 0. */
+  ERROR: 7,
+  /** Correct-prediction count of shard k at CORRECT + k. */
+  CORRECT: 8,
+} as const;
+export const CMD_RUN = 1;
+export const CMD_EXIT = 2;
+export const ERROR_BYTES = 2048;
+/** Spins this many times reading a control word before sleeping in `Atomics.wait`. */
+const SPIN = 1000;
+
+/** Everything a thread works from (SharedArrayBuffers are shared with workers, not copied). */
+export interface SharedSetup {
+  config: NetworkConfig;
+  engine: ShardEngineName;
+  /** Number of shards (threads). */
+  shards: number;
+  n: number;
+  batchSize: number;
+  l2: number;
+  /**
+   * The optimiser's configuration when each thread updates its own slice of the parameters
+   * (the optimisers are element-wise, so slices updated apart give the same values); null when
+   * the calling thread updates all of them with an optimiser object it was given.
+   */
+  optimizer: Required<OptimizerConfig> | null;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  order: SharedArrayBuffer;
+  /** The weights, all parameter arrays back to back in `parameterArrays` order. */
+  params: SharedArrayBuffer;
+  /** One gradient slot of `parameterCount` doubles per shard. */
+  grads: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  /** Shard k's mean loss at index k. */
+  losses: SharedArrayBuffer;
+  error: SharedArrayBuffer;
+}
+
+/** What {@link SharedSetup} and a shard index are sent to a worker as. */
+export interface WorkerData {
+  setup: SharedSetup;
+  index: number;
+}
+
+/** Waits until the counter `ctrl[at]` reaches `target`: spins briefly, then sleeps. */
+export function waitAtLeast(ctrl: Int32Array, at: number, target: number): void {
+  let spins = 0;
+  for (let v = Atomics.load(ctrl, at); v < target; v = Atomics.load(ctrl, at)) {
+    if (++spins > SPIN) Atomics.wait(ctrl, at, v);
+  }
+}
+
+/** Waits until `ctrl[at]` differs from `value`: spins briefly, then sleeps. Returns the new value. */
+export function waitChange(ctrl: Int32Array, at: number, value: number): number {
+  let spins = 0;
+  for (let v = Atomics.load(ctrl, at); ; v = Atomics.load(ctrl, at)) {
+    if (v !== value) return v;
+    if (++spins > SPIN) Atomics.wait(ctrl, at, value);
+  }
+}
+
+/** Records a thread's failure (the first one's message wins). */
+export function reportError(setup: SharedSetup, index: number, e: unknown): void {
+  const ctrl = new Int32Array(setup.control);
+  if (Atomics.compareExchange(ctrl, CTRL.ERROR, 0, index + 1) === 0) {
+    const text = new TextEncoder().encode(String((e as Error)?.stack ?? e)).subarray(0, ERROR_BYTES - 4);
+    new Int32Array(setup.error, 0, 1)[0] = text.length;
+    new Uint8Array(setup.error).set(text, 4);
+  }
+}
+
+/** The recorded failure as an Error. */
+export function recordedError(setup: SharedSetup): Error {
+  const ctrl = new Int32Array(setup.control);
+  const len = new Int32Array(setup.error, 0, 1)[0];
+  const text = new TextDecoder().decode(new Uint8Array(setup.error, 4, len).slice());
+  return new Error(`fitParallel: the thread of shard ${Atomics.load(ctrl, CTRL.ERROR) - 1} failed: ${text}`);
+}
+
+/** One thread's part of every batch. */
+export interface ShardThread {
+  readonly engine: ShardEngineName;
+  /** The network over the shared weights. */
+  readonly net: Network;
+  /**
+   * Phase 1: this thread's shard of the batch described in the control array — its gradient
+   * into its shared slot, its loss and correct count beside — then arrival at the barrier.
+   */
+  computeShard(): void;
+  /** Waits until every thread has arrived for this batch. */
+  awaitShards(): void;
+  /**
+   * Phase 2: this thread's slice of the parameters — the shards' gradients combined in shard
+   * order into the batch's mean gradient, the L2 term added, the optimiser applied.
+   */
+  update(): void;
+}
+
+/**
+ * Attaches thread `index` to the shared state. `optimizer` is the calling thread's optimiser
+ * object when {@link SharedSetup.optimizer} is null (it then updates every parameter itself).
+ */
+export function attachShardThread(setup: SharedSetup, index: number, optimizer?: Optimizer): ShardThread {
+  const { config, shards, n, l2 } = setup;
+  const net = networkOver(config, setup.params);
+  const nIn = config.inputSize;
+  const nOut = config.layers[config.layers.length - 1].units;
+  const x = { rows: n, cols: nIn, data: new Float64Array(setup.x) };
+  const y = { rows: n, cols: nOut, data: new Float64Array(setup.y) };
+  const order = new Uint32Array(setup.order);
+  const ctrl = new Int32Array(setup.control);
+  const losses = new Float64Array(setup.losses);
+  const P = net.layers.reduce((s, l) => s + l.kernel.data.length + l.bias.length, 0);
+  const flatParams = new Float64Array(setup.params, 0, P);
+  const slots = Array.from({ length: shards }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  // This thread's gradient slot, shaped like the network's parameters.
+  const slot = networkOver(config, setup.grads, index * P).layers.map((l) => ({ kernel: l.kernel, bias: l.bias }));
+  const slotArrays = slot.flatMap((g) => [g.kernel.data, g.bias]);
+  const engine = createShardEngine(setup.engine, net, x, y, order, maxShardRows(setup.batchSize, n, shards), slot);
+  const copyOut = engine.grads[0] !== slotArrays[0];
+
+  // The slice of the flat parameter vector this thread updates, and the kernels' ranges in it.
+  const [lo, hi] = setup.optimizer ? shardRange(P, shards, index) : index === 0 ? [0, P] : [0, 0];
+  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
+  const combined = new Float64Array(hi - lo);
+  const kernelRanges: [number, number][] = [];
+  let at = 0;
+  for (const l of net.layers) {
+    const a = Math.max(at, lo);
+    const b = Math.min(at + l.kernel.data.length, hi);
+    if (b > a) kernelRanges.push([a, b]);
+    at += l.kernel.data.length + l.bias.length;
+  }
+  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
+  // given an object, the parameter arrays themselves as fit passes them.
+  let stepParams: Float64Array[];
+  let stepGrads: Float64Array[];
+  if (setup.optimizer) {
+    stepParams = [flatParams.subarray(lo, hi)];
+    stepGrads = [combined];
+  } else {
+    stepParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
+    let off = 0;
+    stepGrads = stepParams.map((p) => {
+      const v = combined.subarray(off, off + p.length);
+      off += p.length;
+      return v;
+    });
+  }
+  let round = 0;
+
+  return {
+    engine: engine.name,
+    net,
+    computeShard() {
+      round++;
+      const size = ctrl[CTRL.SIZE];
+      const [a, b] = shardRange(size, shards, index);
+      if (b > a) {
+        losses[index] = engine.run(ctrl[CTRL.START] + a, b - a, ctrl[CTRL.ORDERED] === 1);
+        ctrl[CTRL.CORRECT + index] = engine.correct;
+        if (copyOut) for (let i = 0; i < slotArrays.length; i++) slotArrays[i].set(engine.grads[i]);
+      }
+      Atomics.add(ctrl, CTRL.ARRIVED, 1);
+      Atomics.notify(ctrl, CTRL.ARRIVED);
+    },
+    awaitShards() {
+      waitAtLeast(ctrl, CTRL.ARRIVED, shards * round);
+    },
+    update() {
+      if (hi === lo || step === undefined) return;
+      const size = ctrl[CTRL.SIZE];
+      // Σₖ (sizeₖ / size)·(shard k's mean gradient), k = 0, 1, … in order; empty shards skipped.
+      const used: number[] = [];
+      for (let k = 0; k < shards; k++) {
+        const [a, b] = shardRange(size, shards, k);
+        if (b > a) used.push(k);
+      }
+      const weight = (k: number) => {
+        const [a, b] = shardRange(size, shards, k);
+        return (b - a) / size;
+      };
+      const len = hi - lo;
+      if (used.length === 2) {
+        const w0 = weight(used[0]);
+        const w1 = weight(used[1]);
+        const s0 = slots[used[0]];
+        const s1 = slots[used[1]];
+        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
+      } else {
+        const w0 = weight(used[0]);
+        const s0 = slots[used[0]];
+        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
+        for (let u = 1; u < used.length; u++) {
+          const w = weight(used[u]);
+          const s = slots[used[u]];
+          for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
+        }
+      }
+      if (l2 > 0) {
+        // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
+        for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
+      }
+      step.step(stepParams, stepGrads);
+    },
+  };
+}
+
+/** Rows [lo, hi) of a batch of `size` rows that shard `k` of `shards` computes. */
+export function shardRange(size: number, shards: number, k: number): [number, number] {
+  return [Math.floor((k * size) / shards), Math.floor(((k + 1) * size) / shards)];
+}
+
+/** Rows in the largest shard of any batch. */
+export function maxShardRows(batchSize: number, n: number, shards: number): number {
+  return Math.ceil(Math.min(batchSize, n) / shards);
+}
+
+/** A network whose kernels and biases are views of `params` (in `parameterArrays` order, from `offset` doubles). */
+export function networkOver(config: NetworkConfig, params: ArrayBufferLike, offset = 0): Network {
+  let at = offset * 8;
+  const view = (len: number) => {
+    const v = new Float64Array(params, at, len);
+    at += len * 8;
+    return v;
+  };
+  let fanIn = config.inputSize;
+  const layers = config.layers.map((l) => {
+    const kernel: Matrix = { rows: fanIn, cols: l.units, data: view(fanIn * l.units) };
+    const bias = view(l.units);
+    fanIn = l.units;
+    return { activation: getActivation(l.activation), kernel, bias };
+  });
+  return { inputSize: config.inputSize, layers, loss: getLoss(config.loss) };
+}
+
+/** The engine `choice` resolves to for `net` ('auto': wasm, else js, else reference). */
+export function resolveShardEngine(net: Network, choice: 'auto' | ShardEngineName): ShardEngineName {
+  const wasmOk = wasmEngineSupports(net) && wasmKernelsAvailable();
+  const jsOk = createFusedStep(net, createGradients(net), 0) !== undefined;
+  if (choice === 'reference') return 'reference';
+  if (choice === 'js') return jsOk ? 'js' : 'reference';
+  return wasmOk ? 'wasm' : jsOk ? 'js' : 'reference';
+}
+
+/** One thread's shard computation. */
+export interface ShardEngine {
+  readonly name: ShardEngineName;
+  /**
+   * Writes the gradient of the mean loss (no L2 term) over rows `order[start + i]` (or
+   * `start + i` when `ordered` is false), i < count, into {@link grads}; returns that mean loss.
+   */
+  run(start: number, count: number, ordered: boolean): number;
+  /** Correct predictions in the last shard (classification). */
+  readonly correct: number;
+  /** The gradients, in `parameterArrays` order. */
+  readonly grads: Float64Array[];
+}
+
+/**
+ * A shard engine for `net` (whose weights it reads at every run) over the dataset `x`, `y`
+ * with the shuffle order `order`, for shards of at most `maxRows` rows. Gradients go into
+ * `grads` when given (the js and reference engines write there directly; the wasm engine
+ * keeps them in its own memory, and the caller copies them out). Falls back from wasm to js
+ * to reference when an engine is unavailable.
+ */
+export function createShardEngine(
+  name: ShardEngineName,
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  order: Uint32Array,
+  maxRows: number,
+  grads: LayerGradient[] = createGradients(net),
+): ShardEngine {
+  if (name === 'wasm') {
+    const engine = wasmShardEngine(net, x, y, order, maxRows);
+    if (engine) return engine;
+    name = 'js';
+  }
+  if (name === 'js') {
+    const fused = createFusedStep(net, grads, 0);
+    if (fused) {
+      return {
+        name: 'js',
+        grads: grads.flatMap((g) => [g.kernel.data, g.bias]),
+        get correct() {
+          return fused.correct;
+        },
+        run(start, count, ordered) {
+          fused.run(x.data, y.data, ordered ? order : null, start, count);
+          return fused.loss[0];
+        },
+      };
+    }
+  }
+  return referenceShardEngine(net, x, y, order, maxRows, grads);
+}
+
+function referenceShardEngine(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  order: Uint32Array,
+  maxRows: number,
+  grads: LayerGradient[],
+): ShardEngine {
+  const classify = net.loss.config.name !== 'mean_squared_error';
+  const workspaces = new Map<number, Workspace>();
+  const xb = new Float64Array(maxRows * x.cols);
+  const yb = new Float64Array(maxRows * y.cols);
+  let correct = 0;
+  return {
+    name: 'reference',
+    grads: grads.flatMap((g) => [g.kernel.data, g.bias]),
+    get correct() {
+      return correct;
+    },
+    run(start, count, ordered) {
+      gather(x.data, x.cols, order, start, count, ordered, xb);
+      gather(y.data, y.cols, order, start, count, ordered, yb);
+      const xs: Matrix = { rows: count, cols: x.cols, data: xb.subarray(0, count * x.cols) };
+      const ys: Matrix = { rows: count, cols: y.cols, data: yb.subarray(0, count * y.cols) };
+      let ws = workspaces.get(count);
+      if (ws === undefined) {
+        ws = createWorkspace(net, count);
+        workspaces.set(count, ws);
+      }
+      const loss = backProp(net, xs, ys, ws, grads, 0);
+      correct = classify ? countCorrect(ws.a[ws.a.length - 1], ys) : 0;
+      return loss;
+    },
+  };
+}
+
+/** Copies rows `order[start + i]` (or `start + i`), i < count, of a `cols`-wide matrix into `dst`. */
+function gather(
+  src: Float64Array,
+  cols: number,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  ordered: boolean,
+  dst: Float64Array,
+): void {
+  if (!ordered) {
+    dst.set(src.subarray(start * cols, (start + count) * cols));
+    return;
+  }
+  if (cols === 1) {
+    for (let i = 0; i < count; i++) dst[i] = src[order[start + i]];
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const r = order[start + i] * cols;
+    dst.set(src.subarray(r, r + cols), i * cols);
+  }
+}
+
+const ACTIVATION_CODES: Record<string, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3, softmax: 4 };
+const LOSS_CODES: Record<string, number> = {
+  binary_crossentropy: 0,
+  categorical_crossentropy: 1,
+  mean_squared_error: 2,
+};
+/** Stride of a layer's entry in the kernels' layer table (see `trainBatches` in assembly/kernels.ts). */
+const FIELDS = 12;
+
+/**
+ * The WebAssembly kernels on one shard: the shard's rows are gathered into the instance's
+ * memory (which cannot be shared: the module owns it), the current weights copied in, and
+ * `trainBatches` runs one batch of exactly the shard's rows with no update and no L2 term.
+ * The memory layout follows src/train/wasm-engine.ts, with room for `maxRows` rows of data
+ * instead of the whole dataset.
+ */
+function wasmShardEngine(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  order: Uint32Array,
+  maxRows: number,
+): ShardEngine | undefined {
+  if (!wasmEngineSupports(net)) return undefined;
+  const wasm = instantiateWasmKernels();
+  if (wasm === undefined) return undefined;
+  const depth = net.layers.length;
+  const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
+  const nIn = widths[0];
+  const nOut = widths[depth];
+
+  let top = wasm.heapBase();
+  const alloc = (bytes: number) => {
+    top = Math.ceil(top / 16) * 16;
+    const at = top;
+    top += bytes;
+    return at;
+  };
+  const X = alloc(maxRows * nIn * 8);
+  const Y = alloc(maxRows * nOut * 8);
+  const table = alloc(depth * FIELDS * 4);
+  const layers = net.layers.map((l, i) => {
+    const k = widths[i];
+    const m = widths[i + 1];
+    return {
+      k,
+      m,
+      K: alloc(k * m * 8),
+      b: alloc(m * 8),
+      gK: alloc(k * m * 8),
+      gb: alloc(m * 8),
+      Z: alloc(maxRows * m * 8),
+      A: alloc(maxRows * m * 8),
+      D: alloc(maxRows * m * 8),
+      act: ACTIVATION_CODES[l.activation.name],
+    };
+  });
+  const kt = alloc(Math.max(...layers.map((l) => l.k * l.m)) * 8);
+  const xb = alloc(8);
+  const yb = alloc(8);
+  const lossAt = alloc(8);
+  const correctAt = alloc(4);
+  const need = Math.ceil(top / 65536) - wasm.memory.buffer.byteLength / 65536;
+  try {
+    if (need > 0) wasm.memory.grow(need);
+  } catch {
+    return undefined;
+  }
+  // The memory no longer grows, so these views stay attached for the engine's life.
+  const buf = wasm.memory.buffer;
+  const f64 = (at: number, len: number) => new Float64Array(buf, at, len);
+  const xView = f64(X, maxRows * nIn);
+  const yView = f64(Y, maxRows * nOut);
+  const tableView = new Int32Array(buf, table, depth * FIELDS);
+  layers.forEach((l, i) => {
+    tableView.set([l.k, l.m, l.act, l.K, l.b, l.gK, l.gb, l.Z, l.A, l.D], i * FIELDS);
+  });
+  const params = layers.flatMap((l) => [f64(l.K, l.k * l.m), f64(l.b, l.m)]);
+  const grads = layers.flatMap((l) => [f64(l.gK, l.k * l.m), f64(l.gb, l.m)]);
+  const netParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
+  const lossView = f64(lossAt, 1);
+  const correctView = new Int32Array(buf, correctAt, 1);
+  const lossCode = LOSS_CODES[net.loss.config.name];
+
+  return {
+    name: 'wasm',
+    grads,
+    get correct() {
+      return correctView[0];
+    },
+    run(start, count, ordered) {
+      for (let i = 0; i < params.length; i++) params[i].set(netParams[i]);
+      gather(x.data, nIn, order, start, count, ordered, xView);
+      gather(y.data, nOut, order, start, count, ordered, yView);
+      wasm.trainBatches(table, depth, lossCode, X, Y, 0, count, count, 0, 1, 0, 0, xb, yb, kt, lossAt, correctAt);
+      return lossView[0];
+    },
+  };
+}
