@@ -27,6 +27,11 @@ export function createGradients(net: Network): LayerGradient[] {
   }));
 }
 
+/** Gradient arrays in the order of `parameterArrays`: kernel 1, bias 1, kernel 2, … */
+export function gradientArrays(grads: LayerGradient[]): Float64Array[] {
+  return grads.flatMap((g) => [g.kernel.data, g.bias]);
+}
+
 /**
  * One forward and backward pass over the batch (`x` [n, in], `y` [n, out]), writing the
  * gradient of the mean loss into `grads`. Returns that mean loss; with `l2` > 0 the penalty

@@ -152,6 +152,11 @@ export function copyWeights(from: Network, to: Network): void {
   });
 }
 
+/** The network's parameter arrays in a fixed order: kernel 1, bias 1, kernel 2, … */
+export function parameterArrays(net: Network): Float64Array[] {
+  return net.layers.flatMap((l) => [l.kernel.data, l.bias]);
+}
+
 /** Number of trainable parameters. */
 export function parameterCount(net: Network): number {
   return net.layers.reduce((n, l) => n + l.kernel.data.length + l.bias.length, 0);

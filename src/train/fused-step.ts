@@ -9,8 +9,9 @@
  * 3-4-1 network does ~60 multiply-adds per example, less than the cost of creating one
  * `Float64Array` view.
  */
-import type { LayerGradient } from '../nn/backprop.js';
-import type { Network } from '../nn/network.js';
+import { createGradients, gradientArrays, type LayerGradient } from '../nn/backprop.js';
+import { type Network, parameterArrays } from '../nn/network.js';
+import type { EngineSetup, TrainingEngine } from './training-engine.js';
 
 const SIGMOID = 0;
 const TANH = 1;
@@ -357,5 +358,51 @@ export function createFusedStep(net: Network, grads: LayerGradient[], l2: number
     get correct() {
       return correct;
     },
+  };
+}
+
+/**
+ * The fused JavaScript path as a training engine, or undefined where it does not cover the
+ * network. With batch size 1, plain SGD and no L2 the update is fused into the backward pass,
+ * and without a per-step callback a whole epoch runs in one call.
+ */
+export function createJsEngine(setup: EngineSetup): TrainingEngine | undefined {
+  const { net, data, optimizer, batchSize, l2 } = setup;
+  const grads = createGradients(net);
+  const fused = createFusedStep(net, grads, l2);
+  if (fused === undefined) return undefined;
+  const params = parameterArrays(net);
+  const gradArrays = gradientArrays(grads);
+  const sgd1 = batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
+  const lr = optimizer.config.learningRate;
+  const x = data.x.data;
+  const y = data.y.data;
+  const n = data.x.rows;
+  const result = new Float64Array(3);
+  let order: Uint32Array | null = null;
+
+  return {
+    name: 'js',
+    result,
+    startEpoch(o) {
+      order = o;
+    },
+    runEpoch() {
+      if (!sgd1 || setup.perStepCallback) return false;
+      fused.sgdEpoch(x, y, order, n, lr);
+      result[0] = fused.loss[0];
+      result[1] = fused.correct;
+      result[2] = fused.failedStep;
+      return true;
+    },
+    runBatch(_b, start, size) {
+      if (sgd1) fused.runSgd(x, y, order === null ? start : order[start], lr);
+      else fused.run(x, y, order, start, size);
+      result[0] = fused.loss[0];
+      result[1] = fused.correct;
+      if (!sgd1 && Number.isFinite(result[0])) optimizer.step(params, gradArrays);
+    },
+    storeWeights() {},
+    loadWeights() {},
   };
 }

@@ -32,17 +32,10 @@ import {
   createWorkspace,
   type Network,
   networkConfig,
+  parameterArrays,
   parameterCount,
 } from '../nn/network.js';
-import {
-  type Dataset,
-  DivergenceError,
-  FIT_ENGINES,
-  type FitOptions,
-  fit,
-  type History,
-  parameterArrays,
-} from './fit.js';
+import { type Dataset, DivergenceError, FIT_ENGINES, type FitOptions, fit, type History } from './fit.js';
 import { countCorrect } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import {

@@ -12,6 +12,7 @@
 import type { Matrix } from '../core/matrix.js';
 import { instantiateWasmKernels, type WasmKernels } from '../core/wasm/kernels.js';
 import type { Network } from '../nn/network.js';
+import type { EngineSetup, TrainingEngine } from './training-engine.js';
 
 const ACTIVATION_CODES: Record<string, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3, softmax: 4 };
 const LOSS_CODES: Record<string, number> = {
@@ -44,10 +45,11 @@ export interface WasmEngine {
   readonly losses: Float64Array;
   readonly corrects: Int32Array;
   /**
-   * Only for engines made in `'sgd1'` mode (for which {@link run} is unavailable): a whole epoch of plain SGD one example at a time
-   * (no L2), the update fused into the backward pass. Returns the steps run — fewer than n when
-   * a loss was not finite, which is then {@link sgdLoss}; else {@link sgdLoss} is the epoch's
-   * summed loss and {@link sgdCorrect} its correct count.
+   * Only for engines made in `'sgd1'` mode (for which {@link run} is unavailable): a whole
+   * epoch of plain SGD one example at a time (no L2), the update fused into the backward pass.
+   * Returns the steps run, the last counted even when its loss was not finite: then
+   * {@link sgdLoss} is that loss; else it is the epoch's summed loss and {@link sgdCorrect} its
+   * correct count.
    */
   runSgd1(learningRate: number): number;
   readonly sgdLoss: number;
@@ -239,5 +241,73 @@ export function createWasmEngine(
         correctsAt,
       );
     },
+  };
+}
+
+/**
+ * The WebAssembly engine behind the {@link TrainingEngine} interface, or undefined where it does
+ * not cover the network or cannot run. Batch size 1 with plain SGD, no L2 and no per-step
+ * callback runs whole epochs in the batch-1 kernels; plain SGD otherwise updates inside the
+ * engine; other optimisers (or a caller's own optimiser object) step in JavaScript over views
+ * of its memory.
+ */
+export function createWasmTrainingEngine(setup: EngineSetup): TrainingEngine | undefined {
+  const { net, data, optimizer, batchSize, l2 } = setup;
+  const plainSgd = optimizer.config.name === 'sgd' && !setup.optimizerGiven;
+  const sgd1 = plainSgd && batchSize === 1 && l2 === 0 && !setup.perStepCallback;
+  const wasm = createWasmEngine(net, data.x, data.y, batchSize, sgd1 ? 'sgd1' : 'batches');
+  if (wasm === undefined) return undefined;
+  const lr = optimizer.config.learningRate;
+  const n = data.x.rows;
+  const batches = Math.ceil(n / batchSize);
+  const result = new Float64Array(3);
+
+  return {
+    name: 'wasm',
+    detail: sgd1 ? wasm.sgd1Kernel : undefined,
+    result,
+    startEpoch(order) {
+      // The network's arrays hold the truth between epochs (callbacks may read or set them).
+      wasm.loadWeights();
+      wasm.setOrder(order);
+    },
+    runEpoch() {
+      if (sgd1) {
+        // On a non-finite loss the kernels stop and return that step's 1-based index, which is
+        // n when it is the last one: the loss itself tells failure from success.
+        const ran = wasm.runSgd1(lr);
+        result[0] = wasm.sgdLoss;
+        result[1] = wasm.sgdCorrect;
+        result[2] = Number.isFinite(result[0]) ? 0 : ran;
+        return true;
+      }
+      if (!plainSgd || setup.perStepCallback) return false;
+      const ran = wasm.run(0, batches, lr, l2);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < ran; b++) {
+        lossSum += wasm.losses[b] * Math.min(batchSize, n - b * batchSize);
+        correct += wasm.corrects[b];
+      }
+      result[0] = lossSum;
+      result[1] = correct;
+      result[2] = 0;
+      for (let b = 0; b < ran; b++) {
+        if (!Number.isFinite(wasm.losses[b])) {
+          result[0] = wasm.losses[b];
+          result[2] = b + 1;
+          break;
+        }
+      }
+      return true;
+    },
+    runBatch(b) {
+      wasm.run(b, 1, plainSgd ? lr : 0, l2);
+      result[0] = wasm.losses[0];
+      result[1] = wasm.corrects[0];
+      if (!plainSgd && Number.isFinite(result[0])) optimizer.step(wasm.params, wasm.grads);
+    },
+    storeWeights: () => wasm.storeWeights(),
+    loadWeights: () => wasm.loadWeights(),
   };
 }
