@@ -121,7 +121,8 @@ export class DivergenceError extends BackpropError {
   }
 }
 
-function checkPositiveInteger(name: string, value: number): void {
+/** Throws a ConfigError unless `value` is an integer ≥ 1. */
+export function checkPositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer ≥ 1, got ${value}`);
 }
 
@@ -129,11 +130,23 @@ function isOptimizer(o: OptimizerConfig | Optimizer): o is Optimizer {
   return typeof (o as Optimizer).step === 'function';
 }
 
+/** {@link FitOptions} checked, with their defaults filled in. */
+export interface CheckedFitOptions {
+  epochs: number;
+  batchSize: number;
+  l2: number;
+  optimizer: Optimizer;
+  /** The caller passed its own optimiser object (whose state must advance), not a configuration. */
+  optimizerGiven: boolean;
+  validationData?: Dataset;
+  earlyStopping?: EarlyStoppingOptions;
+}
+
 /**
- * Trains `net` in place on `data`. Everything is checked before the first update, so a bad
- * argument throws (a {@link ConfigError}, ShapeError or ValueError) and leaves `net` unchanged.
+ * Checks everything `fit` is given before anything changes: the data against the network, and
+ * every option. Throws a {@link ConfigError}, ShapeError or ValueError saying what was expected.
  */
-export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
+export function checkFitOptions(net: Network, data: Dataset, options: FitOptions): CheckedFitOptions {
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const l2 = options.l2 ?? 0;
@@ -143,14 +156,24 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   checkBatch(net, data.x, data.y);
   const val = options.validationData;
   if (val) checkBatch(net, val.x, val.y);
-  const optimizer = isOptimizer(options.optimizer ?? { name: 'sgd' })
-    ? (options.optimizer as Optimizer)
-    : createOptimizer((options.optimizer as OptimizerConfig | undefined) ?? { name: 'sgd' });
+  const given = options.optimizer ?? { name: 'sgd' };
+  const optimizerGiven = isOptimizer(given);
+  const optimizer = optimizerGiven ? given : createOptimizer(given);
   const es = options.earlyStopping;
   if (es) {
     checkPositiveInteger('early-stopping patience', es.patience);
     if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
   }
+  return { epochs, batchSize, l2, optimizer, optimizerGiven, validationData: val, earlyStopping: es };
+}
+
+/**
+ * Trains `net` in place on `data`. Everything is checked before the first update, so a bad
+ * argument throws (a {@link ConfigError}, ShapeError or ValueError) and leaves `net` unchanged.
+ */
+export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
+  const checked = checkFitOptions(net, data, options);
+  const { epochs, batchSize, l2, optimizer, validationData: val, earlyStopping: es } = checked;
 
   const n = data.x.rows;
   const classify = net.loss.config.name !== 'mean_squared_error';
@@ -163,7 +186,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     net,
     data,
     optimizer,
-    optimizerGiven: isOptimizer(options.optimizer ?? { name: 'sgd' }),
+    optimizerGiven: checked.optimizerGiven,
     batchSize,
     l2,
     epochs,
@@ -182,7 +205,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   if (engine.detail) history.detail = engine.detail;
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
-    return new DivergenceError(diagnose(epoch, batch, loss, optimizer, data.x), history);
+    return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
   };
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -254,7 +277,8 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   return history;
 }
 
-function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {
+/** Why training stopped at (`epoch`, `batch`), with the likely causes and what was restored. */
+export function divergenceMessage(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {
   let maxAbs = 0;
   for (const v of x.data) maxAbs = Math.max(maxAbs, Math.abs(v));
   const causes = [`the learning rate ${optimizer.config.learningRate} may be too high: try one 10× smaller`];

@@ -25,7 +25,7 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
-import { checkBatch, lossOf } from '../nn/backprop.js';
+import { lossOf } from '../nn/backprop.js';
 import {
   cloneNetwork,
   copyWeights,
@@ -35,9 +35,18 @@ import {
   parameterArrays,
   parameterCount,
 } from '../nn/network.js';
-import { type Dataset, DivergenceError, FIT_ENGINES, type FitOptions, fit, type History } from './fit.js';
+import {
+  checkFitOptions,
+  checkPositiveInteger,
+  type Dataset,
+  DivergenceError,
+  divergenceMessage,
+  FIT_ENGINES,
+  type FitOptions,
+  fit,
+  type History,
+} from './fit.js';
 import { countCorrect } from './metrics.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import {
   attachShardThread,
   CMD_EXIT,
@@ -64,14 +73,6 @@ export interface ParallelFitOptions extends FitOptions {
 export interface ParallelHistory extends History {
   /** Threads that computed the gradients (1: `fit` ran). */
   workers: number;
-}
-
-function isOptimizer(o: OptimizerConfig | Optimizer): o is Optimizer {
-  return typeof (o as Optimizer).step === 'function';
-}
-
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be an integer ≥ 1, got ${value}`);
 }
 
 /** A SharedArrayBuffer holding a copy of `data`. */
@@ -127,23 +128,8 @@ export async function fitParallel(
   if (workers === 1) return { ...fit(net, data, options), workers: 1 };
 
   // The same checks as fit, before anything starts.
-  const epochs = options.epochs ?? 1;
-  const batchSize = options.batchSize ?? 32;
-  const l2 = options.l2 ?? 0;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be an integer ≥ 0, got ${epochs}`);
-  checkPositiveInteger('batch size', batchSize);
-  if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
-  checkBatch(net, data.x, data.y);
-  const val = options.validationData;
-  if (val) checkBatch(net, val.x, val.y);
-  const optimizer = isOptimizer(options.optimizer ?? { name: 'sgd' })
-    ? (options.optimizer as Optimizer)
-    : createOptimizer((options.optimizer as OptimizerConfig | undefined) ?? { name: 'sgd' });
-  const es = options.earlyStopping;
-  if (es) {
-    checkPositiveInteger('early-stopping patience', es.patience);
-    if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
-  }
+  const checked = checkFitOptions(net, data, options);
+  const { epochs, batchSize, l2, optimizer, validationData: val, earlyStopping: es } = checked;
   const choice = options.reference ? 'reference' : (options.engine ?? 'auto');
   if (!FIT_ENGINES.includes(choice)) {
     throw new ConfigError(`unknown engine '${choice}': expected one of ${FIT_ENGINES.join(', ')}`);
@@ -163,7 +149,7 @@ export async function fitParallel(
     l2,
     // Optimisers built here from a configuration are re-built in every thread for its slice; an
     // optimiser object passed in (whose state and step count the caller owns) runs here only.
-    optimizer: isOptimizer(options.optimizer ?? { name: 'sgd' }) ? null : optimizer.config,
+    optimizer: checked.optimizerGiven ? null : optimizer.config,
     x: sharedCopy(data.x.data),
     y: sharedCopy(data.y.data),
     order: new SharedArrayBuffer(n * 4),
@@ -258,7 +244,7 @@ export async function fitParallel(
         for (let l = work.layers.length - 1; l >= 0 && l2 > 0; l--) loss += l2 * penalties[l];
         if (!Number.isFinite(loss)) {
           copyWeights(epochStart, net);
-          throw new DivergenceError(diagnose(epoch, b + 1, loss, optimizer), history);
+          throw new DivergenceError(divergenceMessage(epoch, b + 1, loss, optimizer, data.x), history);
         }
 
         // Phase 2: every thread combines the shards' gradients and updates its slice of the weights.
@@ -278,7 +264,7 @@ export async function fitParallel(
       copyWeights(work, net);
       if (!netParams.every(allFinite)) {
         copyWeights(epochStart, net);
-        throw new DivergenceError(diagnose(epoch, batches, Number.NaN, optimizer), history);
+        throw new DivergenceError(divergenceMessage(epoch, batches, Number.NaN, optimizer, data.x), history);
       }
 
       const log: History['epochs'][number] = { epoch, loss: lossSum / seen };
@@ -329,12 +315,4 @@ function ready(worker: Worker): Promise<void> {
     worker.once('error', fail);
     worker.once('exit', fail);
   });
-}
-
-function diagnose(epoch: number, batch: number, loss: number, optimizer: Optimizer): string {
-  return (
-    `training diverged at epoch ${epoch}, batch ${batch}: the loss became ${loss} (non-finite loss or gradients). ` +
-    `The learning rate ${optimizer.config.learningRate} may be too high (try one 10× smaller), or the inputs ` +
-    `may need standardising. The weights were restored to their values at the start of epoch ${epoch}.`
-  );
 }
