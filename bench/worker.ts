@@ -33,9 +33,13 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
-/** Warm-up: a quarter of the timed samples (at least one batch), enough for the JIT to settle. */
-export function planFor(w: Workload, samples: number, runs: number): Plan {
-  return { samples, runs, warmupSamples: Math.min(samples, Math.max(w.batchSize, Math.round(samples / 4))) };
+/**
+ * Warm-up: one whole untimed epoch. A quarter was too short for WebAssembly: V8 runs a module's
+ * first calls in its baseline tier and, without on-stack replacement for wasm, a long call that
+ * started there stays there, so the first timed epochs still ran partly unoptimised.
+ */
+export function planFor(_w: Workload, samples: number, runs: number): Plan {
+  return { samples, runs, warmupSamples: samples };
 }
 
 async function runPeer(job: PeerJob): Promise<PeerResult> {

@@ -138,9 +138,15 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
       const Y = y.data;
       // y(y − 1) is 0 exactly for 0 and 1. Summing its size has no branch to mispredict on
       // random labels (4× faster on 200k rows); only a bad label needs the search below.
-      let bad = 0;
-      for (let i = 0; i < Y.length; i++) bad += Math.abs(Y[i] * (Y[i] - 1));
-      if (bad === 0) return;
+      let bad0 = 0;
+      let bad1 = 0;
+      const even = Y.length - (Y.length % 2);
+      for (let i = 0; i < even; i += 2) {
+        bad0 += Math.abs(Y[i] * (Y[i] - 1));
+        bad1 += Math.abs(Y[i + 1] * (Y[i + 1] - 1));
+      }
+      if (even < Y.length) bad0 += Math.abs(Y[even] * (Y[even] - 1));
+      if (bad0 + bad1 === 0) return;
       for (let i = 0; i < Y.length; i++) {
         if (Y[i] !== 0 && Y[i] !== 1) {
           throw new ValueError(
