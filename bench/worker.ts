@@ -33,10 +33,16 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
+/** Untimed warm-up epochs before the timed runs: at least one, at most this many… */
+const WARMUP_EPOCHS = 3;
+/** …while the warm-up so far has taken less than this. */
+const WARMUP_MS = 2000;
+
 /**
- * Warm-up: one whole untimed epoch. A quarter was too short for WebAssembly: V8 runs a module's
- * first calls in its baseline tier and, without on-stack replacement for wasm, a long call that
- * started there stays there, so the first timed epochs still ran partly unoptimised.
+ * Warm-up: whole untimed epochs (see WARMUP_EPOCHS). A quarter of one was too short: the
+ * JavaScript around a short epoch is still being optimised over the first few calls (a 3-4-1
+ * epoch of 200,000 samples took 37, 27 and then 23 ms), and V8 has no on-stack replacement for
+ * WebAssembly, so a long call that started in its baseline tier stays there.
  */
 export function planFor(_w: Workload, samples: number, runs: number): Plan {
   return { samples, runs, warmupSamples: samples };
@@ -73,7 +79,13 @@ async function runPeer(job: PeerJob): Promise<PeerResult> {
     try {
       await session.reset();
       lossBefore = meanBce(await session.predictEval(), problem.evalY);
-      await session.train(plan.warmupSamples);
+      // Warm-up: at least one untimed epoch, and more (up to WARMUP_EPOCHS) while they take less
+      // than WARMUP_MS in all: a JIT keeps optimising over the first few calls of a short epoch.
+      const warmStart = performance.now();
+      for (let e = 0; e < WARMUP_EPOCHS && (e === 0 || performance.now() - warmStart < WARMUP_MS); e++) {
+        await session.reset();
+        await session.train(plan.warmupSamples);
+      }
       timesMs = [];
       for (let r = 0; r < plan.runs; r++) {
         await session.reset();
