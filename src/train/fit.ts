@@ -173,10 +173,9 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
  */
 export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
-  const { epochs, batchSize, l2, optimizer, validationData: val, earlyStopping: es } = checked;
+  const { epochs, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
-  const classify = net.loss.config.name !== 'mean_squared_error';
   const rng = createRandom(options.seed ?? 0);
   const shuffle = options.shuffle ?? true;
   const order = new Uint32Array(shuffle ? n : 0);
@@ -195,14 +194,9 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const result = engine.result;
   const params = parameterArrays(net);
   const epochStart = cloneNetwork(net);
-  const validation = val ? createWorkspace(net, val.x.rows) : undefined;
-  const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
-  const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
-  let bestValue = Number.POSITIVE_INFINITY;
-  let bestEpoch = 0;
-  let waited = 0;
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
+  const epochEnd = createEpochEnd(net, options, checked, history);
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
@@ -247,17 +241,51 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     engine.storeWeights();
     if (!params.every(allFinite)) throw diverged(epoch, batches, Number.NaN);
 
-    const log: EpochLog = { epoch, loss: lossSum / seen };
-    if (classify) log.accuracy = correct / seen;
-    if (val && validation) {
-      log.valLoss = lossOf(net, val.x, val.y, validation, l2);
-      if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
-    }
-    history.epochs.push(log);
-    if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
-    if (history.stopReason === 'callback') break;
+    if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
+  }
+  epochEnd.finish();
+  return history;
+}
 
-    if (es) {
+/** The bookkeeping after each epoch's steps; see {@link createEpochEnd}. */
+export interface EpochEnd {
+  /**
+   * Logs the epoch (loss and accuracy from the sums of its steps, validation metrics from the
+   * network as it now is), calls `onEpochEnd` and applies early stopping. Returns false when
+   * training should stop, with `history.stopReason` saying why.
+   */
+  close(epoch: number, lossSum: number, correct: number, seen: number): boolean;
+  /** Puts back the best epoch's weights if early stopping kept them. */
+  finish(): void;
+}
+
+/** What `fit` (and `fitParallel`) do between epochs: logs, validation, callbacks, early stopping. */
+export function createEpochEnd(
+  net: Network,
+  options: FitOptions,
+  checked: CheckedFitOptions,
+  history: History,
+): EpochEnd {
+  const { validationData: val, earlyStopping: es, l2 } = checked;
+  const classify = net.loss.config.name !== 'mean_squared_error';
+  const validation = val ? createWorkspace(net, val.x.rows) : undefined;
+  const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
+  const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
+  let bestValue = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let waited = 0;
+  return {
+    close(epoch, lossSum, correct, seen) {
+      const log: EpochLog = { epoch, loss: lossSum / seen };
+      if (classify) log.accuracy = correct / seen;
+      if (val && validation) {
+        log.valLoss = lossOf(net, val.x, val.y, validation, l2);
+        if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
+      }
+      history.epochs.push(log);
+      if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
+      if (history.stopReason === 'callback') return false; // by onEpochEnd or onBatchEnd
+      if (!es) return true;
       const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
       if (value < bestValue - (es.minDelta ?? 0)) {
         bestValue = value;
@@ -266,15 +294,17 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
         if (best) copyWeights(net, best);
       } else if (++waited >= es.patience) {
         history.stopReason = 'early-stopping';
-        break;
+        return false;
       }
-    }
-  }
-  if (best && bestEpoch > 0) {
-    copyWeights(best, net);
-    history.bestEpoch = bestEpoch;
-  }
-  return history;
+      return true;
+    },
+    finish() {
+      if (best && bestEpoch > 0) {
+        copyWeights(best, net);
+        history.bestEpoch = bestEpoch;
+      }
+    },
+  };
 }
 
 /** Why training stopped at (`epoch`, `batch`), with the likely causes and what was restored. */

@@ -25,11 +25,9 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
-import { lossOf } from '../nn/backprop.js';
 import {
   cloneNetwork,
   copyWeights,
-  createWorkspace,
   type Network,
   networkConfig,
   parameterArrays,
@@ -38,6 +36,7 @@ import {
 import {
   checkFitOptions,
   checkPositiveInteger,
+  createEpochEnd,
   type Dataset,
   DivergenceError,
   divergenceMessage,
@@ -46,7 +45,6 @@ import {
   fit,
   type History,
 } from './fit.js';
-import { countCorrect } from './metrics.js';
 import {
   attachShardThread,
   CMD_EXIT,
@@ -129,7 +127,7 @@ export async function fitParallel(
 
   // The same checks as fit, before anything starts.
   const checked = checkFitOptions(net, data, options);
-  const { epochs, batchSize, l2, optimizer, validationData: val, earlyStopping: es } = checked;
+  const { epochs, batchSize, l2, optimizer } = checked;
   const choice = options.reference ? 'reference' : (options.engine ?? 'auto');
   if (!FIT_ENGINES.includes(choice)) {
     throw new ConfigError(`unknown engine '${choice}': expected one of ${FIT_ENGINES.join(', ')}`);
@@ -182,23 +180,17 @@ export async function fitParallel(
   }
 
   function train(): ParallelHistory {
-    const classify = net.loss.config.name !== 'mean_squared_error';
     const rng = createRandom(options.seed ?? 0);
     const shuffle = options.shuffle ?? true;
     const batches = Math.ceil(n / batchSize);
     const work = own.net; // the network over the shared weights
     const epochStart = cloneNetwork(net);
-    const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
-    const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
-    const valWs = val ? createWorkspace(net, val.x.rows) : undefined;
     const netParams = parameterArrays(net);
     const shardLosses = new Float64Array(setup.losses);
     const penalties = new Float64Array(work.layers.length);
-    let bestValue = Number.POSITIVE_INFINITY;
-    let bestEpoch = 0;
-    let waited = 0;
     let round = 0;
     const history: ParallelHistory = { epochs: [], engine: own.engine, stopReason: 'completed', workers };
+    const epochEnd = createEpochEnd(net, options, checked, history);
     Atomics.store(ctrl, CTRL.CMD, CMD_RUN);
 
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -267,33 +259,9 @@ export async function fitParallel(
         throw new DivergenceError(divergenceMessage(epoch, batches, Number.NaN, optimizer, data.x), history);
       }
 
-      const log: History['epochs'][number] = { epoch, loss: lossSum / seen };
-      if (classify) log.accuracy = correct / seen;
-      if (val && valWs) {
-        log.valLoss = lossOf(net, val.x, val.y, valWs, l2);
-        if (classify) log.valAccuracy = countCorrect(valWs.a[valWs.a.length - 1], val.y) / val.x.rows;
-      }
-      history.epochs.push(log);
-      if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
-      if (history.stopReason === 'callback') break;
-
-      if (es) {
-        const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
-        if (value < bestValue - (es.minDelta ?? 0)) {
-          bestValue = value;
-          bestEpoch = epoch;
-          waited = 0;
-          if (best) copyWeights(net, best);
-        } else if (++waited >= es.patience) {
-          history.stopReason = 'early-stopping';
-          break;
-        }
-      }
+      if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
     }
-    if (best && bestEpoch > 0) {
-      copyWeights(best, net);
-      history.bestEpoch = bestEpoch;
-    }
+    epochEnd.finish();
     return history;
   }
 }

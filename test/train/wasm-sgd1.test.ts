@@ -76,7 +76,11 @@ const cases = Array.from({ length: 40 }, (_, c) => {
   const [outAct, loss] = twoLayer ? heads[0] : heads[(c >> 1) % heads.length];
   const depth = twoLayer ? 2 : 1 + (c % 4);
   const inputs = 1 + rng.int(twoLayer ? 9 : 16);
-  const outputs = twoLayer ? 1 : outAct === 'sigmoid' && loss === 'binary_crossentropy' ? 1 + rng.int(3) : 1 + rng.int(5);
+  const outputs = twoLayer
+    ? 1
+    : outAct === 'sigmoid' && loss === 'binary_crossentropy'
+      ? 1 + rng.int(3)
+      : 1 + rng.int(5);
   const layers = Array.from({ length: depth - 1 }, () => ({
     units: 1 + rng.int(16),
     activation: hidden[(c >> 1) % 4 === 0 ? rng.int(hidden.length) : ((c >> 1) + rng.int(2)) % hidden.length],
@@ -168,7 +172,11 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly batch-1 SGD kernels equal 
       net.layers[1].bias[0] = -0;
       const data = dataset(2, 1, 'binary_crossentropy', 40, 3);
       for (let r = 0; r < 40; r += 3) data.x.data[r * 2 + 1] = r % 2 ? 0 : -0;
-      const h = expectSameAsReference(net, data, { epochs: 2, batchSize: 1, optimizer: { name: 'sgd', learningRate: 0.2 } });
+      const h = expectSameAsReference(net, data, {
+        epochs: 2,
+        batchSize: 1,
+        optimizer: { name: 'sgd', learningRate: 0.2 },
+      });
       expect(h.detail).toBe('sgd1-2layer');
     }
   });
@@ -268,7 +276,8 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly batch-1 SGD kernels equal 
     const values = [0, -0, 1, -1, -2, 2 ** -54, -(2 ** -55), 2 ** -29, -(2 ** -29), 0.41421356237309503];
     values.push(-0.2928932188134524, 2 ** 53, 2 ** 54, Number.MIN_VALUE, Number.MAX_VALUE, Infinity, -Infinity, NaN);
     for (let i = 0; i < 1 << 17; i++) {
-      if (i % 4 === 0) values.push(Math.exp(-rng.next() * 750)); // the loss's arguments, exp(−|z|)
+      if (i % 4 === 0)
+        values.push(Math.exp(-rng.next() * 750)); // the loss's arguments, exp(−|z|)
       else if (i % 4 === 1) values.push(rng.next() * 3 - 1);
       else if (i % 4 === 2) values.push((rng.next() - 0.5) * 2 ** (rng.int(120) - 60));
       else {
