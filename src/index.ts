@@ -4,6 +4,7 @@
  * Layers of the library, each importing only from those before it:
  * core (matrices, random numbers, errors) ← nn (activations, losses, network, backprop,
  * the notes' quantities, gradient check) ← train (optimisers, fit, metrics).
+ * `fitParallel` (worker threads, Node only) is in the `backprop/parallel` entry.
  */
 export * from './core/errors.js';
 export * from './core/matrix.js';
@@ -16,7 +17,17 @@ export * from './nn/initializers.js';
 export * from './nn/losses.js';
 export * from './nn/network.js';
 export * from './nn/notes.js';
-export * from './train/fit.js';
+export {
+  type BatchLog,
+  type Dataset,
+  DivergenceError,
+  type EarlyStoppingOptions,
+  type EpochLog,
+  FIT_ENGINES,
+  type FitEngine,
+  type FitOptions,
+  fit,
+  type History,
+} from './train/fit.js';
 export * from './train/metrics.js';
 export * from './train/optimizers.js';
-export * from './train/parallel-fit.js';

@@ -11,6 +11,7 @@ interface GradcheckFlags {
   target?: string;
   epsilon: number;
   tolerance: number;
+  floor: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -25,6 +26,12 @@ export function registerGradcheck(program: Command): void {
     .option('--target <column>', "label column (default: the model's target)")
     .option('--epsilon <h>', 'finite-difference step', parse.positiveNumber, 1e-5)
     .option('--tolerance <r>', 'largest relative error that passes (exit code 1 above it)', parse.positiveNumber, 1e-6)
+    .option(
+      '--floor <g>',
+      'relative errors divide by max(|analytic|, |numeric|, g): gradients smaller than g are judged on their absolute error, since finite differences carry ~1e-11 of rounding',
+      parse.positiveNumber,
+      1e-4,
+    )
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText('after', '\nExample:\n  $ backprop gradcheck model.json data/breast-cancer.csv')
@@ -33,10 +40,10 @@ export function registerGradcheck(program: Command): void {
       const model = loadModel(modelPath);
       const table = readCsv(dataPath);
       const { x, y } = labelledData(model, table, modelPath, flags.target);
-      const result = gradientCheck(model.network, x, y, { epsilon: flags.epsilon });
+      const result = gradientCheck(model.network, x, y, { epsilon: flags.epsilon, floor: flags.floor });
       const pass = result.maxRelError <= flags.tolerance;
       out.result(
-        `gradient check of ${modelPath} on ${table.file} (${x.rows} rows, h = ${flags.epsilon}), loss ${result.loss.toPrecision(6)}`,
+        `gradient check of ${modelPath} on ${table.file} (${x.rows} rows, h = ${flags.epsilon.toExponential()}, floor ${flags.floor.toExponential()}), loss ${result.loss.toPrecision(6)}`,
       );
       for (const l of result.layers) {
         out.result(
@@ -44,7 +51,7 @@ export function registerGradcheck(program: Command): void {
         );
       }
       out.result(
-        `${pass ? 'PASS' : 'FAIL'}: max relative error ${result.maxRelError.toExponential(2)} (tolerance ${flags.tolerance})`,
+        `${pass ? 'PASS' : 'FAIL'}: max relative error ${result.maxRelError.toExponential(2)} (tolerance ${flags.tolerance.toExponential()})`,
       );
       out.document({
         command: 'gradcheck',
@@ -53,6 +60,7 @@ export function registerGradcheck(program: Command): void {
         rows: x.rows,
         epsilon: flags.epsilon,
         tolerance: flags.tolerance,
+        floor: flags.floor,
         pass,
         ...result,
       });

@@ -2,6 +2,7 @@
  * `backprop train <data.csv>`: CSV → splits → network → fit → metrics → model file (and report).
  * {@link trainFromCsv} does the work without touching stdout, so `demo` can reuse it.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
@@ -327,6 +328,27 @@ export function printTrainResult(result: TrainResult, out: Output, modelPath: st
   out.result(`model written to ${modelPath}`);
 }
 
+/**
+ * Refuses output paths that would overwrite an input or each other (e.g. `--out data.csv`), before
+ * any work: the same file written twice, or the training data replaced by a model, is lost data.
+ */
+function checkOutputPaths(data: string, flags: TrainFlags): void {
+  const inputs: [string, string][] = [[data, 'the training data']];
+  if (flags.init) inputs.push([flags.init, 'the --init model']);
+  const outputs: [string, string][] = [[flags.out, '--out']];
+  if (flags.report) outputs.push([flags.report, '--report']);
+  for (const [path, what] of outputs) {
+    for (const [input, name] of inputs) {
+      if (input !== '-' && resolve(path) === resolve(input)) {
+        throw new InputError(`${what} ${path} is ${name}; choose another path so that it is not overwritten`);
+      }
+    }
+  }
+  if (flags.report && resolve(flags.report) === resolve(flags.out)) {
+    throw new InputError(`--report ${flags.report} is the same file as --out; choose another path`);
+  }
+}
+
 /** Writes the model, then the report if asked for. */
 export function writeTrainOutputs(result: TrainResult, modelPath: string, reportPath?: string): void {
   saveModel(modelPath, result.model);
@@ -382,7 +404,7 @@ export function registerTrain(program: Command): void {
     .option('--validation-split <fraction>', 'fraction of the rest held out for validation', parse.fraction, 0.1)
     .option(
       '--patience <n>',
-      'stop after n epochs without validation-loss improvement (restores the best)',
+      'stop after n epochs without validation-loss improvement (training loss when --validation-split is 0); restores the best',
       parse.positiveInteger,
     )
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
@@ -402,6 +424,7 @@ Examples:
   $ backprop train data.csv --optimizer adam --lr 0.01 --batch-size 32 --patience 10 --json`,
     )
     .action((data: string, flags: TrainFlags, cmd: Command) => {
+      checkOutputPaths(data, flags);
       const out = createOutput(flags);
       const lr = flags.lr ?? (flags.optimizer === 'adam' ? undefined : 0.1);
       const settings: TrainSettings = {

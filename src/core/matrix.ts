@@ -5,6 +5,7 @@
  * reuses its buffers allocates nothing. Shapes are checked by the callers that know what they
  * expect (the network), not here: these loops are the hot path.
  */
+import { ShapeError } from './errors.js';
 
 /** A dense row-major matrix: element (i, j) lives at `data[i * cols + j]`. */
 export interface Matrix {
@@ -25,7 +26,7 @@ export function fromRows(values: readonly (readonly number[])[]): Matrix {
   const m = zeros(rows, cols);
   for (let i = 0; i < rows; i++) {
     if (values[i].length !== cols) {
-      throw new RangeError(`row ${i} has ${values[i].length} values, expected ${cols}`);
+      throw new ShapeError(`row ${i} has ${values[i].length} values, expected ${cols}`);
     }
     m.data.set(values[i], i * cols);
   }

@@ -5,6 +5,7 @@
  * passes the usual statistical batteries, and gives the same stream in every JavaScript engine,
  * so one seed reproduces a run bit for bit in Node and in the browser.
  */
+import { ConfigError } from './errors.js';
 
 /** A deterministic source of random numbers. */
 export interface Random {
@@ -36,7 +37,7 @@ function splitmix32(seed: number): () => number {
  * its high 32 bits picks the stream.
  */
 export function createRandom(seed: number): Random {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new ConfigError(`seed must be a finite number, got ${seed}`);
   const mix = splitmix32((Math.trunc(seed) >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) >>> 0, 0x27d4eb2d));
   let a = mix();
   let b = mix();

@@ -99,8 +99,12 @@ export function lossOf(net: Network, x: Matrix, y: Matrix, ws: Workspace, l2 = 0
   const last = net.layers.length - 1;
   forwardProp(net, x, ws);
   let loss = net.loss.value(net.layers[last].activation, ws.z[last], ws.a[last], y);
-  if (l2 > 0) {
-    for (const layer of net.layers) for (const w of layer.kernel.data) loss += l2 * w * w;
+  // The penalty added as backProp adds it (per layer, from the last), so the numbers agree exactly.
+  for (let l = last; l >= 0 && l2 > 0; l--) {
+    const w = net.layers[l].kernel.data;
+    let s = 0;
+    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+    loss += l2 * s;
   }
   return loss;
 }

@@ -88,6 +88,7 @@ export function getLoss(config: LossConfig | string): Loss {
     case 'categorical_crossentropy':
       return categoricalCrossentropy(cfg, eps);
     case 'mean_squared_error':
+      if (eps > 0) throw new ConfigError('epsilon applies to the cross-entropies only, not to mean_squared_error');
       return meanSquaredError(cfg);
   }
 }

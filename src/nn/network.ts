@@ -72,7 +72,11 @@ export function checkConfig(config: NetworkConfig): NetworkConfig {
     getActivation(l.activation);
   });
   const loss = getLoss(config.loss);
-  loss.checkActivation(getActivation(config.layers[config.layers.length - 1].activation));
+  const out = config.layers[config.layers.length - 1];
+  loss.checkActivation(getActivation(out.activation));
+  if (out.activation === 'softmax' && out.units === 1) {
+    throw new ConfigError('a softmax over one unit is always 1 and learns nothing: use a sigmoid output for one unit');
+  }
   return { inputSize: config.inputSize, layers: config.layers.map((l) => ({ ...l })), loss: { ...loss.config } };
 }
 

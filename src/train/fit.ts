@@ -162,6 +162,12 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
   const es = options.earlyStopping;
   if (es) {
     checkPositiveInteger('early-stopping patience', es.patience);
+    if (es.monitor !== undefined && es.monitor !== 'loss' && es.monitor !== 'valLoss') {
+      throw new ConfigError(`early-stopping monitor must be 'loss' or 'valLoss', got '${es.monitor}'`);
+    }
+    if (es.minDelta !== undefined && !(es.minDelta >= 0 && Number.isFinite(es.minDelta))) {
+      throw new ConfigError(`early-stopping minDelta must be a finite number ≥ 0, got ${es.minDelta}`);
+    }
     if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
   }
   return { epochs, batchSize, l2, optimizer, optimizerGiven, validationData: val, earlyStopping: es };
@@ -284,15 +290,19 @@ export function createEpochEnd(
       }
       history.epochs.push(log);
       if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
+      // Early stopping sees every epoch, the last one too when a callback ends training there.
+      let patienceOut = false;
+      if (es) {
+        const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
+        if (value < bestValue - (es.minDelta ?? 0)) {
+          bestValue = value;
+          bestEpoch = epoch;
+          waited = 0;
+          if (best) copyWeights(net, best);
+        } else patienceOut = ++waited >= es.patience;
+      }
       if (history.stopReason === 'callback') return false; // by onEpochEnd or onBatchEnd
-      if (!es) return true;
-      const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
-      if (value < bestValue - (es.minDelta ?? 0)) {
-        bestValue = value;
-        bestEpoch = epoch;
-        waited = 0;
-        if (best) copyWeights(net, best);
-      } else if (++waited >= es.patience) {
+      if (patienceOut) {
         history.stopReason = 'early-stopping';
         return false;
       }

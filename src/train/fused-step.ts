@@ -373,7 +373,8 @@ export function createJsEngine(setup: EngineSetup): TrainingEngine | undefined {
   if (fused === undefined) return undefined;
   const params = parameterArrays(net);
   const gradArrays = gradientArrays(grads);
-  const sgd1 = batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
+  // A caller's own optimiser object must be stepped (its state and count advance), not bypassed.
+  const sgd1 = !setup.optimizerGiven && batchSize === 1 && l2 === 0 && optimizer.config.name === 'sgd';
   const lr = optimizer.config.learningRate;
   const x = data.x.data;
   const y = data.y.data;

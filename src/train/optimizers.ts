@@ -72,6 +72,11 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
   let t = 0;
   const slot = (slots: Float64Array[], i: number, n: number) => {
     if (slots[i] === undefined) slots[i] = new Float64Array(n);
+    else if (slots[i].length !== n) {
+      throw new ConfigError(
+        `this ${cfg.name} optimiser holds state for a parameter of ${slots[i].length} values, got one of ${n}: use a new optimiser for a different network`,
+      );
+    }
     return slots[i];
   };
 

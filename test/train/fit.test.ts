@@ -5,6 +5,7 @@ import {
   cloneNetwork,
   computeGradients,
   createNetwork,
+  createOptimizer,
   createRandom,
   DivergenceError,
   fit,
@@ -288,5 +289,70 @@ describe('fit', () => {
     it('predict rejects a wrongly shaped input too', () => {
       expect(() => predict(netUnderTest, fromRows([[1, 2, 3, 4]]))).toThrow(ShapeError);
     });
+  });
+});
+
+describe('review fixes', () => {
+  const data = synthetic(10, 21);
+
+  it.each(['reference', 'js', 'wasm'] as const)(
+    '%s engine steps a caller’s own optimiser, at batch size 1 too',
+    (engine) => {
+      const net = createNetwork(NOTES_NETWORK, { seed: 2 });
+      const optimizer = createOptimizer({ name: 'sgd', learningRate: 0.1 });
+      fit(net, data, { epochs: 2, batchSize: 1, optimizer, engine });
+      expect(optimizer.iterations).toBe(20);
+      // An optimiser that never moves anything leaves the weights as they were.
+      const frozen = { config: optimizer.config, iterations: 0, step() {} };
+      const before = weightsOf(net);
+      fit(net, data, { epochs: 1, batchSize: 1, optimizer: frozen, engine });
+      expect(weightsOf(net)).toEqual(before);
+    },
+  );
+
+  it('early stopping also judges the epoch at which a callback stops training', () => {
+    const net = createNetwork(NOTES_NETWORK, { seed: 3 });
+    const h = fit(net, data, {
+      epochs: 10,
+      batchSize: 2,
+      optimizer: { name: 'sgd', learningRate: 0.1 },
+      earlyStopping: { patience: 5, monitor: 'loss' },
+      onEpochEnd: ({ epoch }) => epoch < 3,
+    });
+    expect(h.stopReason).toBe('callback');
+    const best = h.epochs.reduce((a, b) => (b.loss < a.loss ? b : a));
+    expect(h.bestEpoch).toBe(best.epoch);
+  });
+
+  it('rejects early-stopping settings it would silently misread', () => {
+    const net = createNetwork(NOTES_NETWORK, { seed: 3 });
+    // @ts-expect-error: Keras's spelling, as a JavaScript caller could pass it
+    expect(() => fit(net, data, { earlyStopping: { patience: 2, monitor: 'val_loss' } })).toThrow(
+      /'loss' or 'valLoss'/,
+    );
+    expect(() => fit(net, data, { earlyStopping: { patience: 2, minDelta: Number.NaN } })).toThrow(/minDelta/);
+  });
+
+  it('an optimiser holding state for another network says so', () => {
+    const optimizer = createOptimizer({ name: 'adam' });
+    fit(createNetwork(NOTES_NETWORK, { seed: 1 }), data, { optimizer });
+    const wider = createNetwork({
+      ...NOTES_NETWORK,
+      layers: [
+        { units: 8, activation: 'sigmoid' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+    });
+    expect(() => fit(wider, data, { optimizer })).toThrow(/use a new optimiser/);
+  });
+
+  it('a one-unit softmax output is refused', () => {
+    expect(() =>
+      createNetwork({
+        inputSize: 2,
+        layers: [{ units: 1, activation: 'softmax' }],
+        loss: { name: 'binary_crossentropy' },
+      }),
+    ).toThrow(ConfigError);
   });
 });

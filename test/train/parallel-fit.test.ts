@@ -18,13 +18,12 @@ import {
   createRandom,
   type Dataset,
   fit,
-  fitParallel,
   fromRows,
   type History,
   type Network,
   type NetworkConfig,
-  type ParallelFitOptions,
 } from '../../src/index.js';
+import { fitParallel, type ParallelFitOptions } from '../../src/parallel.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -223,7 +222,7 @@ describe('fitParallel', () => {
     const dist = join(REPO, 'dist', 'index.js');
     if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first (npm test does)`);
     const script = `
-      const m = await import(${JSON.stringify(new URL(`file://${dist}`).href)});
+      const m = { ...(await import(${JSON.stringify(new URL(`file://${dist}`).href)})), ...(await import(${JSON.stringify(new URL(`file://${join(REPO, 'dist', 'parallel.js')}`).href)})) };
       const net = m.createNetwork(${JSON.stringify(BINARY)}, { seed: 1 });
       const rng = m.createRandom(1);
       const x = m.zeros(500, 20), y = m.zeros(500, 1);
