@@ -294,11 +294,11 @@ Examples:
     )
     .action((modelPath: string, flags: ExplainFlags) => {
       const out = createOutput(flags);
+      if (flags.row !== undefined && flags.data === undefined)
+        throw new InputError('explain: --row needs --data <file.csv>');
       if ((flags.x === undefined) === (flags.data === undefined)) {
         throw new InputError('explain: give either --x <values> or --data <file.csv>, exactly one of them');
       }
-      if (flags.row !== undefined && flags.data === undefined)
-        throw new InputError('explain: --row needs --data <file.csv>');
       const model = loadModel(modelPath);
       const net = model.network;
       const lr = flags.lr ?? model.training?.optimizer?.learningRate ?? 0.1;

@@ -1,5 +1,5 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { LabelMapping } from '../io/dataset.js';
 import { InputError } from '../io/input-error.js';
 import { type Model, saveModel } from '../io/model-file.js';
@@ -29,7 +29,11 @@ export function registerInit(program: Command): void {
   program
     .command('init')
     .description("write a model file with seeded initial weights (default: the notes' 3-4-1 sigmoid network)")
-    .option('--sizes <sizes>', 'layer sizes from the inputs to the outputs', parse.sizes, [3, 4, 1])
+    .addOption(
+      new Option('--sizes <sizes>', 'layer sizes from the inputs to the outputs')
+        .argParser(parse.sizes)
+        .default([3, 4, 1], '3,4,1'),
+    )
     .option('--activation <name>', 'hidden activation', parse.activationName, 'sigmoid')
     .option(
       '--output-activation <name>',

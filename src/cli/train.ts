@@ -3,7 +3,7 @@
  * {@link trainFromCsv} does the work without touching stdout, so `demo` can reuse it.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -386,7 +386,11 @@ export function registerTrain(program: Command): void {
     .argument('<data.csv>', "training data with a header row ('-' reads stdin)")
     .option('--target <column>', 'column to predict (default: the last)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)', parse.names)
-    .option('--hidden <sizes>', "hidden layer sizes, e.g. 4 or 16,8 ('0' for none)", parse.sizes, [4])
+    .addOption(
+      new Option('--hidden <sizes>', "hidden layer sizes, e.g. 4 or 16,8 ('0' for none)")
+        .argParser(parse.sizes)
+        .default([4], '4'),
+    )
     .option('--activation <name>', 'hidden activation: sigmoid, tanh, relu, linear', parse.activationName, 'sigmoid')
     .option(
       '--loss <name>',
