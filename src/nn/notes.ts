@@ -5,7 +5,7 @@
  * it is what `explain` shows, and the tests hold the two against each other.
  */
 import { ConfigError, ShapeError } from '../core/errors.js';
-import { fromRows } from '../core/matrix.js';
+import { addOuter, fromRows, toRows, zeros } from '../core/matrix.js';
 import { sigmoid } from './activations.js';
 import { checkInputs, type Network } from './network.js';
 
@@ -104,7 +104,9 @@ export function notesQuantities(net: Network, x: readonly number[], y: number): 
     delta1 = d.data[0];
   }
   const delta2 = U.map((u, i) => delta1 * u * f.df(z[i], h[i])); //  δ2 = δ1·U ∘ σ'(z)   (eq. 4–5)
-  const dW = delta2.map((d2) => x.map((xj) => d2 * xj)); //          ∂L/∂W = δ2ᵀ ⊗ xᵀ    (eq. 6)
+  const outer = zeros(alpha, beta);
+  addOuter(delta2, x, outer); //                                      ∂L/∂W = δ2ᵀ ⊗ xᵀ    (eq. 6)
+  const dW = toRows(outer);
   const dU = h.map((hi) => delta1 * hi); //                           ∂L/∂U = δ1·hᵀ       (eq. 7)
   const db1 = column(delta2); //                                       ∂L/∂b1 = δ2ᵀ
   const db2 = delta1; //                                               ∂L/∂b2 = δ1
