@@ -4,18 +4,14 @@
  * Chromium comes from the system (`.ci/run` installs Debian's); without it this suite is
  * skipped locally and fails in CI.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { IRIS, run, tempDir } from './run-cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
-
-describe.runIf(available)('the HTML report in Chromium', () => {
+describe.runIf(chromiumAvailable)('the HTML report in Chromium', () => {
   it('renders its charts without errors or network requests', async () => {
     const dir = tempDir();
     const r = run(
@@ -23,17 +19,7 @@ describe.runIf(available)('the HTML report in Chromium', () => {
       dir,
     );
     expect(r.code).toBe(0);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const problems: string[] = [];

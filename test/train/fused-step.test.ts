@@ -11,16 +11,10 @@ import {
   createRandom,
   fit,
   type LossName,
-  type Network,
   type OptimizerName,
   zeros,
 } from '../../src/index.js';
-
-function bits(net: Network): string {
-  return net.layers
-    .map((l) => Buffer.from(Float64Array.from([...l.kernel.data, ...l.bias]).buffer).toString('hex'))
-    .join('|');
-}
+import { bits } from '../helpers/engine-equality.js';
 
 const heads: [ActivationName, LossName][] = [
   ['sigmoid', 'binary_crossentropy'],

@@ -20,28 +20,8 @@ import {
   type LossName,
   type Network,
   type NetworkConfig,
-  zeros,
 } from '../../src/index.js';
-
-function bits(net: Network): string {
-  return net.layers
-    .map((l) => Buffer.from(Float64Array.from([...l.kernel.data, ...l.bias]).buffer).toString('hex'))
-    .join('|');
-}
-
-function dataset(inputs: number, outputs: number, loss: LossName, n: number, seed: number) {
-  const rng = createRandom(seed);
-  const x = zeros(n, inputs);
-  const y = zeros(n, outputs);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  for (let r = 0; r < n; r++) {
-    if (loss === 'categorical_crossentropy') y.data[r * outputs + rng.int(outputs)] = 1;
-    else
-      for (let j = 0; j < outputs; j++)
-        y.data[r * outputs + j] = loss === 'binary_crossentropy' ? rng.int(2) : rng.normal();
-  }
-  return { x, y };
-}
+import { bits, dataset } from '../helpers/engine-equality.js';
 
 /** Trains copies of `net` with the wasm engine and the reference path; both must agree. */
 function expectSameAsReference(net: Network, data: ReturnType<typeof dataset>, options: FitOptions) {

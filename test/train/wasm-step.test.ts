@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD engine performs the reference path's floating-point operations in the
- * same order (vectorised only across independent outputs, no FMA, JavaScript's own Math.exp,
- * log, log1p and tanh imported), so whole training runs must agree bit for bit with the
+ * same order (vectorised only across independent outputs, no FMA, an exp and log1p verified
+ * bit for bit against Math.exp and Math.log1p, log and tanh imported from JavaScript), so whole training runs must agree bit for bit with the
  * reference path: weights and epoch logs, across random shapes (odd widths exercise every
  * vector/scalar tail of the blocked kernels), wide W2/W3-like layers, every supported
  * activation and loss, batch sizes with a partial last batch, shuffling on and off, plain SGD
@@ -21,29 +21,9 @@ import {
   type Network,
   type NetworkConfig,
   type OptimizerName,
-  zeros,
 } from '../../src/index.js';
 import { sigmoid } from '../../src/nn/activations.js';
-
-function bits(net: Network): string {
-  return net.layers
-    .map((l) => Buffer.from(Float64Array.from([...l.kernel.data, ...l.bias]).buffer).toString('hex'))
-    .join('|');
-}
-
-function dataset(inputs: number, outputs: number, loss: LossName, n: number, seed: number) {
-  const rng = createRandom(seed);
-  const x = zeros(n, inputs);
-  const y = zeros(n, outputs);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  for (let r = 0; r < n; r++) {
-    if (loss === 'categorical_crossentropy') y.data[r * outputs + rng.int(outputs)] = 1;
-    else
-      for (let j = 0; j < outputs; j++)
-        y.data[r * outputs + j] = loss === 'binary_crossentropy' ? rng.int(2) : rng.normal();
-  }
-  return { x, y };
-}
+import { bits, dataset } from '../helpers/engine-equality.js';
 
 /** Trains copies of one network with the wasm engine and the reference path; both must agree. */
 function expectSameAsReference(config: NetworkConfig, n: number, options: FitOptions, seed: number): void {
