@@ -7,9 +7,12 @@ import {
   createNetwork,
   createOptimizer,
   createRandom,
+  createWorkspace,
   DivergenceError,
   fit,
   fromRows,
+  getLoss,
+  lossOf,
   type Network,
   NOTES_NETWORK,
   networkFromWeights,
@@ -344,6 +347,16 @@ describe('review fixes', () => {
       ],
     });
     expect(() => fit(wider, data, { optimizer })).toThrow(/use a new optimiser/);
+  });
+
+  it('typed errors from the core; epsilon only on cross-entropies; lossOf adds L2 as backProp does', () => {
+    expect(() => createRandom(Number.NaN)).toThrow(ConfigError);
+    expect(() => fromRows([[1, 2], [3]])).toThrow(ShapeError);
+    expect(() => getLoss({ name: 'mean_squared_error', epsilon: 1e-7 })).toThrow(ConfigError);
+    // Seed 1: a network where summing the penalty in another order changes the last bit.
+    const net = createNetwork(NOTES_NETWORK, { seed: 1 });
+    const { loss } = computeGradients(net, data.x, data.y, 0.01);
+    expect(lossOf(net, data.x, data.y, createWorkspace(net, data.x.rows), 0.01)).toBe(loss);
   });
 
   it('a one-unit softmax output is refused', () => {
