@@ -19,6 +19,7 @@ import { createFusedStep } from './fused-step.js';
 import { countCorrect } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { wasmEngineSupports } from './wasm-engine.js';
+import { createArena, LOSS_CODES, layoutNetwork } from './wasm-layout.js';
 
 export type ShardEngineName = 'wasm' | 'js' | 'reference';
 
@@ -397,21 +398,12 @@ function gather(
   }
 }
 
-const ACTIVATION_CODES: Record<string, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3, softmax: 4 };
-const LOSS_CODES: Record<string, number> = {
-  binary_crossentropy: 0,
-  categorical_crossentropy: 1,
-  mean_squared_error: 2,
-};
-/** Stride of a layer's entry in the kernels' layer table (see `trainBatches` in assembly/kernels.ts). */
-const FIELDS = 12;
-
 /**
  * The WebAssembly kernels on one shard: the shard's rows are gathered into the instance's
  * memory (which cannot be shared: the module owns it), the current weights copied in, and
  * `trainBatches` runs one batch of exactly the shard's rows with no update and no L2 term.
- * The memory layout follows src/train/wasm-engine.ts, with room for `maxRows` rows of data
- * instead of the whole dataset.
+ * The memory is laid out as for the engine (src/train/wasm-layout.ts), with room for
+ * `maxRows` rows of data instead of the whole dataset.
  */
 function wasmShardEngine(
   net: Network,
@@ -428,54 +420,23 @@ function wasmShardEngine(
   const nIn = widths[0];
   const nOut = widths[depth];
 
-  let top = wasm.heapBase();
-  const alloc = (bytes: number) => {
-    top = Math.ceil(top / 16) * 16;
-    const at = top;
-    top += bytes;
-    return at;
-  };
+  const arena = createArena(wasm);
+  const alloc = arena.alloc;
   const X = alloc(maxRows * nIn * 8);
   const Y = alloc(maxRows * nOut * 8);
-  const table = alloc(depth * FIELDS * 4);
-  const layers = net.layers.map((l, i) => {
-    const k = widths[i];
-    const m = widths[i + 1];
-    return {
-      k,
-      m,
-      K: alloc(k * m * 8),
-      b: alloc(m * 8),
-      gK: alloc(k * m * 8),
-      gb: alloc(m * 8),
-      Z: alloc(maxRows * m * 8),
-      A: alloc(maxRows * m * 8),
-      D: alloc(maxRows * m * 8),
-      act: ACTIVATION_CODES[l.activation.name],
-    };
-  });
-  const kt = alloc(Math.max(...layers.map((l) => l.k * l.m)) * 8);
+  const layout = layoutNetwork(arena, net, maxRows);
+  const { table, kt } = layout;
   const xb = alloc(8);
   const yb = alloc(8);
   const lossAt = alloc(8);
   const correctAt = alloc(4);
-  const need = Math.ceil(top / 65536) - wasm.memory.buffer.byteLength / 65536;
-  try {
-    if (need > 0) wasm.memory.grow(need);
-  } catch {
-    return undefined;
-  }
+  if (!arena.commit()) return undefined;
   // The memory no longer grows, so these views stay attached for the engine's life.
   const buf = wasm.memory.buffer;
   const f64 = (at: number, len: number) => new Float64Array(buf, at, len);
   const xView = f64(X, maxRows * nIn);
   const yView = f64(Y, maxRows * nOut);
-  const tableView = new Int32Array(buf, table, depth * FIELDS);
-  layers.forEach((l, i) => {
-    tableView.set([l.k, l.m, l.act, l.K, l.b, l.gK, l.gb, l.Z, l.A, l.D], i * FIELDS);
-  });
-  const params = layers.flatMap((l) => [f64(l.K, l.k * l.m), f64(l.b, l.m)]);
-  const grads = layers.flatMap((l) => [f64(l.gK, l.k * l.m), f64(l.gb, l.m)]);
+  const { params, grads } = layout.bind(buf);
   const netParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
   const lossView = f64(lossAt, 1);
   const correctView = new Int32Array(buf, correctAt, 1);

@@ -13,14 +13,8 @@ import type { Matrix } from '../core/matrix.js';
 import { instantiateWasmKernels, type WasmKernels } from '../core/wasm/kernels.js';
 import type { Network } from '../nn/network.js';
 import type { EngineSetup, TrainingEngine } from './training-engine.js';
+import { createArena, LOSS_CODES, layoutNetwork } from './wasm-layout.js';
 
-const ACTIVATION_CODES: Record<string, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3, softmax: 4 };
-const LOSS_CODES: Record<string, number> = {
-  binary_crossentropy: 0,
-  categorical_crossentropy: 1,
-  mean_squared_error: 2,
-};
-const FIELDS = 12;
 /** Widest hidden layer the specialised two-layer batch-1 kernel takes (its weights stay in L1). */
 export const SGD1_TWO_LAYER_MAX_HIDDEN = 16;
 /** Widest input it takes. */
@@ -96,34 +90,13 @@ export function createWasmEngine(
   const depth = net.layers.length;
   const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
 
-  let top = wasm.heapBase();
-  const alloc = (bytes: number) => {
-    top = Math.ceil(top / 16) * 16;
-    const at = top;
-    top += bytes;
-    return at;
-  };
+  const arena = createArena(wasm);
+  const alloc = arena.alloc;
   const X = alloc(chunk * x.cols * 8);
   const Y = alloc(chunk * y.cols * 8);
   const order = alloc(sgd1 ? 0 : n * 4);
-  const table = alloc(depth * FIELDS * 4);
-  const layers = net.layers.map((l, i) => {
-    const k = widths[i];
-    const m = widths[i + 1];
-    return {
-      k,
-      m,
-      K: alloc(k * m * 8),
-      b: alloc(m * 8),
-      gK: alloc(k * m * 8),
-      gb: alloc(m * 8),
-      Z: alloc(bs * m * 8),
-      A: alloc(bs * m * 8),
-      D: alloc(bs * m * 8),
-      act: ACTIVATION_CODES[l.activation.name],
-    };
-  });
-  const kt = alloc(Math.max(...layers.map((l) => l.k * l.m)) * 8);
+  const layout = layoutNetwork(arena, net, bs);
+  const { table, kt } = layout;
   const xb = alloc(bs * widths[0] * 8);
   const yb = alloc(bs * widths[depth] * 8);
   const lossesAt = alloc(batches * 8);
@@ -137,12 +110,7 @@ export function createWasmEngine(
     net.layers[1].activation.name === 'sigmoid' &&
     net.loss.config.name === 'binary_crossentropy';
   const scratch = batchSize === 1 && twoLayer ? alloc((widths[0] + 5) * Math.ceil(widths[1] / 2) * 16) : 0;
-  const need = Math.ceil(top / 65536) - wasm.memory.buffer.byteLength / 65536;
-  try {
-    if (need > 0) wasm.memory.grow(need);
-  } catch {
-    return undefined; // more than the runtime gives WebAssembly: train in JavaScript
-  }
+  if (!arena.commit()) return undefined; // more than the runtime gives WebAssembly: train in JavaScript
 
   // The memory no longer grows, so these views stay attached for the engine's life.
   const buf = wasm.memory.buffer;
@@ -155,12 +123,7 @@ export function createWasmEngine(
   }
   const orderView = new Uint32Array(buf, order, sgd1 ? 0 : n);
   let jsOrder: Uint32Array | null = null;
-  const tableView = new Int32Array(buf, table, depth * FIELDS);
-  layers.forEach((l, i) => {
-    tableView.set([l.k, l.m, l.act, l.K, l.b, l.gK, l.gb, l.Z, l.A, l.D], i * FIELDS);
-  });
-  const params = layers.flatMap((l) => [f64(l.K, l.k * l.m), f64(l.b, l.m)]);
-  const grads = layers.flatMap((l) => [f64(l.gK, l.k * l.m), f64(l.gb, l.m)]);
+  const { params, grads } = layout.bind(buf);
   const netParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
   const lossCode = LOSS_CODES[net.loss.config.name];
   let ordered = false;
