@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { BackpropError } from '../core/errors.js';
 import { registerDemo } from './demo.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExercise } from './exercise.js';
 import { registerExplain } from './explain.js';
 import { registerExport } from './export.js';
 import { registerGradcheck } from './gradcheck.js';
@@ -33,6 +34,7 @@ export function createProgram(): Command {
     .description('Multilayer perceptrons trained by backpropagation: train, evaluate, predict and explain on CSV data.')
     .version(packageVersion())
     .exitOverride()
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander puts its suggestion ("Did you mean --epochs?") on a second line: keep one line.
@@ -63,6 +65,7 @@ Examples:
   registerInit(program);
   registerExport(program);
   registerImport(program);
+  registerExercise(program);
   return program;
 }
 
