@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { fromRows } from '../core/matrix.js';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../data/input-error.js';
 import { explain } from './explain.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';

@@ -1,8 +1,8 @@
 /** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
 import type { Command } from 'commander';
-import { readCsv } from '../io/csv.js';
-import { labelledData } from '../io/model-data.js';
-import { loadModel } from '../io/model-file.js';
+import { labelledData } from '../data/model-data.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import { describeMetrics, evaluateNetwork } from './evaluation.js';
 import { createOutput } from './output.js';
 

@@ -5,15 +5,16 @@
  */
 import type { Command } from 'commander';
 import { fromRows, type Matrix, toRows, transpose } from '../core/matrix.js';
-import { readCsv } from '../io/csv.js';
-import { canonicalLabel, type LabelMapping, standardize } from '../io/dataset.js';
-import { InputError } from '../io/input-error.js';
-import { modelInputs, modelTargets, targetColumn } from '../io/model-data.js';
-import { loadModel, type Model } from '../io/model-file.js';
+import { canonicalLabel, type LabelMapping, standardize } from '../data/examples.js';
+import { InputError } from '../data/input-error.js';
+import { modelInputs, modelTargets, targetColumn } from '../data/model-data.js';
+import type { Model } from '../data/model-file.js';
 import { computeGradients } from '../nn/backprop.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import { type Network, predict } from '../nn/network.js';
 import { isNotesShaped, notesQuantities } from '../nn/notes.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import { predictedClasses } from '../train/metrics.js';
 import { formatMatrix, formatNumber, shapeOf } from './format.js';
 import * as parse from './options.js';

@@ -1,12 +1,13 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import { type Command, Option } from 'commander';
-import type { LabelMapping } from '../io/dataset.js';
-import { InputError } from '../io/input-error.js';
-import { type Model, saveModel } from '../io/model-file.js';
+import type { LabelMapping } from '../data/examples.js';
+import { InputError } from '../data/input-error.js';
+import type { Model } from '../data/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';
 import { lossName } from '../nn/losses.js';
 import { createNetwork } from '../nn/network.js';
+import { saveModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 

@@ -1,10 +1,10 @@
 /** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { readCsv } from '../io/csv.js';
-import { modelInputs } from '../io/model-data.js';
-import { loadModel } from '../io/model-file.js';
+import { modelInputs } from '../data/model-data.js';
 import { predict } from '../nn/network.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import { predictedClasses } from '../train/metrics.js';
 import { createOutput } from './output.js';
 

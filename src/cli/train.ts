@@ -6,24 +6,24 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { displayName } from '../io/csv.js';
 import {
   classIndices,
   type Examples,
   fitStandardizationOfRows,
   type LabelMapping,
   outputUnits,
-  readExamples,
   standardize,
   stratifiedSplit,
   takeRows,
-} from '../io/dataset.js';
-import { InputError } from '../io/input-error.js';
-import { loadModel, type Model, saveModel, type TrainingSettings } from '../io/model-file.js';
+} from '../data/examples.js';
+import { InputError } from '../data/input-error.js';
+import type { Model, TrainingSettings } from '../data/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, networkConfig, outputSize } from '../nn/network.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { displayName, readExamples } from '../node/csv-file.js';
+import { loadModel, saveModel } from '../node/model-files.js';
 import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
 import { createOptimizer, type OptimizerConfig, type OptimizerName } from '../train/optimizers.js';
 import { describeMetrics, evaluateNetwork, type Metrics } from './evaluation.js';

@@ -4,9 +4,7 @@ import { toRows } from '../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { readText } from './csv.js';
-import { type LabelMapping, outputUnits, type Standardization } from './dataset.js';
+import { type LabelMapping, outputUnits, type Standardization } from './examples.js';
 import { InputError } from './input-error.js';
 
 export const MODEL_FORMAT = 'backprop-model';
@@ -226,11 +224,6 @@ export function parseModel(text: string, file: string): Model {
   return modelFromJson(value, file);
 }
 
-/** Reads and checks a model file. */
-export function loadModel(path: string): Model {
-  return parseModel(readText(path), path);
-}
-
 /** The model as the plain JSON object the file holds (key order fixed, so output is stable). */
 export function modelToJson(model: Model): ModelFile {
   const net = model.network;
@@ -256,9 +249,4 @@ export function modelToJson(model: Model): ModelFile {
 export function serializeModel(model: Model): string {
   const text = JSON.stringify(modelToJson(model), null, 2);
   return `${text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
-}
-
-/** Saves a model file atomically. */
-export function saveModel(path: string, model: Model): void {
-  writeFileAtomic(path, serializeModel(model));
 }

@@ -10,16 +10,13 @@
  * and metrics go in `userDefinedMetadata.backprop`, which TF.js keeps with the model and which
  * import reads back; a model without it (one made by TF.js or Keras) imports with default names.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import type { LossName } from '../nn/losses.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { readText } from './csv.js';
-import { backpropVersion, exportLayers } from './export-layers.js';
+import { exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
 import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
+import { BACKPROP_VERSION } from './version.js';
 
 /** The manifest's file name inside the export directory. */
 export const TFJS_MODEL_FILE = 'model.json';
@@ -129,7 +126,7 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
   const optimizer = optimizerConfig(model);
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',
-    generatedBy: `backprop ${backpropVersion()}`,
+    generatedBy: `backprop ${BACKPROP_VERSION}`,
     convertedBy: null,
     modelTopology: {
       class_name: 'Sequential',
@@ -145,67 +142,6 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
     userDefinedMetadata: { backprop: backpropMetadata(model) },
   };
   return { modelJson, weights: bytes };
-}
-
-/** The entries of `dir`, or undefined when it does not exist; an error if it is a file. */
-function directoryEntries(dir: string, what: string): string[] | undefined {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError(`${dir}: cannot be read (${(err as Error).message})`);
-  }
-  if (!isDir) throw new InputError(`${dir}: is a file, expected a directory (${what})`);
-  return readdirSync(dir);
-}
-
-/** Refuses to write into a non-empty directory unless forced; returns whether it has entries. */
-export function checkExportDirectory(dir: string, force: boolean): boolean {
-  const entries = directoryEntries(dir, `--format tfjs writes ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} into it`);
-  if (entries && entries.length > 0 && !force) {
-    throw new InputError(
-      `${dir}: directory is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}); use --force to replace ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} in it`,
-    );
-  }
-  return entries !== undefined && entries.length > 0;
-}
-
-/**
- * Writes the TF.js Layers export of `model` into directory `dir`.
- *
- * A new or empty directory is written whole or not at all: both files go into a temporary
- * directory beside it, which is then renamed to `dir`. Over a non-empty directory (only with
- * `force`) the other entries must be kept, so each file is replaced by its own temporary file
- * and rename, the weights first and `model.json` last: a reader never sees half a file, and a
- * failure before the last rename leaves the old `model.json` in place.
- * @returns the paths written
- */
-export function writeTfjsLayers(dir: string, model: Model, options: { force?: boolean } = {}): string[] {
-  const nonEmpty = checkExportDirectory(dir, options.force ?? false);
-  const { modelJson, weights } = toTfjsLayers(model);
-  const json = `${JSON.stringify(modelJson, null, 2)}\n`;
-  const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
-  if (nonEmpty) {
-    writeFileAtomic(files[1], weights);
-    writeFileAtomic(files[0], json);
-    return files;
-  }
-  const parent = dirname(resolve(dir));
-  let tmp: string | undefined;
-  try {
-    mkdirSync(parent, { recursive: true });
-    tmp = join(parent, `.${basename(resolve(dir))}.${process.pid}.${Date.now()}.tmp`);
-    mkdirSync(tmp);
-    writeFileSync(join(tmp, TFJS_WEIGHTS_FILE), weights);
-    writeFileSync(join(tmp, TFJS_MODEL_FILE), json);
-    // rename(2) replaces an empty directory.
-    renameSync(tmp, dir);
-  } catch (err) {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    throw new InputError(`${dir}: cannot be written (${(err as Error).message})`);
-  }
-  return files;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,6 +247,21 @@ function float32s(bytes: Uint8Array, offset: number, count: number): number[] {
 }
 
 /**
+ * The path of `name` in the directory of `file`, normalised as Node's `path.join` does on POSIX
+ * (written out because this module runs in browsers too).
+ */
+function siblingPath(file: string, name: string): string {
+  const absolute = file.startsWith('/');
+  const out: string[] = [];
+  for (const part of [...file.split('/').slice(0, -1), ...name.split('/')]) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else if (part !== '..' || !absolute) out.push(part);
+  }
+  return (absolute ? '/' : '') + out.join('/') || '.';
+}
+
+/**
  * A model from a parsed TF.js `model.json` and a reader of its weights files.
  * @param file the manifest's name in messages
  * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
@@ -413,9 +364,8 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       return count * width;
     });
     const needed = sizes.reduce((a, b) => a + b, 0);
-    const base = dirname(file);
     const parts = group.paths.map((p) => {
-      const path = join(base, p);
+      const path = siblingPath(file, p);
       try {
         return readWeights(path);
       } catch (err) {
@@ -427,7 +377,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     });
     const have = parts.reduce((n, p) => n + p.byteLength, 0);
     if (have !== needed) {
-      const names = group.paths.map((p) => join(base, p));
+      const names = group.paths.map((p) => siblingPath(file, p));
       throw new InputError(
         names.length === 1
           ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
@@ -526,26 +476,4 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     },
     file,
   );
-}
-
-/**
- * Reads a TF.js Layers model: `path` is its `model.json` or the directory holding it.
- */
-export function readTfjsLayers(path: string): Model {
-  let file = path;
-  try {
-    if (statSync(path).isDirectory()) file = join(path, TFJS_MODEL_FILE);
-  } catch {
-    // readText reports a missing path.
-  }
-  const text = readText(file);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(
-      `${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')}), expected a TF.js model.json`,
-    );
-  }
-  return fromTfjsLayers(value, file, (p) => new Uint8Array(readFileSync(p)));
 }

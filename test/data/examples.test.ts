@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRows, toRows } from '../../src/core/matrix.js';
 import { createRandom } from '../../src/core/random.js';
-import { parseCsv, readCsv } from '../../src/io/csv.js';
+import { parseCsv } from '../../src/data/csv.js';
 import {
   classIndices,
   fitStandardization,
@@ -10,7 +10,8 @@ import {
   stratifiedSplit,
   tableToExamples,
   targetMatrix,
-} from '../../src/io/dataset.js';
+} from '../../src/data/examples.js';
+import { readCsv } from '../../src/node/csv-file.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 const root = (name: string) => join(import.meta.dirname, '..', '..', name);

@@ -1,7 +1,7 @@
 /** Writing files so that a reader never sees half of one. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from './input-error.js';
+import { InputError } from '../data/input-error.js';
 
 /**
  * Writes `data` to `path` atomically: to a temporary file in the same directory, then renamed

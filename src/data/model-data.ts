@@ -5,7 +5,7 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import type { Table } from './csv.js';
-import { columnIndex, featureMatrix, standardize, targetMatrix } from './dataset.js';
+import { columnIndex, featureMatrix, standardize, targetMatrix } from './examples.js';
 import { InputError } from './input-error.js';
 import type { Model } from './model-file.js';
 

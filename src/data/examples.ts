@@ -1,0 +1,519 @@
+/**
+ * From a CSV table to the matrices training needs: choosing the feature and target columns,
+ * mapping labels to 0/1 or one-hot targets, standardising features with statistics from the
+ * training split only, and seeded stratified splits.
+ */
+import { type Matrix, zeros } from '../core/matrix.js';
+import type { Random } from '../core/random.js';
+import type { Dataset } from '../train/fit.js';
+import { type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
+import { InputError } from './input-error.js';
+
+/**
+ * How the target column becomes the network's targets.
+ * - binary: one 0/1 output; `classes[1]` is the positive class (1), `classes[0]` is 0.
+ * - multiclass: one-hot over `classes`, output unit k ↔ `classes[k]`.
+ * - regression: the column's numbers as they are.
+ */
+export type LabelMapping =
+  | { kind: 'binary'; classes: [string, string] }
+  | { kind: 'multiclass'; classes: string[] }
+  | { kind: 'regression' };
+
+/** Per-feature mean and (population) standard deviation; x ↦ (x − mean) / std. */
+export interface Standardization {
+  mean: number[];
+  std: number[];
+}
+
+/** A table turned into numbers. */
+export interface Examples extends Dataset {
+  features: string[];
+  target: string;
+  labels: LabelMapping;
+  /** File line of each row, for messages. */
+  lines: number[];
+}
+
+// A plain decimal number: what a person means by "a number" in a CSV cell (no hex, no "Infinity").
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number in one cell, or an {@link InputError} naming the file, line and column. */
+export function parseCell(table: Table, row: number, col: number): number {
+  const cell = table.rows[row][col].trim();
+  const where = `${table.file} line ${table.lines[row]}, column ${table.header[col]}`;
+  if (cell === '') throw new InputError(`${where}: empty cell, expected a number`);
+  if (!DECIMAL.test(cell)) throw new InputError(`${where}: '${cell}' is not a number`);
+  const v = Number(cell);
+  if (!Number.isFinite(v)) throw new InputError(`${where}: '${cell}' is too large, expected a finite number`);
+  return v;
+}
+
+/** Index of a column by name, or an error listing the columns there are. */
+export function columnIndex(table: Table, name: string, role: string): number {
+  const i = table.header.indexOf(name);
+  if (i < 0) {
+    throw new InputError(`${table.file}: no column '${name}' (${role}); the columns are: ${table.header.join(', ')}`);
+  }
+  return i;
+}
+
+/**
+ * The target column (default: the last) and the feature columns (default: all others).
+ * @param target column name, or undefined for the last column
+ * @param features column names, or undefined for every column but the target
+ */
+export function chooseColumns(
+  table: Table,
+  target?: string,
+  features?: readonly string[],
+): { target: string; features: string[] } {
+  const t = target ?? table.header[table.header.length - 1];
+  columnIndex(table, t, 'the target');
+  const f = features ? [...features] : table.header.filter((h) => h !== t);
+  for (const name of f) {
+    columnIndex(table, name, 'a feature');
+    if (name === t) throw new InputError(`${table.file}: column '${name}' is the target, it cannot also be a feature`);
+  }
+  if (f.length === 0) throw new InputError(`${table.file}: no feature columns left besides the target '${t}'`);
+  return { target: t, features: f };
+}
+
+/** The [rows, features] matrix of the named columns. */
+export function featureMatrix(table: Table, features: readonly string[]): Matrix {
+  const cols = features.map((f) => columnIndex(table, f, 'a feature'));
+  const x = zeros(table.rows.length, cols.length);
+  for (let r = 0; r < table.rows.length; r++) {
+    for (let j = 0; j < cols.length; j++) x.data[r * cols.length + j] = parseCell(table, r, cols[j]);
+  }
+  return x;
+}
+
+/** A label as the model stores it. Numeric labels are compared by value: "1", "1.0" and "1e0" are the same class. */
+export function canonicalLabel(s: string): string {
+  const t = s.trim();
+  return DECIMAL.test(t) ? String(Number(t)) : t;
+}
+
+const MAX_CLASSES = 100;
+
+/**
+ * The label mapping a target column implies: two classes → binary (sorted, so 0 ↦ 0 and 1 ↦ 1,
+ * and strings alphabetically), three or more → multiclass, or regression when asked for.
+ */
+export function inferLabels(table: Table, target: string, regression: boolean): LabelMapping {
+  const col = columnIndex(table, target, 'the target');
+  if (regression) {
+    for (let r = 0; r < table.rows.length; r++) parseCell(table, r, col);
+    return { kind: 'regression' };
+  }
+  const seen = new Set<string>();
+  for (let r = 0; r < table.rows.length; r++) {
+    const label = canonicalLabel(table.rows[r][col]);
+    if (label === '')
+      throw new InputError(`${table.file} line ${table.lines[r]}, column ${target}: empty cell, expected a label`);
+    seen.add(label);
+  }
+  const labels = [...seen];
+  const numeric = labels.every((l) => DECIMAL.test(l));
+  labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (labels.length < 2) {
+    throw new InputError(
+      `${table.file}, column ${target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
+    );
+  }
+  if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
+    throw new InputError(
+      `${table.file}, column ${target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
+    );
+  }
+  if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
+  return { kind: 'multiclass', classes: labels };
+}
+
+/** Number of output units a label mapping needs. */
+export function outputUnits(labels: LabelMapping): number {
+  return labels.kind === 'multiclass' ? labels.classes.length : 1;
+}
+
+/** The target matrix of a column under a given mapping (a label outside it is an error). */
+export function targetMatrix(table: Table, target: string, labels: LabelMapping): Matrix {
+  const col = columnIndex(table, target, 'the target');
+  const n = table.rows.length;
+  if (labels.kind === 'regression') {
+    const y = zeros(n, 1);
+    for (let r = 0; r < n; r++) y.data[r] = parseCell(table, r, col);
+    return y;
+  }
+  const units = outputUnits(labels);
+  const y = zeros(n, units);
+  for (let r = 0; r < n; r++) {
+    const label = canonicalLabel(table.rows[r][col]);
+    const k = labels.classes.indexOf(label);
+    if (k < 0) {
+      throw new InputError(
+        `${table.file} line ${table.lines[r]}, column ${target}: label '${label}' is not one of the model's classes (${labels.classes.join(', ')})`,
+      );
+    }
+    if (labels.kind === 'binary') y.data[r] = k;
+    else y.data[r * units + k] = 1;
+  }
+  return y;
+}
+
+/** Features and targets of a table, with the label mapping inferred (or given, e.g. by a model). */
+export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
+  const { target, features } = chooseColumns(table, options.target, options.features);
+  const x = featureMatrix(table, features);
+  const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
+  const y = targetMatrix(table, target, labels);
+  return { x, y, features, target, labels, lines: [...table.lines] };
+}
+
+/** What {@link tableToExamples} and {@link readExamples} can be told. */
+export interface ExampleOptions {
+  target?: string;
+  features?: readonly string[];
+  regression?: boolean;
+  labels?: LabelMapping;
+}
+
+/**
+ * The options of {@link readExamples}, or a function choosing them once the header is known
+ * (it may throw an InputError, which is reported as `tableToExamples` would after `readCsv`).
+ */
+export type ExampleOptionsFor = ExampleOptions | ((header: readonly string[], file: string) => ExampleOptions);
+
+/**
+ * CSV text straight into {@link Examples}, row by row: the feature cells go into a Float64Array
+ * as they are parsed and the target column is kept as class ids (or numbers). The result, and
+ * every error and the order errors are reported in, are those of
+ * `tableToExamples(parseCsv(text, file), options)`; `backprop/node`'s `readExamples` does the
+ * same for files and stdin.
+ * @param text the CSV text
+ * @param file the file's name in messages
+ * @param options the target and feature columns and the label mapping, or a function choosing them from the header
+ * @example
+ * const data = csvTextToExamples('x,y\n1,a\n2,b\n', 'data.csv', { target: 'y' });
+ * data.labels; // { kind: 'binary', classes: ['a', 'b'] }
+ */
+export function csvTextToExamples(text: string, file: string, options: ExampleOptionsFor = {}): Examples {
+  const sink = new ExamplesSink(options);
+  const scan = scanCsvText(text, file, sink);
+  return sink.finish(scan.file, scan.rows);
+}
+
+const INITIAL_ROWS = 1024;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSign = (c: number) => c === 43 || c === 45;
+
+/** `DECIMAL.test(s)`, by hand: the loader calls it for every cell. */
+export function isDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  if (i < n && isSign(s.charCodeAt(i))) i++;
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  let digits = i - intStart;
+  if (i < n && s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    const fracStart = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    digits += i - fracStart;
+  }
+  if (digits === 0) return false;
+  if (i < n && (s.charCodeAt(i) === 101 || s.charCodeAt(i) === 69) /* e E */) {
+    i++;
+    if (i < n && isSign(s.charCodeAt(i))) i++;
+    const expStart = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i === expStart) return false;
+  }
+  return i === n;
+}
+
+/** The numeric value of a cell, or an error message for it (as {@link parseCell} words it). */
+function cellValue(raw: string): number | string {
+  if (isDecimal(raw)) {
+    const v = Number(raw);
+    if (Number.isFinite(v)) return v;
+  }
+  const cell = raw.trim();
+  if (cell === '') return 'empty cell, expected a number';
+  if (!DECIMAL.test(cell)) return `'${cell}' is not a number`;
+  const v = Number(cell);
+  if (!Number.isFinite(v)) return `'${cell}' is too large, expected a finite number`;
+  return v;
+}
+
+/** Builds Examples from rows as they are parsed; see {@link csvTextToExamples}. */
+export class ExamplesSink implements CsvRowSink {
+  private file = '';
+  private columns: readonly string[] = [];
+  private features: string[] = [];
+  private target = '';
+  private featureCols = new Int32Array(0);
+  private targetCol = 0;
+  private regression = false;
+  private given: LabelMapping | undefined;
+  private givenIndex = new Map<string, number>();
+  /** Row-major features, `capacity` rows. */
+  private x = new Float64Array(0);
+  private capacity = 0;
+  private n = 0;
+  private readonly lines: number[] = [];
+  /** Regression targets, or the class id of each row (ids in order of first appearance). */
+  private yNum = new Float64Array(0);
+  private yId = new Int32Array(0);
+  /** Raw cell → class id, canonical label → class id, and the labels in order of first appearance. */
+  private readonly idOfRaw = new Map<string, number>();
+  private readonly idOfLabel = new Map<string, number>();
+  private readonly labelsSeen: string[] = [];
+  /** The first target error, reported only if no feature cell is bad. */
+  private targetError: InputError | undefined;
+
+  constructor(private readonly options: ExampleOptionsFor) {}
+
+  header(header: readonly string[], { file, lineBound }: HeaderInfo): void {
+    this.file = file;
+    this.columns = header;
+    // The scanner names the file; the header has no rows yet, which is all chooseColumns reads.
+    const table: Table = { file: this.file, header, rows: [], lines: [] };
+    const opts = typeof this.options === 'function' ? this.options(header, this.file) : this.options;
+    const { target, features } = chooseColumns(table, opts.target, opts.features);
+    this.target = target;
+    this.features = features;
+    this.featureCols = Int32Array.from(features, (f) => header.indexOf(f));
+    this.targetCol = header.indexOf(target);
+    this.given = opts.labels;
+    this.regression = opts.labels ? opts.labels.kind === 'regression' : (opts.regression ?? false);
+    if (opts.labels && opts.labels.kind !== 'regression') {
+      opts.labels.classes.forEach((c, k) => {
+        if (!this.givenIndex.has(c)) this.givenIndex.set(c, k);
+      });
+    }
+    this.grow(lineBound !== undefined ? Math.max(1, lineBound - 1) : INITIAL_ROWS);
+  }
+
+  private grow(rows: number): void {
+    const cols = this.featureCols.length;
+    const x = new Float64Array(rows * cols);
+    x.set(this.x.subarray(0, this.n * cols));
+    this.x = x;
+    if (this.regression) {
+      const y = new Float64Array(rows);
+      y.set(this.yNum.subarray(0, this.n));
+      this.yNum = y;
+    } else {
+      const y = new Int32Array(rows);
+      y.set(this.yId.subarray(0, this.n));
+      this.yId = y;
+    }
+    this.capacity = rows;
+  }
+
+  row(fields: string[], line: number): void {
+    if (this.n === this.capacity) this.grow(Math.ceil(this.capacity * 1.5) + 1);
+    const r = this.n;
+    const cols = this.featureCols;
+    const x = this.x;
+    const base = r * cols.length;
+    for (let j = 0; j < cols.length; j++) {
+      const v = cellValue(fields[cols[j]]);
+      if (typeof v === 'string') throw this.cellError(line, cols[j], v);
+      x[base + j] = v;
+    }
+    if (this.targetError === undefined) {
+      const raw = fields[this.targetCol];
+      if (this.regression) {
+        const v = cellValue(raw);
+        if (typeof v === 'string') this.targetError = this.cellError(line, this.targetCol, v);
+        else this.yNum[r] = v;
+      } else {
+        let id = this.idOfRaw.get(raw);
+        if (id === undefined) id = this.classId(raw, line);
+        this.yId[r] = id;
+      }
+    }
+    this.lines.push(line);
+    this.n = r + 1;
+  }
+
+  private cellError(line: number, col: number, message: string): InputError {
+    return new InputError(`${this.file} line ${line}, column ${this.columns[col]}: ${message}`);
+  }
+
+  /** The class id of a label not seen in this spelling before (-1 after an error). */
+  private classId(raw: string, line: number): number {
+    const label = canonicalLabel(raw);
+    if (this.given) {
+      const k = this.givenIndex.get(label);
+      if (k === undefined) {
+        const classes = (this.given as { classes: string[] }).classes;
+        this.targetError = new InputError(
+          `${this.file} line ${line}, column ${this.target}: label '${label}' is not one of the model's classes (${classes.join(', ')})`,
+        );
+        return -1;
+      }
+      this.idOfRaw.set(raw, k);
+      return k;
+    }
+    if (label === '') {
+      this.targetError = new InputError(
+        `${this.file} line ${line}, column ${this.target}: empty cell, expected a label`,
+      );
+      return -1;
+    }
+    let id = this.idOfLabel.get(label);
+    if (id === undefined) {
+      id = this.labelsSeen.length;
+      this.labelsSeen.push(label);
+      this.idOfLabel.set(label, id);
+    }
+    this.idOfRaw.set(raw, id);
+    return id;
+  }
+
+  finish(file: string, rows: number): Examples {
+    if (this.n !== rows) throw new Error(`readExamples: ${this.n} of ${rows} rows converted`);
+    if (this.targetError) throw this.targetError;
+    const n = this.n;
+    const cols = this.featureCols.length;
+    // Keep the allocation when little of it is spare (a file's line count is nearly exact).
+    const data =
+      this.capacity - n <= Math.max(16, n >> 6)
+        ? new Float64Array(this.x.buffer, 0, n * cols)
+        : this.x.slice(0, n * cols);
+    this.x = new Float64Array(0);
+    const x: Matrix = { rows: n, cols, data };
+    let labels: LabelMapping;
+    let y: Matrix;
+    if (this.regression) {
+      labels = this.given ?? { kind: 'regression' };
+      y = { rows: n, cols: 1, data: this.yNum.slice(0, n) };
+    } else {
+      let rank: Int32Array;
+      if (this.given) {
+        labels = this.given;
+        rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
+      } else {
+        labels = this.inferred(file);
+        const classes = labels.kind === 'regression' ? [] : labels.classes;
+        rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
+      }
+      const units = outputUnits(labels);
+      y = zeros(n, units);
+      for (let r = 0; r < n; r++) {
+        const k = rank[this.yId[r]];
+        if (units === 1) y.data[r] = k;
+        else y.data[r * units + k] = 1;
+      }
+    }
+    this.yId = new Int32Array(0);
+    this.yNum = new Float64Array(0);
+    return { x, y, features: this.features, target: this.target, labels, lines: this.lines };
+  }
+
+  /** The mapping {@link inferLabels} would give, from the labels seen. */
+  private inferred(file: string): LabelMapping {
+    const labels = [...this.labelsSeen];
+    const numeric = labels.every((l) => DECIMAL.test(l));
+    labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (labels.length < 2) {
+      throw new InputError(
+        `${file}, column ${this.target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
+      );
+    }
+    if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
+      throw new InputError(
+        `${file}, column ${this.target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
+      );
+    }
+    if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
+    return { kind: 'multiclass', classes: labels };
+  }
+}
+
+/** The class index of every row of a target matrix, or undefined for regression. */
+export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | undefined {
+  if (labels.kind === 'regression') return undefined;
+  const out = new Int32Array(y.rows);
+  for (let r = 0; r < y.rows; r++) {
+    if (y.cols === 1) out[r] = y.data[r];
+    else for (let j = 0; j < y.cols; j++) if (y.data[r * y.cols + j] === 1) out[r] = j;
+  }
+  return out;
+}
+
+/** Column means and population standard deviations of `x`; a constant column gets std 1. */
+export function fitStandardization(x: Matrix): Standardization {
+  return fitStandardizationOfRows(x, undefined);
+}
+
+/**
+ * {@link fitStandardization} of the rows `rows` of `x` (ascending, as a split gives them), the
+ * same numbers as `fitStandardization(takeRows(x, rows))` without the copy.
+ */
+export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | undefined): Standardization {
+  const n = rows ? rows.length : x.rows;
+  const row = rows ? (i: number) => rows[i] : (i: number) => i;
+  const mean = new Array<number>(x.cols).fill(0);
+  const std = new Array<number>(x.cols).fill(0);
+  for (let j = 0; j < x.cols; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x.data[row(i) * x.cols + j];
+    const m = s / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (x.data[row(i) * x.cols + j] - m) ** 2;
+    const sd = Math.sqrt(ss / n);
+    mean[j] = m;
+    // A constant column carries no information; std 1 keeps it finite (it becomes all zeros).
+    std[j] = sd > 0 ? sd : 1;
+  }
+  return { mean, std };
+}
+
+/** (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine). */
+export function standardize(x: Matrix, stats: Standardization, out: Matrix = zeros(x.rows, x.cols)): Matrix {
+  for (let r = 0; r < x.rows; r++) {
+    for (let j = 0; j < x.cols; j++) out.data[r * x.cols + j] = (x.data[r * x.cols + j] - stats.mean[j]) / stats.std[j];
+  }
+  return out;
+}
+
+/** The rows `indices` of `m`, in that order, as a new matrix. */
+export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
+  const out = zeros(indices.length, m.cols);
+  indices.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+  return out;
+}
+
+/**
+ * Splits `rows` (indices) into a kept part and a held-out part of about `fraction` of them,
+ * stratified by class when `classes` is given: each class gives round(fraction · its count) rows,
+ * chosen by `rng`. Both parts are returned in ascending row order, so that training without
+ * shuffling sees the rows in file order.
+ */
+export function stratifiedSplit(
+  rows: readonly number[],
+  classes: Int32Array | undefined,
+  fraction: number,
+  rng: Random,
+): { kept: number[]; held: number[] } {
+  const groups = new Map<number, number[]>();
+  for (const r of rows) {
+    const c = classes ? classes[r] : 0;
+    const g = groups.get(c);
+    if (g) g.push(r);
+    else groups.set(c, [r]);
+  }
+  const held: number[] = [];
+  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(c)!;
+    rng.shuffle(g);
+    held.push(...g.slice(0, Math.round(fraction * g.length)));
+  }
+  const heldSet = new Set(held);
+  return { kept: rows.filter((r) => !heldSet.has(r)), held: held.sort((a, b) => a - b) };
+}
