@@ -3,7 +3,7 @@
  * functions from a network's outputs on a labelled set.
  */
 import type { Matrix } from '../core/matrix.js';
-import type { LabelMapping } from '../data/examples.js';
+import type { LabelMapping } from '../data/labels.js';
 import { lossOf } from '../nn/backprop.js';
 import { createWorkspace, type Network, predict } from '../nn/network.js';
 import {

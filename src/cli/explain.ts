@@ -5,10 +5,11 @@
  */
 import type { Command } from 'commander';
 import { fromRows, type Matrix, toRows, transpose } from '../core/matrix.js';
-import { canonicalLabel, type LabelMapping, standardize } from '../data/examples.js';
 import { InputError } from '../data/input-error.js';
+import { canonicalLabel, type LabelMapping } from '../data/labels.js';
 import { modelInputs, modelTargets, targetColumn } from '../data/model-data.js';
 import type { Model } from '../data/model-file.js';
+import { standardize } from '../data/standardize.js';
 import { computeGradients } from '../nn/backprop.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import { type Network, predict } from '../nn/network.js';

@@ -1,7 +1,7 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import { type Command, Option } from 'commander';
-import type { LabelMapping } from '../data/examples.js';
 import { InputError } from '../data/input-error.js';
+import type { LabelMapping } from '../data/labels.js';
 import type { Model } from '../data/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';

@@ -3,7 +3,7 @@
  * with the loss and accuracy curves, the ROC curve(s) and the confusion matrix.
  */
 import type { Matrix } from '../core/matrix.js';
-import type { LabelMapping } from '../data/examples.js';
+import type { LabelMapping } from '../data/labels.js';
 import { type Network, predict } from '../nn/network.js';
 import type { History } from '../train/fit.js';
 import { describeMetrics, type Metrics, rocCurves } from './evaluation.js';

@@ -6,18 +6,12 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
-import {
-  classIndices,
-  type Examples,
-  fitStandardizationOfRows,
-  type LabelMapping,
-  outputUnits,
-  standardize,
-  stratifiedSplit,
-  takeRows,
-} from '../data/examples.js';
+import type { Examples } from '../data/examples.js';
 import { InputError } from '../data/input-error.js';
+import { type LabelMapping, outputUnits } from '../data/labels.js';
 import type { Model, TrainingSettings } from '../data/model-file.js';
+import { classIndices, stratifiedSplit, takeRows } from '../data/split.js';
+import { fitStandardizationOfRows, standardize } from '../data/standardize.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, networkConfig, outputSize } from '../nn/network.js';

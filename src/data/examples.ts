@@ -4,27 +4,10 @@
  * training split only, and seeded stratified splits.
  */
 import { type Matrix, zeros } from '../core/matrix.js';
-import type { Random } from '../core/random.js';
 import type { Dataset } from '../train/fit.js';
 import { type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
-
-/**
- * How the target column becomes the network's targets.
- * - binary: one 0/1 output; `classes[1]` is the positive class (1), `classes[0]` is 0.
- * - multiclass: one-hot over `classes`, output unit k ↔ `classes[k]`.
- * - regression: the column's numbers as they are.
- */
-export type LabelMapping =
-  | { kind: 'binary'; classes: [string, string] }
-  | { kind: 'multiclass'; classes: string[] }
-  | { kind: 'regression' };
-
-/** Per-feature mean and (population) standard deviation; x ↦ (x − mean) / std. */
-export interface Standardization {
-  mean: number[];
-  std: number[];
-}
+import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, outputUnits } from './labels.js';
 
 /** A table turned into numbers. */
 export interface Examples extends Dataset {
@@ -34,9 +17,6 @@ export interface Examples extends Dataset {
   /** File line of each row, for messages. */
   lines: number[];
 }
-
-// A plain decimal number: what a person means by "a number" in a CSV cell (no hex, no "Infinity").
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The number in one cell, or an {@link InputError} naming the file, line and column. */
 export function parseCell(table: Table, row: number, col: number): number {
@@ -89,14 +69,6 @@ export function featureMatrix(table: Table, features: readonly string[]): Matrix
   return x;
 }
 
-/** A label as the model stores it. Numeric labels are compared by value: "1", "1.0" and "1e0" are the same class. */
-export function canonicalLabel(s: string): string {
-  const t = s.trim();
-  return DECIMAL.test(t) ? String(Number(t)) : t;
-}
-
-const MAX_CLASSES = 100;
-
 /**
  * The label mapping a target column implies: two classes → binary (sorted, so 0 ↦ 0 and 1 ↦ 1,
  * and strings alphabetically), three or more → multiclass, or regression when asked for.
@@ -114,26 +86,7 @@ export function inferLabels(table: Table, target: string, regression: boolean): 
       throw new InputError(`${table.file} line ${table.lines[r]}, column ${target}: empty cell, expected a label`);
     seen.add(label);
   }
-  const labels = [...seen];
-  const numeric = labels.every((l) => DECIMAL.test(l));
-  labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (labels.length < 2) {
-    throw new InputError(
-      `${table.file}, column ${target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
-    );
-  }
-  if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
-    throw new InputError(
-      `${table.file}, column ${target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
-    );
-  }
-  if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
-  return { kind: 'multiclass', classes: labels };
-}
-
-/** Number of output units a label mapping needs. */
-export function outputUnits(labels: LabelMapping): number {
-  return labels.kind === 'multiclass' ? labels.classes.length : 1;
+  return labelsFromValues(seen, table.file, target);
 }
 
 /** The target matrix of a column under a given mapping (a label outside it is an error). */
@@ -398,7 +351,7 @@ export class ExamplesSink implements CsvRowSink {
         labels = this.given;
         rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
       } else {
-        labels = this.inferred(file);
+        labels = labelsFromValues(this.labelsSeen, file, this.target);
         const classes = labels.kind === 'regression' ? [] : labels.classes;
         rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
       }
@@ -414,106 +367,4 @@ export class ExamplesSink implements CsvRowSink {
     this.yNum = new Float64Array(0);
     return { x, y, features: this.features, target: this.target, labels, lines: this.lines };
   }
-
-  /** The mapping {@link inferLabels} would give, from the labels seen. */
-  private inferred(file: string): LabelMapping {
-    const labels = [...this.labelsSeen];
-    const numeric = labels.every((l) => DECIMAL.test(l));
-    labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (labels.length < 2) {
-      throw new InputError(
-        `${file}, column ${this.target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
-      );
-    }
-    if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
-      throw new InputError(
-        `${file}, column ${this.target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
-      );
-    }
-    if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
-    return { kind: 'multiclass', classes: labels };
-  }
-}
-
-/** The class index of every row of a target matrix, or undefined for regression. */
-export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | undefined {
-  if (labels.kind === 'regression') return undefined;
-  const out = new Int32Array(y.rows);
-  for (let r = 0; r < y.rows; r++) {
-    if (y.cols === 1) out[r] = y.data[r];
-    else for (let j = 0; j < y.cols; j++) if (y.data[r * y.cols + j] === 1) out[r] = j;
-  }
-  return out;
-}
-
-/** Column means and population standard deviations of `x`; a constant column gets std 1. */
-export function fitStandardization(x: Matrix): Standardization {
-  return fitStandardizationOfRows(x, undefined);
-}
-
-/**
- * {@link fitStandardization} of the rows `rows` of `x` (ascending, as a split gives them), the
- * same numbers as `fitStandardization(takeRows(x, rows))` without the copy.
- */
-export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | undefined): Standardization {
-  const n = rows ? rows.length : x.rows;
-  const row = rows ? (i: number) => rows[i] : (i: number) => i;
-  const mean = new Array<number>(x.cols).fill(0);
-  const std = new Array<number>(x.cols).fill(0);
-  for (let j = 0; j < x.cols; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x.data[row(i) * x.cols + j];
-    const m = s / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (x.data[row(i) * x.cols + j] - m) ** 2;
-    const sd = Math.sqrt(ss / n);
-    mean[j] = m;
-    // A constant column carries no information; std 1 keeps it finite (it becomes all zeros).
-    std[j] = sd > 0 ? sd : 1;
-  }
-  return { mean, std };
-}
-
-/** (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine). */
-export function standardize(x: Matrix, stats: Standardization, out: Matrix = zeros(x.rows, x.cols)): Matrix {
-  for (let r = 0; r < x.rows; r++) {
-    for (let j = 0; j < x.cols; j++) out.data[r * x.cols + j] = (x.data[r * x.cols + j] - stats.mean[j]) / stats.std[j];
-  }
-  return out;
-}
-
-/** The rows `indices` of `m`, in that order, as a new matrix. */
-export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
-  const out = zeros(indices.length, m.cols);
-  indices.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return out;
-}
-
-/**
- * Splits `rows` (indices) into a kept part and a held-out part of about `fraction` of them,
- * stratified by class when `classes` is given: each class gives round(fraction · its count) rows,
- * chosen by `rng`. Both parts are returned in ascending row order, so that training without
- * shuffling sees the rows in file order.
- */
-export function stratifiedSplit(
-  rows: readonly number[],
-  classes: Int32Array | undefined,
-  fraction: number,
-  rng: Random,
-): { kept: number[]; held: number[] } {
-  const groups = new Map<number, number[]>();
-  for (const r of rows) {
-    const c = classes ? classes[r] : 0;
-    const g = groups.get(c);
-    if (g) g.push(r);
-    else groups.set(c, [r]);
-  }
-  const held: number[] = [];
-  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
-    const g = groups.get(c)!;
-    rng.shuffle(g);
-    held.push(...g.slice(0, Math.round(fraction * g.length)));
-  }
-  const heldSet = new Set(held);
-  return { kept: rows.filter((r) => !heldSet.has(r)), held: held.sort((a, b) => a - b) };
 }

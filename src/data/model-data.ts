@@ -5,9 +5,10 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import type { Table } from './csv.js';
-import { columnIndex, featureMatrix, standardize, targetMatrix } from './examples.js';
+import { columnIndex, featureMatrix, targetMatrix } from './examples.js';
 import { InputError } from './input-error.js';
 import type { Model } from './model-file.js';
+import { standardize } from './standardize.js';
 
 /**
  * The network's inputs for every row of `table`: the model's features, standardised if the

@@ -4,8 +4,9 @@ import { toRows } from '../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
-import { type LabelMapping, outputUnits, type Standardization } from './examples.js';
 import { InputError } from './input-error.js';
+import { defaultLabels, type LabelMapping, labelsFitLoss, outputUnits } from './labels.js';
+import type { Standardization } from './standardize.js';
 
 export const MODEL_FORMAT = 'backprop-model';
 export const MODEL_VERSION = 1;
@@ -96,13 +97,6 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-/** The default label mapping for a network without one: 0/1, class indices, or numbers. */
-function defaultLabels(loss: string, units: number): LabelMapping {
-  if (loss === 'mean_squared_error') return { kind: 'regression' };
-  if (units === 1) return { kind: 'binary', classes: ['0', '1'] };
-  return { kind: 'multiclass', classes: Array.from({ length: units }, (_, i) => String(i)) };
-}
-
 /**
  * Checks a parsed JSON value against the schema and the shapes, and builds the model.
  * @param file the file's name in error messages
@@ -175,7 +169,7 @@ export function modelFromJson(value: unknown, file: string): Model {
       `${file}: labels has ${labels.classes.length} classes but the last layer has ${units} units, expected ${outputUnits(labels)}`,
     );
   }
-  if ((labels.kind === 'regression') !== (m.loss.name === 'mean_squared_error')) {
+  if (!labelsFitLoss(labels, m.loss.name)) {
     throw new InputError(
       `${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`,
     );

@@ -15,6 +15,7 @@ import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import type { LossName } from '../nn/losses.js';
 import { exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
+import { lossForOutputActivation } from './labels.js';
 import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
 import { BACKPROP_VERSION } from './version.js';
 
@@ -454,13 +455,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
   }
   const last = dense[dense.length - 1].activation;
   const loss = meta.loss ?? {
-    name:
-      kerasLoss(json.trainingConfig?.loss) ??
-      (last === 'softmax'
-        ? 'categorical_crossentropy'
-        : last === 'sigmoid'
-          ? 'binary_crossentropy'
-          : 'mean_squared_error'),
+    name: kerasLoss(json.trainingConfig?.loss) ?? lossForOutputActivation(last),
   };
   return modelFromJson(
     {

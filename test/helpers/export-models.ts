@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import type { Matrix } from '../../src/core/matrix.js';
-import { featureMatrix, fitStandardization, inferLabels } from '../../src/data/examples.js';
+import { featureMatrix, inferLabels } from '../../src/data/examples.js';
 import { modelInputs } from '../../src/data/model-data.js';
 import type { Model } from '../../src/data/model-file.js';
+import { fitStandardization } from '../../src/data/standardize.js';
 import type { ActivationName } from '../../src/nn/activations.js';
 import type { LossName } from '../../src/nn/losses.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
