@@ -1,7 +1,7 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import { type Command, Option } from 'commander';
 import { InputError } from '../data/input-error.js';
-import type { LabelMapping } from '../data/labels.js';
+import { defaultLabels, defaultLoss, defaultOutputActivation } from '../data/labels.js';
 import type { Model } from '../data/model-file.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';
@@ -62,23 +62,17 @@ export function registerInit(program: Command): void {
       }
       const [inputSize, ...units] = flags.sizes;
       const outputs = units[units.length - 1];
-      const loss = lossName(flags.loss ?? (outputs === 1 ? 'bce' : 'cce'));
-      const outputActivation =
-        flags.outputActivation ?? (loss === 'mean_squared_error' ? 'linear' : outputs === 1 ? 'sigmoid' : 'softmax');
+      const loss = flags.loss ? lossName(flags.loss) : defaultLoss(outputs);
+      const outputActivation = flags.outputActivation ?? defaultOutputActivation(loss, outputs);
       const features = flags.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
       if (features.length !== inputSize)
         throw new InputError(`--features: ${features.length} names, expected ${inputSize} (the input size)`);
-      let labels: LabelMapping;
-      if (loss === 'mean_squared_error') labels = { kind: 'regression' };
-      else {
-        const classes =
-          flags.classes ?? (outputs === 1 ? ['0', '1'] : Array.from({ length: outputs }, (_, i) => String(i)));
-        const want = outputs === 1 ? 2 : outputs;
-        if (classes.length !== want)
-          throw new InputError(`--classes: ${classes.length} labels, expected ${want} for ${outputs} output unit(s)`);
-        labels =
-          outputs === 1 ? { kind: 'binary', classes: [classes[0], classes[1]] } : { kind: 'multiclass', classes };
-      }
+      const want = outputs === 1 ? 2 : outputs;
+      if (loss !== 'mean_squared_error' && flags.classes && flags.classes.length !== want)
+        throw new InputError(
+          `--classes: ${flags.classes.length} labels, expected ${want} for ${outputs} output unit(s)`,
+        );
+      const labels = defaultLabels(loss, outputs, flags.classes);
       const network = createNetwork(
         {
           inputSize,

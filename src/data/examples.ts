@@ -11,6 +11,8 @@ import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, outputUni
 
 /** A table turned into numbers. */
 export interface Examples extends Dataset {
+  /** The file's name in messages. */
+  file: string;
   features: string[];
   target: string;
   labels: LabelMapping;
@@ -120,7 +122,7 @@ export function tableToExamples(table: Table, options: ExampleOptions = {}): Exa
   const x = featureMatrix(table, features);
   const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
   const y = targetMatrix(table, target, labels);
-  return { x, y, features, target, labels, lines: [...table.lines] };
+  return { file: table.file, x, y, features, target, labels, lines: [...table.lines] };
 }
 
 /** What {@link tableToExamples} and {@link readExamples} can be told. */
@@ -365,6 +367,6 @@ export class ExamplesSink implements CsvRowSink {
     }
     this.yId = new Int32Array(0);
     this.yNum = new Float64Array(0);
-    return { x, y, features: this.features, target: this.target, labels, lines: this.lines };
+    return { file, x, y, features: this.features, target: this.target, labels, lines: this.lines };
   }
 }

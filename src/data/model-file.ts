@@ -98,10 +98,14 @@ function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * Checks a parsed JSON value against the schema and the shapes, and builds the model.
+ * The model a model file's JSON value holds, checked against the schema (zod) and the shapes;
+ * errors name the file and the field.
+ * @param value the parsed JSON of a model file
  * @param file the file's name in error messages
+ * @example
+ * const model = fromModelFile(await (await fetch('model.json')).json(), 'model.json');
  */
-export function modelFromJson(value: unknown, file: string): Model {
+export function fromModelFile(value: unknown, file = 'the model file'): Model {
   // Format and version first: a file of another kind should be told so, not listed field by field.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(
@@ -200,7 +204,13 @@ export function modelFromJson(value: unknown, file: string): Model {
   };
 }
 
-/** Parses model-file text; errors name the file. */
+/**
+ * Parses model-file text; errors name the file (and the line and column of a JSON error).
+ * @param text the file's contents
+ * @param file the file's name in error messages
+ * @example
+ * const model = parseModel(text, 'model.json');
+ */
 export function parseModel(text: string, file: string): Model {
   let value: unknown;
   try {
@@ -215,11 +225,16 @@ export function parseModel(text: string, file: string): Model {
     }
     throw new InputError(`${file}${where}: not valid JSON (${message}), expected a backprop model file`);
   }
-  return modelFromJson(value, file);
+  return fromModelFile(value, file);
 }
 
-/** The model as the plain JSON object the file holds (key order fixed, so output is stable). */
-export function modelToJson(model: Model): ModelFile {
+/**
+ * The model as the plain JSON value its file holds (key order fixed, so output is stable).
+ * @param model the model
+ * @example
+ * const value = toModelFile(model); // JSON.stringify it, or keep it in IndexedDB
+ */
+export function toModelFile(model: Model): ModelFile {
   const net = model.network;
   return {
     format: MODEL_FORMAT,
@@ -239,8 +254,13 @@ export function modelToJson(model: Model): ModelFile {
   } as ModelFile;
 }
 
-/** JSON text of a model: indented, with each innermost array of numbers on one line. */
+/**
+ * The text of a model file: indented JSON, each innermost array of numbers on one line.
+ * @param model the model
+ * @example
+ * const text = serializeModel(model); // what `backprop train` writes
+ */
 export function serializeModel(model: Model): string {
-  const text = JSON.stringify(modelToJson(model), null, 2);
+  const text = JSON.stringify(toModelFile(model), null, 2);
   return `${text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
 }

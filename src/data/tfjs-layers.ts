@@ -16,7 +16,7 @@ import type { LossName } from '../nn/losses.js';
 import { exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
 import { lossForOutputActivation } from './labels.js';
-import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
+import { fromModelFile, MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema } from './model-file.js';
 import { BACKPROP_VERSION } from './version.js';
 
 /** The manifest's file name inside the export directory. */
@@ -457,7 +457,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
   const loss = meta.loss ?? {
     name: kerasLoss(json.trainingConfig?.loss) ?? lossForOutputActivation(last),
   };
-  return modelFromJson(
+  return fromModelFile(
     {
       format: MODEL_FORMAT,
       version: MODEL_VERSION,
