@@ -1,11 +1,9 @@
 /** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
 import type { Command } from 'commander';
 import { predictTable } from '../data/predict.js';
-import { predict } from '../nn/network.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { readCsv } from '../node/csv-file.js';
 import { loadModel } from '../node/model-files.js';
-import { predictedClasses } from '../train/metrics.js';
 import { createOutput } from './output.js';
 
 interface PredictFlags {
