@@ -97,15 +97,8 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-/**
- * The model a model file's JSON value holds, checked against the schema (zod) and the shapes;
- * errors name the file and the field.
- * @param value the parsed JSON of a model file
- * @param file the file's name in error messages
- * @example
- * const model = fromModelFile(await (await fetch('model.json')).json(), 'model.json');
- */
-export function fromModelFile(value: unknown, file = 'the model file'): Model {
+/** The value checked against the schema, format and version first. */
+function checkedFile(value: unknown, file: string): ModelFile {
   // Format and version first: a file of another kind should be told so, not listed field by field.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(
@@ -126,9 +119,11 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
     const issue = parsed.error.issues[0];
     throw new InputError(`${file}: ${jsonPath(issue.path)}: ${issue.message}`);
   }
-  const m = parsed.data;
+  return parsed.data;
+}
 
-  // Shapes, layer by layer, in the words of a person reading the file.
+/** The layers' shapes, in the words of a person reading the file; returns the output units. */
+function checkShapes(m: ModelFile, file: string): number {
   let fanIn = m.layers[0].kernel.length;
   m.layers.forEach((layer, i) => {
     const rows = layer.kernel.length;
@@ -151,8 +146,12 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
     }
     fanIn = cols;
   });
+  return fanIn;
+}
+
+/** The features, standardisation and labels, checked against the network's inputs and outputs. */
+function checkFields(m: ModelFile, units: number, file: string) {
   const inputSize = m.layers[0].kernel.length;
-  const units = fanIn;
   const features = m.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
   if (features.length !== inputSize) {
     throw new InputError(
@@ -178,7 +177,22 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
       `${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`,
     );
   }
+  return { features, st, labels };
+}
 
+/**
+ * The model a model file's JSON value holds, checked against the schema (zod) and the shapes;
+ * errors name the file and the field.
+ * @param value the parsed JSON of a model file
+ * @param file the file's name in error messages
+ * @example
+ * const model = fromModelFile(await (await fetch('model.json')).json(), 'model.json');
+ */
+export function fromModelFile(value: unknown, file = 'the model file'): Model {
+  const m = checkedFile(value, file);
+  const units = checkShapes(m, file);
+  const inputSize = m.layers[0].kernel.length;
+  const { features, st, labels } = checkFields(m, units, file);
   let network: Network;
   try {
     network = networkFromWeights(

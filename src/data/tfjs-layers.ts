@@ -262,12 +262,12 @@ function siblingPath(file: string, name: string): string {
   return (absolute ? '/' : '') + out.join('/') || '.';
 }
 
-/**
- * A model from a parsed TF.js `model.json` and a reader of its weights files.
- * @param file the manifest's name in messages
- * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
- */
-export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
+type TfjsJson = z.infer<typeof tfjsModelJsonSchema>;
+type DenseSpec = { name: string; units: number; activation: ActivationName; useBias: boolean; index: number };
+type WeightValue = { shape: number[]; data?: number[]; problem?: string };
+
+/** The parsed manifest, checked: a TF.js Layers model.json and not something else. */
+function checkedManifest(value: unknown, file: string): TfjsJson {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${file}: expected a JSON object (a TF.js model.json)`);
   }
@@ -285,9 +285,11 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     const issue = parsed.error.issues[0];
     throw new InputError(`${file}: ${jsonPath('', issue.path).replace(/^\./, '') || '(top level)'}: ${issue.message}`);
   }
-  const json = parsed.data;
+  return parsed.data;
+}
 
-  // The topology: a Sequential (possibly wrapped in `model_config`, as Keras writes it).
+/** The topology's layers: a Sequential (possibly wrapped in `model_config`, as Keras writes it). */
+function sequentialLayers(json: TfjsJson, file: string): z.infer<typeof layerSchema>[] {
   let topologyValue: unknown = json.modelTopology;
   if ((topologyValue as Record<string, unknown>).model_config !== undefined) {
     topologyValue = (topologyValue as Record<string, unknown>).model_config;
@@ -308,11 +310,13 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       `${file}: modelTopology is a ${topology.data.class_name} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
     );
   }
-  const topoLayers = Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
+  return Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
+}
 
-  // The layers: an optional InputLayer, then Dense layers only.
+/** The Dense layers (after an optional InputLayer), and the input width if the model states it. */
+function denseLayers(topoLayers: z.infer<typeof layerSchema>[], file: string) {
   let inputs: number | undefined;
-  const dense: { name: string; units: number; activation: ActivationName; useBias: boolean; index: number }[] = [];
+  const dense: DenseSpec[] = [];
   topoLayers.forEach((layer, i) => {
     const name = typeof layer.config.name === 'string' ? layer.config.name : `(unnamed)`;
     const where = `layer ${i + 1} '${name}'`;
@@ -349,48 +353,76 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     });
   });
   if (dense.length === 0) throw new InputError(`${file}: the model has no Dense layers, expected at least one`);
+  return { inputs, dense };
+}
 
-  // The weights: every group's files concatenated, its weights laid out one after the other.
-  // Other weights (a TF.js optimizer's state, saved with includeOptimizer) are skipped over.
-  const values = new Map<string, { shape: number[]; data?: number[]; problem?: string }>();
+/** The byte size of each weight of a manifest group (an unknown dtype is an error). */
+function weightSizes(group: TfjsJson['weightsManifest'][number], file: string): number[] {
+  return group.weights.map((spec) => {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const q = spec.quantization as { dtype?: string } | null | undefined;
+    const dtype = q ? q.dtype : (spec.dtype ?? 'float32');
+    const width = dtype === undefined ? undefined : BYTES_PER_ELEMENT[dtype];
+    if (width === undefined) {
+      throw new InputError(`${file}: weight '${spec.name}' has dtype ${dtype ?? '(none)'}; supported: float32`);
+    }
+    return count * width;
+  });
+}
+
+/** A manifest group's files, read and concatenated, checked against the size the group needs. */
+function groupBytes(
+  group: TfjsJson['weightsManifest'][number],
+  g: number,
+  needed: number,
+  file: string,
+  readWeights: (path: string) => Uint8Array,
+): Uint8Array {
+  const parts = group.paths.map((p) => {
+    const path = siblingPath(file, p);
+    try {
+      return readWeights(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new InputError(`${path}: no such file (weightsManifest[${g}] of ${file} names it)`);
+      }
+      throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
+    }
+  });
+  const have = parts.reduce((n, p) => n + p.byteLength, 0);
+  if (have !== needed) {
+    const names = group.paths.map((p) => siblingPath(file, p));
+    throw new InputError(
+      names.length === 1
+        ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
+        : `${file}: weights files ${names.join(', ')} have ${have} bytes together, the manifest needs ${needed}`,
+    );
+  }
+  const bytes = new Uint8Array(have);
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Every weight of the manifest by name: the groups' files concatenated, their weights laid out
+ * one after the other. Other weights (a TF.js optimizer's state, saved with includeOptimizer) are
+ * read past too; only the ones a layer asks for must be float32.
+ */
+function weightValues(json: TfjsJson, file: string, readWeights: (path: string) => Uint8Array) {
+  const values = new Map<string, WeightValue>();
   json.weightsManifest.forEach((group, g) => {
-    const sizes = group.weights.map((spec) => {
-      const count = spec.shape.reduce((a, b) => a * b, 1);
-      const q = spec.quantization as { dtype?: string } | null | undefined;
-      const dtype = q ? q.dtype : (spec.dtype ?? 'float32');
-      const width = dtype === undefined ? undefined : BYTES_PER_ELEMENT[dtype];
-      if (width === undefined) {
-        throw new InputError(`${file}: weight '${spec.name}' has dtype ${dtype ?? '(none)'}; supported: float32`);
-      }
-      return count * width;
-    });
-    const needed = sizes.reduce((a, b) => a + b, 0);
-    const parts = group.paths.map((p) => {
-      const path = siblingPath(file, p);
-      try {
-        return readWeights(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new InputError(`${path}: no such file (weightsManifest[${g}] of ${file} names it)`);
-        }
-        throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
-      }
-    });
-    const have = parts.reduce((n, p) => n + p.byteLength, 0);
-    if (have !== needed) {
-      const names = group.paths.map((p) => siblingPath(file, p));
-      throw new InputError(
-        names.length === 1
-          ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
-          : `${file}: weights files ${names.join(', ')} have ${have} bytes together, the manifest needs ${needed}`,
-      );
-    }
-    const bytes = new Uint8Array(have);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.byteLength;
-    }
+    const sizes = weightSizes(group, file);
+    const bytes = groupBytes(
+      group,
+      g,
+      sizes.reduce((a, b) => a + b, 0),
+      file,
+      readWeights,
+    );
     let offset = 0;
     group.weights.forEach((spec, i) => {
       const name = spec.name.replace(/:0$/, '');
@@ -404,19 +436,25 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       offset += sizes[i];
     });
   });
-  const weightOf = (layer: string, kind: string) => {
-    let found: [string, { shape: number[]; data?: number[]; problem?: string }] | undefined;
-    const exact = values.get(`${layer}/${kind}`);
-    if (exact) found = [`${layer}/${kind}`, exact];
-    else for (const [name, v] of values) if (name.endsWith(`/${layer}/${kind}`)) found ??= [name, v];
-    if (found?.[1].problem) throw new InputError(`${file}: weight '${found[0]}' ${found[1].problem}`);
-    return found ? { shape: found[1].shape, data: found[1].data as number[] } : undefined;
-  };
+  return values;
+}
 
+/** The weight `<layer>/<kind>` (or one whose name ends so), checked to be float32. */
+function weightOf(values: Map<string, WeightValue>, layer: string, kind: string, file: string) {
+  let found: [string, WeightValue] | undefined;
+  const exact = values.get(`${layer}/${kind}`);
+  if (exact) found = [`${layer}/${kind}`, exact];
+  else for (const [name, v] of values) if (name.endsWith(`/${layer}/${kind}`)) found ??= [name, v];
+  if (found?.[1].problem) throw new InputError(`${file}: weight '${found[0]}' ${found[1].problem}`);
+  return found ? { shape: found[1].shape, data: found[1].data as number[] } : undefined;
+}
+
+/** Each Dense layer's kernel and bias as the model file holds them, shapes checked. */
+function layerWeights(dense: DenseSpec[], inputs: number | undefined, values: Map<string, WeightValue>, file: string) {
   let fanIn = inputs;
-  const layers = dense.map((l) => {
+  return dense.map((l) => {
     const where = `layer ${l.index} '${l.name}'`;
-    const kernel = weightOf(l.name, 'kernel');
+    const kernel = weightOf(values, l.name, 'kernel', file);
     if (!kernel) throw new InputError(`${file}: ${where}: no weight '${l.name}/kernel' in the weightsManifest`);
     const rows = kernel.shape[0];
     if (kernel.shape.length !== 2 || kernel.shape[1] !== l.units || (fanIn !== undefined && rows !== fanIn)) {
@@ -426,7 +464,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     }
     let bias: number[];
     if (l.useBias) {
-      const b = weightOf(l.name, 'bias');
+      const b = weightOf(values, l.name, 'bias', file);
       if (!b) throw new InputError(`${file}: ${where}: no weight '${l.name}/bias' in the weightsManifest`);
       if (b.shape.length !== 1 || b.shape[0] !== l.units) {
         throw new InputError(`${file}: ${where}: bias shape is [${b.shape.join(', ')}], expected [${l.units}]`);
@@ -441,8 +479,10 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     fanIn = l.units;
     return { activation: l.activation, kernel: k, bias };
   });
+}
 
-  // The model file's other fields: from our metadata, else defaults from the network.
+/** backprop's own metadata (features, labels, loss, …), if the export wrote it. */
+function importedMetadata(json: TfjsJson, file: string): z.infer<typeof metadataSchema> {
   const udm = json.userDefinedMetadata?.backprop;
   let meta: z.infer<typeof metadataSchema> = {};
   if (udm !== undefined) {
@@ -453,6 +493,26 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     }
     meta = m.data;
   }
+  return meta;
+}
+
+/**
+ * A model from a parsed TF.js `model.json` and a reader of its weights files. The feature names,
+ * labels and loss come from the metadata backprop's export writes; without it: x1, x2, … and the
+ * loss implied by the training config or the last activation.
+ * @param value the parsed `model.json`
+ * @param file the manifest's name in messages
+ * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
+ * @example
+ * const { modelJson, weights } = toTfjsLayers(model);
+ * const back = fromTfjsLayers(modelJson, 'model.json', () => weights);
+ */
+export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
+  const json = checkedManifest(value, file);
+  const { inputs, dense } = denseLayers(sequentialLayers(json, file), file);
+  const layers = layerWeights(dense, inputs, weightValues(json, file, readWeights), file);
+  // The model file's other fields: from our metadata, else defaults from the network.
+  const meta = importedMetadata(json, file);
   const last = dense[dense.length - 1].activation;
   const loss = meta.loss ?? {
     name: kerasLoss(json.trainingConfig?.loss) ?? lossForOutputActivation(last),
