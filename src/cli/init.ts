@@ -1,12 +1,8 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import { type Command, Option } from 'commander';
-import { InputError } from '../data/input-error.js';
-import { defaultLabels, defaultLoss, defaultOutputActivation } from '../data/labels.js';
-import type { Model } from '../data/model-file.js';
+import { initialModel } from '../data/init-model.js';
 import type { ActivationName } from '../nn/activations.js';
-import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';
-import { lossName } from '../nn/losses.js';
-import { createNetwork } from '../nn/network.js';
+import { INITIALIZER_NAMES } from '../nn/initializers.js';
 import { saveModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
@@ -55,40 +51,19 @@ export function registerInit(program: Command): void {
     )
     .action((flags: InitFlags) => {
       const out = createOutput(flags);
-      if (flags.sizes.length < 2)
-        throw new InputError(`--sizes ${flags.sizes.join(',')}: expected at least an input and an output size`);
-      if (!(INITIALIZER_NAMES as readonly string[]).includes(flags.kernelInit)) {
-        throw new InputError(`--kernel-init ${flags.kernelInit}: expected one of ${INITIALIZER_NAMES.join(', ')}`);
-      }
-      const [inputSize, ...units] = flags.sizes;
-      const outputs = units[units.length - 1];
-      const loss = flags.loss ? lossName(flags.loss) : defaultLoss(outputs);
-      const outputActivation = flags.outputActivation ?? defaultOutputActivation(loss, outputs);
-      const features = flags.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
-      if (features.length !== inputSize)
-        throw new InputError(`--features: ${features.length} names, expected ${inputSize} (the input size)`);
-      const want = outputs === 1 ? 2 : outputs;
-      if (loss !== 'mean_squared_error' && flags.classes && flags.classes.length !== want)
-        throw new InputError(
-          `--classes: ${flags.classes.length} labels, expected ${want} for ${outputs} output unit(s)`,
-        );
-      const labels = defaultLabels(loss, outputs, flags.classes);
-      const network = createNetwork(
-        {
-          inputSize,
-          layers: units.map((u, i) => ({
-            units: u,
-            activation: i === units.length - 1 ? outputActivation : flags.activation,
-          })),
-          loss: { name: loss },
-        },
-        { seed: flags.seed, kernelInitializer: flags.kernelInit as InitializerName },
-      );
-      const model: Model = { network, features, labels, training: { seed: flags.seed, initializedFrom: 'seed' } };
+      const { model, loss, outputActivation } = initialModel(flags);
+      const units = flags.sizes.slice(1);
       saveModel(flags.out, model);
       out.result(
         `model ${flags.sizes.join('-')} (${[...units.slice(0, -1).map(() => flags.activation), outputActivation].join(', ')}; ${loss}) written to ${flags.out}`,
       );
-      out.document({ command: 'init', model: flags.out, sizes: flags.sizes, loss, features, labels });
+      out.document({
+        command: 'init',
+        model: flags.out,
+        sizes: flags.sizes,
+        loss,
+        features: model.features,
+        labels: model.labels,
+      });
     });
 }
