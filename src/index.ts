@@ -69,6 +69,7 @@ export {
   type ExplainTableOptions,
   type Explanation,
   explain,
+  explainInputFromSplit,
   explainInputFromTable,
   explainInputFromValues,
 } from './data/explain.js';
@@ -116,9 +117,16 @@ export { fitStandardization, type Standardization, standardize } from './data/st
 export { fromTfjsLayers, type TfjsArtifacts, toTfjsLayers } from './data/tfjs-layers.js';
 /**
  * The training pipeline `backprop train` runs: `trainModel(table, { hidden: [4], epochs: 100 })`
- * gives the model, its history, the splits and the test metrics.
+ * gives the model, its history, the splits and the test metrics; `NOTES_TRAINING` is the demo's setting.
  */
-export { type Split, type TrainOptions, type TrainResult, trainingColumns, trainModel } from './data/train.js';
+export {
+  NOTES_TRAINING,
+  type Split,
+  type TrainOptions,
+  type TrainResult,
+  trainingColumns,
+  trainModel,
+} from './data/train.js';
 // ── The network ──────────────────────────────────────────────────────────────────────────────
 /** The names of the vocabulary, e.g. `ACTIVATION_NAMES.includes('tanh')`. */
 export { ACTIVATION_NAMES, type ActivationName } from './nn/activations.js';

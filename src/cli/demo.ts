@@ -7,10 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { fromRows, type Matrix } from '../core/matrix.js';
-import { explain } from '../data/explain.js';
+import { explain, explainInputFromSplit } from '../data/explain.js';
 import { InputError } from '../data/input-error.js';
-import type { TrainOptions, TrainResult } from '../data/train.js';
+import { NOTES_TRAINING, type TrainResult } from '../data/train.js';
 import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
@@ -23,23 +22,7 @@ function bundledData(name: string): string {
   return path;
 }
 
-/** The demo's settings: the notes' network and optimiser, measured to reach ≥ 0.93 test accuracy in well under a second. */
-const DEMO = {
-  target: 'malignant',
-  features: ['worst_radius', 'worst_texture', 'worst_smoothness'],
-  hidden: [4],
-  activation: 'sigmoid',
-  optimizer: 'sgd',
-  lr: 0.1,
-  batchSize: 1,
-  epochs: 100,
-  seed: 0,
-  shuffle: true,
-  testSplit: 0.2,
-  validationSplit: 0.1,
-  l2: 0,
-  standardize: true,
-} as const satisfies TrainOptions;
+const DEMO = NOTES_TRAINING;
 
 interface DemoFlags {
   out: string;
@@ -84,17 +67,8 @@ export function registerDemo(program: Command): void {
       printTrainResult(result, out, flags.out);
 
       // The first test example, explained quantity by quantity.
-      const test = result.test!;
-      const row = (m: Matrix) => fromRows([Array.from(m.data.subarray(0, m.cols))]);
-      const explanation = explain({
-        model: result.model,
-        x: row(test.x),
-        raw: row(test.raw),
-        y: row(test.y),
-        yGiven: true,
-        lr: DEMO.lr,
-        source: `the first test example, data/breast-cancer.csv line ${test.lines[0]}`,
-      });
+      const source = `the first test example, data/breast-cancer.csv line ${result.test!.lines[0]}`;
+      const explanation = explain(explainInputFromSplit(result.model, result.test!, 0, DEMO.lr, source));
       out.result('');
       for (const line of explanation.lines) out.result(line);
       out.document({ ...trainSummary(result, flags.out), explanation: explanation.json });

@@ -18,6 +18,7 @@ import { classRow, encodeLabel, type LabelMapping } from './labels.js';
 import { modelInputs, modelTargets, targetColumn } from './model-data.js';
 import type { Model } from './model-file.js';
 import { standardize } from './standardize.js';
+import type { Split } from './train.js';
 
 /** What to explain: the network's inputs (already standardised) and targets, one row or a batch. */
 export interface ExplainInput {
@@ -154,6 +155,29 @@ export function explainInputFromTable(model: Model, table: Table, options: Expla
     lr: learningRate(model, options.lr),
     source,
   };
+}
+
+/**
+ * What to explain for row `index` of a training run's split (its own standardised inputs and
+ * targets), e.g. the first test example.
+ * @param model the trained model
+ * @param split a split of `trainModel`'s result
+ * @param index the row within the split
+ * @param lr learning rate of the SGD step shown
+ * @param source where the row comes from, for the heading
+ * @example
+ * const r = trainModel(table, NOTES_TRAINING);
+ * explain(explainInputFromSplit(r.model, r.test!, 0, 0.1, 'the first test example'));
+ */
+export function explainInputFromSplit(
+  model: Model,
+  split: Split,
+  index: number,
+  lr: number,
+  source: string,
+): ExplainInput {
+  const row = (m: Matrix) => fromRows([Array.from(m.data.subarray(index * m.cols, (index + 1) * m.cols))]);
+  return { model, x: row(split.x), raw: row(split.raw), y: row(split.y), yGiven: true, lr, source };
 }
 
 /** The heading: the network, the example (features and label) or the batch. */

@@ -62,6 +62,31 @@ export interface TrainOptions {
   onEpochEnd?: (log: EpochLog) => void;
 }
 
+/**
+ * The notes' setting on the bundled breast-cancer data, as `backprop demo` trains it: three
+ * standardised features → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD with
+ * η = 0.1 and batch size 1, 100 epochs, a seeded stratified 80/20 split (10% of the rest for
+ * validation). Measured to reach ≥ 0.93 test accuracy in well under a second.
+ * @example
+ * const { model } = trainModel(breastCancerTable, NOTES_TRAINING);
+ */
+export const NOTES_TRAINING = {
+  target: 'malignant',
+  features: ['worst_radius', 'worst_texture', 'worst_smoothness'],
+  hidden: [4],
+  activation: 'sigmoid',
+  optimizer: 'sgd',
+  lr: 0.1,
+  batchSize: 1,
+  epochs: 100,
+  seed: 0,
+  shuffle: true,
+  testSplit: 0.2,
+  validationSplit: 0.1,
+  l2: 0,
+  standardize: true,
+} as const satisfies TrainOptions;
+
 /** One labelled subset of the data, ready for the network. */
 export interface Split extends Dataset {
   /** Row indices into the table. */
