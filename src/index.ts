@@ -34,8 +34,11 @@ export { createRandom, type Random } from './core/random.js';
  */
 export { preloadWasmKernels, wasmKernelsAvailable } from './core/wasm/kernels.js';
 // ── Data and pipelines ───────────────────────────────────────────────────────────────────────
-/** CSV text → table, with the CLI's rules and messages: `parseCsv('x,y\n1,0\n', 'data.csv')`. */
-export { parseCsv, type Table } from './data/csv.js';
+/**
+ * CSV text → table, with the CLI's rules and messages: `parseCsv('x,y\n1,0\n', 'data.csv')`;
+ * `tableFromRows(header, rows)` checks rows that are already fields by the same rules.
+ */
+export { parseCsv, type Table, tableFromRows } from './data/csv.js';
 /**
  * A model's metrics on a labelled table: `evaluateModel(model, table).accuracy`;
  * `describeMetrics(m)` as lines for a person.
@@ -117,10 +120,13 @@ export { fitStandardization, type Standardization, standardize } from './data/st
 export { fromTfjsLayers, type TfjsArtifacts, toTfjsLayers } from './data/tfjs-layers.js';
 /**
  * The training pipeline `backprop train` runs: `trainModel(table, { hidden: [4], epochs: 100 })`
- * gives the model, its history, the splits and the test metrics; `NOTES_TRAINING` is the demo's setting.
+ * gives the model, its history, the splits and the test metrics; `prepareDataset(table, options)` stops before training (labels, splits,
+ * standardisation); `NOTES_TRAINING` is the demo's setting.
  */
 export {
   NOTES_TRAINING,
+  type Prepared,
+  prepareDataset,
   type Split,
   type TrainOptions,
   type TrainResult,

@@ -217,3 +217,36 @@ export function parseCsv(text: string, file: string): Table {
   });
   return { file, header, rows, lines };
 }
+
+/**
+ * A table from rows already split into fields (a spreadsheet grid, a form), checked by the same
+ * rules as CSV text: a header of distinct, non-empty names and rows as wide as the header. The
+ * header is line 1 and row i is line i + 2 in messages.
+ * @param header the column names
+ * @param rows the data rows, as strings
+ * @param file the table's name in messages
+ * @example
+ * const table = tableFromRows(['x', 'y'], [['1.5', '0'], ['2.5', '1']], 'grid');
+ */
+export function tableFromRows(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  file = 'the table',
+): Table {
+  const kept: string[][] = [];
+  const lines: number[] = [];
+  const scanner = createCsvScanner(
+    file,
+    {
+      header() {},
+      row(fields, line) {
+        kept.push(fields);
+        lines.push(line);
+      },
+    },
+    () => undefined,
+  );
+  [header, ...rows].forEach((record, i) => scanner.push([...record], i + 1));
+  const scan = scanner.finish([header, ...rows].some((r) => r.some((f) => /\S/.test(f))));
+  return { file, header: scan.header, rows: kept, lines };
+}

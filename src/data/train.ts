@@ -18,7 +18,7 @@ import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, TrainingSettings } from './model-file.js';
 import { classIndices, stratifiedSplit, takeRows } from './split.js';
-import { fitStandardizationOfRows, standardize } from './standardize.js';
+import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
 /** Everything a training run can be told; the defaults are those of `backprop train`. */
 export interface TrainOptions {
@@ -218,7 +218,7 @@ function startingNetwork(examples: Examples, loss: LossName, o: Settled): Networ
  * Splits: test first, then validation out of what is left; stratified by class, seeded. The
  * standardisation statistics come from the training rows only.
  */
-function splitExamples(examples: Examples, o: Settled) {
+function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples' | 'loss'> {
   const rng = createRandom(o.seed);
   const classes = classIndices(examples.y, examples.labels);
   const all = Array.from({ length: examples.x.rows }, (_, i) => i);
@@ -246,10 +246,10 @@ function splitExamples(examples: Examples, o: Settled) {
     };
   };
   return {
-    standardization,
+    ...(standardization ? { standardization } : {}),
     train: subset(trainRows),
-    validation: valRows.length > 0 ? subset(valRows) : undefined,
-    test: testRows.length > 0 ? subset(testRows) : undefined,
+    ...(valRows.length > 0 ? { validation: subset(valRows) } : {}),
+    ...(testRows.length > 0 ? { test: subset(testRows) } : {}),
   };
 }
 
@@ -283,6 +283,42 @@ function optimizerRecord(cfg: ReturnType<typeof resolveOptimizerConfig>): NonNul
   return { name: cfg.name, learningRate: cfg.learningRate, momentum: cfg.momentum };
 }
 
+/** A table turned into a data set ready for training: examples, loss, splits, statistics. */
+export interface Prepared {
+  /** Features, targets, the label mapping and the columns chosen. */
+  examples: Examples;
+  /** The loss the labels need. */
+  loss: LossName;
+  /** Mean and standard deviation of each feature over the training split, when standardising. */
+  standardization?: Standardization;
+  /** The splits, features standardised. */
+  train: Split;
+  validation?: Split;
+  test?: Split;
+}
+
+/** The examples of a table under the run's column choice, or the examples given. */
+function examplesOf(data: Table | Examples, options: TrainOptions): Examples {
+  return 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+}
+
+/**
+ * Table → data set, as `trainModel` makes it before training: the columns, the label mapping
+ * and the loss it needs, seeded stratified test and validation splits, and standardisation
+ * statistics from the training split (applied to every split).
+ * @param data a parsed CSV table, or examples already read from one
+ * @param options the columns, `loss`, `seed`, `testSplit`, `validationSplit`, `standardize` of {@link TrainOptions}
+ * @example
+ * const { examples, train, test, standardization } = prepareDataset(table, { target: 'species', seed: 1 });
+ * examples.labels; // { kind: 'multiclass', classes: ['setosa', 'versicolor', 'virginica'] }
+ */
+export function prepareDataset(data: Table | Examples, options: TrainOptions = {}): Prepared {
+  const o = withDefaults(options);
+  const examples = examplesOf(data, options);
+  const loss = checkedLoss(examples, o.loss);
+  return { examples, loss, ...splitExamples(examples, o) };
+}
+
 /**
  * Trains a network on a table as `options` say, as `backprop train` does: same seed, same model.
  * @param data a parsed CSV table, or examples already read from one (e.g. by `readExamples`
@@ -295,8 +331,9 @@ function optimizerRecord(cfg: ReturnType<typeof resolveOptimizerConfig>): NonNul
  */
 export function trainModel(data: Table | Examples, options: TrainOptions = {}): TrainResult {
   const o = withDefaults(options);
-  const examples = 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+  const examples = examplesOf(data, options);
   const loss = checkedLoss(examples, o.loss);
+  // The initial model is checked before the splits, so that its errors come first.
   const network = startingNetwork(examples, loss, o);
   const optimizer = resolveOptimizerConfig({
     name: o.optimizer,

@@ -42,6 +42,8 @@ describe('src/index.ts in a browser bundle', () => {
     const exports = Object.values(result.metafile.outputs)[0].exports;
     for (const name of [
       'parseCsv',
+      'tableFromRows',
+      'prepareDataset',
       'tableToExamples',
       'stratifiedSplit',
       'fitStandardization',

@@ -26,7 +26,9 @@ import {
   parseCsv,
   predictTable,
   predictValues,
+  prepareDataset,
   serializeModel,
+  tableFromRows,
   toModelFile,
   toTfjsLayers,
   trainModel,
@@ -64,6 +66,35 @@ describe('trainModel', () => {
     expect(() =>
       trainModel(table, { ...NOTES, hidden: [3], hiddenGiven: true, init: { model: first, name: 'm.json' } }),
     ).toThrow(/--hidden 3: m\.json has hidden layers 4/);
+  });
+});
+
+describe('tables and data sets without training', () => {
+  it('tableFromRows checks rows by the CSV rules', () => {
+    const t = tableFromRows(
+      ['x', 'y'],
+      [
+        ['1', 'a'],
+        ['2', 'b'],
+      ],
+      'grid',
+    );
+    expect(t.lines).toEqual([2, 3]);
+    expect(() => tableFromRows(['x', 'y'], [['1', 'a'], ['2']], 'grid')).toThrow(
+      new InputError('grid line 3: 1 fields, header has 2'),
+    );
+    expect(() => tableFromRows(['x', 'x'], [['1', '2']], 'grid')).toThrow(/grid line 1: column name 'x' appears twice/);
+  });
+
+  it('prepareDataset gives the labels, stratified splits and the statistics trainModel trains on', () => {
+    const table = parseCsv(readFileSync(IRIS, 'utf8'), 'iris.csv');
+    const p = prepareDataset(table, { seed: 4 });
+    expect(p.loss).toBe('categorical_crossentropy');
+    expect(p.examples.labels).toEqual({ kind: 'multiclass', classes: ['setosa', 'versicolor', 'virginica'] });
+    expect([p.train.rows.length, p.validation?.rows.length, p.test?.rows.length]).toEqual([108, 12, 30]);
+    const trained = trainModel(table, { seed: 4, epochs: 1 });
+    expect(trained.model.standardization).toEqual(p.standardization);
+    expect(trained.test?.rows).toEqual(p.test?.rows);
   });
 });
 
