@@ -71,10 +71,13 @@ export {
   type ExplainInput,
   type ExplainTableOptions,
   type Explanation,
+  type ExplanationJson,
   explain,
   explainInputFromSplit,
   explainInputFromTable,
   explainInputFromValues,
+  type LayerQuantities,
+  type SgdStep,
 } from './data/explain.js';
 export { InputError } from './data/input-error.js';
 /**

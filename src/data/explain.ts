@@ -9,7 +9,7 @@ import { fromRows, type Matrix, toRows, transpose } from '../core/matrix.js';
 import { computeGradients, type GradientResult } from '../nn/backprop.js';
 import { gradientCheck } from '../nn/gradient-check.js';
 import { type Network, predict } from '../nn/network.js';
-import { isNotesShaped, notesQuantities } from '../nn/notes.js';
+import { isNotesShaped, type NotesQuantities, notesQuantities } from '../nn/notes.js';
 import { predictedClasses } from '../train/metrics.js';
 import type { Table } from './csv.js';
 import { formatMatrix, formatNumber, shapeOf } from './format.js';
@@ -37,10 +37,58 @@ export interface ExplainInput {
   source: string;
 }
 
-/** An explanation: its quantities as a JSON object, and the same as lines for a person. */
+/** One layer's quantities for the rows explained (`[row][col]` arrays; kernels are [in, out]). */
+export interface LayerQuantities {
+  layer: number;
+  activation: string;
+  kernel: number[][];
+  bias: number[];
+  /** Pre-activations z_l, activations a_l and δ_l = ∂L/∂z_l, one row per example. */
+  z: number[][];
+  a: number[][];
+  delta: number[][];
+  /** ∂L/∂K_l and ∂L/∂b_l of the mean loss. */
+  dKernel: number[][];
+  dBias: number[];
+}
+
+/** The SGD step P_new = P − η·∂L/∂P, in the notes' notation or per layer. */
+export type SgdStep =
+  | { learningRate: number; W: number[][]; b1: number[][]; U: number[][]; b2: number }
+  | { learningRate: number; layers: { kernel: number[][]; bias: number[] }[] };
+
+/** The quantities of an explanation, as `backprop explain --json` prints them. */
+export interface ExplanationJson extends Partial<NotesQuantities> {
+  command: 'explain';
+  source: string;
+  /** Layer sizes, e.g. "3-4-1". */
+  network: string;
+  features: string[];
+  rows: number;
+  learningRate: number;
+  /** One example only: its raw feature values and its label. */
+  xRaw?: number[];
+  label?: string;
+  labelGiven?: boolean;
+  /**
+   * The loss (of the example, or the mean over the batch). The notes' quantities (W, b1, U, b2,
+   * and for one example x, z, h, θ, ŷ, δ1, δ2; the gradients dW, dU, db1, db2) are present for
+   * two-layer, one-output networks.
+   */
+  loss: number;
+  sgd: SgdStep;
+  layers: LayerQuantities[];
+  gradientCheck: {
+    epsilon: number;
+    maxRelError: number;
+    agrees: boolean;
+    layers: { layer: number; kernel: number; bias: number }[];
+  };
+}
+
+/** An explanation: its quantities as a JSON value, and the same as lines for a person. */
 export interface Explanation {
-  /** The quantities: the notes' (x, z, h, θ, ŷ, δ1, δ2, ∂L/∂W, …) or per layer, `sgd`, `gradientCheck`. */
-  json: Record<string, unknown>;
+  json: ExplanationJson;
   lines: string[];
 }
 
@@ -289,7 +337,7 @@ function notesForm(input: ExplainInput, grads: GradientResult, lines: string[], 
 }
 
 /** Every layer's quantities for the batch, as plain rows. */
-function layerQuantities(net: Network, grads: GradientResult) {
+function layerQuantities(net: Network, grads: GradientResult): LayerQuantities[] {
   return net.layers.map((layer, l) => ({
     layer: l + 1,
     activation: layer.activation.name,
@@ -303,10 +351,8 @@ function layerQuantities(net: Network, grads: GradientResult) {
   }));
 }
 
-type Layers = ReturnType<typeof layerQuantities>;
-
 /** The per-layer form for any depth: z, a, δ, the gradients and the SGD step of each layer. */
-function perLayerForm(input: ExplainInput, grads: GradientResult, layers: Layers, lines: string[]) {
+function perLayerForm(input: ExplainInput, grads: GradientResult, layers: LayerQuantities[], lines: string[]) {
   const lr = input.lr;
   lines.push('Per-layer form (Keras layout: rows are examples, kernel K_l is [in, out]):');
   lines.push('  z_l = a_(l−1)·K_l + b_l,  a_l = f_l(z_l),  a_0 = x');
@@ -388,5 +434,5 @@ export function explain(input: ExplainInput): Explanation {
   else Object.assign(json, perLayerForm(input, grads, layers, lines));
   json.layers = layers;
   json.gradientCheck = checkSection(input, lines);
-  return { json, lines };
+  return { json: json as unknown as ExplanationJson, lines };
 }
