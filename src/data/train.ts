@@ -115,9 +115,11 @@ type Settled = Required<
 > &
   TrainOptions;
 
+/** The options with `backprop train`'s defaults where a field is missing or undefined. */
 function withDefaults(options: TrainOptions): Settled {
-  const optimizer = options.optimizer ?? 'sgd';
-  const lr = options.lr ?? (optimizer === 'adam' ? undefined : 0.1);
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
+  const optimizer = given.optimizer ?? 'sgd';
+  const lr = given.lr ?? (optimizer === 'adam' ? undefined : 0.1);
   return {
     hidden: [4],
     hiddenGiven: false,
@@ -130,7 +132,7 @@ function withDefaults(options: TrainOptions): Settled {
     validationSplit: 0.1,
     l2: 0,
     standardize: true,
-    ...options,
+    ...given,
     optimizer,
     ...(lr !== undefined ? { lr } : {}),
   };
