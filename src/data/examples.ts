@@ -20,7 +20,14 @@ export interface Examples extends Dataset {
   lines: number[];
 }
 
-/** The number in one cell, or an {@link InputError} naming the file, line and column. */
+/**
+ * The number in one cell, or an {@link InputError} naming the file, line and column.
+ * @param table the table
+ * @param row the data row (0-based)
+ * @param col the column index
+ * @example
+ * parseCell(parseCsv('x\n1.5\n', 'a.csv'), 0, 0); // 1.5
+ */
 export function parseCell(table: Table, row: number, col: number): number {
   const cell = table.rows[row][col].trim();
   const where = `${table.file} line ${table.lines[row]}, column ${table.header[col]}`;
@@ -31,7 +38,14 @@ export function parseCell(table: Table, row: number, col: number): number {
   return v;
 }
 
-/** Index of a column by name, or an error listing the columns there are. */
+/**
+ * Index of a column by name, or an error listing the columns there are.
+ * @param table the table
+ * @param name the column
+ * @param role what the column is for, in messages (e.g. "the target")
+ * @example
+ * columnIndex(table, 'species', 'the target'); // 4
+ */
 export function columnIndex(table: Table, name: string, role: string): number {
   const i = table.header.indexOf(name);
   if (i < 0) {
@@ -42,8 +56,11 @@ export function columnIndex(table: Table, name: string, role: string): number {
 
 /**
  * The target column (default: the last) and the feature columns (default: all others).
+ * @param table the table
  * @param target column name, or undefined for the last column
  * @param features column names, or undefined for every column but the target
+ * @example
+ * chooseColumns(table, 'species'); // { target: 'species', features: [every other column] }
  */
 export function chooseColumns(
   table: Table,
@@ -61,7 +78,13 @@ export function chooseColumns(
   return { target: t, features: f };
 }
 
-/** The [rows, features] matrix of the named columns. */
+/**
+ * The [rows, features] matrix of the named columns.
+ * @param table the table
+ * @param features the columns, in the order of the matrix
+ * @example
+ * const x = featureMatrix(table, ['sepal_length_cm', 'sepal_width_cm']); // [rows, 2]
+ */
 export function featureMatrix(table: Table, features: readonly string[]): Matrix {
   const cols = features.map((f) => columnIndex(table, f, 'a feature'));
   const x = zeros(table.rows.length, cols.length);
@@ -74,6 +97,11 @@ export function featureMatrix(table: Table, features: readonly string[]): Matrix
 /**
  * The label mapping a target column implies: two classes → binary (sorted, so 0 ↦ 0 and 1 ↦ 1,
  * and strings alphabetically), three or more → multiclass, or regression when asked for.
+ * @param table the table
+ * @param target the target column
+ * @param regression whether the column holds numbers to predict
+ * @example
+ * inferLabels(table, 'species', false); // { kind: 'multiclass', classes: [...] }
  */
 export function inferLabels(table: Table, target: string, regression: boolean): LabelMapping {
   const col = columnIndex(table, target, 'the target');
@@ -91,7 +119,14 @@ export function inferLabels(table: Table, target: string, regression: boolean): 
   return labelsFromValues(seen, table.file, target);
 }
 
-/** The target matrix of a column under a given mapping (a label outside it is an error). */
+/**
+ * The target matrix of a column under a given mapping (a label outside it is an error).
+ * @param table the table
+ * @param target the target column
+ * @param labels the mapping (a label outside it is an error)
+ * @example
+ * const y = targetMatrix(table, 'species', model.labels); // one-hot rows
+ */
 export function targetMatrix(table: Table, target: string, labels: LabelMapping): Matrix {
   const col = columnIndex(table, target, 'the target');
   const n = table.rows.length;
@@ -116,7 +151,13 @@ export function targetMatrix(table: Table, target: string, labels: LabelMapping)
   return y;
 }
 
-/** Features and targets of a table, with the label mapping inferred (or given, e.g. by a model). */
+/**
+ * Features and targets of a table, with the label mapping inferred (or given, e.g. by a model).
+ * @param table the table
+ * @param options the target and feature columns, regression, or a given label mapping
+ * @example
+ * const { x, y, labels } = tableToExamples(parseCsv(text, 'iris.csv'), { target: 'species' });
+ */
 export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
   const { target, features } = chooseColumns(table, options.target, options.features);
   const x = featureMatrix(table, features);
@@ -163,7 +204,12 @@ const INITIAL_ROWS = 1024;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSign = (c: number) => c === 43 || c === 45;
 
-/** `DECIMAL.test(s)`, by hand: the loader calls it for every cell. */
+/**
+ * `DECIMAL.test(s)`, by hand: the loader calls it for every cell.
+ * @param s the text of a cell
+ * @example
+ * isDecimal('-1.5e3'); // true
+ */
 export function isDecimal(s: string): boolean {
   const n = s.length;
   let i = 0;

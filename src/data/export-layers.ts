@@ -20,7 +20,12 @@ export interface ExportLayer {
   bias: Float64Array;
 }
 
-/** The model's layers, standardisation folded into the first (copies; the model is untouched). */
+/**
+ * The model's layers, standardisation folded into the first (copies; the model is untouched).
+ * @param model the model
+ * @example
+ * const [first] = exportLayers(model); // first.kernel takes raw features
+ */
 export function exportLayers(model: Model): ExportLayer[] {
   const layers = model.network.layers.map((l) => ({
     inputs: l.kernel.rows,

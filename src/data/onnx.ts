@@ -27,7 +27,11 @@ const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTRIBUTE_INT = 2; // AttributeProto.AttributeType.INT
 
 let root: protobuf.Root | undefined;
-/** onnx.proto's message types, parsed once. */
+/**
+ * onnx.proto's message types, parsed once.
+ * @example
+ * const { ModelProto } = onnxTypes(); ModelProto.decode(bytes);
+ */
 export function onnxTypes(): { ModelProto: protobuf.Type } {
   root ??= protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
   return { ModelProto: root.lookupType('onnx.ModelProto') };
@@ -59,7 +63,12 @@ function floatMatrixInfo(name: string, cols: number) {
   };
 }
 
-/** The ModelProto of a model, as a plain object (the fields of onnx.proto, snake_case). */
+/**
+ * The ModelProto of a model, as a plain object (the fields of onnx.proto, snake_case).
+ * @param model the model
+ * @example
+ * onnxModelObject(model).graph; // the nodes, initialisers, input and output
+ */
 export function onnxModelObject(model: Model): Record<string, unknown> {
   const layers = exportLayers(model);
   const initializer: unknown[] = [];
@@ -118,7 +127,12 @@ export function onnxModelObject(model: Model): Record<string, unknown> {
   };
 }
 
-/** The bytes of the `.onnx` file of a model (nothing is written). */
+/**
+ * The bytes of the `.onnx` file of a model (nothing is written).
+ * @param model the model
+ * @example
+ * const blob = new Blob([toOnnx(model)], { type: 'application/octet-stream' });
+ */
 export function toOnnx(model: Model): Uint8Array {
   const { ModelProto } = onnxTypes();
   const object = onnxModelObject(model);

@@ -3,7 +3,13 @@ import { type Matrix, zeros } from '../core/matrix.js';
 import type { Random } from '../core/random.js';
 import type { LabelMapping } from './labels.js';
 
-/** The class index of every row of a target matrix, or undefined for regression. */
+/**
+ * The class index of every row of a target matrix, or undefined for regression.
+ * @param y the target matrix (0/1 column or one-hot rows)
+ * @param labels the mapping
+ * @example
+ * classIndices(y, { kind: 'binary', classes: ['0', '1'] }); // Int32Array of 0s and 1s
+ */
 export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | undefined {
   if (labels.kind === 'regression') return undefined;
   const out = new Int32Array(y.rows);
@@ -14,7 +20,13 @@ export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | unde
   return out;
 }
 
-/** The rows `indices` of `m`, in that order, as a new matrix. */
+/**
+ * The rows `indices` of `m`, in that order, as a new matrix.
+ * @param m the matrix
+ * @param indices the rows to take, in order
+ * @example
+ * takeRows(x, [0, 2]); // rows 0 and 2 of x
+ */
 export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
   const out = zeros(indices.length, m.cols);
   indices.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
@@ -26,6 +38,12 @@ export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
  * stratified by class when `classes` is given: each class gives round(fraction · its count) rows,
  * chosen by `rng`. Both parts are returned in ascending row order, so that training without
  * shuffling sees the rows in file order.
+ * @param rows the row indices to split
+ * @param classes the class of every row, or undefined for regression
+ * @param fraction the share to hold out
+ * @param rng the seeded random numbers
+ * @example
+ * const { kept, held } = stratifiedSplit([0, 1, 2, 3], Int32Array.of(0, 0, 1, 1), 0.5, createRandom(0));
  */
 export function stratifiedSplit(
   rows: readonly number[],

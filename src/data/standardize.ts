@@ -10,7 +10,12 @@ export interface Standardization {
   std: number[];
 }
 
-/** Column means and population standard deviations of `x`; a constant column gets std 1. */
+/**
+ * Column means and population standard deviations of `x`; a constant column gets std 1.
+ * @param x the features, [rows, features]
+ * @example
+ * const stats = fitStandardization(xTrain); standardize(xTest, stats);
+ */
 export function fitStandardization(x: Matrix): Standardization {
   return fitStandardizationOfRows(x, undefined);
 }
@@ -18,6 +23,10 @@ export function fitStandardization(x: Matrix): Standardization {
 /**
  * {@link fitStandardization} of the rows `rows` of `x` (ascending, as a split gives them), the
  * same numbers as `fitStandardization(takeRows(x, rows))` without the copy.
+ * @param x the features
+ * @param rows the rows to use (ascending), or undefined for all
+ * @example
+ * fitStandardizationOfRows(x, trainRows); // as fitStandardization(takeRows(x, trainRows))
  */
 export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | undefined): Standardization {
   const n = rows ? rows.length : x.rows;
@@ -38,7 +47,14 @@ export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | un
   return { mean, std };
 }
 
-/** (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine). */
+/**
+ * (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine).
+ * @param x the features
+ * @param stats the statistics
+ * @param out where to write (may be x itself)
+ * @example
+ * standardize(x, stats, x); // in place
+ */
 export function standardize(x: Matrix, stats: Standardization, out: Matrix = zeros(x.rows, x.cols)): Matrix {
   for (let r = 0; r < x.rows; r++) {
     for (let j = 0; j < x.cols; j++) out.data[r * x.cols + j] = (x.data[r * x.cols + j] - stats.mean[j]) / stats.std[j];

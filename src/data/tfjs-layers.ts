@@ -81,7 +81,12 @@ function backpropMetadata(model: Model): Record<string, unknown> {
   };
 }
 
-/** The TF.js Layers artifacts of a model (nothing is written). */
+/**
+ * The TF.js Layers artifacts of a model (nothing is written).
+ * @param model the model
+ * @example
+ * const { modelJson, weights } = toTfjsLayers(model); // model.json's value and the .bin bytes
+ */
 export function toTfjsLayers(model: Model): TfjsArtifacts {
   const layers = exportLayers(model);
   const count = layers.reduce((n, l) => n + l.kernel.length + l.bias.length, 0);

@@ -22,7 +22,12 @@ import { InputError } from '../data/input-error.js';
 /** The name `-` stands for standard input. */
 export const STDIN = '-';
 
-/** How a path is named in messages. */
+/**
+ * How a path is named in messages.
+ * @param path a path, or - for stdin
+ * @example
+ * displayName('-'); // '<stdin>'
+ */
 export function displayName(path: string): string {
   return path === STDIN ? '<stdin>' : path;
 }
@@ -35,7 +40,12 @@ function ioError(name: string, err: unknown): InputError {
   return new InputError(`${name}: cannot be read (${(err as Error).message})`);
 }
 
-/** Reads a whole text file (or stdin for `-`), turning I/O failures into {@link InputError}s. */
+/**
+ * Reads a whole text file (or stdin for `-`), turning I/O failures into {@link InputError}s.
+ * @param path the file, or - for stdin
+ * @example
+ * const text = readText('model.json');
+ */
 export function readText(path: string): string {
   try {
     return readFileSync(path === STDIN ? 0 : path, 'utf8');
@@ -177,6 +187,10 @@ function scan(source: ByteSource, file: string, sink: CsvRowSink): CsvScan {
 /**
  * Streams a CSV file (or stdin for `-`) through csv-parse, handing the header and each data row
  * to `sink`. Blank lines are skipped; every row must have as many fields as the header.
+ * @param path the file, or - for stdin
+ * @param sink receives the header and the rows
+ * @example
+ * scanCsv('big.csv', { header(h) {}, row(fields, line) {} });
  */
 export function scanCsv(path: string, sink: CsvRowSink): CsvScan {
   return scan(openSource(path), displayName(path), sink);
@@ -196,7 +210,12 @@ function tableSink(): CsvRowSink & { rows: string[][]; lines: number[] } {
   };
 }
 
-/** Reads and parses a CSV file into a table of strings; `-` reads standard input. */
+/**
+ * Reads and parses a CSV file into a table of strings; `-` reads standard input.
+ * @param path the file, or - for stdin
+ * @example
+ * const table = readCsv('data/iris.csv'); // { file, header, rows, lines }
+ */
 export function readCsv(path: string): Table {
   const sink = tableSink();
   const { header, file } = scanCsv(path, sink);

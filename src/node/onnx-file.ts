@@ -8,7 +8,14 @@ import type { Model } from '../data/model-file.js';
 import { toOnnx } from '../data/onnx.js';
 import { writeFileAtomic } from './atomic-write.js';
 
-/** Writes the ONNX export of `model` to `path` (atomically); an existing file needs `force`. */
+/**
+ * Writes the ONNX export of `model` to `path` (atomically); an existing file needs `force`.
+ * @param path the .onnx file
+ * @param model the model
+ * @param options force: replace an existing file
+ * @example
+ * writeOnnx('model.onnx', model, { force: true });
+ */
 export function writeOnnx(path: string, model: Model, options: { force?: boolean } = {}): void {
   let exists = false;
   try {

@@ -24,7 +24,13 @@ function directoryEntries(dir: string, what: string): string[] | undefined {
   return readdirSync(dir);
 }
 
-/** Refuses to write into a non-empty directory unless forced; returns whether it has entries. */
+/**
+ * Refuses to write into a non-empty directory unless forced; returns whether it has entries.
+ * @param dir the directory
+ * @param force whether a non-empty directory may be written into
+ * @example
+ * checkExportDirectory('web-model', false); // false: new or empty
+ */
 export function checkExportDirectory(dir: string, force: boolean): boolean {
   const entries = directoryEntries(dir, `--format tfjs writes ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} into it`);
   if (entries && entries.length > 0 && !force) {
@@ -44,6 +50,11 @@ export function checkExportDirectory(dir: string, force: boolean): boolean {
  * and rename, the weights first and `model.json` last: a reader never sees half a file, and a
  * failure before the last rename leaves the old `model.json` in place.
  * @returns the paths written
+ * @param dir the directory
+ * @param model the model
+ * @param options force: write into a non-empty directory
+ * @example
+ * writeTfjsLayers('web-model', model); // ['web-model/model.json', 'web-model/group1-shard1of1.bin']
  */
 export function writeTfjsLayers(dir: string, model: Model, options: { force?: boolean } = {}): string[] {
   const nonEmpty = checkExportDirectory(dir, options.force ?? false);
@@ -74,6 +85,9 @@ export function writeTfjsLayers(dir: string, model: Model, options: { force?: bo
 
 /**
  * Reads a TF.js Layers model: `path` is its `model.json` or the directory holding it.
+ * @param path the model.json or its directory
+ * @example
+ * const model = readTfjsLayers('web-model');
  */
 export function readTfjsLayers(path: string): Model {
   let file = path;
