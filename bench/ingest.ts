@@ -70,7 +70,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const base: IngestResult = { mode: job.mode, status: 'failed', what, fileBytes };
   try {
     // Imported here so that a loader that does not load fails this pass only, not the bench.
-    const { readExamples } = await import('../src/io/dataset.js');
+    const { readExamples } = await import('../src/node/csv-file.js');
     const t0 = performance.now();
     let rows: number;
     if (job.mode === 'loader') {

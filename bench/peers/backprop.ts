@@ -3,7 +3,8 @@
  * later kernels, or the reference path) is what gets measured. `backprop-ref` forces the
  * reference path (readable matrix kernels) for comparison.
  */
-import { cloneNetwork, copyWeights, type Dataset, type FitOptions, fit, predict, rowSlice } from '../../src/index.js';
+import { cloneNetwork, type Dataset, type FitOptions, fit, predict } from '../../src/index.js';
+import { copyWeights, rowSlice } from '../../src/kernels.js';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
 import type { Peer, Session } from './types.js';
 

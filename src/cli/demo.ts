@@ -7,40 +7,22 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { fromRows } from '../core/matrix.js';
-import { InputError } from '../io/input-error.js';
-import { explain } from './explain.js';
+import { explain, explainInputFromSplit } from '../data/explain.js';
+import { InputError } from '../data/input-error.js';
+import { NOTES_TRAINING, type TrainResult } from '../data/train.js';
+import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
-import { printTrainResult, type TrainSettings, trainFromCsv, trainSummary, writeTrainOutputs } from './train.js';
+import { printTrainResult, trainSummary } from './train-output.js';
 
 /** The bundled data file, found next to the installed package (dist/cli → ../../data). */
-export function bundledData(name: string): string {
+function bundledData(name: string): string {
   const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', name);
   if (!existsSync(path)) throw new InputError(`${path}: the bundled data file is missing`);
   return path;
 }
 
-/** The demo's settings: the notes' network and optimiser, measured to reach ≥ 0.93 test accuracy in well under a second. */
-export function demoSettings(data: string): TrainSettings {
-  return {
-    data,
-    target: 'malignant',
-    features: ['worst_radius', 'worst_texture', 'worst_smoothness'],
-    hidden: [4],
-    activation: 'sigmoid',
-    optimizer: 'sgd',
-    lr: 0.1,
-    batchSize: 1,
-    epochs: 100,
-    seed: 0,
-    shuffle: true,
-    testSplit: 0.2,
-    validationSplit: 0.1,
-    l2: 0,
-    standardize: true,
-  };
-}
+const DEMO = NOTES_TRAINING;
 
 interface DemoFlags {
   out: string;
@@ -58,39 +40,35 @@ export function registerDemo(program: Command): void {
     .option('--quiet', 'print nothing but errors (and --json)')
     .action((flags: DemoFlags) => {
       const out = createOutput(flags);
-      const settings = demoSettings(bundledData('breast-cancer.csv'));
+      const data = bundledData('breast-cancer.csv');
       out.result(
         "The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD",
       );
       out.result(
-        `  data: data/breast-cancer.csv, features ${settings.features!.join(', ')}, target malignant (1 = malignant)`,
+        `  data: data/breast-cancer.csv, features ${DEMO.features.join(', ')}, target malignant (1 = malignant)`,
       );
       out.result(
-        `  η = ${settings.lr}, batch size ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}, stratified 80/20 train/test split (10% of train for validation)`,
+        `  η = ${DEMO.lr}, batch size ${DEMO.batchSize}, ${DEMO.epochs} epochs, seed ${DEMO.seed}, stratified 80/20 train/test split (10% of train for validation)`,
       );
       out.result('');
-      const reporter = createEpochReporter(out, settings.epochs, 10);
-      let result: ReturnType<typeof trainFromCsv>;
+      const reporter = createEpochReporter(out, DEMO.epochs, 10);
+      let result: TrainResult;
       try {
-        result = trainFromCsv(settings, (log) => reporter.onEpochEnd(log));
+        result = trainFromCsvFile(data, {
+          ...DEMO,
+          features: [...DEMO.features],
+          hidden: [...DEMO.hidden],
+          onEpochEnd: (log) => reporter.onEpochEnd(log),
+        });
       } finally {
         reporter.stop();
       }
-      writeTrainOutputs(result, flags.out);
+      saveTrainResult(result, flags.out);
       printTrainResult(result, out, flags.out);
 
       // The first test example, explained quantity by quantity.
-      const test = result.test!;
-      const row = (m: typeof test.x) => fromRows([Array.from(m.data.subarray(0, m.cols))]);
-      const explanation = explain({
-        model: result.model,
-        x: row(test.x),
-        raw: row(test.raw),
-        y: row(test.y),
-        yGiven: true,
-        lr: settings.lr!,
-        source: `the first test example, data/breast-cancer.csv line ${test.lines[0]}`,
-      });
+      const source = `the first test example, data/breast-cancer.csv line ${result.test!.lines[0]}`;
+      const explanation = explain(explainInputFromSplit(result.model, result.test!, 0, DEMO.lr, source));
       out.result('');
       for (const line of explanation.lines) out.result(line);
       out.document({ ...trainSummary(result, flags.out), explanation: explanation.json });

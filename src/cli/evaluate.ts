@@ -1,9 +1,8 @@
 /** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
 import type { Command } from 'commander';
-import { readCsv } from '../io/csv.js';
-import { labelledData } from '../io/model-data.js';
-import { loadModel } from '../io/model-file.js';
-import { describeMetrics, evaluateNetwork } from './evaluation.js';
+import { describeMetrics, evaluateModel } from '../data/evaluate.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import { createOutput } from './output.js';
 
 interface EvaluateFlags {
@@ -27,8 +26,10 @@ export function registerEvaluate(program: Command): void {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
       const table = readCsv(dataPath);
-      const { x, y, target } = labelledData(model, table, modelPath, flags.target);
-      const metrics = evaluateNetwork(model.network, x, y, model.labels);
+      const { target, ...metrics } = evaluateModel(model, table, {
+        modelName: modelPath,
+        ...(flags.target !== undefined ? { target: flags.target } : {}),
+      });
       out.result(`${modelPath} on ${table.file} (target ${target}):`);
       for (const line of describeMetrics(metrics)) out.result(line);
       out.document({ command: 'evaluate', model: modelPath, data: table.file, target, ...metrics });

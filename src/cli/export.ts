@@ -1,7 +1,7 @@
 /** `backprop export <model> --format tfjs|onnx --out <dir|file.onnx>`: hand a model to TF.js/Keras or ONNX. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadModel } from '../io/model-file.js';
-import { writeTfjsLayers } from '../io/tfjs-layers.js';
+import { loadModel } from '../node/model-files.js';
+import { writeTfjsLayers } from '../node/tfjs-files.js';
 import { createOutput } from './output.js';
 
 /** The formats `export` writes. */
@@ -57,7 +57,10 @@ Examples:
         what = 'TF.js Layers model';
       } else {
         // Loaded here so that protobufjs is not loaded by every other command.
-        const { ONNX_OPSET, writeOnnx } = await import('../io/onnx.js');
+        const [{ ONNX_OPSET }, { writeOnnx }] = await Promise.all([
+          import('../data/onnx.js'),
+          import('../node/onnx-file.js'),
+        ]);
         writeOnnx(flags.out, model, { force });
         files = [flags.out];
         what = `ONNX model (opset ${ONNX_OPSET})`;

@@ -1,9 +1,9 @@
 /** `backprop gradcheck <model> <data.csv>`: backprop's gradients against finite differences. */
 import type { Command } from 'commander';
-import { readCsv } from '../io/csv.js';
-import { labelledData } from '../io/model-data.js';
-import { loadModel } from '../io/model-file.js';
+import { labelledData } from '../data/model-data.js';
 import { gradientCheck } from '../nn/gradient-check.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 

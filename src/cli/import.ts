@@ -1,9 +1,9 @@
 /** `backprop import <dir>/model.json [--out model.json]`: a TF.js Layers model back into a model file. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../io/input-error.js';
-import { saveModel } from '../io/model-file.js';
-import { readTfjsLayers } from '../io/tfjs-layers.js';
+import { InputError } from '../data/input-error.js';
+import { saveModel } from '../node/model-files.js';
+import { readTfjsLayers } from '../node/tfjs-files.js';
 import { createOutput } from './output.js';
 
 interface ImportFlags {

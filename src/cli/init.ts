@@ -1,12 +1,9 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
 import { type Command, Option } from 'commander';
-import type { LabelMapping } from '../io/dataset.js';
-import { InputError } from '../io/input-error.js';
-import { type Model, saveModel } from '../io/model-file.js';
+import { initialModel } from '../data/init-model.js';
 import type { ActivationName } from '../nn/activations.js';
-import { INITIALIZER_NAMES, type InitializerName } from '../nn/initializers.js';
-import { lossName } from '../nn/losses.js';
-import { createNetwork } from '../nn/network.js';
+import { INITIALIZER_NAMES } from '../nn/initializers.js';
+import { saveModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
@@ -54,46 +51,19 @@ export function registerInit(program: Command): void {
     )
     .action((flags: InitFlags) => {
       const out = createOutput(flags);
-      if (flags.sizes.length < 2)
-        throw new InputError(`--sizes ${flags.sizes.join(',')}: expected at least an input and an output size`);
-      if (!(INITIALIZER_NAMES as readonly string[]).includes(flags.kernelInit)) {
-        throw new InputError(`--kernel-init ${flags.kernelInit}: expected one of ${INITIALIZER_NAMES.join(', ')}`);
-      }
-      const [inputSize, ...units] = flags.sizes;
-      const outputs = units[units.length - 1];
-      const loss = lossName(flags.loss ?? (outputs === 1 ? 'bce' : 'cce'));
-      const outputActivation =
-        flags.outputActivation ?? (loss === 'mean_squared_error' ? 'linear' : outputs === 1 ? 'sigmoid' : 'softmax');
-      const features = flags.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
-      if (features.length !== inputSize)
-        throw new InputError(`--features: ${features.length} names, expected ${inputSize} (the input size)`);
-      let labels: LabelMapping;
-      if (loss === 'mean_squared_error') labels = { kind: 'regression' };
-      else {
-        const classes =
-          flags.classes ?? (outputs === 1 ? ['0', '1'] : Array.from({ length: outputs }, (_, i) => String(i)));
-        const want = outputs === 1 ? 2 : outputs;
-        if (classes.length !== want)
-          throw new InputError(`--classes: ${classes.length} labels, expected ${want} for ${outputs} output unit(s)`);
-        labels =
-          outputs === 1 ? { kind: 'binary', classes: [classes[0], classes[1]] } : { kind: 'multiclass', classes };
-      }
-      const network = createNetwork(
-        {
-          inputSize,
-          layers: units.map((u, i) => ({
-            units: u,
-            activation: i === units.length - 1 ? outputActivation : flags.activation,
-          })),
-          loss: { name: loss },
-        },
-        { seed: flags.seed, kernelInitializer: flags.kernelInit as InitializerName },
-      );
-      const model: Model = { network, features, labels, training: { seed: flags.seed, initializedFrom: 'seed' } };
+      const { model, loss, outputActivation } = initialModel(flags);
+      const units = flags.sizes.slice(1);
       saveModel(flags.out, model);
       out.result(
         `model ${flags.sizes.join('-')} (${[...units.slice(0, -1).map(() => flags.activation), outputActivation].join(', ')}; ${loss}) written to ${flags.out}`,
       );
-      out.document({ command: 'init', model: flags.out, sizes: flags.sizes, loss, features, labels });
+      out.document({
+        command: 'init',
+        model: flags.out,
+        sizes: flags.sizes,
+        loss,
+        features: model.features,
+        labels: model.labels,
+      });
     });
 }

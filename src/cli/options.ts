@@ -3,10 +3,9 @@
  * is reported as "option '--lr <η>' argument '-1' is invalid. expected …" with exit code 2.
  */
 import { InvalidArgumentError } from 'commander';
+import { DECIMAL } from '../data/labels.js';
 import { ACTIVATION_NAMES } from '../nn/activations.js';
 import { OPTIMIZER_NAMES } from '../train/optimizers.js';
-
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function number(text: string): number {
   if (!DECIMAL.test(text.trim())) throw new InvalidArgumentError('expected a number.');

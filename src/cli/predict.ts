@@ -1,11 +1,9 @@
 /** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { readCsv } from '../io/csv.js';
-import { modelInputs } from '../io/model-data.js';
-import { loadModel } from '../io/model-file.js';
-import { predict } from '../nn/network.js';
-import { predictedClasses } from '../train/metrics.js';
+import { predictTable } from '../data/predict.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { readCsv } from '../node/csv-file.js';
+import { loadModel } from '../node/model-files.js';
 import { createOutput } from './output.js';
 
 interface PredictFlags {
@@ -43,32 +41,12 @@ Examples:
       const out = createOutput(flags);
       const model = loadModel(modelPath);
       const table = readCsv(dataPath);
-      const yhat = predict(model.network, modelInputs(model, table, modelPath));
-      const labels = model.labels;
-      const header: string[] = [];
-      const rows: string[][] = [];
-      const records: Record<string, number | string>[] = [];
-      if (labels.kind === 'regression') {
-        header.push('prediction');
-        for (let r = 0; r < yhat.rows; r++) {
-          rows.push([String(yhat.data[r])]);
-          records.push({ line: table.lines[r], prediction: yhat.data[r] });
-        }
-      } else {
-        const cls = predictedClasses(yhat);
-        const probs = labels.kind === 'binary' ? ['probability'] : labels.classes.map((c) => `p_${c}`);
-        header.push(...probs, 'label');
-        for (let r = 0; r < yhat.rows; r++) {
-          const p = Array.from(yhat.data.subarray(r * yhat.cols, (r + 1) * yhat.cols));
-          rows.push([...p.map(String), labels.classes[cls[r]]]);
-          records.push({
-            line: table.lines[r],
-            ...Object.fromEntries(probs.map((name, j) => [name, p[j]])),
-            label: labels.classes[cls[r]],
-          });
-        }
-      }
-      const csv = `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+      const { columns, rows } = predictTable(model, table, modelPath);
+      const records = rows.map((row, r) => ({
+        line: table.lines[r],
+        ...Object.fromEntries(columns.map((name, j) => [name, row[j]])),
+      }));
+      const csv = `${[columns, ...rows].map((r) => r.map((v) => csvField(String(v))).join(',')).join('\n')}\n`;
       if (flags.out) {
         writeFileAtomic(flags.out, csv);
         out.note(`${rows.length} predictions written to ${flags.out}`);

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
-import { fitStandardization, fitStandardizationOfRows, takeRows } from '../../src/io/dataset.js';
+import { takeRows } from '../../src/data/split.js';
+import { fitStandardization, fitStandardizationOfRows } from '../../src/data/standardize.js';
 import { run, tempDir } from './run-cli.js';
 
 function generate(rows: number): string {

@@ -1,20 +1,16 @@
 /** The matrix kernels against the textbook definitions, entry by entry. */
 import { describe, expect, it } from 'vitest';
+import { createRandom, fromRows, type Matrix, toRows, zeros } from '../../src/index.js';
 import {
   addOuter,
   addRowVector,
   allFinite,
-  createRandom,
-  fromRows,
-  type Matrix,
   matmul,
   matmulTransA,
   matmulTransB,
   sumRows,
-  toRows,
   transpose,
-  zeros,
-} from '../../src/index.js';
+} from '../../src/kernels.js';
 
 const rng = createRandom(11);
 const random = (r: number, c: number): Matrix => {

@@ -6,13 +6,14 @@
  */
 import { join } from 'node:path';
 import type { Matrix } from '../../src/core/matrix.js';
-import { readCsv } from '../../src/io/csv.js';
-import { featureMatrix, fitStandardization, inferLabels } from '../../src/io/dataset.js';
-import { modelInputs } from '../../src/io/model-data.js';
-import type { Model } from '../../src/io/model-file.js';
+import { featureMatrix, inferLabels } from '../../src/data/examples.js';
+import { modelInputs } from '../../src/data/model-data.js';
+import type { Model } from '../../src/data/model-file.js';
+import { fitStandardization } from '../../src/data/standardize.js';
 import type { ActivationName } from '../../src/nn/activations.js';
 import type { LossName } from '../../src/nn/losses.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
+import { readCsv } from '../../src/node/csv-file.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 export const BREAST_CANCER = join(REPO, 'data', 'breast-cancer.csv');

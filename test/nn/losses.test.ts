@@ -3,16 +3,8 @@
  * saturated cases the notes' simplified δ must survive.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ACTIVATIONS,
-  ConfigError,
-  fromRows,
-  getLoss,
-  KERAS_EPSILON,
-  sigmoid,
-  ValueError,
-  zeros,
-} from '../../src/index.js';
+import { ConfigError, fromRows, ValueError, zeros } from '../../src/index.js';
+import { ACTIVATIONS, getLoss, KERAS_EPSILON, sigmoid } from '../../src/kernels.js';
 
 const sig = ACTIVATIONS.sigmoid;
 const softmax = ACTIVATIONS.softmax;

@@ -23,10 +23,9 @@ import {
   type Network,
   type Optimizer,
   type OptimizerConfig,
-  parameterArrays,
-  resolveOptimizerConfig,
   zeros,
 } from '../../src/index.js';
+import { parameterArrays, resolveOptimizerConfig } from '../../src/kernels.js';
 
 /** The three heads of the matrix: output activation + loss. */
 export type Head = 'sigmoid/bce' | 'softmax/cce' | 'linear/mse';

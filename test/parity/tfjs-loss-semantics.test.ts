@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { computeGradients, fit, parameterArrays, rowSlice } from '../../src/index.js';
+import { computeGradients, fit } from '../../src/index.js';
+import { parameterArrays, rowSlice } from '../../src/kernels.js';
 import {
   initTf,
   makeNetwork,

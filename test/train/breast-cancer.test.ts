@@ -3,16 +3,11 @@
  * 3 → 4 σ → 1 σ, binary cross-entropy, plain SGD, seeded stratified 80/20 split.
  */
 import { describe, expect, it } from 'vitest';
+import { tableToExamples } from '../../src/data/examples.js';
+import { classIndices, stratifiedSplit, takeRows } from '../../src/data/split.js';
+import { fitStandardization, standardize } from '../../src/data/standardize.js';
 import { accuracy, createNetwork, createRandom, fit, NOTES_NETWORK, predict } from '../../src/index.js';
-import { readCsv } from '../../src/io/csv.js';
-import {
-  classIndices,
-  fitStandardization,
-  standardize,
-  stratifiedSplit,
-  tableToExamples,
-  takeRows,
-} from '../../src/io/dataset.js';
+import { readCsv } from '../../src/node/csv-file.js';
 
 describe("the notes' 3-4-1 network on breast-cancer data", () => {
   it('reaches ≥ 0.93 test accuracy with plain SGD', () => {

@@ -4,30 +4,15 @@
  * training split only, and seeded stratified splits.
  */
 import { type Matrix, zeros } from '../core/matrix.js';
-import type { Random } from '../core/random.js';
 import type { Dataset } from '../train/fit.js';
-import { type CsvRowSink, type HeaderInfo, scanCsv, scanCsvText, type Table } from './csv.js';
+import { type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
-
-/**
- * How the target column becomes the network's targets.
- * - binary: one 0/1 output; `classes[1]` is the positive class (1), `classes[0]` is 0.
- * - multiclass: one-hot over `classes`, output unit k ↔ `classes[k]`.
- * - regression: the column's numbers as they are.
- */
-export type LabelMapping =
-  | { kind: 'binary'; classes: [string, string] }
-  | { kind: 'multiclass'; classes: string[] }
-  | { kind: 'regression' };
-
-/** Per-feature mean and (population) standard deviation; x ↦ (x − mean) / std. */
-export interface Standardization {
-  mean: number[];
-  std: number[];
-}
+import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, outputUnits } from './labels.js';
 
 /** A table turned into numbers. */
 export interface Examples extends Dataset {
+  /** The file's name in messages. */
+  file: string;
   features: string[];
   target: string;
   labels: LabelMapping;
@@ -35,10 +20,14 @@ export interface Examples extends Dataset {
   lines: number[];
 }
 
-// A plain decimal number: what a person means by "a number" in a CSV cell (no hex, no "Infinity").
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** The number in one cell, or an {@link InputError} naming the file, line and column. */
+/**
+ * The number in one cell, or an {@link InputError} naming the file, line and column.
+ * @param table the table
+ * @param row the data row (0-based)
+ * @param col the column index
+ * @example
+ * parseCell(parseCsv('x\n1.5\n', 'a.csv'), 0, 0); // 1.5
+ */
 export function parseCell(table: Table, row: number, col: number): number {
   const cell = table.rows[row][col].trim();
   const where = `${table.file} line ${table.lines[row]}, column ${table.header[col]}`;
@@ -49,7 +38,14 @@ export function parseCell(table: Table, row: number, col: number): number {
   return v;
 }
 
-/** Index of a column by name, or an error listing the columns there are. */
+/**
+ * Index of a column by name, or an error listing the columns there are.
+ * @param table the table
+ * @param name the column
+ * @param role what the column is for, in messages (e.g. "the target")
+ * @example
+ * columnIndex(table, 'species', 'the target'); // 4
+ */
 export function columnIndex(table: Table, name: string, role: string): number {
   const i = table.header.indexOf(name);
   if (i < 0) {
@@ -60,8 +56,11 @@ export function columnIndex(table: Table, name: string, role: string): number {
 
 /**
  * The target column (default: the last) and the feature columns (default: all others).
+ * @param table the table
  * @param target column name, or undefined for the last column
  * @param features column names, or undefined for every column but the target
+ * @example
+ * chooseColumns(table, 'species'); // { target: 'species', features: [every other column] }
  */
 export function chooseColumns(
   table: Table,
@@ -79,7 +78,13 @@ export function chooseColumns(
   return { target: t, features: f };
 }
 
-/** The [rows, features] matrix of the named columns. */
+/**
+ * The [rows, features] matrix of the named columns.
+ * @param table the table
+ * @param features the columns, in the order of the matrix
+ * @example
+ * const x = featureMatrix(table, ['sepal_length_cm', 'sepal_width_cm']); // [rows, 2]
+ */
 export function featureMatrix(table: Table, features: readonly string[]): Matrix {
   const cols = features.map((f) => columnIndex(table, f, 'a feature'));
   const x = zeros(table.rows.length, cols.length);
@@ -89,17 +94,14 @@ export function featureMatrix(table: Table, features: readonly string[]): Matrix
   return x;
 }
 
-/** A label as the model stores it. Numeric labels are compared by value: "1", "1.0" and "1e0" are the same class. */
-export function canonicalLabel(s: string): string {
-  const t = s.trim();
-  return DECIMAL.test(t) ? String(Number(t)) : t;
-}
-
-const MAX_CLASSES = 100;
-
 /**
  * The label mapping a target column implies: two classes → binary (sorted, so 0 ↦ 0 and 1 ↦ 1,
  * and strings alphabetically), three or more → multiclass, or regression when asked for.
+ * @param table the table
+ * @param target the target column
+ * @param regression whether the column holds numbers to predict
+ * @example
+ * inferLabels(table, 'species', false); // { kind: 'multiclass', classes: [...] }
  */
 export function inferLabels(table: Table, target: string, regression: boolean): LabelMapping {
   const col = columnIndex(table, target, 'the target');
@@ -114,29 +116,17 @@ export function inferLabels(table: Table, target: string, regression: boolean): 
       throw new InputError(`${table.file} line ${table.lines[r]}, column ${target}: empty cell, expected a label`);
     seen.add(label);
   }
-  const labels = [...seen];
-  const numeric = labels.every((l) => DECIMAL.test(l));
-  labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (labels.length < 2) {
-    throw new InputError(
-      `${table.file}, column ${target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
-    );
-  }
-  if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
-    throw new InputError(
-      `${table.file}, column ${target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
-    );
-  }
-  if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
-  return { kind: 'multiclass', classes: labels };
+  return labelsFromValues(seen, table.file, target);
 }
 
-/** Number of output units a label mapping needs. */
-export function outputUnits(labels: LabelMapping): number {
-  return labels.kind === 'multiclass' ? labels.classes.length : 1;
-}
-
-/** The target matrix of a column under a given mapping (a label outside it is an error). */
+/**
+ * The target matrix of a column under a given mapping (a label outside it is an error).
+ * @param table the table
+ * @param target the target column
+ * @param labels the mapping (a label outside it is an error)
+ * @example
+ * const y = targetMatrix(table, 'species', model.labels); // one-hot rows
+ */
 export function targetMatrix(table: Table, target: string, labels: LabelMapping): Matrix {
   const col = columnIndex(table, target, 'the target');
   const n = table.rows.length;
@@ -161,13 +151,19 @@ export function targetMatrix(table: Table, target: string, labels: LabelMapping)
   return y;
 }
 
-/** Features and targets of a table, with the label mapping inferred (or given, e.g. by a model). */
+/**
+ * Features and targets of a table, with the label mapping inferred (or given, e.g. by a model).
+ * @param table the table
+ * @param options the target and feature columns, regression, or a given label mapping
+ * @example
+ * const { x, y, labels } = tableToExamples(parseCsv(text, 'iris.csv'), { target: 'species' });
+ */
 export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
   const { target, features } = chooseColumns(table, options.target, options.features);
   const x = featureMatrix(table, features);
   const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
   const y = targetMatrix(table, target, labels);
-  return { x, y, features, target, labels, lines: [...table.lines] };
+  return { file: table.file, x, y, features, target, labels, lines: [...table.lines] };
 }
 
 /** What {@link tableToExamples} and {@link readExamples} can be told. */
@@ -185,18 +181,18 @@ export interface ExampleOptions {
 export type ExampleOptionsFor = ExampleOptions | ((header: readonly string[], file: string) => ExampleOptions);
 
 /**
- * Reads a CSV file (or stdin for `-`) straight into {@link Examples}, row by row: the feature
- * cells go into a Float64Array as they are parsed and the target column is kept as class ids
- * (or numbers), so the file never exists as a table of strings. The result, and every error
- * and the order errors are reported in, are those of `tableToExamples(readCsv(path), options)`.
+ * CSV text straight into {@link Examples}, row by row: the feature cells go into a Float64Array
+ * as they are parsed and the target column is kept as class ids (or numbers). The result, and
+ * every error and the order errors are reported in, are those of
+ * `tableToExamples(parseCsv(text, file), options)`; `backprop/node`'s `readExamples` does the
+ * same for files and stdin.
+ * @param text the CSV text
+ * @param file the file's name in messages
+ * @param options the target and feature columns and the label mapping, or a function choosing them from the header
+ * @example
+ * const data = csvTextToExamples('x,y\n1,a\n2,b\n', 'data.csv', { target: 'y' });
+ * data.labels; // { kind: 'binary', classes: ['a', 'b'] }
  */
-export function readExamples(path: string, options: ExampleOptionsFor = {}): Examples {
-  const sink = new ExamplesSink(options);
-  const scan = scanCsv(path, sink);
-  return sink.finish(scan.file, scan.rows);
-}
-
-/** {@link readExamples} over CSV text already in memory; `file` names it in messages. */
 export function csvTextToExamples(text: string, file: string, options: ExampleOptionsFor = {}): Examples {
   const sink = new ExamplesSink(options);
   const scan = scanCsvText(text, file, sink);
@@ -208,7 +204,12 @@ const INITIAL_ROWS = 1024;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSign = (c: number) => c === 43 || c === 45;
 
-/** `DECIMAL.test(s)`, by hand: the loader calls it for every cell. */
+/**
+ * `DECIMAL.test(s)`, by hand: the loader calls it for every cell.
+ * @param s the text of a cell
+ * @example
+ * isDecimal('-1.5e3'); // true
+ */
 export function isDecimal(s: string): boolean {
   const n = s.length;
   let i = 0;
@@ -247,8 +248,8 @@ function cellValue(raw: string): number | string {
   return v;
 }
 
-/** Builds Examples from rows as they are parsed; see {@link readExamples}. */
-class ExamplesSink implements CsvRowSink {
+/** Builds Examples from rows as they are parsed; see {@link csvTextToExamples}. */
+export class ExamplesSink implements CsvRowSink {
   private file = '';
   private columns: readonly string[] = [];
   private features: string[] = [];
@@ -398,7 +399,7 @@ class ExamplesSink implements CsvRowSink {
         labels = this.given;
         rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
       } else {
-        labels = this.inferred(file);
+        labels = labelsFromValues(this.labelsSeen, file, this.target);
         const classes = labels.kind === 'regression' ? [] : labels.classes;
         rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
       }
@@ -412,108 +413,6 @@ class ExamplesSink implements CsvRowSink {
     }
     this.yId = new Int32Array(0);
     this.yNum = new Float64Array(0);
-    return { x, y, features: this.features, target: this.target, labels, lines: this.lines };
+    return { file, x, y, features: this.features, target: this.target, labels, lines: this.lines };
   }
-
-  /** The mapping {@link inferLabels} would give, from the labels seen. */
-  private inferred(file: string): LabelMapping {
-    const labels = [...this.labelsSeen];
-    const numeric = labels.every((l) => DECIMAL.test(l));
-    labels.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (labels.length < 2) {
-      throw new InputError(
-        `${file}, column ${this.target}: every row has the label '${labels[0]}', expected at least two classes to classify`,
-      );
-    }
-    if (labels.length > MAX_CLASSES || (numeric && labels.length > 20)) {
-      throw new InputError(
-        `${file}, column ${this.target}: ${labels.length} distinct values, too many classes; for regression use --loss mse`,
-      );
-    }
-    if (labels.length === 2) return { kind: 'binary', classes: [labels[0], labels[1]] };
-    return { kind: 'multiclass', classes: labels };
-  }
-}
-
-/** The class index of every row of a target matrix, or undefined for regression. */
-export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | undefined {
-  if (labels.kind === 'regression') return undefined;
-  const out = new Int32Array(y.rows);
-  for (let r = 0; r < y.rows; r++) {
-    if (y.cols === 1) out[r] = y.data[r];
-    else for (let j = 0; j < y.cols; j++) if (y.data[r * y.cols + j] === 1) out[r] = j;
-  }
-  return out;
-}
-
-/** Column means and population standard deviations of `x`; a constant column gets std 1. */
-export function fitStandardization(x: Matrix): Standardization {
-  return fitStandardizationOfRows(x, undefined);
-}
-
-/**
- * {@link fitStandardization} of the rows `rows` of `x` (ascending, as a split gives them), the
- * same numbers as `fitStandardization(takeRows(x, rows))` without the copy.
- */
-export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | undefined): Standardization {
-  const n = rows ? rows.length : x.rows;
-  const row = rows ? (i: number) => rows[i] : (i: number) => i;
-  const mean = new Array<number>(x.cols).fill(0);
-  const std = new Array<number>(x.cols).fill(0);
-  for (let j = 0; j < x.cols; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x.data[row(i) * x.cols + j];
-    const m = s / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (x.data[row(i) * x.cols + j] - m) ** 2;
-    const sd = Math.sqrt(ss / n);
-    mean[j] = m;
-    // A constant column carries no information; std 1 keeps it finite (it becomes all zeros).
-    std[j] = sd > 0 ? sd : 1;
-  }
-  return { mean, std };
-}
-
-/** (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine). */
-export function standardize(x: Matrix, stats: Standardization, out: Matrix = zeros(x.rows, x.cols)): Matrix {
-  for (let r = 0; r < x.rows; r++) {
-    for (let j = 0; j < x.cols; j++) out.data[r * x.cols + j] = (x.data[r * x.cols + j] - stats.mean[j]) / stats.std[j];
-  }
-  return out;
-}
-
-/** The rows `indices` of `m`, in that order, as a new matrix. */
-export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
-  const out = zeros(indices.length, m.cols);
-  indices.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return out;
-}
-
-/**
- * Splits `rows` (indices) into a kept part and a held-out part of about `fraction` of them,
- * stratified by class when `classes` is given: each class gives round(fraction · its count) rows,
- * chosen by `rng`. Both parts are returned in ascending row order, so that training without
- * shuffling sees the rows in file order.
- */
-export function stratifiedSplit(
-  rows: readonly number[],
-  classes: Int32Array | undefined,
-  fraction: number,
-  rng: Random,
-): { kept: number[]; held: number[] } {
-  const groups = new Map<number, number[]>();
-  for (const r of rows) {
-    const c = classes ? classes[r] : 0;
-    const g = groups.get(c);
-    if (g) g.push(r);
-    else groups.set(c, [r]);
-  }
-  const held: number[] = [];
-  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
-    const g = groups.get(c)!;
-    rng.shuffle(g);
-    held.push(...g.slice(0, Math.round(fraction * g.length)));
-  }
-  const heldSet = new Set(held);
-  return { kept: rows.filter((r) => !heldSet.has(r)), held: held.sort((a, b) => a - b) };
 }

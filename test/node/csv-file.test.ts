@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv, readCsv } from '../../src/io/csv.js';
-import { InputError } from '../../src/io/input-error.js';
+import { parseCsv } from '../../src/data/csv.js';
+import { InputError } from '../../src/data/input-error.js';
+import { readCsv } from '../../src/node/csv-file.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 

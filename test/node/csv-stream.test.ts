@@ -10,15 +10,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
-import { parseCsv, readCsv, type Table } from '../../src/io/csv.js';
-import {
-  csvTextToExamples,
-  type ExampleOptions,
-  isDecimal,
-  readExamples,
-  tableToExamples,
-} from '../../src/io/dataset.js';
-import { InputError } from '../../src/io/input-error.js';
+import { parseCsv, type Table } from '../../src/data/csv.js';
+import { csvTextToExamples, type ExampleOptions, isDecimal, tableToExamples } from '../../src/data/examples.js';
+import { InputError } from '../../src/data/input-error.js';
+import { readCsv, readExamples } from '../../src/node/csv-file.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -286,7 +281,7 @@ describe('reading stdin', () => {
   it("'-' streams standard input (a pipe, several MB) to the same examples", () => {
     const text = generate({ multiline: 501 });
     const script = `
-      import { readExamples } from ${JSON.stringify(join(REPO, 'src', 'io', 'dataset.ts'))};
+      import { readExamples } from ${JSON.stringify(join(REPO, 'src', 'node', 'csv-file.ts'))};
       const ex = readExamples('-', { features: ${JSON.stringify(features)} });
       process.stdout.write(JSON.stringify({ rows: ex.x.rows, sum: ex.x.data.reduce((a, b) => a + b, 0), y: ex.y.data.reduce((a, b) => a + b, 0), last: ex.lines.at(-1) }));
     `;

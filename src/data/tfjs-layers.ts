@@ -10,16 +10,14 @@
  * and metrics go in `userDefinedMetadata.backprop`, which TF.js keeps with the model and which
  * import reads back; a model without it (one made by TF.js or Keras) imports with default names.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import type { LossName } from '../nn/losses.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { readText } from './csv.js';
-import { backpropVersion, exportLayers } from './export-layers.js';
+import { exportLayers } from './export-layers.js';
 import { InputError } from './input-error.js';
-import { MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema, modelFromJson } from './model-file.js';
+import { lossForOutputActivation } from './labels.js';
+import { fromModelFile, MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema } from './model-file.js';
+import { BACKPROP_VERSION } from './version.js';
 
 /** The manifest's file name inside the export directory. */
 export const TFJS_MODEL_FILE = 'model.json';
@@ -83,7 +81,12 @@ function backpropMetadata(model: Model): Record<string, unknown> {
   };
 }
 
-/** The TF.js Layers artifacts of a model (nothing is written). */
+/**
+ * The TF.js Layers artifacts of a model (nothing is written).
+ * @param model the model
+ * @example
+ * const { modelJson, weights } = toTfjsLayers(model); // model.json's value and the .bin bytes
+ */
 export function toTfjsLayers(model: Model): TfjsArtifacts {
   const layers = exportLayers(model);
   const count = layers.reduce((n, l) => n + l.kernel.length + l.bias.length, 0);
@@ -129,7 +132,7 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
   const optimizer = optimizerConfig(model);
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',
-    generatedBy: `backprop ${backpropVersion()}`,
+    generatedBy: `backprop ${BACKPROP_VERSION}`,
     convertedBy: null,
     modelTopology: {
       class_name: 'Sequential',
@@ -145,67 +148,6 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
     userDefinedMetadata: { backprop: backpropMetadata(model) },
   };
   return { modelJson, weights: bytes };
-}
-
-/** The entries of `dir`, or undefined when it does not exist; an error if it is a file. */
-function directoryEntries(dir: string, what: string): string[] | undefined {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError(`${dir}: cannot be read (${(err as Error).message})`);
-  }
-  if (!isDir) throw new InputError(`${dir}: is a file, expected a directory (${what})`);
-  return readdirSync(dir);
-}
-
-/** Refuses to write into a non-empty directory unless forced; returns whether it has entries. */
-export function checkExportDirectory(dir: string, force: boolean): boolean {
-  const entries = directoryEntries(dir, `--format tfjs writes ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} into it`);
-  if (entries && entries.length > 0 && !force) {
-    throw new InputError(
-      `${dir}: directory is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}); use --force to replace ${TFJS_MODEL_FILE} and ${TFJS_WEIGHTS_FILE} in it`,
-    );
-  }
-  return entries !== undefined && entries.length > 0;
-}
-
-/**
- * Writes the TF.js Layers export of `model` into directory `dir`.
- *
- * A new or empty directory is written whole or not at all: both files go into a temporary
- * directory beside it, which is then renamed to `dir`. Over a non-empty directory (only with
- * `force`) the other entries must be kept, so each file is replaced by its own temporary file
- * and rename, the weights first and `model.json` last: a reader never sees half a file, and a
- * failure before the last rename leaves the old `model.json` in place.
- * @returns the paths written
- */
-export function writeTfjsLayers(dir: string, model: Model, options: { force?: boolean } = {}): string[] {
-  const nonEmpty = checkExportDirectory(dir, options.force ?? false);
-  const { modelJson, weights } = toTfjsLayers(model);
-  const json = `${JSON.stringify(modelJson, null, 2)}\n`;
-  const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
-  if (nonEmpty) {
-    writeFileAtomic(files[1], weights);
-    writeFileAtomic(files[0], json);
-    return files;
-  }
-  const parent = dirname(resolve(dir));
-  let tmp: string | undefined;
-  try {
-    mkdirSync(parent, { recursive: true });
-    tmp = join(parent, `.${basename(resolve(dir))}.${process.pid}.${Date.now()}.tmp`);
-    mkdirSync(tmp);
-    writeFileSync(join(tmp, TFJS_WEIGHTS_FILE), weights);
-    writeFileSync(join(tmp, TFJS_MODEL_FILE), json);
-    // rename(2) replaces an empty directory.
-    renameSync(tmp, dir);
-  } catch (err) {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    throw new InputError(`${dir}: cannot be written (${(err as Error).message})`);
-  }
-  return files;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,11 +253,26 @@ function float32s(bytes: Uint8Array, offset: number, count: number): number[] {
 }
 
 /**
- * A model from a parsed TF.js `model.json` and a reader of its weights files.
- * @param file the manifest's name in messages
- * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
+ * The path of `name` in the directory of `file`, normalised as Node's `path.join` does on POSIX
+ * (written out because this module runs in browsers too).
  */
-export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
+function siblingPath(file: string, name: string): string {
+  const absolute = file.startsWith('/');
+  const out: string[] = [];
+  for (const part of [...file.split('/').slice(0, -1), ...name.split('/')]) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else if (part !== '..' || !absolute) out.push(part);
+  }
+  return (absolute ? '/' : '') + out.join('/') || '.';
+}
+
+type TfjsJson = z.infer<typeof tfjsModelJsonSchema>;
+type DenseSpec = { name: string; units: number; activation: ActivationName; useBias: boolean; index: number };
+type WeightValue = { shape: number[]; data?: number[]; problem?: string };
+
+/** The parsed manifest, checked: a TF.js Layers model.json and not something else. */
+function checkedManifest(value: unknown, file: string): TfjsJson {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${file}: expected a JSON object (a TF.js model.json)`);
   }
@@ -333,9 +290,11 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     const issue = parsed.error.issues[0];
     throw new InputError(`${file}: ${jsonPath('', issue.path).replace(/^\./, '') || '(top level)'}: ${issue.message}`);
   }
-  const json = parsed.data;
+  return parsed.data;
+}
 
-  // The topology: a Sequential (possibly wrapped in `model_config`, as Keras writes it).
+/** The topology's layers: a Sequential (possibly wrapped in `model_config`, as Keras writes it). */
+function sequentialLayers(json: TfjsJson, file: string): z.infer<typeof layerSchema>[] {
   let topologyValue: unknown = json.modelTopology;
   if ((topologyValue as Record<string, unknown>).model_config !== undefined) {
     topologyValue = (topologyValue as Record<string, unknown>).model_config;
@@ -356,11 +315,13 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       `${file}: modelTopology is a ${topology.data.class_name} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
     );
   }
-  const topoLayers = Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
+  return Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
+}
 
-  // The layers: an optional InputLayer, then Dense layers only.
+/** The Dense layers (after an optional InputLayer), and the input width if the model states it. */
+function denseLayers(topoLayers: z.infer<typeof layerSchema>[], file: string) {
   let inputs: number | undefined;
-  const dense: { name: string; units: number; activation: ActivationName; useBias: boolean; index: number }[] = [];
+  const dense: DenseSpec[] = [];
   topoLayers.forEach((layer, i) => {
     const name = typeof layer.config.name === 'string' ? layer.config.name : `(unnamed)`;
     const where = `layer ${i + 1} '${name}'`;
@@ -397,49 +358,76 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     });
   });
   if (dense.length === 0) throw new InputError(`${file}: the model has no Dense layers, expected at least one`);
+  return { inputs, dense };
+}
 
-  // The weights: every group's files concatenated, its weights laid out one after the other.
-  // Other weights (a TF.js optimizer's state, saved with includeOptimizer) are skipped over.
-  const values = new Map<string, { shape: number[]; data?: number[]; problem?: string }>();
+/** The byte size of each weight of a manifest group (an unknown dtype is an error). */
+function weightSizes(group: TfjsJson['weightsManifest'][number], file: string): number[] {
+  return group.weights.map((spec) => {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const q = spec.quantization as { dtype?: string } | null | undefined;
+    const dtype = q ? q.dtype : (spec.dtype ?? 'float32');
+    const width = dtype === undefined ? undefined : BYTES_PER_ELEMENT[dtype];
+    if (width === undefined) {
+      throw new InputError(`${file}: weight '${spec.name}' has dtype ${dtype ?? '(none)'}; supported: float32`);
+    }
+    return count * width;
+  });
+}
+
+/** A manifest group's files, read and concatenated, checked against the size the group needs. */
+function groupBytes(
+  group: TfjsJson['weightsManifest'][number],
+  g: number,
+  needed: number,
+  file: string,
+  readWeights: (path: string) => Uint8Array,
+): Uint8Array {
+  const parts = group.paths.map((p) => {
+    const path = siblingPath(file, p);
+    try {
+      return readWeights(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new InputError(`${path}: no such file (weightsManifest[${g}] of ${file} names it)`);
+      }
+      throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
+    }
+  });
+  const have = parts.reduce((n, p) => n + p.byteLength, 0);
+  if (have !== needed) {
+    const names = group.paths.map((p) => siblingPath(file, p));
+    throw new InputError(
+      names.length === 1
+        ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
+        : `${file}: weights files ${names.join(', ')} have ${have} bytes together, the manifest needs ${needed}`,
+    );
+  }
+  const bytes = new Uint8Array(have);
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Every weight of the manifest by name: the groups' files concatenated, their weights laid out
+ * one after the other. Other weights (a TF.js optimizer's state, saved with includeOptimizer) are
+ * read past too; only the ones a layer asks for must be float32.
+ */
+function weightValues(json: TfjsJson, file: string, readWeights: (path: string) => Uint8Array) {
+  const values = new Map<string, WeightValue>();
   json.weightsManifest.forEach((group, g) => {
-    const sizes = group.weights.map((spec) => {
-      const count = spec.shape.reduce((a, b) => a * b, 1);
-      const q = spec.quantization as { dtype?: string } | null | undefined;
-      const dtype = q ? q.dtype : (spec.dtype ?? 'float32');
-      const width = dtype === undefined ? undefined : BYTES_PER_ELEMENT[dtype];
-      if (width === undefined) {
-        throw new InputError(`${file}: weight '${spec.name}' has dtype ${dtype ?? '(none)'}; supported: float32`);
-      }
-      return count * width;
-    });
-    const needed = sizes.reduce((a, b) => a + b, 0);
-    const base = dirname(file);
-    const parts = group.paths.map((p) => {
-      const path = join(base, p);
-      try {
-        return readWeights(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new InputError(`${path}: no such file (weightsManifest[${g}] of ${file} names it)`);
-        }
-        throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
-      }
-    });
-    const have = parts.reduce((n, p) => n + p.byteLength, 0);
-    if (have !== needed) {
-      const names = group.paths.map((p) => join(base, p));
-      throw new InputError(
-        names.length === 1
-          ? `${file}: weights file ${names[0]} has ${have} bytes, the manifest needs ${needed}`
-          : `${file}: weights files ${names.join(', ')} have ${have} bytes together, the manifest needs ${needed}`,
-      );
-    }
-    const bytes = new Uint8Array(have);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.byteLength;
-    }
+    const sizes = weightSizes(group, file);
+    const bytes = groupBytes(
+      group,
+      g,
+      sizes.reduce((a, b) => a + b, 0),
+      file,
+      readWeights,
+    );
     let offset = 0;
     group.weights.forEach((spec, i) => {
       const name = spec.name.replace(/:0$/, '');
@@ -453,19 +441,25 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       offset += sizes[i];
     });
   });
-  const weightOf = (layer: string, kind: string) => {
-    let found: [string, { shape: number[]; data?: number[]; problem?: string }] | undefined;
-    const exact = values.get(`${layer}/${kind}`);
-    if (exact) found = [`${layer}/${kind}`, exact];
-    else for (const [name, v] of values) if (name.endsWith(`/${layer}/${kind}`)) found ??= [name, v];
-    if (found?.[1].problem) throw new InputError(`${file}: weight '${found[0]}' ${found[1].problem}`);
-    return found ? { shape: found[1].shape, data: found[1].data as number[] } : undefined;
-  };
+  return values;
+}
 
+/** The weight `<layer>/<kind>` (or one whose name ends so), checked to be float32. */
+function weightOf(values: Map<string, WeightValue>, layer: string, kind: string, file: string) {
+  let found: [string, WeightValue] | undefined;
+  const exact = values.get(`${layer}/${kind}`);
+  if (exact) found = [`${layer}/${kind}`, exact];
+  else for (const [name, v] of values) if (name.endsWith(`/${layer}/${kind}`)) found ??= [name, v];
+  if (found?.[1].problem) throw new InputError(`${file}: weight '${found[0]}' ${found[1].problem}`);
+  return found ? { shape: found[1].shape, data: found[1].data as number[] } : undefined;
+}
+
+/** Each Dense layer's kernel and bias as the model file holds them, shapes checked. */
+function layerWeights(dense: DenseSpec[], inputs: number | undefined, values: Map<string, WeightValue>, file: string) {
   let fanIn = inputs;
-  const layers = dense.map((l) => {
+  return dense.map((l) => {
     const where = `layer ${l.index} '${l.name}'`;
-    const kernel = weightOf(l.name, 'kernel');
+    const kernel = weightOf(values, l.name, 'kernel', file);
     if (!kernel) throw new InputError(`${file}: ${where}: no weight '${l.name}/kernel' in the weightsManifest`);
     const rows = kernel.shape[0];
     if (kernel.shape.length !== 2 || kernel.shape[1] !== l.units || (fanIn !== undefined && rows !== fanIn)) {
@@ -475,7 +469,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     }
     let bias: number[];
     if (l.useBias) {
-      const b = weightOf(l.name, 'bias');
+      const b = weightOf(values, l.name, 'bias', file);
       if (!b) throw new InputError(`${file}: ${where}: no weight '${l.name}/bias' in the weightsManifest`);
       if (b.shape.length !== 1 || b.shape[0] !== l.units) {
         throw new InputError(`${file}: ${where}: bias shape is [${b.shape.join(', ')}], expected [${l.units}]`);
@@ -490,8 +484,10 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     fanIn = l.units;
     return { activation: l.activation, kernel: k, bias };
   });
+}
 
-  // The model file's other fields: from our metadata, else defaults from the network.
+/** backprop's own metadata (features, labels, loss, …), if the export wrote it. */
+function importedMetadata(json: TfjsJson, file: string): z.infer<typeof metadataSchema> {
   const udm = json.userDefinedMetadata?.backprop;
   let meta: z.infer<typeof metadataSchema> = {};
   if (udm !== undefined) {
@@ -502,17 +498,31 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     }
     meta = m.data;
   }
+  return meta;
+}
+
+/**
+ * A model from a parsed TF.js `model.json` and a reader of its weights files. The feature names,
+ * labels and loss come from the metadata backprop's export writes; without it: x1, x2, … and the
+ * loss implied by the training config or the last activation.
+ * @param value the parsed `model.json`
+ * @param file the manifest's name in messages
+ * @param readWeights the bytes of a path named in the manifest (relative to the manifest)
+ * @example
+ * const { modelJson, weights } = toTfjsLayers(model);
+ * const back = fromTfjsLayers(modelJson, 'model.json', () => weights);
+ */
+export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
+  const json = checkedManifest(value, file);
+  const { inputs, dense } = denseLayers(sequentialLayers(json, file), file);
+  const layers = layerWeights(dense, inputs, weightValues(json, file, readWeights), file);
+  // The model file's other fields: from our metadata, else defaults from the network.
+  const meta = importedMetadata(json, file);
   const last = dense[dense.length - 1].activation;
   const loss = meta.loss ?? {
-    name:
-      kerasLoss(json.trainingConfig?.loss) ??
-      (last === 'softmax'
-        ? 'categorical_crossentropy'
-        : last === 'sigmoid'
-          ? 'binary_crossentropy'
-          : 'mean_squared_error'),
+    name: kerasLoss(json.trainingConfig?.loss) ?? lossForOutputActivation(last),
   };
-  return modelFromJson(
+  return fromModelFile(
     {
       format: MODEL_FORMAT,
       version: MODEL_VERSION,
@@ -526,26 +536,4 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
     },
     file,
   );
-}
-
-/**
- * Reads a TF.js Layers model: `path` is its `model.json` or the directory holding it.
- */
-export function readTfjsLayers(path: string): Model {
-  let file = path;
-  try {
-    if (statSync(path).isDirectory()) file = join(path, TFJS_MODEL_FILE);
-  } catch {
-    // readText reports a missing path.
-  }
-  const text = readText(file);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(
-      `${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')}), expected a TF.js model.json`,
-    );
-  }
-  return fromTfjsLayers(value, file, (p) => new Uint8Array(readFileSync(p)));
 }

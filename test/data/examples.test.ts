@@ -2,15 +2,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRows, toRows } from '../../src/core/matrix.js';
 import { createRandom } from '../../src/core/random.js';
-import { parseCsv, readCsv } from '../../src/io/csv.js';
-import {
-  classIndices,
-  fitStandardization,
-  standardize,
-  stratifiedSplit,
-  tableToExamples,
-  targetMatrix,
-} from '../../src/io/dataset.js';
+import { parseCsv } from '../../src/data/csv.js';
+import { tableToExamples, targetMatrix } from '../../src/data/examples.js';
+import { classIndices, stratifiedSplit } from '../../src/data/split.js';
+import { fitStandardization, standardize } from '../../src/data/standardize.js';
+import { readCsv } from '../../src/node/csv-file.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 const root = (name: string) => join(import.meta.dirname, '..', '..', name);

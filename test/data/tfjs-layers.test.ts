@@ -3,16 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/input-error.js';
-import { type Model, serializeModel } from '../../src/io/model-file.js';
-import {
-  readTfjsLayers,
-  TFJS_MODEL_FILE,
-  TFJS_WEIGHTS_FILE,
-  toTfjsLayers,
-  writeTfjsLayers,
-} from '../../src/io/tfjs-layers.js';
+import { InputError } from '../../src/data/input-error.js';
+import { type Model, serializeModel } from '../../src/data/model-file.js';
+import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, toTfjsLayers } from '../../src/data/tfjs-layers.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
+import { readTfjsLayers, writeTfjsLayers } from '../../src/node/tfjs-files.js';
 import { exportCases, maxAbsDiff } from '../helpers/export-models.js';
 import { initTfjs } from '../helpers/tfjs-reference.js';
 

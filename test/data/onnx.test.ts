@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import {
-  ONNX_INPUT,
-  ONNX_IR_VERSION,
-  ONNX_OPSET,
-  ONNX_OUTPUT,
-  onnxTypes,
-  toOnnx,
-  writeOnnx,
-} from '../../src/io/onnx.js';
+import { ONNX_INPUT, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT, onnxTypes, toOnnx } from '../../src/data/onnx.js';
+import { writeOnnx } from '../../src/node/onnx-file.js';
 import { exportCases, maxAbsDiff } from '../helpers/export-models.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bp-onnx-'));

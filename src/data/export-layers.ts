@@ -8,7 +8,6 @@
  * b'_j = b_j − Σ_p (μ_p / σ_p) · K[p][j]. Both are computed in float64 and rounded to float32
  * once, when written.
  */
-import { readFileSync } from 'node:fs';
 import type { ActivationName } from '../nn/activations.js';
 import type { Model } from './model-file.js';
 
@@ -21,7 +20,12 @@ export interface ExportLayer {
   bias: Float64Array;
 }
 
-/** The model's layers, standardisation folded into the first (copies; the model is untouched). */
+/**
+ * The model's layers, standardisation folded into the first (copies; the model is untouched).
+ * @param model the model
+ * @example
+ * const [first] = exportLayers(model); // first.kernel takes raw features
+ */
 export function exportLayers(model: Model): ExportLayer[] {
   const layers = model.network.layers.map((l) => ({
     inputs: l.kernel.rows,
@@ -44,16 +48,4 @@ export function exportLayers(model: Model): ExportLayer[] {
     }
   }
   return layers;
-}
-
-/** backprop's version (package.json), named as the producer in exported files. */
-export function backpropVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
 }

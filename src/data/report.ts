@@ -3,10 +3,11 @@
  * with the loss and accuracy curves, the ROC curve(s) and the confusion matrix.
  */
 import type { Matrix } from '../core/matrix.js';
-import type { LabelMapping } from '../io/dataset.js';
-import { type Network, predict } from '../nn/network.js';
+import { type Network, networkConfig, predict } from '../nn/network.js';
 import type { History } from '../train/fit.js';
-import { describeMetrics, type Metrics, rocCurves } from './evaluation.js';
+import { describeMetrics, type Metrics, rocCurves } from './evaluate.js';
+import type { LabelMapping } from './labels.js';
+import type { TrainResult } from './train.js';
 
 export interface ReportInput {
   title: string;
@@ -123,7 +124,12 @@ function confusionChart(confusion: number[][], labels: string[]): string {
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 
-/** The report as one HTML document. */
+/**
+ * The report as one self-contained HTML document.
+ * @param input the run's history, metrics, network and the labelled rows the metrics came from
+ * @example
+ * const html = renderReport({ title: 'iris', history, metrics, metricsOn: 'test', network, x, y, labels });
+ */
 export function renderReport(input: ReportInput): string {
   const epochs = input.history.epochs;
   const curve = (name: string, color: string, key: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy'): Series[] =>
@@ -178,4 +184,36 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
+}
+
+/**
+ * A network in one line: its layer sizes, activations and loss.
+ * @param net the network
+ * @example
+ * describeNetwork(net); // '3-4-1 (sigmoid, sigmoid; binary_crossentropy)'
+ */
+export function describeNetwork(net: Network): string {
+  const cfg = networkConfig(net);
+  return `${[cfg.inputSize, ...cfg.layers.map((l) => l.units)].join('-')} (${cfg.layers.map((l) => l.activation).join(', ')}; ${cfg.loss.name})`;
+}
+
+/**
+ * The HTML report of a training run: curves, ROC and confusion matrix on the split its metrics
+ * were measured on.
+ * @param result what `trainModel` returned
+ * @example
+ * const html = trainReport(trainModel(table));
+ */
+export function trainReport(result: TrainResult): string {
+  const evalSet = result.test ?? result.train;
+  return renderReport({
+    title: `backprop: ${describeNetwork(result.model.network)} on ${result.examples.target}`,
+    history: result.history,
+    metrics: result.metrics,
+    metricsOn: result.metricsOn,
+    network: result.model.network,
+    x: evalSet.x,
+    y: evalSet.y,
+    labels: result.model.labels,
+  });
 }

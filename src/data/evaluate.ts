@@ -1,9 +1,9 @@
 /**
- * The metrics `evaluate`, `train` and the report show, computed with the library's metric
- * functions from a network's outputs on a labelled set.
+ * The metric bundle `evaluate`, `train` and the report show: accuracy, log-loss, ROC AUC,
+ * precision, recall, F1, the per-class table and the confusion matrix for classifiers; MSE,
+ * RMSE, MAE and R² for regression. Computed with the metric functions of `train/metrics.ts`.
  */
 import type { Matrix } from '../core/matrix.js';
-import type { LabelMapping } from '../io/dataset.js';
 import { lossOf } from '../nn/backprop.js';
 import { createWorkspace, type Network, predict } from '../nn/network.js';
 import {
@@ -16,6 +16,10 @@ import {
   rocCurve,
   targetClasses,
 } from '../train/metrics.js';
+import type { Table } from './csv.js';
+import type { LabelMapping } from './labels.js';
+import { labelledData } from './model-data.js';
+import type { Model } from './model-file.js';
 
 export interface ClassMetrics {
   label: string;
@@ -55,7 +59,14 @@ export interface RegressionMetrics {
 
 export type Metrics = ClassificationMetrics | RegressionMetrics;
 
-/** ROC curves to draw: the positive class for binary tasks, each class against the rest otherwise. */
+/**
+ * ROC curves to draw: the positive class for binary tasks, each class against the rest otherwise.
+ * @param yhat the network's outputs
+ * @param y the targets
+ * @param labels the label mapping
+ * @example
+ * for (const { label, fpr, tpr } of rocCurves(predict(net, x), y, labels)) draw(label, fpr, tpr);
+ */
 export function rocCurves(
   yhat: Matrix,
   y: Matrix,
@@ -70,7 +81,16 @@ export function rocCurves(
   });
 }
 
-/** Every metric of `net` on inputs `x` with targets `y`. */
+/**
+ * Every metric of `net` on inputs `x` with targets `y`.
+ * @param net the network
+ * @param x its inputs (standardised as it expects)
+ * @param y the targets
+ * @param labels the label mapping, which decides classification or regression and names the classes
+ * @example
+ * const m = evaluateNetwork(net, x, y, { kind: 'binary', classes: ['0', '1'] });
+ * if (m.kind === 'classification') console.log(m.accuracy, m.rocAuc);
+ */
 export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: LabelMapping): Metrics {
   const yhat = predict(net, x);
   const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
@@ -105,7 +125,12 @@ export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: Labe
   };
 }
 
-/** The metrics as lines for a person: headline numbers, then the per-class table and confusion matrix. */
+/**
+ * The metrics as lines for a person: headline numbers, then the per-class table and confusion matrix.
+ * @param m the metrics
+ * @example
+ * console.log(describeMetrics(evaluateModel(model, table)).join('\n'));
+ */
 export function describeMetrics(m: Metrics): string[] {
   const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(4));
   if (m.kind === 'regression') {
@@ -129,4 +154,41 @@ export function describeMetrics(m: Metrics): string[] {
     lines.push(`  ${m.labels[t].padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join('  ')}`),
   );
   return lines;
+}
+
+/**
+ * A model's metrics on a labelled table: its features (standardised with the model's statistics)
+ * and the target column (`target`, else the model's) under its label mapping.
+ * @param model the model
+ * @param table labelled rows
+ * @param options `target`: the label column; `modelName`: the model's name in messages
+ * @example
+ * const metrics = evaluateModel(model, parseCsv(text, 'test.csv'));
+ */
+export function evaluateModel(
+  model: Model,
+  table: Table,
+  options: { target?: string; modelName?: string } = {},
+): Metrics & { target: string } {
+  const { x, y, target } = labelledData(model, table, options.modelName ?? 'the model', options.target);
+  return { ...evaluateNetwork(model.network, x, y, model.labels), target };
+}
+
+/**
+ * The few numbers worth keeping in a model file.
+ * @param m the metrics
+ * @example
+ * model.metrics = { test: headlineMetrics(metrics) };
+ */
+export function headlineMetrics(m: Metrics): Record<string, number> {
+  if (m.kind === 'regression') return { rows: m.rows, mse: m.mse, rmse: m.rmse, mae: m.mae, r2: m.r2 };
+  return {
+    rows: m.rows,
+    accuracy: m.accuracy,
+    logLoss: m.logLoss,
+    rocAuc: m.rocAuc,
+    precision: m.precision,
+    recall: m.recall,
+    f1: m.f1,
+  };
 }

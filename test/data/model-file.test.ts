@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRows } from '../../src/core/matrix.js';
 import { createRandom } from '../../src/core/random.js';
-import { loadModel, type Model, parseModel, saveModel } from '../../src/io/model-file.js';
+import { type Model, parseModel } from '../../src/data/model-file.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
+import { loadModel, saveModel } from '../../src/node/model-files.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bp-model-'));
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');

@@ -8,14 +8,12 @@
  * Softmax(axis = −1), nothing for linear; the last value is named `output` float [N, units].
  * The feature names, target, label mapping and loss go in the model's `metadata_props` as JSON.
  */
-import { statSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import type { ActivationName } from '../nn/activations.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { backpropVersion, exportLayers } from './export-layers.js';
-import { InputError } from './input-error.js';
+import { exportLayers } from './export-layers.js';
 import type { Model } from './model-file.js';
 import { ONNX_PROTO } from './onnx-proto.js';
+import { BACKPROP_VERSION } from './version.js';
 
 /** The IR version written: 7, the one that came with opset 13 (ONNX 1.8). */
 export const ONNX_IR_VERSION = 7;
@@ -29,7 +27,11 @@ const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTRIBUTE_INT = 2; // AttributeProto.AttributeType.INT
 
 let root: protobuf.Root | undefined;
-/** onnx.proto's message types, parsed once. */
+/**
+ * onnx.proto's message types, parsed once.
+ * @example
+ * const { ModelProto } = onnxTypes(); ModelProto.decode(bytes);
+ */
 export function onnxTypes(): { ModelProto: protobuf.Type } {
   root ??= protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
   return { ModelProto: root.lookupType('onnx.ModelProto') };
@@ -61,7 +63,12 @@ function floatMatrixInfo(name: string, cols: number) {
   };
 }
 
-/** The ModelProto of a model, as a plain object (the fields of onnx.proto, snake_case). */
+/**
+ * The ModelProto of a model, as a plain object (the fields of onnx.proto, snake_case).
+ * @param model the model
+ * @example
+ * onnxModelObject(model).graph; // the nodes, initialisers, input and output
+ */
 export function onnxModelObject(model: Model): Record<string, unknown> {
   const layers = exportLayers(model);
   const initializer: unknown[] = [];
@@ -106,7 +113,7 @@ export function onnxModelObject(model: Model): Record<string, unknown> {
     ir_version: ONNX_IR_VERSION,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     producer_name: 'backprop',
-    producer_version: backpropVersion(),
+    producer_version: BACKPROP_VERSION,
     doc_string:
       'A multilayer perceptron exported by backprop. Input: raw feature values (standardisation folded into the first layer).',
     graph: {
@@ -120,7 +127,12 @@ export function onnxModelObject(model: Model): Record<string, unknown> {
   };
 }
 
-/** The bytes of the `.onnx` file of a model (nothing is written). */
+/**
+ * The bytes of the `.onnx` file of a model (nothing is written).
+ * @param model the model
+ * @example
+ * const blob = new Blob([toOnnx(model)], { type: 'application/octet-stream' });
+ */
 export function toOnnx(model: Model): Uint8Array {
   const { ModelProto } = onnxTypes();
   const object = onnxModelObject(model);
@@ -128,21 +140,4 @@ export function toOnnx(model: Model): Uint8Array {
   // A bug, not bad input: the object is built above from a checked model.
   if (problem) throw new Error(`ONNX ModelProto: ${problem}`);
   return ModelProto.encode(ModelProto.fromObject(object)).finish();
-}
-
-/** Writes the ONNX export of `model` to `path` (atomically); an existing file needs `force`. */
-export function writeOnnx(path: string, model: Model, options: { force?: boolean } = {}): void {
-  let exists = false;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a file name ending in .onnx`);
-    exists = true;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new InputError(`${path}: cannot be read (${(err as Error).message})`);
-    }
-  }
-  if (exists && !options.force) throw new InputError(`${path}: already exists; use --force to replace it`);
-  writeFileAtomic(path, toOnnx(model));
 }

@@ -4,10 +4,9 @@ import { toRows } from '../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { readText } from './csv.js';
-import { type LabelMapping, outputUnits, type Standardization } from './dataset.js';
 import { InputError } from './input-error.js';
+import { defaultLabels, type LabelMapping, labelsFitLoss, outputUnits } from './labels.js';
+import type { Standardization } from './standardize.js';
 
 export const MODEL_FORMAT = 'backprop-model';
 export const MODEL_VERSION = 1;
@@ -98,18 +97,8 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-/** The default label mapping for a network without one: 0/1, class indices, or numbers. */
-function defaultLabels(loss: string, units: number): LabelMapping {
-  if (loss === 'mean_squared_error') return { kind: 'regression' };
-  if (units === 1) return { kind: 'binary', classes: ['0', '1'] };
-  return { kind: 'multiclass', classes: Array.from({ length: units }, (_, i) => String(i)) };
-}
-
-/**
- * Checks a parsed JSON value against the schema and the shapes, and builds the model.
- * @param file the file's name in error messages
- */
-export function modelFromJson(value: unknown, file: string): Model {
+/** The value checked against the schema, format and version first. */
+function checkedFile(value: unknown, file: string): ModelFile {
   // Format and version first: a file of another kind should be told so, not listed field by field.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(
@@ -130,9 +119,11 @@ export function modelFromJson(value: unknown, file: string): Model {
     const issue = parsed.error.issues[0];
     throw new InputError(`${file}: ${jsonPath(issue.path)}: ${issue.message}`);
   }
-  const m = parsed.data;
+  return parsed.data;
+}
 
-  // Shapes, layer by layer, in the words of a person reading the file.
+/** The layers' shapes, in the words of a person reading the file; returns the output units. */
+function checkShapes(m: ModelFile, file: string): number {
   let fanIn = m.layers[0].kernel.length;
   m.layers.forEach((layer, i) => {
     const rows = layer.kernel.length;
@@ -155,8 +146,12 @@ export function modelFromJson(value: unknown, file: string): Model {
     }
     fanIn = cols;
   });
+  return fanIn;
+}
+
+/** The features, standardisation and labels, checked against the network's inputs and outputs. */
+function checkFields(m: ModelFile, units: number, file: string) {
   const inputSize = m.layers[0].kernel.length;
-  const units = fanIn;
   const features = m.features ?? Array.from({ length: inputSize }, (_, i) => `x${i + 1}`);
   if (features.length !== inputSize) {
     throw new InputError(
@@ -177,12 +172,27 @@ export function modelFromJson(value: unknown, file: string): Model {
       `${file}: labels has ${labels.classes.length} classes but the last layer has ${units} units, expected ${outputUnits(labels)}`,
     );
   }
-  if ((labels.kind === 'regression') !== (m.loss.name === 'mean_squared_error')) {
+  if (!labelsFitLoss(labels, m.loss.name)) {
     throw new InputError(
       `${file}: labels.kind is '${labels.kind}' but loss is '${m.loss.name}', expected ${labels.kind === 'regression' ? 'mean_squared_error' : 'a cross-entropy'}`,
     );
   }
+  return { features, st, labels };
+}
 
+/**
+ * The model a model file's JSON value holds, checked against the schema (zod) and the shapes;
+ * errors name the file and the field.
+ * @param value the parsed JSON of a model file
+ * @param file the file's name in error messages
+ * @example
+ * const model = fromModelFile(await (await fetch('model.json')).json(), 'model.json');
+ */
+export function fromModelFile(value: unknown, file = 'the model file'): Model {
+  const m = checkedFile(value, file);
+  const units = checkShapes(m, file);
+  const inputSize = m.layers[0].kernel.length;
+  const { features, st, labels } = checkFields(m, units, file);
   let network: Network;
   try {
     network = networkFromWeights(
@@ -208,7 +218,13 @@ export function modelFromJson(value: unknown, file: string): Model {
   };
 }
 
-/** Parses model-file text; errors name the file. */
+/**
+ * Parses model-file text; errors name the file (and the line and column of a JSON error).
+ * @param text the file's contents
+ * @param file the file's name in error messages
+ * @example
+ * const model = parseModel(text, 'model.json');
+ */
 export function parseModel(text: string, file: string): Model {
   let value: unknown;
   try {
@@ -223,16 +239,16 @@ export function parseModel(text: string, file: string): Model {
     }
     throw new InputError(`${file}${where}: not valid JSON (${message}), expected a backprop model file`);
   }
-  return modelFromJson(value, file);
+  return fromModelFile(value, file);
 }
 
-/** Reads and checks a model file. */
-export function loadModel(path: string): Model {
-  return parseModel(readText(path), path);
-}
-
-/** The model as the plain JSON object the file holds (key order fixed, so output is stable). */
-export function modelToJson(model: Model): ModelFile {
+/**
+ * The model as the plain JSON value its file holds (key order fixed, so output is stable).
+ * @param model the model
+ * @example
+ * const value = toModelFile(model); // JSON.stringify it, or keep it in IndexedDB
+ */
+export function toModelFile(model: Model): ModelFile {
   const net = model.network;
   return {
     format: MODEL_FORMAT,
@@ -252,13 +268,13 @@ export function modelToJson(model: Model): ModelFile {
   } as ModelFile;
 }
 
-/** JSON text of a model: indented, with each innermost array of numbers on one line. */
+/**
+ * The text of a model file: indented JSON, each innermost array of numbers on one line.
+ * @param model the model
+ * @example
+ * const text = serializeModel(model); // what `backprop train` writes
+ */
 export function serializeModel(model: Model): string {
-  const text = JSON.stringify(modelToJson(model), null, 2);
+  const text = JSON.stringify(toModelFile(model), null, 2);
   return `${text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
-}
-
-/** Saves a model file atomically. */
-export function saveModel(path: string, model: Model): void {
-  writeFileAtomic(path, serializeModel(model));
 }

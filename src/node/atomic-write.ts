@@ -1,12 +1,16 @@
 /** Writing files so that a reader never sees half of one. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from './input-error.js';
+import { InputError } from '../data/input-error.js';
 
 /**
  * Writes `data` to `path` atomically: to a temporary file in the same directory, then renamed
  * over the target, so a reader never sees half a file and a failed write leaves the old one
  * (or none). Missing parent directories are created.
+ * @param path the file
+ * @param data its contents
+ * @example
+ * writeFileAtomic('out/model.json', text);
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);

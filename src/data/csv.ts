@@ -1,0 +1,252 @@
+/**
+ * CSV tables and the rules every CSV reader of backprop applies: a header of distinct, non-empty
+ * names, rows as wide as the header, blank lines skipped, each row's file line kept so that later
+ * errors (a non-numeric cell, an unknown label) point at the exact line. Parsing itself (quotes,
+ * CRLF) is csv-parse's job. This module reads CSV text already in memory and runs in browsers;
+ * `backprop/node` streams files through the same rules.
+ */
+import { parse } from 'csv-parse/browser/esm/sync';
+import { InputError } from './input-error.js';
+
+/** A parsed CSV file: the header and the data rows, all as strings. */
+export interface Table {
+  /** How the file is named in messages (the path as given, or `<stdin>`). */
+  readonly file: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** The 1-based file line on which each data row starts (the header is line 1). */
+  readonly lines: readonly number[];
+}
+
+/**
+ * What a CSV scan does with the rows. Errors it throws (InputErrors) are reported in the same
+ * order as if the whole file had been parsed first: a malformed file or a ragged row anywhere
+ * wins over a header the caller rejects, which wins over a bad cell.
+ */
+export interface CsvRowSink {
+  /**
+   * The header, names trimmed and checked (none empty, none twice). An InputError thrown here
+   * is reported after any structural error of the file, and no rows are passed on.
+   */
+  header(header: readonly string[], where: HeaderInfo): void;
+  /**
+   * A data row with as many fields as the header, and the file line it starts on. An InputError
+   * thrown here is reported after any structural error of the file, and no more rows are passed on.
+   */
+  row(fields: string[], line: number): void;
+}
+
+/** Where a header was found. */
+export interface HeaderInfo {
+  /** The file's name in messages. */
+  file: string;
+  line: number;
+  /** An upper bound on the file's lines when it is cheap to know (a regular file), for preallocation. */
+  lineBound: number | undefined;
+}
+
+/** Summary of a scan. */
+export interface CsvScan {
+  file: string;
+  header: readonly string[];
+  rows: number;
+}
+
+/** The csv-parse options of every reader: fields as strings, ragged rows reported by us. */
+export const CSV_PARSE_OPTIONS = { bom: false, relax_column_count: true, skip_empty_lines: true } as const;
+
+// The ranks of deferred errors, most important first (a csv-parse error is thrown at once).
+const HEADER = 1;
+const RAGGED = 3;
+const SINK_HEADER = 4;
+const SINK_ROW = 5;
+
+/** The rules of a scan, fed one parsed record at a time; see {@link createCsvScanner}. */
+export interface CsvScanner {
+  /** A record from csv-parse and the file line it ends on. */
+  push(record: string[], endLine: number): void;
+  /** The end of the input; `nonSpace`: whether it held anything but white space. */
+  finish(nonSpace: boolean): CsvScan;
+}
+
+/** The first line of a record that ends on `end`: a quoted field may span lines. */
+function startLine(record: readonly string[], end: number, previousEnd: number): number {
+  let line = end;
+  if (end - previousEnd > 1) {
+    for (const f of record) if (f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) line -= f.match(/\r\n|\r|\n/g)!.length;
+  }
+  return line;
+}
+
+/** Why a header is unusable, or undefined. */
+function headerError(names: readonly string[], file: string, line: number): InputError | undefined {
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] === '')
+      return new InputError(`${file} line ${line}: column ${i + 1} of the header is empty, expected a name`);
+    const first = names.indexOf(names[i]);
+    if (first !== i) {
+      return new InputError(
+        `${file} line ${line}: column name '${names[i]}' appears twice (columns ${first + 1} and ${i + 1})`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The checks of a CSV scan, shared by the text and file readers so that both say the same thing.
+ * @param file the file's name in messages
+ * @param sink receives the header and the rows
+ * @param lineBound an upper bound on the file's lines, asked for once the header is known
+ * @example
+ * const scanner = createCsvScanner('data.csv', sink, () => undefined);
+ * scanner.push(['a', 'b'], 1);
+ * scanner.push(['1', '2'], 2);
+ * scanner.finish(true); // { file: 'data.csv', header: ['a', 'b'], rows: 1 }
+ */
+export function createCsvScanner(file: string, sink: CsvRowSink, lineBound: () => number | undefined): CsvScanner {
+  let header: string[] | undefined;
+  let headerLine = 0;
+  let rows = 0;
+  let previousEnd = 0;
+  let deferred: { rank: number; error: InputError } | undefined;
+  const defer = (rank: number, error: unknown) => {
+    if (!(error instanceof InputError)) throw error;
+    if (deferred === undefined || rank < deferred.rank) deferred = { rank, error };
+  };
+  const push = (record: string[], end: number) => {
+    const line = startLine(record, end, previousEnd);
+    previousEnd = end;
+    if (header === undefined) {
+      header = record.map((h) => h.trim());
+      headerLine = line;
+      const bad = headerError(header, file, line);
+      if (bad) return defer(HEADER, bad);
+      try {
+        sink.header(header, { file, line, lineBound: lineBound() });
+      } catch (err) {
+        defer(SINK_HEADER, err);
+      }
+      return;
+    }
+    rows++;
+    if (deferred !== undefined && deferred.rank <= RAGGED) return;
+    if (record.length !== header.length) {
+      return defer(
+        RAGGED,
+        new InputError(`${file} line ${line}: ${record.length} fields, header has ${header.length}`),
+      );
+    }
+    if (deferred !== undefined) return;
+    try {
+      sink.row(record, line);
+    } catch (err) {
+      defer(SINK_ROW, err);
+    }
+  };
+  const finish = (nonSpace: boolean): CsvScan => {
+    if (!nonSpace || header === undefined) {
+      throw new InputError(`${file}: the file is empty, expected a header line and data rows`);
+    }
+    if (deferred !== undefined && deferred.rank <= HEADER) throw deferred.error;
+    if (rows === 0) {
+      throw new InputError(
+        `${file}: has a header but no data rows, expected at least one row after line ${headerLine}`,
+      );
+    }
+    if (deferred !== undefined) throw deferred.error;
+    return { file, header, rows };
+  };
+  return { push, finish };
+}
+
+/**
+ * A csv-parse error as an InputError naming the file and line (other errors pass through).
+ * @param file the file's name in messages
+ * @param err what csv-parse threw or returned
+ * @example
+ * csvParseError('q.csv', err).message; // "q.csv line 2: Quote Not Closed: …"
+ */
+export function csvParseError(file: string, err: unknown): unknown {
+  if (err instanceof InputError || !(err instanceof Error)) return err;
+  const e = err as Error & { lines?: number };
+  // csv-parse messages already say what went wrong ("Quote Not Closed: …"); keep them to one line.
+  return new InputError(`${file}${e.lines ? ` line ${e.lines}` : ''}: ${e.message.split('\n')[0]}`);
+}
+
+/**
+ * Scans CSV text already in memory, handing the header and each data row to `sink`.
+ * @param text the file's contents (a leading byte-order mark is ignored)
+ * @param file the file's name in messages
+ * @param sink receives the header and the rows
+ * @example
+ * scanCsvText('a,b\n1,2\n', 'data.csv', { header() {}, row(fields, line) { console.log(line, fields); } });
+ */
+export function scanCsvText(text: string, file: string, sink: CsvRowSink): CsvScan {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const scanner = createCsvScanner(file, sink, () => undefined);
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(body, { ...CSV_PARSE_OPTIONS, info: true }) as unknown as typeof records;
+  } catch (err) {
+    throw csvParseError(file, err);
+  }
+  for (const { record, info } of records) scanner.push(record, info.lines);
+  return scanner.finish(/\S/.test(body));
+}
+
+/**
+ * Parses CSV text into a table of strings. Blank lines are skipped; every row must have as many
+ * fields as the header; errors name the file and line.
+ * @param text the file's contents
+ * @param file the file's name in error messages
+ * @example
+ * const table = parseCsv('x,y\n1.5,0\n2.5,1\n', 'data.csv');
+ * table.header; // ['x', 'y']
+ * table.lines;  // [2, 3]
+ */
+export function parseCsv(text: string, file: string): Table {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const { header } = scanCsvText(text, file, {
+    header() {},
+    row(fields, line) {
+      rows.push(fields);
+      lines.push(line);
+    },
+  });
+  return { file, header, rows, lines };
+}
+
+/**
+ * A table from rows already split into fields (a spreadsheet grid, a form), checked by the same
+ * rules as CSV text: a header of distinct, non-empty names and rows as wide as the header. The
+ * header is line 1 and row i is line i + 2 in messages.
+ * @param header the column names
+ * @param rows the data rows, as strings
+ * @param file the table's name in messages
+ * @example
+ * const table = tableFromRows(['x', 'y'], [['1.5', '0'], ['2.5', '1']], 'grid');
+ */
+export function tableFromRows(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  file = 'the table',
+): Table {
+  const kept: string[][] = [];
+  const lines: number[] = [];
+  const scanner = createCsvScanner(
+    file,
+    {
+      header() {},
+      row(fields, line) {
+        kept.push(fields);
+        lines.push(line);
+      },
+    },
+    () => undefined,
+  );
+  [header, ...rows].forEach((record, i) => scanner.push([...record], i + 1));
+  const scan = scanner.finish([header, ...rows].some((r) => r.some((f) => /\S/.test(f))));
+  return { file, header: scan.header, rows: kept, lines };
+}

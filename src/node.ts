@@ -1,0 +1,31 @@
+/**
+ * `backprop/node`: the library's files, for Node. CSV files streamed into matrices (or read as
+ * tables), model files loaded and saved atomically, exports written to files, and the training
+ * pipeline over a CSV file as `backprop train` runs it. Everything else is in `backprop`.
+ *
+ * @example
+ * import { predictTable } from 'backprop';
+ * import { loadModel, readCsv } from 'backprop/node';
+ * const model = loadModel('model.json');
+ * console.log(predictTable(model, readCsv('new.csv')).rows);
+ */
+
+/** Writes so that a reader never sees half a file: `writeFileAtomic('out/a.txt', text)`. */
+export { writeFileAtomic } from './node/atomic-write.js';
+/**
+ * CSV files (`-` is stdin): `readCsv('data.csv')` is a table; `readExamples('data.csv', { target: 'y' })`
+ * streams straight into matrices; `readText` reads a whole file with the CLI's messages.
+ */
+export { displayName, readCsv, readExamples, readText, STDIN, scanCsv } from './node/csv-file.js';
+/** Model files: `saveModel('model.json', model)`, `loadModel('model.json')`. */
+export { loadModel, saveModel } from './node/model-files.js';
+/** `writeOnnx('model.onnx', model, { force: true })`. */
+export { writeOnnx } from './node/onnx-file.js';
+/** Refuses outputs that would overwrite inputs: `checkOutputPaths([[data, 'the data']], [[out, '--out']])`. */
+export { checkOutputPaths } from './node/output-paths.js';
+/** TF.js Layers directories: `writeTfjsLayers('web-model', model)`, `readTfjsLayers('web-model')`. */
+export { checkExportDirectory, readTfjsLayers, writeTfjsLayers } from './node/tfjs-files.js';
+/**
+ * Training on a CSV file as `backprop train` does: `saveTrainResult(trainFromCsvFile('data.csv'), 'model.json')`.
+ */
+export { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from './node/train-file.js';

@@ -1,0 +1,239 @@
+/**
+ * Reading CSV files row by row, keeping each row's line number so that later errors (a
+ * non-numeric cell, an unknown label) can point at the exact line of the file. Parsing itself
+ * (quotes, CRLF) is csv-parse's job; the file is fed to it in chunks, so that a large file never
+ * sits in memory as one string or as a table of strings unless the caller asks for a
+ * {@link Table}.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { Parser } from 'csv-parse';
+import {
+  CSV_PARSE_OPTIONS,
+  type CsvRowSink,
+  type CsvScan,
+  createCsvScanner,
+  csvParseError,
+  type Table,
+} from '../data/csv.js';
+import { type ExampleOptionsFor, type Examples, ExamplesSink } from '../data/examples.js';
+import { InputError } from '../data/input-error.js';
+
+/** The name `-` stands for standard input. */
+export const STDIN = '-';
+
+/**
+ * How a path is named in messages.
+ * @param path a path, or - for stdin
+ * @example
+ * displayName('-'); // '<stdin>'
+ */
+export function displayName(path: string): string {
+  return path === STDIN ? '<stdin>' : path;
+}
+
+function ioError(name: string, err: unknown): InputError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError(`${name}: no such file`);
+  if (code === 'EISDIR') return new InputError(`${name}: is a directory, expected a file`);
+  if (code === 'EACCES') return new InputError(`${name}: permission denied`);
+  return new InputError(`${name}: cannot be read (${(err as Error).message})`);
+}
+
+/**
+ * Reads a whole text file (or stdin for `-`), turning I/O failures into {@link InputError}s.
+ * @param path the file, or - for stdin
+ * @example
+ * const text = readText('model.json');
+ */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path === STDIN ? 0 : path, 'utf8');
+  } catch (err) {
+    throw ioError(displayName(path), err);
+  }
+}
+
+/** Where the bytes come from: a file or stdin read in chunks, or bytes already in memory. */
+interface ByteSource {
+  /** The next chunk, or undefined at the end. */
+  read(): Buffer | undefined;
+  close(): void;
+  /** For a regular file: an upper bound on its number of lines (for preallocation), else undefined. */
+  lineBound(): number | undefined;
+}
+
+const CHUNK = 1 << 20;
+const LF = 0x0a;
+const CR = 0x0d;
+
+function countByte(buf: Buffer, byte: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(byte); i >= 0; i = buf.indexOf(byte, i + 1)) n++;
+  return n;
+}
+
+function openSource(path: string): ByteSource {
+  const name = displayName(path);
+  let fd: number;
+  let owned = false;
+  try {
+    if (path === STDIN) fd = 0;
+    else {
+      fd = openSync(path, 'r');
+      owned = true;
+      if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+  } catch (err) {
+    if (owned) closeSync(fd!);
+    throw ioError(name, err);
+  }
+  const read = (into: Buffer, position: number | null): number => {
+    for (;;) {
+      try {
+        return readSync(fd, into, 0, into.length, position);
+      } catch (err) {
+        // A non-blocking stdin (a terminal, some pipes) says "try again" rather than wait.
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw ioError(name, err);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+  };
+  return {
+    read() {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const n = read(buf, null);
+      return n === 0 ? undefined : buf.subarray(0, n);
+    },
+    close() {
+      if (owned) closeSync(fd);
+    },
+    lineBound() {
+      if (!owned || !fstatSync(fd).isFile()) return undefined;
+      // One quick pass over the file: records ≤ line breaks + 1, whatever the line ending.
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let lf = 0;
+      let cr = 0;
+      for (let at = 0, n = read(buf, at); n > 0; at += n, n = read(buf, at)) {
+        const part = n === buf.length ? buf : buf.subarray(0, n);
+        lf += countByte(part, LF);
+        cr += countByte(part, CR);
+      }
+      return Math.max(lf, cr) + 1;
+    },
+  };
+}
+
+/** The part of csv-parse that parses one chunk after another. */
+interface IncrementalApi {
+  parse(buf: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+}
+
+/**
+ * csv-parse's incremental parser, driven synchronously: the stream `Parser` keeps its state
+ * machine in `api`, whose `parse(chunk, end, push, close)` its `_transform` calls for each chunk.
+ * Using it directly keeps loading synchronous and avoids a stream per record.
+ */
+function incrementalParser(): { api: IncrementalApi; info: { readonly lines: number } } {
+  const parser = new Parser(CSV_PARSE_OPTIONS) as Parser & { api?: IncrementalApi };
+  if (typeof parser.api?.parse !== 'function') {
+    throw new Error('csv-parse: this version has no incremental parser (Parser.api.parse); backprop needs csv-parse 6');
+  }
+  return { api: parser.api, info: parser.info };
+}
+
+const NONSPACE = /\S/;
+
+/** The first chunk of a source without a UTF-8 byte-order mark, which is not part of the first column's name. */
+function firstChunk(source: ByteSource): Buffer | undefined {
+  let chunk = source.read();
+  while (chunk !== undefined && chunk.length < 3) {
+    const more = source.read();
+    if (more === undefined) break;
+    chunk = Buffer.concat([chunk, more]);
+  }
+  if (chunk !== undefined && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+  return chunk;
+}
+
+function scan(source: ByteSource, file: string, sink: CsvRowSink): CsvScan {
+  const { api, info } = incrementalParser();
+  const scanner = createCsvScanner(file, sink, () => source.lineBound());
+  const push = (record: string[]) => scanner.push(record, info.lines);
+  const parse = (chunk: Buffer | undefined, end: boolean) => {
+    let err: unknown;
+    try {
+      err = api.parse(chunk, end, push, () => {});
+    } catch (e) {
+      err = e;
+    }
+    if (err !== undefined) throw csvParseError(file, err);
+  };
+  let nonSpace = false;
+  const decoder = new StringDecoder('utf8');
+  try {
+    for (let chunk = firstChunk(source); chunk !== undefined; chunk = source.read()) {
+      if (!nonSpace) nonSpace = NONSPACE.test(decoder.write(chunk));
+      parse(chunk, false);
+    }
+    if (!nonSpace) nonSpace = NONSPACE.test(decoder.end());
+    parse(undefined, true);
+  } finally {
+    source.close();
+  }
+  return scanner.finish(nonSpace);
+}
+
+/**
+ * Streams a CSV file (or stdin for `-`) through csv-parse, handing the header and each data row
+ * to `sink`. Blank lines are skipped; every row must have as many fields as the header.
+ * @param path the file, or - for stdin
+ * @param sink receives the header and the rows
+ * @example
+ * scanCsv('big.csv', { header(h) {}, row(fields, line) {} });
+ */
+export function scanCsv(path: string, sink: CsvRowSink): CsvScan {
+  return scan(openSource(path), displayName(path), sink);
+}
+
+function tableSink(): CsvRowSink & { rows: string[][]; lines: number[] } {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  return {
+    rows,
+    lines,
+    header() {},
+    row(fields, line) {
+      rows.push(fields);
+      lines.push(line);
+    },
+  };
+}
+
+/**
+ * Reads and parses a CSV file into a table of strings; `-` reads standard input.
+ * @param path the file, or - for stdin
+ * @example
+ * const table = readCsv('data/iris.csv'); // { file, header, rows, lines }
+ */
+export function readCsv(path: string): Table {
+  const sink = tableSink();
+  const { header, file } = scanCsv(path, sink);
+  return { file, header, rows: sink.rows, lines: sink.lines };
+}
+
+/**
+ * Reads a CSV file (or stdin for `-`) straight into {@link Examples}, row by row: the feature
+ * cells go into a Float64Array as they are parsed and the target column is kept as class ids
+ * (or numbers), so the file never exists as a table of strings. The result, and every error
+ * and the order errors are reported in, are those of `tableToExamples(readCsv(path), options)`.
+ * @param path the CSV file, `-` for stdin
+ * @param options the target and feature columns and the label mapping, or a function choosing them from the header
+ * @example
+ * const data = readExamples('data/iris.csv', { target: 'species' });
+ */
+export function readExamples(path: string, options: ExampleOptionsFor = {}): Examples {
+  const sink = new ExamplesSink(options);
+  const scan = scanCsv(path, sink);
+  return sink.finish(scan.file, scan.rows);
+}
