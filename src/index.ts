@@ -136,6 +136,39 @@ export {
   trainingColumns,
   trainModel,
 } from './data/train.js';
+// ── Exercises ────────────────────────────────────────────────────────────────────────────────
+/**
+ * The notes as an exercise: `createExercise({ seed: 7, level: 'easy' })` draws W, b1, U, b2, x, y
+ * and η to work by hand; `checkAnswers(ex, parseAnswers(json, ex, 'answers.json'))` judges any
+ * subset of z … b2_new and names known mistakes (`describeVerdict` says it in words);
+ * `solveExercise(ex)` and `renderSolution(ex, 'markdown')` give the worked solution.
+ */
+export {
+  type Answers,
+  checkAnswers,
+  describeVerdict,
+  parseAnswers,
+  type Verdict,
+} from './exercise/check.js';
+export type { MistakeCode } from './exercise/mistakes.js';
+export {
+  createExercise,
+  EXERCISE_LEVELS,
+  type Exercise,
+  type ExerciseLevel,
+  type ExerciseOptions,
+  exerciseFromJson,
+} from './exercise/problem.js';
+export { QUANTITY_KEYS, type QuantityKey } from './exercise/quantities.js';
+export {
+  problemText,
+  renderProblem,
+  renderSolution,
+  SOLUTION_FORMATS,
+  type SolutionFormat,
+  type SolutionStep,
+  solveExercise,
+} from './exercise/solution.js';
 // ── The network ──────────────────────────────────────────────────────────────────────────────
 /** The names of the vocabulary, e.g. `ACTIVATION_NAMES.includes('tanh')`. */
 export { ACTIVATION_NAMES, type ActivationName } from './nn/activations.js';

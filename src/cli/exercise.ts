@@ -9,8 +9,8 @@ import { checkAnswers, describeVerdict, parseAnswers } from '../exercise/check.j
 import { createExercise, type Exercise, type ExerciseLevel, exerciseFromJson } from '../exercise/problem.js';
 import { quantity } from '../exercise/quantities.js';
 import { renderProblem, renderSolution, type SolutionFormat } from '../exercise/solution.js';
-import { readText } from '../io/csv.js';
-import { InputError } from '../io/input-error.js';
+import { readText } from '../node/csv-file.js';
+import { InputError } from '../data/input-error.js';
 import { runInteractive } from './exercise-interactive.js';
 import * as parse from './options.js';
 import { createOutput, toJson } from './output.js';
