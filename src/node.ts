@@ -17,6 +17,8 @@ export { writeFileAtomic } from './node/atomic-write.js';
  * streams straight into matrices; `readText` reads a whole file with the CLI's messages.
  */
 export { displayName, readCsv, readExamples, readText, STDIN, scanCsv } from './node/csv-file.js';
+/** Exercise files: `readJsonFile('answers.json')`; `writeDirectoryAtomic('sheets', files)` writes all or none. */
+export { readJsonFile, writeDirectoryAtomic } from './node/exercise-files.js';
 /** Model files: `saveModel('model.json', model)`, `loadModel('model.json')`. */
 export { loadModel, saveModel } from './node/model-files.js';
 /** `writeOnnx('model.onnx', model, { force: true })`. */

@@ -2,15 +2,13 @@
  * `backprop exercise`: the notes' derivation as an exercise — a seeded problem, its check with
  * diagnoses, the worked solution, a sheet of problems for a class, and an interactive mode.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { InputError } from '../data/input-error.js';
 import { checkAnswers, describeVerdict, parseAnswers } from '../exercise/check.js';
 import { createExercise, type Exercise, type ExerciseLevel, exerciseFromJson } from '../exercise/problem.js';
 import { quantity } from '../exercise/quantities.js';
 import { renderProblem, renderSolution, type SolutionFormat } from '../exercise/solution.js';
-import { readText } from '../node/csv-file.js';
-import { InputError } from '../data/input-error.js';
+import { readJsonFile, writeDirectoryAtomic } from '../node/exercise-files.js';
 import { runInteractive } from './exercise-interactive.js';
 import * as parse from './options.js';
 import { createOutput, toJson } from './output.js';
@@ -38,19 +36,9 @@ const problemOptions = (cmd: Command, withFile: boolean): Command => {
   return cmd;
 };
 
-/** Reads and parses a JSON file, with the file named in every error. */
-function readJson(path: string): unknown {
-  const text = readText(path);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
 /** The problem the flags describe: a problem file, or the seed, sizes and level. */
 function problemOf(flags: ProblemFlags): Exercise {
-  if (flags.problem !== undefined) return exerciseFromJson(readJson(flags.problem), flags.problem);
+  if (flags.problem !== undefined) return exerciseFromJson(readJsonFile(flags.problem), flags.problem);
   const [inputs, hidden, outputs, ...rest] = flags.sizes;
   if (hidden === undefined || outputs !== 1 || rest.length > 0) {
     throw new InputError(`--sizes ${flags.sizes.join(',')}: expected inputs,hidden,1 (the notes' two-layer network)`);
@@ -60,7 +48,7 @@ function problemOf(flags: ProblemFlags): Exercise {
 
 function check(answersFile: string, flags: ProblemFlags & { json?: boolean; quiet?: boolean }): void {
   const ex = problemOf(flags);
-  const verdicts = checkAnswers(ex, parseAnswers(readJson(answersFile), ex, answersFile));
+  const verdicts = checkAnswers(ex, parseAnswers(readJsonFile(answersFile), ex, answersFile));
   const right = verdicts.filter((v) => v.right).length;
   const out = createOutput(flags);
   const width = Math.max(...verdicts.map((v) => quantity(v.key).symbol.length));
@@ -68,26 +56,6 @@ function check(answersFile: string, flags: ProblemFlags & { json?: boolean; quie
   out.result(`${right} of ${verdicts.length} right`);
   out.document({ command: 'exercise check', right, total: verdicts.length, verdicts });
   process.exitCode = right === verdicts.length ? 0 : 1;
-}
-
-/** Writes `files` into the new directory `dir` all at once: into a temporary one, then renamed. */
-function writeDirectory(dir: string, files: Map<string, string>): void {
-  const target = resolve(dir);
-  let existing: string[] = [];
-  try {
-    existing = readdirSync(target);
-  } catch {}
-  if (existing.length > 0) throw new InputError(`${dir}: exists and is not empty; choose a new directory`);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
-  try {
-    for (const [name, text] of files) writeFileSync(join(tmp, name), text);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new InputError(`${dir}: cannot be written (${(err as Error).message})`);
-  }
 }
 
 const EXTENSIONS: Record<SolutionFormat, string> = { text: 'txt', markdown: 'md', latex: 'tex' };
@@ -106,7 +74,7 @@ function sheet(flags: ProblemFlags & { count: number; out: string; format: Solut
     files.set(`${name}-solution.${EXTENSIONS[flags.format]}`, renderSolution(ex, flags.format));
     files.set(`${name}-problem.json`, `${toJson(ex)}\n`);
   }
-  writeDirectory(flags.out, files);
+  writeDirectoryAtomic(flags.out, files);
   createOutput(flags).note(
     `${flags.count} problems with solutions written to ${flags.out} (seeds ${flags.seed}…${flags.seed + flags.count - 1})`,
   );
