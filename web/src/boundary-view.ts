@@ -1,0 +1,120 @@
+/**
+ * The decision boundary on 2-D data: the network's output over a grid, painted on a canvas
+ * (one cell per grid point, scaled up smoothly), with the train points filled and the test
+ * points outlined, and the selected example ringed in the accent colour.
+ */
+import { ACCENT, CLASS_COLOURS, css, diverging } from './palette.js';
+import type { Plane } from './prepare.js';
+
+export interface BoundaryData {
+  plane: Plane;
+  /** Class of each example (train then test). */
+  classes: Int32Array;
+  nTrain: number;
+  /** Number of classes (2: one sigmoid output). */
+  k: number;
+}
+
+/** Paints the output grid (`side`² rows of `k` or 1 values, top row first) and the points. */
+export function drawBoundary(
+  canvas: HTMLCanvasElement,
+  data: BoundaryData,
+  output: Float64Array | undefined,
+  side: number,
+  selected: number | undefined,
+): void {
+  const ctx = canvas.getContext('2d')!;
+  const w = canvas.width;
+  const h = canvas.height;
+  ctx.fillStyle = '#f7f7f7';
+  ctx.fillRect(0, 0, w, h);
+  if (output) {
+    const cells = new OffscreenCanvas(side, side);
+    const cctx = cells.getContext('2d')!;
+    const img = cctx.createImageData(side, side);
+    const units = data.k === 2 ? 1 : data.k;
+    for (let p = 0; p < side * side; p++) {
+      let rgb: [number, number, number];
+      if (units === 1) {
+        rgb = diverging((2 * output[p] - 1) * 0.7); // softened so that the points stand out
+      } else {
+        let best = 0;
+        for (let j = 1; j < units; j++) if (output[p * units + j] > output[p * units + best]) best = j;
+        const c = CLASS_COLOURS[best % CLASS_COLOURS.length];
+        const a = 0.25 + 0.45 * output[p * units + best];
+        rgb = [247 + (c[0] - 247) * a, 247 + (c[1] - 247) * a, 247 + (c[2] - 247) * a];
+      }
+      img.data[4 * p] = rgb[0];
+      img.data[4 * p + 1] = rgb[1];
+      img.data[4 * p + 2] = rgb[2];
+      img.data[4 * p + 3] = 255;
+    }
+    cctx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(cells, 0, 0, w, h);
+  }
+  const { plane } = data;
+  const n = plane.xy.length / 2;
+  const colour = (cls: number) =>
+    data.k === 2 ? css(diverging(cls === 1 ? 1 : -1)) : css(CLASS_COLOURS[cls % CLASS_COLOURS.length]);
+  for (let i = 0; i < n; i++) {
+    const [px, py] = toCanvas(plane, w, h, plane.xy[2 * i], plane.xy[2 * i + 1]);
+    ctx.beginPath();
+    ctx.arc(px, py, 3.2, 0, 2 * Math.PI);
+    if (i < data.nTrain) {
+      ctx.fillStyle = colour(data.classes[i]);
+      ctx.fill();
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    } else {
+      ctx.fillStyle = '#fff';
+      ctx.fill();
+      ctx.strokeStyle = colour(data.classes[i]);
+      ctx.lineWidth = 2;
+      ctx.stroke();
+    }
+  }
+  if (selected !== undefined) {
+    const [px, py] = toCanvas(plane, w, h, plane.xy[2 * selected], plane.xy[2 * selected + 1]);
+    ctx.beginPath();
+    ctx.arc(px, py, 8, 0, 2 * Math.PI);
+    ctx.strokeStyle = ACCENT;
+    ctx.lineWidth = 2.5;
+    ctx.stroke();
+  }
+}
+
+/** Canvas pixel of a point of the plane (x2 grows upwards). */
+export function toCanvas(plane: Plane, w: number, h: number, x1: number, x2: number): [number, number] {
+  const span = plane.max - plane.min;
+  return [((x1 - plane.min) / span) * w, ((plane.max - x2) / span) * h];
+}
+
+/** The example nearest to a canvas pixel, if one is within `radius` pixels. */
+export function nearestPoint(
+  plane: Plane,
+  w: number,
+  h: number,
+  px: number,
+  py: number,
+  radius = 12,
+): number | undefined {
+  let best: number | undefined;
+  let bestD = radius * radius;
+  for (let i = 0; i < plane.xy.length / 2; i++) {
+    const [qx, qy] = toCanvas(plane, w, h, plane.xy[2 * i], plane.xy[2 * i + 1]);
+    const d = (qx - px) ** 2 + (qy - py) ** 2;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** The centre of grid cell (row, col) in the plane; row 0 is the top (largest x2). */
+export function gridPoint(plane: Plane, side: number, row: number, col: number): [number, number] {
+  const span = plane.max - plane.min;
+  return [plane.min + ((col + 0.5) / side) * span, plane.max - ((row + 0.5) / side) * span];
+}

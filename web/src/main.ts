@@ -1,0 +1,491 @@
+/**
+ * The page: reads the settings from the URL, prepares the data, hands the run to the training
+ * worker and draws what the worker reports, at most once per animation frame. Every change of a
+ * setting resets the run (new weights from the seed), so that the URL always describes the run
+ * on screen.
+ */
+import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
+import { drawBoundary, gridPoint, nearestPoint } from './boundary-view.js';
+import { drawCurves } from './curves-view.js';
+import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
+import { deriveFeatures } from './features.js';
+import { fixed } from './format.js';
+import { createNetwork, type LayerWeights, type NetworkConfig, networkFromWeights, zeros } from './library.js';
+import { createNetworkView, type NetworkView } from './network-view.js';
+import { bundledExamples, type Prepared, prepareTable, prepareToy, STREAM, streamSeed } from './prepare.js';
+import type { CurvePoint, FromWorker, RunSpec, Snapshot, ToWorker } from './protocol.js';
+import {
+  checkSetting,
+  DEFAULTS,
+  FEATURE_LABELS,
+  FEATURES,
+  fixLoss,
+  isMulticlass,
+  lossesFor,
+  type Settings,
+  settingsFromQuery,
+  settingsToQuery,
+} from './settings.js';
+
+const GRID = 40;
+/** Largest CSV the page reads: beyond this the tab would stall parsing it on the main thread. */
+const MAX_CSV_BYTES = 20 * 1024 * 1024;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status');
+const settingsMessage = $('settings-message');
+const csvMessage = $('csv-message');
+const boundary = $<HTMLCanvasElement>('boundary');
+const curves = document.getElementById('curves') as unknown as SVGSVGElement;
+const explainBody = $('explain-body');
+const networkHost = $('network');
+const buttons = { train: $<HTMLButtonElement>('train'), pause: $<HTMLButtonElement>('pause') };
+
+const LOSS_NAMES = { bce: 'binary_crossentropy', cce: 'categorical_crossentropy', mse: 'mean_squared_error' } as const;
+const LOSS_LABELS = { bce: 'binary cross-entropy', cce: 'categorical cross-entropy', mse: 'mean squared error' };
+
+interface State {
+  settings: Settings;
+  csv?: { examples: Examples; name: string };
+  prepared: Prepared;
+  config: NetworkConfig;
+  /** Class of each example, train then test. */
+  classes: Int32Array;
+  view: NetworkView;
+  snapshot?: Snapshot;
+  curve: CurvePoint[];
+  selected?: number;
+  running: boolean;
+}
+
+let state: State | undefined;
+let worker: Worker | undefined;
+let snapshotPending = false;
+let dirty = false;
+
+function post(m: ToWorker): void {
+  worker!.postMessage(m);
+}
+
+/** The worker, started afresh if a run must be abandoned (it cannot be interrupted mid-slice otherwise). */
+function startWorker(): void {
+  worker?.terminate();
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  snapshotPending = false;
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.type === 'error') {
+      settingsMessage.textContent = m.message;
+      return;
+    }
+    snapshotPending = false;
+    if (!state) return;
+    state.snapshot = m;
+    state.curve.push(...m.curve);
+    state.running = m.running;
+    dirty = true;
+  };
+}
+
+function classesOf(p: Prepared): Int32Array {
+  const ys = [p.train.y, p.test.y];
+  const out = new Int32Array(p.train.y.rows + p.test.y.rows);
+  let at = 0;
+  for (const y of ys) {
+    for (let r = 0; r < y.rows; r++) {
+      if (y.cols === 1) out[at++] = y.data[r] >= 0.5 ? 1 : 0;
+      else {
+        let best = 0;
+        for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j] > y.data[r * y.cols + best]) best = j;
+        out[at++] = best;
+      }
+    }
+  }
+  return out;
+}
+
+/** The data the settings describe (throws a user-worded error when they cannot be met). */
+function prepare(s: Settings, csv: State['csv']): Prepared {
+  switch (s.data) {
+    case 'breast-cancer':
+    case 'iris':
+      return prepareTable(bundledExamples(s.data), `data/${s.data}.csv`, s);
+    case 'csv':
+      if (!csv) throw new Error('no CSV file is open: choose one with Open CSV');
+      return prepareTable(csv.examples, csv.name, s);
+    default:
+      return prepareToy(s);
+  }
+}
+
+function networkConfig(s: Settings, p: Prepared): NetworkConfig {
+  const k = p.classes.length;
+  const multi = k > 2;
+  return {
+    inputSize: p.train.x.cols,
+    layers: [
+      ...s.hidden.map((units) => ({ units, activation: s.act })),
+      { units: multi ? k : 1, activation: multi ? 'softmax' : 'sigmoid' },
+    ],
+    loss: { name: LOSS_NAMES[s.loss] },
+  };
+}
+
+function gridInputs(p: Prepared): RunSpec['grid'] {
+  if (!p.plane) return undefined;
+  const f = p.plane.features;
+  const x = zeros(GRID * GRID, f.length);
+  for (let r = 0; r < GRID; r++) {
+    for (let c = 0; c < GRID; c++) {
+      const [x1, x2] = gridPoint(p.plane, GRID, r, c);
+      deriveFeatures(f, x1, x2, x.data, (r * GRID + c) * f.length);
+    }
+  }
+  return { x, side: GRID };
+}
+
+/**
+ * Makes `next` the page's settings: prepares its data and network and resets the worker.
+ * On failure nothing changes and the message is returned.
+ */
+function apply(next: Settings, csv = state?.csv): string | undefined {
+  let prepared: Prepared;
+  let config: NetworkConfig;
+  try {
+    fixLoss(next, csv?.examples.labels.classes.length ?? 2);
+    prepared = prepare(next, csv);
+    config = networkConfig(next, prepared);
+    createNetwork(config); // checks the configuration (e.g. a loss that does not fit the output)
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const sizes = [config.inputSize, ...config.layers.map((l) => l.units)];
+  const notes = config.layers.length === 2 && sizes[2] === 1;
+  const view = createNetworkView(networkHost, sizes, prepared.featureNames, notes, prepared.plane !== undefined);
+  state = {
+    settings: next,
+    csv,
+    prepared: prepared,
+    config,
+    classes: classesOf(prepared),
+    view,
+    curve: [],
+    running: false,
+  };
+  history.replaceState(null, '', `?${settingsToQuery(next)}`);
+  startWorker();
+  post({
+    type: 'reset',
+    spec: {
+      config,
+      train: prepared.train,
+      test: prepared.test,
+      optimizer: next.opt,
+      learningRate: next.lr,
+      batchSize: next.batch,
+      l2: next.l2,
+      initSeed: streamSeed(next.seed, STREAM.init),
+      shuffleSeed: streamSeed(next.seed, STREAM.shuffle),
+      grid: gridInputs(prepared),
+    },
+  });
+  syncControls();
+  return undefined;
+}
+
+/** Puts the settings into the controls (after a load, a reset or a refused change). */
+function syncControls(): void {
+  if (!state) return;
+  const s = state.settings;
+  for (const key of ['lr', 'batch', 'opt', 'act', 'l2', 'seed', 'data', 'noise', 'test'] as const) {
+    ($(key) as HTMLInputElement).value = String(s[key]);
+  }
+  $<HTMLInputElement>('hidden').value = s.hidden.join(',');
+  const multi = isMulticlass(s.data, state.csv?.examples.labels.classes.length ?? 2);
+  const loss = $<HTMLSelectElement>('loss');
+  loss.replaceChildren(
+    ...lossesFor(multi).map((l) => {
+      const o = document.createElement('option');
+      o.value = l;
+      o.textContent = LOSS_LABELS[l];
+      return o;
+    }),
+  );
+  loss.value = s.loss;
+  const toy = state.prepared.plane !== undefined && s.data !== 'csv';
+  for (const f of FEATURES) {
+    const box = $<HTMLInputElement>(`feature-${f}`);
+    box.checked = s.features.includes(f);
+    box.disabled = !toy;
+  }
+  $<HTMLInputElement>('noise').disabled = !toy;
+  $<HTMLOptionElement>('data').querySelector<HTMLOptionElement>('option[value="csv"]')!.disabled = !state.csv;
+  if (state.csv)
+    $<HTMLOptionElement>('data').querySelector<HTMLOptionElement>('option[value="csv"]')!.textContent =
+      `CSV: ${state.csv.name}`;
+  const row = $<HTMLInputElement>('row');
+  row.max = String(state.prepared.test.x.rows);
+}
+
+function changeSetting(key: keyof Settings, text: string): void {
+  if (!state) return;
+  const checked = checkSetting(key, text);
+  if (!checked.ok) {
+    settingsMessage.textContent = `${key}: ${checked.message}`;
+    syncControls();
+    return;
+  }
+  const next = { ...state.settings, [key]: checked.value } as Settings;
+  const problem = apply(next);
+  settingsMessage.textContent = problem ?? '';
+  if (problem) syncControls();
+}
+
+function buildFeatureBoxes(): void {
+  const set = $('features');
+  for (const f of FEATURES) {
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = `feature-${f}`;
+    box.addEventListener('change', () => {
+      if (!state) return;
+      const chosen = FEATURES.filter((g) => (g === f ? box.checked : state!.settings.features.includes(g)));
+      changeSetting('features', chosen.join(','));
+    });
+    label.append(box, ` ${FEATURE_LABELS[f]}`);
+    set.append(label);
+  }
+}
+
+function openCsv(file: File): void {
+  if (file.size > MAX_CSV_BYTES) {
+    csvMessage.textContent = `${file.name}: ${(file.size / 1e6).toFixed(1)} MB is more than the playground reads (${MAX_CSV_BYTES / 1e6} MB); train it with the CLI`;
+    return;
+  }
+  file.text().then(
+    (text) => {
+      if (!state) return;
+      let examples: Examples;
+      try {
+        examples = csvTextToExamples(text, file.name);
+      } catch (err) {
+        csvMessage.textContent = (err as Error).message; // the previous data and run stay as they were
+        return;
+      }
+      const problem = apply({ ...state.settings, data: 'csv' }, { examples, name: file.name });
+      csvMessage.textContent = problem ?? '';
+    },
+    (err: Error) => {
+      csvMessage.textContent = `${file.name}: cannot be read (${err.message})`;
+    },
+  );
+}
+
+// Drawing ------------------------------------------------------------------------------------
+
+function statusText(s: State): string {
+  const snap = s.snapshot;
+  if (!snap) return 'epoch 0';
+  return `epoch ${snap.epoch}  batch ${snap.batch}/${snap.batches}   train loss ${fixed(snap.now.trainLoss, 4)}   test loss ${fixed(snap.now.testLoss, 4)}   test accuracy ${fixed(snap.now.testAccuracy, 3)}`;
+}
+
+function currentWeights(s: State): LayerWeights[] {
+  return s.snapshot!.weights.map((w, l) => {
+    const out = s.config.layers[l].units;
+    const rows = w.kernel.length / out;
+    return {
+      kernel: Array.from({ length: rows }, (_, i) => Array.from(w.kernel.subarray(i * out, (i + 1) * out))),
+      bias: Array.from(w.bias),
+    };
+  });
+}
+
+function example(s: State, index: number): Example {
+  const p = s.prepared;
+  const nTrain = p.train.x.rows;
+  const set = index < nTrain ? p.train : p.test;
+  const r = index < nTrain ? index : index - nTrain;
+  const k = set.x.cols;
+  const o = set.y.cols;
+  return {
+    x: Array.from(set.x.data.subarray(r * k, (r + 1) * k)),
+    y: Array.from(set.y.data.subarray(r * o, (r + 1) * o)),
+    label: index < nTrain ? `train example ${r + 1}` : `test example ${r + 1}`,
+  };
+}
+
+function drawExplain(s: State): void {
+  if (s.selected === undefined || !s.snapshot) return;
+  try {
+    renderExplain(explainBody, networkFromWeights(s.config, currentWeights(s)), example(s, s.selected), s.settings.lr);
+  } catch (err) {
+    explainBody.textContent = (err as Error).message;
+  }
+}
+
+function drawConfusion(s: State): void {
+  const host = $('confusion');
+  const snap = s.snapshot;
+  if (s.prepared.plane || !snap) {
+    host.hidden = true;
+    return;
+  }
+  host.hidden = false;
+  const k = s.prepared.classes.length;
+  const nTrain = s.prepared.train.x.rows;
+  const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  snap.testPredicted.forEach((pred, r) => counts[s.classes[nTrain + r]][pred]++);
+  const table = document.createElement('table');
+  table.className = 'confusion';
+  table.createCaption().textContent = `test set: actual (rows) × predicted (columns), accuracy ${fixed(snap.now.testAccuracy, 3)}`;
+  const head = table.insertRow();
+  head.append(document.createElement('th'));
+  for (const c of s.prepared.classes) head.append(Object.assign(document.createElement('th'), { textContent: c }));
+  counts.forEach((row, i) => {
+    const tr = table.insertRow();
+    tr.append(Object.assign(document.createElement('th'), { textContent: s.prepared.classes[i] }));
+    for (const v of row) tr.insertCell().textContent = String(v);
+  });
+  host.replaceChildren(table);
+}
+
+function draw(): void {
+  const s = state;
+  if (!s) return;
+  const snap = s.snapshot;
+  status.textContent = statusText(s);
+  buttons.train.disabled = s.running;
+  buttons.pause.disabled = !s.running;
+  if (!snap) return;
+  s.view.update(snap.weights, snap.grid, GRID);
+  if (s.prepared.plane) {
+    boundary.hidden = false;
+    drawBoundary(
+      boundary,
+      {
+        plane: s.prepared.plane,
+        classes: s.classes,
+        nTrain: s.prepared.train.x.rows,
+        k: Math.max(2, s.prepared.classes.length),
+      },
+      snap.grid?.[snap.grid.length - 1],
+      GRID,
+      s.selected,
+    );
+  } else boundary.hidden = true;
+  drawCurves(curves, s.curve);
+  drawConfusion(s);
+  drawExplain(s);
+}
+
+function frame(): void {
+  if (state?.running && !snapshotPending && worker) {
+    snapshotPending = true;
+    post({ type: 'snapshot' });
+  }
+  if (dirty) {
+    dirty = false;
+    draw();
+  }
+  requestAnimationFrame(frame);
+}
+
+// Wiring -------------------------------------------------------------------------------------
+
+function select(index: number | undefined): void {
+  if (!state) return;
+  state.selected = index;
+  dirty = true;
+}
+
+function wire(): void {
+  buttons.train.addEventListener('click', () => {
+    if (!state) return;
+    state.running = true;
+    post({ type: 'train' });
+    dirty = true;
+  });
+  buttons.pause.addEventListener('click', () => {
+    if (!state) return;
+    state.running = false;
+    post({ type: 'pause' });
+    dirty = true;
+  });
+  $('step').addEventListener('click', () => {
+    if (!state) return;
+    state.running = false;
+    post({ type: 'step', batches: 1 });
+  });
+  $('reset').addEventListener('click', () => {
+    if (state) apply({ ...state.settings });
+  });
+  for (const key of ['lr', 'batch', 'opt', 'act', 'loss', 'l2', 'seed', 'data', 'noise', 'test', 'hidden'] as const) {
+    $(key).addEventListener('change', (e) => changeSetting(key, (e.target as HTMLInputElement).value));
+  }
+  $<HTMLInputElement>('csv').addEventListener('change', (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) openCsv(file);
+  });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (file) openCsv(file);
+  });
+  boundary.addEventListener('click', (e) => {
+    if (!state?.prepared.plane) return;
+    const box = boundary.getBoundingClientRect();
+    const px = ((e.clientX - box.left) / box.width) * boundary.width;
+    const py = ((e.clientY - box.top) / box.height) * boundary.height;
+    const hit = nearestPoint(state.prepared.plane, boundary.width, boundary.height, px, py);
+    if (hit !== undefined) select(hit);
+  });
+  $<HTMLInputElement>('row').addEventListener('change', (e) => {
+    if (!state) return;
+    const n = Number((e.target as HTMLInputElement).value);
+    const count = state.prepared.test.x.rows;
+    if (!Number.isInteger(n) || n < 1 || n > count) {
+      explainBody.textContent = `test example: expected an integer from 1 to ${count}, got '${(e.target as HTMLInputElement).value}'`;
+      return;
+    }
+    select(state.prepared.train.x.rows + n - 1);
+  });
+  linkToDrawing($('explain'), networkHost);
+}
+
+/** What the end-to-end tests read: the run's configuration, weights and selected example. */
+declare global {
+  interface Window {
+    playground: {
+      config(): NetworkConfig | undefined;
+      weights(): LayerWeights[] | undefined;
+      steps(): number;
+      selected(): Example | undefined;
+    };
+  }
+}
+window.playground = {
+  config: () => state?.config,
+  weights: () => (state?.snapshot ? currentWeights(state) : undefined),
+  steps: () => state?.snapshot?.steps ?? 0,
+  selected: () => (state?.selected === undefined ? undefined : example(state, state.selected)),
+};
+
+buildFeatureBoxes();
+wire();
+const fromUrl = settingsFromQuery(location.search);
+const problems = [...fromUrl.problems];
+let first = apply(fromUrl.settings);
+if (first) {
+  problems.push(`${first}; using the default settings`);
+  first = apply({ ...DEFAULTS, features: [...DEFAULTS.features], hidden: [...DEFAULTS.hidden] });
+}
+settingsMessage.textContent = problems.join('\n');
+requestAnimationFrame(frame);
