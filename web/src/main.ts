@@ -5,15 +5,16 @@
  * on screen.
  */
 import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
-import { drawBoundary, gridPoint, nearestPoint } from './boundary-view.js';
+import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
 import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
-import { deriveFeatures } from './features.js';
 import { fixed } from './format.js';
-import { createNetwork, type LayerWeights, type NetworkConfig, networkFromWeights, zeros } from './library.js';
+import { nearestPoint, toCanvas } from './grid.js';
+import { createNetwork, type LayerWeights, type NetworkConfig, networkFromWeights } from './library.js';
 import { createNetworkView, type NetworkView } from './network-view.js';
-import { bundledExamples, type Prepared, prepareTable, prepareToy, STREAM, streamSeed } from './prepare.js';
-import type { CurvePoint, FromWorker, RunSpec, Snapshot, ToWorker } from './protocol.js';
+import { bundledExamples, type Prepared, prepareTable, prepareToy } from './prepare.js';
+import type { CurvePoint, FromWorker, Snapshot, ToWorker } from './protocol.js';
+import { GRID, networkConfig, runSpec } from './run-spec.js';
 import {
   checkSetting,
   DEFAULTS,
@@ -27,7 +28,6 @@ import {
   settingsToQuery,
 } from './settings.js';
 
-const GRID = 40;
 /** Largest CSV the page reads: beyond this the tab would stall parsing it on the main thread. */
 const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
@@ -41,7 +41,6 @@ const explainBody = $('explain-body');
 const networkHost = $('network');
 const buttons = { train: $<HTMLButtonElement>('train'), pause: $<HTMLButtonElement>('pause') };
 
-const LOSS_NAMES = { bce: 'binary_crossentropy', cce: 'categorical_crossentropy', mse: 'mean_squared_error' } as const;
 const LOSS_LABELS = { bce: 'binary cross-entropy', cce: 'categorical cross-entropy', mse: 'mean squared error' };
 
 interface State {
@@ -118,32 +117,6 @@ function prepare(s: Settings, csv: State['csv']): Prepared {
   }
 }
 
-function networkConfig(s: Settings, p: Prepared): NetworkConfig {
-  const k = p.classes.length;
-  const multi = k > 2;
-  return {
-    inputSize: p.train.x.cols,
-    layers: [
-      ...s.hidden.map((units) => ({ units, activation: s.act })),
-      { units: multi ? k : 1, activation: multi ? 'softmax' : 'sigmoid' },
-    ],
-    loss: { name: LOSS_NAMES[s.loss] },
-  };
-}
-
-function gridInputs(p: Prepared): RunSpec['grid'] {
-  if (!p.plane) return undefined;
-  const f = p.plane.features;
-  const x = zeros(GRID * GRID, f.length);
-  for (let r = 0; r < GRID; r++) {
-    for (let c = 0; c < GRID; c++) {
-      const [x1, x2] = gridPoint(p.plane, GRID, r, c);
-      deriveFeatures(f, x1, x2, x.data, (r * GRID + c) * f.length);
-    }
-  }
-  return { x, side: GRID };
-}
-
 /**
  * Makes `next` the page's settings: prepares its data and network and resets the worker.
  * On failure nothing changes and the message is returned.
@@ -174,21 +147,7 @@ function apply(next: Settings, csv = state?.csv): string | undefined {
   };
   history.replaceState(null, '', `?${settingsToQuery(next)}`);
   startWorker();
-  post({
-    type: 'reset',
-    spec: {
-      config,
-      train: prepared.train,
-      test: prepared.test,
-      optimizer: next.opt,
-      learningRate: next.lr,
-      batchSize: next.batch,
-      l2: next.l2,
-      initSeed: streamSeed(next.seed, STREAM.init),
-      shuffleSeed: streamSeed(next.seed, STREAM.shuffle),
-      grid: gridInputs(prepared),
-    },
-  });
+  post({ type: 'reset', spec: runSpec(next, prepared, config) });
   syncControls();
   return undefined;
 }
@@ -468,6 +427,8 @@ declare global {
       weights(): LayerWeights[] | undefined;
       steps(): number;
       selected(): Example | undefined;
+      /** Where example i (train then test) is drawn, in page pixels. */
+      pointOnPage(i: number): [number, number] | undefined;
     };
   }
 }
@@ -476,6 +437,13 @@ window.playground = {
   weights: () => (state?.snapshot ? currentWeights(state) : undefined),
   steps: () => state?.snapshot?.steps ?? 0,
   selected: () => (state?.selected === undefined ? undefined : example(state, state.selected)),
+  pointOnPage: (i) => {
+    const plane = state?.prepared.plane;
+    if (!plane) return undefined;
+    const box = boundary.getBoundingClientRect();
+    const [px, py] = toCanvas(plane, box.width, box.height, plane.xy[2 * i], plane.xy[2 * i + 1]);
+    return [box.left + px, box.top + py];
+  },
 };
 
 buildFeatureBoxes();

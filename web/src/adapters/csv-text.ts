@@ -41,7 +41,6 @@ function records(text: string, file: string): { fields: string[]; line: number }
   let line = 1;
   let start = 1;
   let quoted = false;
-  let quoteLine = 0;
   let blank = true;
   const endRecord = () => {
     fields.push(field);
@@ -68,14 +67,13 @@ function records(text: string, file: string): { fields: string[]; line: number }
           }
         }
       } else {
-        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
+        if (c === '\n' || c === '\r') line++; // csv-parse counts each of \r and \n inside quotes
         field += c;
       }
       continue;
     }
     if (c === '"' && field === '') {
       quoted = true;
-      quoteLine = line;
       blank = false;
     } else if (c === ',') {
       fields.push(field);
@@ -97,8 +95,10 @@ function records(text: string, file: string): { fields: string[]; line: number }
     }
   }
   if (quoted) {
+    // csv-parse names the file's last line here (not counting a final line break), twice.
+    const last = /[\r\n]$/.test(text) ? line - 1 : line;
     throw new InputError(
-      `${file} line ${line}: Quote Not Closed: the parsing is finished with an opening quote at line ${quoteLine}`,
+      `${file} line ${last}: Quote Not Closed: the parsing is finished with an opening quote at line ${last}`,
     );
   }
   if (!(blank && field === '' && fields.length === 0)) endRecord();
