@@ -77,7 +77,7 @@ export function renderExplain(host: HTMLElement, net: Network, ex: Example, lr: 
   host.append(heading);
   if (isNotesShaped(net)) {
     const q = notesQuantities(net, ex.x, ex.y[0]);
-    heading.textContent = `${ex.label}: x = (${ex.x.map((v) => num(v)).join(', ')}), y = ${ex.y[0]} — the notes' network, one SGD step with η = ${num(lr)}`;
+    heading.textContent = `${ex.label}: x = (${ex.x.map((v) => num(v)).join(', ')}), y = ${ex.y[0]} — the notes' network, one SGD step with η = ${lr}`;
     const step = (w: number[][], g: number[][]) => w.map((r, i) => r.map((v, j) => v - lr * g[i][j]));
     renderRows(host, [
       { symbol: 'x', formula: 'x', equation: '', quantity: 'x', value: q.x },

@@ -297,7 +297,9 @@ function drawConfusion(s: State): void {
   snap.testPredicted.forEach((pred, r) => counts[s.classes[nTrain + r]][pred]++);
   const table = document.createElement('table');
   table.className = 'confusion';
-  table.createCaption().textContent = `test set: actual (rows) × predicted (columns), accuracy ${fixed(snap.now.testAccuracy, 3)}`;
+  const caption = document.createElement('p');
+  caption.className = 'help';
+  caption.textContent = `test set: actual (rows) × predicted (columns), accuracy ${fixed(snap.now.testAccuracy, 3)}`;
   const head = table.insertRow();
   head.append(document.createElement('th'));
   for (const c of s.prepared.classes) head.append(Object.assign(document.createElement('th'), { textContent: c }));
@@ -306,7 +308,7 @@ function drawConfusion(s: State): void {
     tr.append(Object.assign(document.createElement('th'), { textContent: s.prepared.classes[i] }));
     for (const v of row) tr.insertCell().textContent = String(v);
   });
-  host.replaceChildren(table);
+  host.replaceChildren(caption, table);
 }
 
 function draw(): void {

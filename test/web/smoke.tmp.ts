@@ -1,0 +1,23 @@
+import { launchChromium } from '../helpers/chromium.js';
+import { buildPlayground, serve } from './serve.js';
+
+const dir = await buildPlayground();
+const server = await serve(dir);
+const browser = await launchChromium();
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+page.on('request', (r) => console.log('request', r.url()));
+await page.goto(`${server.url}?${process.argv[2] ?? ''}`);
+await page.waitForTimeout(1000);
+await page.getByRole('button', { name: 'Train' }).click();
+await page.waitForTimeout(3000);
+await page.getByRole('button', { name: 'Pause' }).click();
+await page.waitForTimeout(300);
+console.log(await page.getByRole('status').textContent());
+await page.mouse.click(0, 0);
+const box = await page.locator('#boundary').boundingBox();
+console.log(box);
+await page.screenshot({ path: '/tmp/shot1.png' });
+await browser.close();
+await server.close();
