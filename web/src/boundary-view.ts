@@ -5,7 +5,7 @@
  */
 
 import { toCanvas } from './grid.js';
-import { ACCENT, CLASS_COLOURS, css, diverging } from './palette.js';
+import { ACCENT, CLASS_COLOURS, css, DIVERGING_LUT, diverging, lutIndex } from './palette.js';
 import type { Plane } from './prepare.js';
 
 export interface BoundaryData {
@@ -16,6 +16,10 @@ export interface BoundaryData {
   /** Number of classes (2: one sigmoid output). */
   k: number;
 }
+
+// The grid's pixels, kept between draws.
+let cells: OffscreenCanvas | undefined;
+let image: ImageData | undefined;
 
 /** Paints the output grid (`side`² rows of `k` or 1 values, top row first) and the points. */
 export function drawBoundary(
@@ -31,24 +35,28 @@ export function drawBoundary(
   ctx.fillStyle = '#f7f7f7';
   ctx.fillRect(0, 0, w, h);
   if (output) {
-    const cells = new OffscreenCanvas(side, side);
+    if (cells?.width !== side) {
+      cells = new OffscreenCanvas(side, side);
+      image = cells.getContext('2d')!.createImageData(side, side);
+    }
     const cctx = cells.getContext('2d')!;
-    const img = cctx.createImageData(side, side);
+    const img = image!;
     const units = data.k === 2 ? 1 : data.k;
     for (let p = 0; p < side * side; p++) {
-      let rgb: [number, number, number];
       if (units === 1) {
-        rgb = diverging((2 * output[p] - 1) * 0.7); // softened so that the points stand out
+        const k = lutIndex((2 * output[p] - 1) * 0.7); // softened so that the points stand out
+        img.data[4 * p] = DIVERGING_LUT[k];
+        img.data[4 * p + 1] = DIVERGING_LUT[k + 1];
+        img.data[4 * p + 2] = DIVERGING_LUT[k + 2];
       } else {
         let best = 0;
         for (let j = 1; j < units; j++) if (output[p * units + j] > output[p * units + best]) best = j;
         const c = CLASS_COLOURS[best % CLASS_COLOURS.length];
         const a = 0.25 + 0.45 * output[p * units + best];
-        rgb = [247 + (c[0] - 247) * a, 247 + (c[1] - 247) * a, 247 + (c[2] - 247) * a];
+        img.data[4 * p] = 247 + (c[0] - 247) * a;
+        img.data[4 * p + 1] = 247 + (c[1] - 247) * a;
+        img.data[4 * p + 2] = 247 + (c[2] - 247) * a;
       }
-      img.data[4 * p] = rgb[0];
-      img.data[4 * p + 1] = rgb[1];
-      img.data[4 * p + 2] = rgb[2];
       img.data[4 * p + 3] = 255;
     }
     cctx.putImageData(img, 0, 0);

@@ -61,6 +61,8 @@ let state: State | undefined;
 let worker: Worker | undefined;
 let snapshotPending = false;
 let dirty = false;
+/** How long the last draws took (ms): the page's own share of each frame, for the tests. */
+const drawTimes: number[] = [];
 
 function post(m: ToWorker): void {
   worker!.postMessage(m);
@@ -340,14 +342,22 @@ function draw(): void {
   drawExplain(s);
 }
 
-function frame(): void {
-  if (state?.running && !snapshotPending && worker) {
+/** Shortest time between snapshots while training: drawing stays a small share of each second. */
+const SNAPSHOT_MS = 50;
+let lastRequest = 0;
+
+function frame(now: number): void {
+  if (state?.running && !snapshotPending && worker && now - lastRequest >= SNAPSHOT_MS) {
+    lastRequest = now;
     snapshotPending = true;
     post({ type: 'snapshot' });
   }
   if (dirty) {
     dirty = false;
+    const start = performance.now();
     draw();
+    drawTimes.push(performance.now() - start);
+    if (drawTimes.length > 1000) drawTimes.shift();
   }
   requestAnimationFrame(frame);
 }
@@ -431,6 +441,8 @@ declare global {
       selected(): Example | undefined;
       /** Where example i (train then test) is drawn, in page pixels. */
       pointOnPage(i: number): [number, number] | undefined;
+      /** Durations of the recent draws, in ms. */
+      drawTimes(): number[];
     };
   }
 }
@@ -439,6 +451,7 @@ window.playground = {
   weights: () => (state?.snapshot ? currentWeights(state) : undefined),
   steps: () => state?.snapshot?.steps ?? 0,
   selected: () => (state?.selected === undefined ? undefined : example(state, state.selected)),
+  drawTimes: () => [...drawTimes],
   pointOnPage: (i) => {
     const plane = state?.prepared.plane;
     if (!plane) return undefined;

@@ -6,7 +6,7 @@
  * restyles the edges and repaints the small maps.
  */
 import { num } from './format.js';
-import { css, diverging } from './palette.js';
+import { css, DIVERGING_LUT, diverging, lutIndex } from './palette.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE = 30;
@@ -155,12 +155,13 @@ export function createNetworkView(
             if (v > hi) hi = v;
           }
           const span = hi - lo || 1;
+          const px = img.data;
           for (let p = 0; p < side * side; p++) {
-            const [r, g, b] = diverging(((a[p * units + j] - lo) / span) * 2 - 1);
-            img.data[4 * p] = r;
-            img.data[4 * p + 1] = g;
-            img.data[4 * p + 2] = b;
-            img.data[4 * p + 3] = 255;
+            const k = lutIndex(((a[p * units + j] - lo) / span) * 2 - 1);
+            px[4 * p] = DIVERGING_LUT[k];
+            px[4 * p + 1] = DIVERGING_LUT[k + 1];
+            px[4 * p + 2] = DIVERGING_LUT[k + 2];
+            px[4 * p + 3] = 255;
           }
           ctx.putImageData(img, 0, 0);
         });

@@ -21,6 +21,18 @@ export function diverging(t: number): [number, number, number] {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
+/** The scale sampled at 256 steps over [−1, 1], as RGB bytes: the heat maps' per-pixel lookup. */
+export const DIVERGING_LUT: Uint8ClampedArray = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) lut.set(diverging((i / 255) * 2 - 1), 3 * i);
+  return lut;
+})();
+
+/** Index into {@link DIVERGING_LUT} of t ∈ [−1, 1]. */
+export function lutIndex(t: number): number {
+  return t >= 1 ? 765 : t <= -1 || Number.isNaN(t) ? 0 : 3 * Math.round((t + 1) * 127.5);
+}
+
 export function css([r, g, b]: [number, number, number]): string {
   return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
 }
