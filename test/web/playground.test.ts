@@ -3,7 +3,8 @@
  * Chromium through the names a person (or a screen reader) uses. Screenshots of the main states go
  * to test-output/playground/ (not committed).
  */
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +206,59 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(1);
     await expect.poll(() => page.locator('#confusion table').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/05-csv.png` });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('downloads a model file that `backprop evaluate` accepts, and opens it again', async () => {
+    const { page, problems } = await open('?data=breast-cancer&hidden=4&lr=0.1&batch=1&seed=3');
+    await expect.poll(() => weights(page)).toBeDefined();
+    await page.getByRole('button', { name: 'Train' }).click();
+    await expect.poll(() => statusNumber(page, 'epoch'), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled()).toBe(true);
+    const trained = await weights(page);
+    expect(await page.locator('#confusion table').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/06-breast-cancer.png` });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download model' }).click(),
+    ]);
+    const file = `${dir}/${download.suggestedFilename()}`;
+    await download.saveAs(file);
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.features).toEqual(['worst_radius', 'worst_texture', 'worst_smoothness']);
+    expect(
+      saved.layers.map((l: { kernel: number[][]; bias: number[] }) => ({ kernel: l.kernel, bias: l.bias })),
+    ).toEqual(trained);
+
+    // The CLI (run from source) evaluates the downloaded model on the bundled data.
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'evaluate', file, 'data/breast-cancer.csv', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(cli.stderr.replace(/npm warn.*\n/g, '')).toBe('');
+    expect(cli.status).toBe(0);
+    expect(JSON.parse(cli.stdout).accuracy).toBeGreaterThan(0.8);
+
+    // Opened again on a fresh page (after a Reset to other weights), the model's weights come back.
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(0);
+    expect(await weights(page)).not.toEqual(trained);
+    await page.getByLabel('Open model').setInputFiles(file);
+    await expect.poll(() => weights(page)).toEqual(trained);
+    await page
+      .getByLabel('Open model')
+      .setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "onnx"}') });
+    await expect
+      .poll(() => page.locator('#model-message').textContent())
+      .toBe('bad.json: format is "onnx", expected "backprop-model"');
+    expect(await weights(page)).toEqual(trained);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -5,6 +5,7 @@
  * on screen.
  */
 import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
+import { type Model, parseModel, serializeModel } from './adapters/model-file.js';
 import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
 import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
@@ -35,6 +36,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = $('status');
 const settingsMessage = $('settings-message');
 const csvMessage = $('csv-message');
+const modelMessage = $('model-message');
 const boundary = $<HTMLCanvasElement>('boundary');
 const curves = document.getElementById('curves') as unknown as SVGSVGElement;
 const explainBody = $('explain-body');
@@ -123,14 +125,15 @@ function prepare(s: Settings, csv: State['csv']): Prepared {
  * Makes `next` the page's settings: prepares its data and network and resets the worker.
  * On failure nothing changes and the message is returned.
  */
-function apply(next: Settings, csv = state?.csv): string | undefined {
+function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): string | undefined {
   let prepared: Prepared;
   let config: NetworkConfig;
   try {
     fixLoss(next, csv?.examples.labels.classes.length ?? 2);
     prepared = prepare(next, csv);
     config = networkConfig(next, prepared);
-    createNetwork(config); // checks the configuration (e.g. a loss that does not fit the output)
+    if (weights) networkFromWeights(config, weights);
+    else createNetwork(config); // checks the configuration (e.g. a loss that does not fit the output)
   } catch (err) {
     return (err as Error).message;
   }
@@ -149,7 +152,7 @@ function apply(next: Settings, csv = state?.csv): string | undefined {
   };
   history.replaceState(null, '', `?${settingsToQuery(next)}`);
   startWorker();
-  post({ type: 'reset', spec: runSpec(next, prepared, config) });
+  post({ type: 'reset', spec: { ...runSpec(next, prepared, config), ...(weights ? { weights } : {}) } });
   syncControls();
   return undefined;
 }
@@ -241,6 +244,93 @@ function openCsv(file: File): void {
       csvMessage.textContent = `${file.name}: cannot be read (${err.message})`;
     },
   );
+}
+
+/** The run as the CLI's model file: its features, labels and standardisation, and how it was trained. */
+function currentModel(s: State): Model {
+  const p = s.prepared;
+  return {
+    network: networkFromWeights(s.config, currentWeights(s)),
+    features: p.featureNames,
+    target: p.target,
+    labels: p.labels,
+    ...(p.standardization ? { standardization: p.standardization } : {}),
+    training: {
+      optimizer: { name: s.settings.opt, learningRate: s.settings.lr },
+      batchSize: s.settings.batch,
+      epochsRun: s.snapshot?.epoch ?? 0,
+      seed: s.settings.seed,
+      testSplit: s.settings.test,
+      l2: s.settings.l2,
+      standardize: p.standardization !== undefined,
+      initializedFrom: 'seed',
+      trainRows: p.train.x.rows,
+      testRows: p.test.x.rows,
+    },
+    metrics: s.snapshot ? { testAccuracy: s.snapshot.now.testAccuracy, testLoss: s.snapshot.now.testLoss } : {},
+  };
+}
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+/**
+ * Opens a model file onto the current data: its layers and weights replace the network (the
+ * settings follow it), provided its inputs and outputs fit the data; otherwise nothing changes.
+ */
+function openModel(file: File): void {
+  file.text().then((text) => {
+    if (!state) return;
+    let model: Model;
+    try {
+      model = parseModel(text, file.name);
+    } catch (err) {
+      modelMessage.textContent = (err as Error).message;
+      return;
+    }
+    const net = model.network;
+    const p = state.prepared;
+    const outputs = net.layers[net.layers.length - 1].bias.length;
+    const wanted = p.classes.length > 2 ? p.classes.length : 1;
+    if (net.inputSize !== p.train.x.cols || outputs !== wanted) {
+      modelMessage.textContent = `${file.name}: the model has ${net.inputSize} inputs and ${outputs} outputs, the current data needs ${p.train.x.cols} and ${wanted}: choose its data set and features first (the model's features are ${model.features.join(', ')})`;
+      return;
+    }
+    const hidden = net.layers.slice(0, -1);
+    const acts = new Set(hidden.map((l) => l.activation.name));
+    const act = hidden.length ? hidden[0].activation.name : state.settings.act;
+    if (acts.size > 1 || !['sigmoid', 'tanh', 'relu', 'linear'].includes(act)) {
+      modelMessage.textContent = `${file.name}: hidden layers with activations ${[...acts].join(', ')}; the playground draws one activation of sigmoid, tanh, relu or linear for all of them`;
+      return;
+    }
+    const lossShort = {
+      binary_crossentropy: 'bce',
+      categorical_crossentropy: 'cce',
+      mean_squared_error: 'mse',
+    } as const;
+    const next: Settings = {
+      ...state.settings,
+      hidden: hidden.map((l) => l.bias.length),
+      act: act as Settings['act'],
+      loss: lossShort[net.loss.config.name],
+    };
+    const weights = net.layers.map((l) => {
+      const out = l.bias.length;
+      const rows = l.kernel.data.length / out;
+      return {
+        kernel: Array.from({ length: rows }, (_, i) => Array.from(l.kernel.data.subarray(i * out, (i + 1) * out))),
+        bias: Array.from(l.bias),
+      };
+    });
+    const problem = apply(next, state.csv, weights);
+    modelMessage.textContent = problem ?? `opened ${file.name}: Reset goes back to the seeded weights`;
+  });
 }
 
 // Drawing ------------------------------------------------------------------------------------
@@ -427,6 +517,18 @@ function wire(): void {
       return;
     }
     select(state.prepared.train.x.rows + n - 1);
+  });
+  $('download-model').addEventListener('click', () => {
+    if (state?.snapshot)
+      download(
+        `${state.prepared.name.replace(/^data\//, '').replace(/\.csv$/, '')}-model.json`,
+        serializeModel(currentModel(state)),
+        'application/json',
+      );
+  });
+  $<HTMLInputElement>('model').addEventListener('change', (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) openModel(file);
   });
   linkToDrawing($('explain'), networkHost);
 }

@@ -41,7 +41,9 @@ export function createNetworkView(
   svg.setAttribute('aria-label', `network ${sizes.join('-')}`);
   const top = 34;
   const usable = height - top - 14;
-  const colX = sizes.map((_, c) => 60 + ((width - 120) * c) / (sizes.length - 1));
+  // Room on the left for the longest input name (about 7 px a character at 12 px).
+  const left = Math.min(150, 30 + 7 * Math.max(...inputNames.map((n) => n.length)));
+  const colX = sizes.map((_, c) => left + ((width - left - 50) * c) / (sizes.length - 1));
   const nodeY = sizes.map((n) => Array.from({ length: n }, (_, i) => top + (usable * (i + 0.5)) / n));
   const edges: SVGLineElement[][] = [];
   const edgeGroup = el('g', {}, svg);

@@ -5,7 +5,7 @@
  */
 import breastCancerCsv from '../../data/breast-cancer.csv?raw';
 import irisCsv from '../../data/iris.csv?raw';
-import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
+import { csvTextToExamples, type Examples, type LabelMapping } from './adapters/csv-text.js';
 import { deriveFeatures } from './features.js';
 import { createRandom, type Matrix, zeros } from './library.js';
 import { FEATURE_LABELS, type FeatureName, type Settings } from './settings.js';
@@ -33,6 +33,7 @@ export interface Prepared {
   name: string;
   featureNames: string[];
   classes: string[];
+  labels: LabelMapping;
   train: { x: Matrix; y: Matrix };
   test: { x: Matrix; y: Matrix };
   plane?: Plane;
@@ -89,6 +90,7 @@ export function prepareToy(s: Settings): Prepared {
     name,
     featureNames: f.map((n) => FEATURE_LABELS[n]),
     classes: ['0', '1'],
+    labels: { kind: 'binary', classes: ['0', '1'] },
     train: { x: rows(x, identity, 0, nTrain), y: rows(y, identity, 0, nTrain) },
     test: { x: rows(x, identity, nTrain, TOY_POINTS), y: rows(y, identity, nTrain, TOY_POINTS) },
     plane: { xy, min: -DOMAIN, max: DOMAIN, features: [...f] },
@@ -132,6 +134,7 @@ export function prepareTable(ex: Examples, name: string, s: Settings): Prepared 
     name,
     featureNames: ex.features,
     classes: ex.labels.classes,
+    labels: ex.labels,
     train,
     test,
     plane,

@@ -15,6 +15,8 @@ export interface RunSpec {
   /** Seeds of the initialiser and of the shuffling (streams of the one seed in the URL). */
   initSeed: number;
   shuffleSeed: number;
+  /** Start from these weights (an opened model file) instead of the seeded initialiser's. */
+  weights?: { kernel: number[][]; bias: number[] }[];
   /** For 2-D data: the features of every grid point, row by row (top row first), and the grid's side. */
   grid?: { x: Matrix; side: number };
 }

@@ -15,6 +15,7 @@ import {
   lossOf,
   type Matrix,
   type Network,
+  networkFromWeights,
   type Optimizer,
   type Random,
   zeros,
@@ -36,7 +37,9 @@ export interface Run {
 
 /** A new run: weights from the initialiser seed, no step taken. */
 export function startRun(spec: RunSpec): Run {
-  const net = createNetwork(spec.config, { seed: spec.initSeed });
+  const net = spec.weights
+    ? networkFromWeights(spec.config, spec.weights)
+    : createNetwork(spec.config, { seed: spec.initSeed });
   const n = spec.train.x.rows;
   return {
     spec,
