@@ -112,7 +112,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     // The page's own drawing is a small share of a frame (the rest is the browser and the machine).
     const draws = (await page.evaluate(() => window.playground.drawTimes())).sort((a, b) => a - b);
     expect(draws[Math.floor(draws.length / 2)]).toBeLessThan(16);
-    expect(Math.max(...gaps)).toBeLessThan(100);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(100); // "no frame over 100 ms"
 
     // Paused means paused: the weights stay still.
     const paused = await weights(page);
@@ -147,6 +147,22 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     const dW = JSON.parse((await panel.locator('[data-quantity="dW"]').getAttribute('data-value'))!) as number[][];
     dW.forEach((row, i) => row.forEach((v, j) => near(v, q.dW[i][j])));
     await page.screenshot({ path: `${SHOTS}/02-xor-trained-explained.png` });
+
+    // Step through: one equation at a time, forward then backward, lighting its place on the drawing.
+    const visible = () =>
+      panel
+        .locator('.q:not(.later) [data-quantity]')
+        .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.quantity));
+    await panel.getByRole('button', { name: 'Step through' }).click();
+    expect(await visible()).toEqual(['x']);
+    for (let i = 0; i < 6; i++) await panel.getByRole('button', { name: 'Next equation' }).click();
+    expect(await visible()).toEqual(['x', 'z', 'h', 'theta', 'yhat', 'loss', 'delta1']);
+    expect(await page.locator('#network [data-group="yhat"]').getAttribute('class')).toContain('lit');
+    await panel.getByRole('button', { name: 'Next equation' }).click();
+    expect(await page.locator('#network [data-group="h"]').getAttribute('class')).toContain('lit');
+    await page.screenshot({ path: `${SHOTS}/03-step-through.png` });
+    await panel.getByRole('button', { name: 'Show all' }).click();
+    expect(await visible()).toHaveLength(14);
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
     await page.close();
@@ -168,7 +184,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
       await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(0);
       await expect.poll(() => weights(page)).toEqual(initial);
       expect(page.url()).toContain('hidden=5,3');
-      if (i === 0) await page.screenshot({ path: `${SHOTS}/03-circle-deeper.png` });
+      if (i === 0) await page.screenshot({ path: `${SHOTS}/04-circle-deeper.png` });
       expect(problems).toEqual([]);
       await page.close();
     }
@@ -192,7 +208,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await expect.poll(() => page.locator('#csv-message').textContent()).toBe(expected);
     expect(page.url()).toBe(url);
     expect(await page.getByLabel('Dataset').inputValue()).toBe('gaussians');
-    await page.screenshot({ path: `${SHOTS}/04-bad-csv.png` });
+    await page.screenshot({ path: `${SHOTS}/05-bad-csv.png` });
 
     const rows = ['a,b,c,kind'];
     for (let i = 0; i < 60; i++) rows.push(`${i % 7},${(i * 3) % 11},${i % 5},${['p', 'q', 'r'][i % 3]}`);
@@ -205,7 +221,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await page.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(1);
     await expect.poll(() => page.locator('#confusion table').count()).toBe(1);
-    await page.screenshot({ path: `${SHOTS}/05-csv.png` });
+    await page.screenshot({ path: `${SHOTS}/06-csv.png` });
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -219,7 +235,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled()).toBe(true);
     const trained = await weights(page);
     expect(await page.locator('#confusion table').count()).toBe(1);
-    await page.screenshot({ path: `${SHOTS}/06-breast-cancer.png` });
+    await page.screenshot({ path: `${SHOTS}/07-breast-cancer.png` });
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

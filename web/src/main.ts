@@ -369,7 +369,13 @@ function example(s: State, index: number): Example {
 function drawExplain(s: State): void {
   if (s.selected === undefined || !s.snapshot) return;
   try {
-    renderExplain(explainBody, networkFromWeights(s.config, currentWeights(s)), example(s, s.selected), s.settings.lr);
+    renderExplain(
+      explainBody,
+      networkFromWeights(s.config, currentWeights(s)),
+      example(s, s.selected),
+      s.settings.lr,
+      networkHost,
+    );
   } catch (err) {
     explainBody.textContent = (err as Error).message;
   }
