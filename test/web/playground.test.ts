@@ -77,6 +77,11 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     const options = await page.getByLabel('Dataset').locator('option').allTextContents();
     expect(options).toEqual(expect.arrayContaining(['XOR', 'Circle', 'Gaussians', 'Spiral', 'Breast cancer']));
     await page.screenshot({ path: `${SHOTS}/01-loaded.png` });
+    // The layout holds from a 1280-wide laptop to a 1920 screen: nothing wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+    await page.screenshot({ path: `${SHOTS}/01-loaded-1920.png` });
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
     await page.close();

@@ -53,6 +53,8 @@ interface State {
   /** Class of each example, train then test. */
   classes: Int32Array;
   view: NetworkView;
+  /** Draws the network afresh (on a new run, or when its box changes size). */
+  makeView(): NetworkView;
   snapshot?: Snapshot;
   curve: CurvePoint[];
   selected?: number;
@@ -139,7 +141,9 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
   }
   const sizes = [config.inputSize, ...config.layers.map((l) => l.units)];
   const notes = config.layers.length === 2 && sizes[2] === 1;
-  const view = createNetworkView(networkHost, sizes, prepared.featureNames, notes, prepared.plane !== undefined);
+  const makeView = () =>
+    createNetworkView(networkHost, sizes, prepared.featureNames, notes, prepared.plane !== undefined);
+  const view = makeView();
   state = {
     settings: next,
     csv,
@@ -147,6 +151,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
     config,
     classes: classesOf(prepared),
     view,
+    makeView,
     curve: [],
     running: false,
   };
@@ -537,6 +542,14 @@ function wire(): void {
     if (file) openModel(file);
   });
   linkToDrawing($('explain'), networkHost);
+  // The network's drawing is sized to its box: redraw it when the window changes size.
+  let width = networkHost.clientWidth;
+  new ResizeObserver(() => {
+    if (!state || networkHost.clientWidth === width) return;
+    width = networkHost.clientWidth;
+    state.view = state.makeView();
+    dirty = true;
+  }).observe(networkHost);
 }
 
 /** What the end-to-end tests read: the run's configuration, weights and selected example. */
