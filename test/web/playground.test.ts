@@ -9,6 +9,9 @@ import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvTextToExamples } from '../../src/io/dataset.js';
+import { parseModel } from '../../src/io/model-file.js';
+import { toOnnx } from '../../src/io/onnx.js';
+import { toTfjsLayers } from '../../src/io/tfjs-layers.js';
 import { networkFromWeights } from '../../src/nn/network.js';
 import { notesQuantities } from '../../src/nn/notes.js';
 import { num } from '../../web/src/format.js';
@@ -231,7 +234,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await page.close();
   });
 
-  it('downloads a model file that `backprop evaluate` accepts, and opens it again', async () => {
+  it('downloads a model file that `backprop evaluate` accepts, the ONNX and TF.js files the library exports, and opens the model again', async () => {
     const { page, problems } = await open('?data=breast-cancer&hidden=4&lr=0.1&batch=1&seed=3');
     await expect.poll(() => weights(page)).toBeDefined();
     await page.getByRole('button', { name: 'Train' }).click();
@@ -266,6 +269,25 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     expect(cli.stderr.replace(/npm warn.*\n/g, '')).toBe('');
     expect(cli.status).toBe(0);
     expect(JSON.parse(cli.stdout).accuracy).toBeGreaterThan(0.8);
+
+    // ONNX and TF.js Layers: the bytes the library exports for that model file.
+    const libraryModel = parseModel(readFileSync(file, 'utf8'), file);
+    const [onnx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download ONNX' }).click(),
+    ]);
+    await onnx.saveAs(`${dir}/m.onnx`);
+    expect(new Uint8Array(readFileSync(`${dir}/m.onnx`))).toEqual(new Uint8Array(toOnnx(libraryModel))); // Node's protobufjs gives a Buffer
+    const tfjs: string[] = [];
+    page.on('download', async (d) => {
+      await d.saveAs(`${dir}/${d.suggestedFilename()}`);
+      tfjs.push(d.suggestedFilename());
+    });
+    await page.getByRole('button', { name: 'Download TF.js' }).click();
+    await expect.poll(() => tfjs.length).toBe(2);
+    const expected = toTfjsLayers(libraryModel);
+    expect(JSON.parse(readFileSync(`${dir}/model.json`, 'utf8'))).toEqual(expected.modelJson);
+    expect(new Uint8Array(readFileSync(`${dir}/group1-shard1of1.bin`))).toEqual(new Uint8Array(expected.weights));
 
     // Opened again on a fresh page (after a Reset to other weights), the model's weights come back.
     await page.getByRole('button', { name: 'Reset' }).click();

@@ -5,6 +5,7 @@
  * on screen.
  */
 import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
+import { toOnnx, toTfjsLayers } from './adapters/export.js';
 import { type Model, parseModel, serializeModel } from './adapters/model-file.js';
 import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
@@ -276,8 +277,8 @@ function currentModel(s: State): Model {
   };
 }
 
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name: string, content: string | Uint8Array<ArrayBuffer>, type: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -529,13 +530,22 @@ function wire(): void {
     }
     select(state.prepared.train.x.rows + n - 1);
   });
+  const baseName = (s: State) => s.prepared.name.replace(/^data\//, '').replace(/\.csv$/, '');
   $('download-model').addEventListener('click', () => {
     if (state?.snapshot)
-      download(
-        `${state.prepared.name.replace(/^data\//, '').replace(/\.csv$/, '')}-model.json`,
-        serializeModel(currentModel(state)),
-        'application/json',
-      );
+      download(`${baseName(state)}-model.json`, serializeModel(currentModel(state)), 'application/json');
+  });
+  $('download-onnx').addEventListener('click', () => {
+    if (!state?.snapshot) return;
+    const bytes = toOnnx(currentModel(state), __BACKPROP_VERSION__) as Uint8Array<ArrayBuffer>;
+    download(`${baseName(state)}.onnx`, bytes, 'application/octet-stream');
+  });
+  // TF.js Layers is two files: the manifest names the weights file, so both keep their usual names.
+  $('download-tfjs').addEventListener('click', () => {
+    if (!state?.snapshot) return;
+    const { modelJson, weights } = toTfjsLayers(currentModel(state), __BACKPROP_VERSION__);
+    download('model.json', JSON.stringify(modelJson), 'application/json');
+    download('group1-shard1of1.bin', weights as Uint8Array<ArrayBuffer>, 'application/octet-stream');
   });
   $<HTMLInputElement>('model').addEventListener('change', (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
