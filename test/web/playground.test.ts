@@ -192,7 +192,21 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
       await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(0);
       await expect.poll(() => weights(page)).toEqual(initial);
       expect(page.url()).toContain('hidden=5,3');
-      if (i === 0) await page.screenshot({ path: `${SHOTS}/04-circle-deeper.png` });
+      if (i === 0) {
+        // A deeper network is explained in the per-layer form: δ for each of its three layers.
+        const point = await page.evaluate(() => {
+          // The first example drawn well inside the canvas (noisy points may sit on its edge).
+          const box = document.getElementById('boundary')!.getBoundingClientRect();
+          for (let i = 0; ; i++) {
+            const [x, y] = window.playground.pointOnPage(i)!;
+            if (x > box.left + 10 && x < box.right - 10 && y > box.top + 10 && y < box.bottom - 10) return [x, y];
+          }
+        });
+        await page.mouse.click(point![0], point![1]);
+        const explain = page.getByRole('region', { name: 'Explain' });
+        await expect.poll(() => explain.locator('[data-quantity^="delta_"]').count()).toBe(3);
+        await page.screenshot({ path: `${SHOTS}/04-circle-deeper.png` });
+      }
       expect(problems).toEqual([]);
       await page.close();
     }
@@ -230,6 +244,15 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(1);
     await expect.poll(() => page.locator('#confusion table').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/06-csv.png` });
+
+    // Dropping a file on the box reads it the same way.
+    await page.locator('#drop').evaluate((box) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['u,v,label\n1,2,a\n2,1,b\n3,3,a\n0,1,b\n'], 'dropped.csv', { type: 'text/csv' }));
+      box.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.evaluate(() => window.playground.config()?.inputSize)).toBe(2);
+    expect(await page.locator('#data option[value="csv"]').textContent()).toBe('CSV: dropped.csv');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -243,6 +266,12 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled()).toBe(true);
     const trained = await weights(page);
     expect(await page.locator('#confusion table').count()).toBe(1);
+    // Non-2-D data: an example is chosen by its number; this is the notes' 3-4-1 network.
+    await page.getByLabel('test example').fill('3');
+    await page.getByLabel('test example').press('Enter');
+    const explain = page.getByRole('region', { name: 'Explain' });
+    await expect.poll(() => explain.locator('[data-quantity="delta1"]').count()).toBe(1);
+    expect(await explain.locator('.explain-heading').textContent()).toMatch(/^test example 3: /);
     await page.screenshot({ path: `${SHOTS}/07-breast-cancer.png` });
 
     const [download] = await Promise.all([
@@ -312,6 +341,15 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     expect(message).toMatch(/URL setting lr: expected a number > 0 and ≤ 10, got 'banana'; using 0.1/);
     expect(message).toMatch(/URL setting data: .*got 'mnist'; using xor/);
     expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.1');
+    // A value out of range typed in a control: a message, the control and the run as they were.
+    const url = page.url();
+    await page.getByLabel('Batch size').fill('0');
+    await page.getByLabel('Batch size').press('Enter');
+    await expect
+      .poll(() => page.locator('#settings-message').textContent())
+      .toBe("batch: expected an integer ≥ 1 and ≤ 1000, got '0'");
+    expect(await page.getByLabel('Batch size').inputValue()).toBe('10');
+    expect(page.url()).toBe(url);
     expect(problems).toEqual([]);
     await page.close();
   });
