@@ -43,7 +43,7 @@ export function createNetworkView(
   const usable = height - top - 14;
   // Room on the left for the longest input name (about 7 px a character at 12 px).
   const left = Math.min(150, 30 + 7 * Math.max(...inputNames.map((n) => n.length)));
-  const colX = sizes.map((_, c) => left + ((width - left - 50) * c) / (sizes.length - 1));
+  const colX = sizes.map((_, c) => left + ((width - left - 60) * c) / (sizes.length - 1));
   const nodeY = sizes.map((n) => Array.from({ length: n }, (_, i) => top + (usable * (i + 0.5)) / n));
   const edges: SVGLineElement[][] = [];
   const edgeGroup = el('g', {}, svg);
@@ -110,7 +110,7 @@ export function createNetworkView(
   } else {
     heading(colX[0], 'inputs');
     for (let c = 1; c < sizes.length; c++)
-      heading(colX[c], c === sizes.length - 1 ? `layer ${c} (output)` : `layer ${c}`);
+      heading(colX[c], c === sizes.length - 1 ? `layer ${c}: output` : `layer ${c}`);
   }
 
   const mapImages = canvases.map((layer) => layer.map(() => undefined as ImageData | undefined));
