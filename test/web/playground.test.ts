@@ -79,6 +79,9 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     }
     const options = await page.getByLabel('Dataset').locator('option').allTextContents();
     expect(options).toEqual(expect.arrayContaining(['XOR', 'Circle', 'Gaussians', 'Spiral', 'Breast cancer']));
+    // A weight focused from the keyboard reads out its value in the notes' name.
+    await page.locator('#network line').first().focus();
+    await expect.poll(() => page.locator('#readout').textContent()).toMatch(/^W\[1,1\] = −?\d+\.\d+$/);
     await page.screenshot({ path: `${SHOTS}/01-loaded.png` });
     // The layout holds from a 1280-wide laptop to a 1920 screen: nothing wider than the window.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
@@ -231,6 +234,12 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     expect(page.url()).toBe(url);
     expect(await page.getByLabel('Dataset').inputValue()).toBe('gaussians');
     await page.screenshot({ path: `${SHOTS}/05-bad-csv.png` });
+    // A file too large for a browser tab is refused with a message, before it is read.
+    await input.setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc(21 * 1024 * 1024, 'a') });
+    await expect
+      .poll(() => page.locator('#csv-message').textContent())
+      .toMatch(/^huge\.csv: 22\.0 MB is more than the playground reads/);
+    expect(await page.getByLabel('Dataset').inputValue()).toBe('gaussians');
 
     const rows = ['a,b,c,kind'];
     for (let i = 0; i < 60; i++) rows.push(`${i % 7},${(i * 3) % 11},${i % 5},${['p', 'q', 'r'][i % 3]}`);

@@ -552,6 +552,13 @@ function wire(): void {
     if (file) openModel(file);
   });
   linkToDrawing($('explain'), networkHost);
+  // What a hovered or focused weight or unit holds, in words (the same text as its tooltip).
+  for (const type of ['pointerover', 'focusin'] as const) {
+    networkHost.addEventListener(type, (e) => {
+      const title = (e.target as Element).querySelector?.(':scope > title');
+      if (title?.textContent) $('readout').textContent = title.textContent;
+    });
+  }
   // The network's drawing is sized to its box: redraw it when the window changes size.
   let width = networkHost.clientWidth;
   new ResizeObserver(() => {
