@@ -8,7 +8,7 @@
  * modules, this file becomes three re-exports.
  */
 import protobuf from 'protobufjs';
-import { ONNX_PROTO } from '../../../src/io/onnx-proto.js';
+import { ONNX_PROTO } from '../library.js';
 import type { Model } from './model-file.js';
 
 interface ExportLayer {
