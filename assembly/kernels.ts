@@ -9,8 +9,26 @@
 // - the same transcendental functions as JavaScript: exp and log1p by fdlibm's algorithms (which
 //   V8's Math.exp and Math.log1p run) in the module, log and tanh imported from JavaScript.
 //
-// Memory is laid out by the JavaScript side (src/train/wasm-engine.ts); pointers are byte
-// offsets into linear memory, every f64 array 16-byte aligned.
+// Memory is laid out by the JavaScript side (src/train/engines/wasm-layout.ts); pointers are
+// byte offsets into linear memory, every f64 array 16-byte aligned.
+//
+// The activation and loss codes come from assembly/codes.ts, generated at build time from
+// src/nn's vocabulary; every branch on a code names its kind, and a code no branch names traps
+// (`unreachable`) rather than computing another kind. Formulas cite the notes' equations as the
+// reference path (src/nn/backprop.ts) does: eq. 3 δ1 = ŷ − y, eq. 4–5 δ2 = δ1·U ∘ σ'(z),
+// eq. 6 ∂L/∂W = δ2ᵀ ⊗ xᵀ, eq. 7 ∂L/∂U = δ1·hᵀ, and the SGD step P ← P − η·∂L/∂P
+// (OPTIMIZERS.sgd in src/nn/optimizers.ts).
+
+import {
+  BINARY_CROSSENTROPY as BCE,
+  CATEGORICAL_CROSSENTROPY as CCE,
+  LINEAR,
+  MEAN_SQUARED_ERROR as MSE,
+  RELU,
+  SIGMOID,
+  SOFTMAX,
+  TANH,
+} from './codes';
 
 // ---------------------------------------------------------------------------------------------
 // Imports: JavaScript's Math functions, so that exp(x) here is bitwise Math.exp(x) there.
@@ -567,13 +585,7 @@ export function sumRows(D: usize, out: usize, n: i32, m: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Activations, as src/nn/activations.ts computes them.
-
-const SIGMOID = 0;
-const TANH = 1;
-const RELU = 2;
-const LINEAR = 3;
-const SOFTMAX = 4;
+// Activations, as src/nn/activations.ts computes them (its ACTIVATIONS table).
 
 // @ts-ignore: decorator
 @inline
@@ -614,7 +626,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
     for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, max<f64>(load<f64>(Z + i * 8), 0));
   } else if (code === LINEAR) {
     memory.copy(A, Z, len * 8);
-  } else {
+  } else if (code === SOFTMAX) {
     const mm = <usize>m * 8;
     for (let r = 0; r < n; r++) {
       const z = Z + <usize>r * mm;
@@ -632,10 +644,12 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
       }
       for (let j = 0; j < m; j++) store<f64>(a + <usize>j * 8, load<f64>(a + <usize>j * 8) / sum);
     }
+  } else {
+    unreachable();
   }
 }
 
-/** D ← D ∘ f'(Z) (`activationBackward` with dZ aliasing dA). */
+/** D ← D ∘ f'(Z) (`activationBackward` with dZ aliasing dA): the `∘ σ'(z)` of eq. 4–5. */
 export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
@@ -660,7 +674,7 @@ export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32
     }
   } else if (code === LINEAR) {
     for (let i: usize = 0; i < len; i++) store<f64>(D + i * 8, load<f64>(D + i * 8) * 1.0);
-  } else {
+  } else if (code === SOFTMAX) {
     const mm = <usize>m * 8;
     for (let r = 0; r < n; r++) {
       const a = A + <usize>r * mm;
@@ -671,15 +685,14 @@ export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32
         store<f64>(d + <usize>j * 8, load<f64>(a + <usize>j * 8) * (load<f64>(d + <usize>j * 8) - dot));
       }
     }
+  } else {
+    unreachable();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loss heads, as src/nn/losses.ts computes them (ε = 0).
-
-const BCE = 0;
-const CCE = 1;
-const MSE = 2;
+// Loss heads, as src/nn/losses.ts computes them (ε = 0): the value from the logit
+// (`bceOfLogit`) and δ at the output, ŷ − y for sigmoid + BCE and softmax + CCE (eq. 3).
 
 let correctCount: i32 = 0;
 
@@ -734,7 +747,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
     }
     total = sum / <f64>n;
-  } else {
+  } else if (loss === MSE) {
     for (let i: usize = 0; i < len; i++) {
       const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
       sum += diff * diff;
@@ -745,6 +758,8 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
     }
     activateBackward(act, Z, A, D, n, m);
     total = sum / <f64>len;
+  } else {
+    unreachable();
   }
 
   if (loss !== MSE) {
@@ -779,7 +794,7 @@ function field(table: usize, l: i32, f: i32): i32 {
   return load<i32>(table + <usize>(l * 48 + f * 4));
 }
 
-/** w ← w − lr·g over len values. */
+/** w ← w − lr·g over len values: the SGD step (OPTIMIZERS.sgd), as the reference optimiser writes it. */
 function sgdUpdate(w: usize, g: usize, len: i32, lr: f64): void {
   const vlr = f64x2.splat(lr);
   let i = 0;
@@ -873,9 +888,10 @@ export function trainBatches(
       const K = <usize>field(table, l, 3);
       const gK = <usize>field(table, l, 5);
       const prevA = l === 0 ? x0 : <usize>field(table, l - 1, 8);
-      gemmTN(prevA, D, gK, size, k, m);
-      sumRows(D, <usize>field(table, l, 6), size, m);
+      gemmTN(prevA, D, gK, size, k, m); // ∂L/∂kernel = A_prevᵀ·δ (eq. 7, 6)
+      sumRows(D, <usize>field(table, l, 6), size, m); // ∂L/∂b = Σ_batch δ
       if (l2 > 0) {
+        // + ∂Ω/∂kernel = 2·l2·kernel, and Ω = l2·Σ kernel² added to the loss, as backProp does.
         const len = k * m;
         const a = 2 * l2;
         let s = 0.0;
@@ -957,7 +973,7 @@ function forward1(a: usize, K: usize, b: usize, Z: usize, k: i32, m: i32): void 
   }
 }
 
-/** K[p][j] −= lr·(a[p]·δ[j]), b[j] −= lr·δ[j]. */
+/** K[p][j] −= lr·(a[p]·δ[j]), b[j] −= lr·δ[j]: eq. 6/7's one-example gradient in the SGD step. */
 function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64): void {
   const vlr = f64x2.splat(lr);
   const even = m & ~1;
@@ -1176,8 +1192,8 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
         pw += rowW;
       }
       const z = f64x2.add(acc, v128.load(b + co));
-      let a: v128;
-      let g: v128;
+      let a = zero; // every branch below sets a and g, or traps
+      let g = zero;
       if (hAct === SIGMOID) {
         a = sigmoid2(z);
         g = f64x2.mul(a, f64x2.sub(one, a));
@@ -1187,9 +1203,11 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       } else if (hAct === RELU) {
         a = f64x2.max(z, zero);
         g = v128.and(f64x2.gt(z, zero), one);
-      } else {
+      } else if (hAct === LINEAR) {
         a = z;
         g = one;
+      } else {
+        unreachable();
       }
       v128.store(A + co, a);
       v128.store(G + co, g);
@@ -1201,6 +1219,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
     // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
     const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
     const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+    // CE(σ(θ), y) from the logit, as `bceOfLogit` (src/nn/losses.ts) writes it.
     const loss = 0.0 + (max<f64>(z2, 0) - z2 * y + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
     if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
     if (!isFinite(loss)) {
@@ -1209,7 +1228,9 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       break;
     }
     lossSum += loss;
-    // δ2 = (a2 − y)·(1/1); δ1 = (0 + δ2·w2)∘f'(z1) with the old w2; then the updates.
+    // Here the output is layer 2: its δ (the notes' δ1, eq. 3) is d2 = (a2 − y)·(1/1), and the
+    // hidden δ (the notes' δ2, eq. 4–5) is d1 = (0 + d2·w2)∘f'(z1) with the old w2; then the
+    // SGD updates of eq. 7 and eq. 6.
     const d2 = a2 - y;
     const vd2 = f64x2.splat(d2);
     for (let c = 0; c < mv; c++) {

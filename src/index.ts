@@ -18,6 +18,15 @@ export * from './nn/losses.js';
 export * from './nn/network.js';
 export * from './nn/notes.js';
 export {
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  OPTIMIZERS,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+  resolveOptimizerConfig,
+} from './nn/optimizers.js';
+export {
   type BatchLog,
   type Dataset,
   DivergenceError,
@@ -30,4 +39,3 @@ export {
   type History,
 } from './train/fit.js';
 export * from './train/metrics.js';
-export * from './train/optimizers.js';

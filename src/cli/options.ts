@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { ACTIVATION_NAMES } from '../nn/activations.js';
-import { OPTIMIZER_NAMES } from '../train/optimizers.js';
+import { OPTIMIZER_NAMES } from '../nn/optimizers.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

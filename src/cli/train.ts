@@ -24,8 +24,8 @@ import { loadModel, type Model, saveModel, type TrainingSettings } from '../io/m
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, networkConfig, outputSize } from '../nn/network.js';
+import { createOptimizer, type OptimizerConfig, type OptimizerName } from '../nn/optimizers.js';
 import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
-import { createOptimizer, type OptimizerConfig, type OptimizerName } from '../train/optimizers.js';
 import { describeMetrics, evaluateNetwork, type Metrics } from './evaluation.js';
 import * as parse from './options.js';
 import { createOutput, type Output } from './output.js';

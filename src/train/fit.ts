@@ -10,8 +10,8 @@ import { allFinite, type Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { checkBatch, lossOf } from '../nn/backprop.js';
 import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArrays } from '../nn/network.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
 import { countCorrect } from './metrics.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { createTrainingEngine, type FitEngine } from './training-engine.js';
 
 export { FIT_ENGINES, type FitEngine } from './training-engine.js';

@@ -15,9 +15,9 @@ import { getActivation } from '../nn/activations.js';
 import { backProp, createGradients, type LayerGradient } from '../nn/backprop.js';
 import { getLoss } from '../nn/losses.js';
 import { createWorkspace, type Network, type NetworkConfig, type Workspace } from '../nn/network.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
 import { createFusedStep } from './fused-step.js';
 import { countCorrect } from './metrics.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { wasmEngineSupports } from './wasm-engine.js';
 import { createArena, LOSS_CODES, layoutNetwork } from './wasm-layout.js';
 

@@ -7,9 +7,9 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { Network } from '../nn/network.js';
+import type { Optimizer } from '../nn/optimizers.js';
 import type { Dataset } from './fit.js';
 import { createJsEngine } from './fused-step.js';
-import type { Optimizer } from './optimizers.js';
 import { createReferenceEngine } from './reference-engine.js';
 import { createWasmTrainingEngine } from './wasm-engine.js';
 
