@@ -4,7 +4,7 @@
  *
  * 1. every thread — the calling one computes shard 0, one worker thread each of the others —
  *    computes the gradient of its shard's mean loss with the fastest engine that covers the
- *    network (the WebAssembly SIMD kernels, else the fused JavaScript step, else `backProp`) and
+ *    network (src/train/engines: the WebAssembly SIMD kernels, else `backProp`) and
  *    publishes it in shared memory; a barrier;
  * 2. every thread takes a slice of the parameter vector, combines the shards' gradients there in
  *    a fixed order (shard 0, 1, …) into the batch's mean gradient, adds the L2 term and applies
@@ -33,6 +33,7 @@ import {
   parameterArrays,
   parameterCount,
 } from '../nn/network.js';
+import { kernelUpdate } from '../nn/optimizers.js';
 import {
   checkFitOptions,
   checkPositiveInteger,
@@ -40,7 +41,6 @@ import {
   type Dataset,
   DivergenceError,
   divergenceMessage,
-  FIT_ENGINES,
   type FitOptions,
   fit,
   type History,
@@ -52,8 +52,6 @@ import {
   CTRL,
   ERROR_BYTES,
   recordedError,
-  resolveShardEngine,
-  type ShardEngineName,
   type SharedSetup,
   shardRange,
   type WorkerData,
@@ -128,11 +126,11 @@ export async function fitParallel(
   // The same checks as fit, before anything starts.
   const checked = checkFitOptions(net, data, options);
   const { epochs, batchSize, l2, optimizer } = checked;
-  const choice = options.reference ? 'reference' : (options.engine ?? 'auto');
-  if (!FIT_ENGINES.includes(choice)) {
-    throw new ConfigError(`unknown engine '${choice}': expected one of ${FIT_ENGINES.join(', ')}`);
-  }
-  const engineName: ShardEngineName = resolveShardEngine(net, choice);
+
+  // Plain SGD from createOptimizer keeps no state but its step count, advanced here per batch,
+  // so the threads may update their slices of it as of a configuration.
+  const sgd = kernelUpdate(optimizer);
+  const distributed = !checked.optimizerGiven || sgd !== undefined;
 
   // Shared memory: the data (copied once), the order, the weights, one gradient slot per shard,
   // the control words, the shard losses and room for a thread's error message.
@@ -140,14 +138,15 @@ export async function fitParallel(
   const P = parameterCount(net);
   const setup: SharedSetup = {
     config: networkConfig(net),
-    engine: engineName,
+    engine: options.engine ?? 'auto',
     shards: workers,
     n,
     batchSize,
     l2,
-    // Optimisers built here from a configuration are re-built in every thread for its slice; an
-    // optimiser object passed in (whose state and step count the caller owns) runs here only.
-    optimizer: checked.optimizerGiven ? null : optimizer.config,
+    // An optimiser built from a configuration (or plain SGD from createOptimizer) is re-built in
+    // every thread for its slice; any other object passed in (whose state the caller owns) runs
+    // here only.
+    optimizer: distributed ? optimizer.config : null,
     x: sharedCopy(data.x.data),
     y: sharedCopy(data.y.data),
     order: new SharedArrayBuffer(n * 4),
@@ -161,6 +160,7 @@ export async function fitParallel(
   const order = new Uint32Array(setup.order);
   for (let i = 0; i < n; i++) order[i] = i;
   const own = attachShardThread(setup, 0, optimizer);
+  setup.engine = own.engine; // the workers ask for the engine this thread got
 
   const { Worker } = await import('node:worker_threads');
   const script = await workerScript();
@@ -241,6 +241,7 @@ export async function fitParallel(
 
         // Phase 2: every thread combines the shards' gradients and updates its slice of the weights.
         own.update();
+        if (checked.optimizerGiven) sgd?.advance(1);
         waitAtLeast(ctrl, CTRL.DONE, (workers - 1) * round);
         if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
         lossSum += loss * size;
