@@ -1003,13 +1003,31 @@ function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64
   }
 }
 
+/** How many examples ahead the batch-1 kernels touch the rows of a shuffled order. */
+const AHEAD = 16;
+
+/**
+ * Reads the first and last values of example `i`'s row of X and its target: in a shuffled order the rows
+ * come from anywhere in memory, and each example's update waits on the one before, so a row
+ * first read when its turn comes would stall the chain for the whole cache miss; read AHEAD
+ * examples early, the miss overlaps the work in between. The values only feed a sum written
+ * to `out + 16`, which keeps the loads from being optimised away.
+ */
+// @ts-ignore: decorator
+@inline
+function touch(X: usize, Y: usize, order: usize, i: i32, rowX: usize, rowY: usize): f64 {
+  const r = <usize>load<u32>(order + <usize>i * 4);
+  const x = X + r * rowX;
+  return load<f64>(x) + load<f64>(x + rowX - 8) + load<f64>(Y + r * rowY);
+}
+
 /**
  * An epoch of plain SGD with batch size 1 over the n examples of X [n×in], Y [n×out] in the
  * order of the u32 array `order` (or 0, 1, … when order = 0), for any network `trainBatches`
  * covers (its table, with one-row Z, A, D buffers). Adds the examples' losses, in order, to the
  * f64 at out and their correct count to the i32 at out + 8 (so that an epoch can run in several
  * calls), and returns n; or, at the first example whose loss is not finite, writes that loss to
- * out and returns its 1-based step.
+ * out and returns its 1-based step. out + 16 receives an f64 of no meaning (see `touch`).
  */
 export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, order: usize, n: i32, lr: f64, out: usize): i32 {
   const nIn = field(table, 0, 0);
@@ -1023,8 +1041,10 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
   const Dl = <usize>field(table, last, 9);
   let lossSum = load<f64>(out);
   let correct = load<i32>(out, 8);
+  let touched = 0.0;
   for (let i = 0; i < n; i++) {
     const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
     const x0 = X + r * rowX;
     let input = x0;
     for (let l = 0; l < depth; l++) {
@@ -1067,6 +1087,7 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
     }
   }
   store<f64>(out, lossSum);
+  store<f64>(out, touched, 16);
   store<i32>(out, correct, 8);
   return n;
 }
@@ -1170,15 +1191,18 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
   const B2 = G + rowW;
   let b2 = load<f64>(B2);
   const rowX = <usize>k * 8;
+  const rowY: usize = 8;
   const vlr = f64x2.splat(lr);
   const zero = f64x2.splat(0.0);
   const one = f64x2.splat(1.0);
   const oddLast = (m & 1) != 0;
   let lossSum = load<f64>(out);
   let correct = load<i32>(out, 8);
+  let touched = 0.0;
   let ran = n;
   for (let i = 0; i < n; i++) {
     const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
     const x = X + r * rowX;
     const y = load<f64>(Y + r * 8);
     // Hidden layer, two units per vector; the output sum over the real units in order.
@@ -1250,6 +1274,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
   }
   store<f64>(B2, b2);
   store<f64>(out, lossSum);
+  store<f64>(out, touched, 16);
   store<i32>(out, correct, 8);
   return ran;
 }

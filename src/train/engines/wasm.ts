@@ -1,10 +1,11 @@
 /**
  * The WebAssembly SIMD engine: the weights, the gradients and each layer's Z, A and δ for a batch
  * live in the linear memory of one instance of the kernels (src/core/wasm), laid out by
- * wasm-layout.ts. The examples are streamed in whole batches through a buffer that stays in the
- * L2 cache (gathered in the epoch's order by rows.ts), and each chunk of batches — forward, loss,
- * backward, L2 penalty and, for plain SGD, the update — runs in one call. Other optimisers step
- * in JavaScript over views of the same memory after each batch's gradient.
+ * wasm-layout.ts. The examples are either copied in once and read through the epoch's order (whole
+ * epochs of a run of several) or gathered in whole batches into a buffer that stays in the L2
+ * cache (rows.ts), and each span of batches — forward, loss, backward, L2 penalty and, for plain
+ * SGD, the update — runs in one call. Other optimisers step in JavaScript over views of the same
+ * memory after each batch's gradient.
  *
  * The kernels perform the reference path's floating-point operations in the same order (see
  * assembly/kernels.ts and docs/wasm.md), so `fit` gives the same bits whichever engine runs.
@@ -63,19 +64,27 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
   const chunkRows = Math.min(n, chunkBatches * bs);
   const depth = net.layers.length;
   const twoLayer = sgd1 && twoLayerShaped(net);
+  // Whole epochs of a run of several read the dataset in place, copied in once, through the
+  // epoch's order (the kernels gather: no per-epoch gathering in JavaScript); single steps and
+  // one-epoch runs gather their rows into the chunk buffer instead (no copy of the dataset).
+  const resident = wholeEpochs && setup.epochs > 1;
+  const span = resident ? batches : chunkBatches; // batches per whole-epoch kernel call
 
   const arena = createArena(wasm);
   const alloc = arena.alloc;
   const X = alloc(chunkRows * nIn * 8);
   const Y = alloc(chunkRows * nOut * 8);
+  const EX = resident ? alloc(n * nIn * 8) : X;
+  const EY = resident ? alloc(n * nOut * 8) : Y;
+  const orderAt = alloc(resident ? n * 4 : 0);
   const layout = layoutNetwork(arena, net, bs);
   const { table, kt } = layout;
-  // The kernels gather into xb/yb only when given an order; the chunk is already in order.
-  const xb = alloc(8);
-  const yb = alloc(8);
-  const lossesAt = alloc(chunkBatches * 8);
-  const correctsAt = alloc(chunkBatches * 4);
-  const out = alloc(16);
+  // The kernels gather a batch into xb/yb only when given an order.
+  const xb = alloc(resident ? bs * nIn * 8 : 8);
+  const yb = alloc(resident ? bs * nOut * 8 : 8);
+  const lossesAt = alloc(span * 8);
+  const correctsAt = alloc(span * 4);
+  const out = alloc(24); // loss sum, correct count, and the kernels' `touch` sum
   const scratch = twoLayer ? alloc((nIn + 5) * Math.ceil(net.layers[0].bias.length / 2) * 16) : 0;
   if (!arena.commit()) return undefined; // more than the runtime gives WebAssembly
 
@@ -83,8 +92,13 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
   const buf = wasm.memory.buffer;
   const xView = new Float64Array(buf, X, chunkRows * nIn);
   const yView = new Float64Array(buf, Y, chunkRows * nOut);
-  const losses = new Float64Array(buf, lossesAt, chunkBatches);
-  const corrects = new Int32Array(buf, correctsAt, chunkBatches);
+  const losses = new Float64Array(buf, lossesAt, span);
+  const corrects = new Int32Array(buf, correctsAt, span);
+  const orderView = new Uint32Array(buf, orderAt, resident ? n : 0);
+  if (resident) {
+    new Float64Array(buf, EX, n * nIn).set(data.x.data);
+    new Float64Array(buf, EY, n * nOut).set(data.y.data);
+  }
   const outLoss = new Float64Array(buf, out, 1);
   const outCorrect = new Int32Array(buf, out + 8, 1);
   const { params, grads } = layout.bind(buf);
@@ -98,15 +112,24 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
     gatherRows(data.x.data, nIn, order, start, count, xView);
     gatherRows(data.y.data, nOut, order, start, count, yView);
   };
-  /** `count` batches of the staged chunk; `rate` 0 leaves only the gradient (of the last). */
-  const run = (rows: number, size: number, count: number, rate: number) =>
+  /**
+   * Rows [start, start + count) of the epoch for a whole-epoch kernel: the resident dataset and
+   * the order's address, or the rows staged in the chunk buffer and no order.
+   */
+  const source = (start: number, count: number) => {
+    if (resident) return order === null ? 0 : orderAt;
+    stage(start, count);
+    return 0;
+  };
+  /** `count` batches of `rows` rows; `rate` 0 leaves only the gradient (of the last). */
+  const run = (x: number, y: number, ord: number, rows: number, size: number, count: number, rate: number) =>
     wasm.trainBatches(
       table,
       depth,
       lossCode,
-      X,
-      Y,
-      0,
+      x,
+      y,
+      ord,
       rows,
       size,
       0,
@@ -128,13 +151,14 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
     outLoss[0] = 0;
     outCorrect[0] = 0;
     let steps = n;
-    for (let start = 0; start < n; start += chunkRows) {
-      const count = Math.min(chunkRows, n - start);
-      stage(start, count);
+    const rows = resident ? n : chunkRows;
+    for (let start = 0; start < n; start += rows) {
+      const count = Math.min(rows, n - start);
+      const ord = source(start, count);
       // The kernels carry the running loss sum and correct count on from `out`.
       const ran = twoLayer
-        ? wasm.sgd1TwoLayer(table, X, Y, 0, count, lr, scratch, out)
-        : wasm.sgd1Epoch(table, depth, lossCode, X, Y, 0, count, lr, out);
+        ? wasm.sgd1TwoLayer(table, EX, EY, ord, count, lr, scratch, out)
+        : wasm.sgd1Epoch(table, depth, lossCode, EX, EY, ord, count, lr, out);
       if (ran < count || !Number.isFinite(outLoss[0])) {
         steps = start + ran;
         break;
@@ -154,12 +178,12 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
     let lossSum = 0;
     let correct = 0;
     result[2] = 0;
-    for (let b0 = 0; b0 < batches; b0 += chunkBatches) {
-      const count = Math.min(chunkBatches, batches - b0);
+    for (let b0 = 0; b0 < batches; b0 += span) {
+      const count = Math.min(span, batches - b0);
       const start = b0 * batchSize;
       const rows = Math.min(n - start, count * batchSize);
-      stage(start, rows);
-      const ran = run(rows, batchSize, count, lr);
+      const ord = source(start, rows);
+      const ran = run(EX, EY, ord, rows, batchSize, count, lr);
       for (let b = 0; b < ran; b++) {
         if (!Number.isFinite(losses[b])) {
           result[0] = losses[b];
@@ -178,7 +202,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
 
   const gradient = (start: number, size: number) => {
     stage(start, size);
-    run(size, size, 1, 0);
+    run(X, Y, 0, size, size, 1, 0);
     result[0] = losses[0];
     result[1] = corrects[0];
   };
@@ -192,6 +216,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       // The network's arrays hold the truth between epochs (callbacks may read or set them).
       loadWeights();
       order = o;
+      if (resident && o !== null) orderView.set(o);
     },
     runEpoch() {
       if (!wholeEpochs) return false;
@@ -207,7 +232,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
         return;
       }
       stage(start, size);
-      run(size, size, 1, lr);
+      run(X, Y, 0, size, size, 1, lr);
       result[0] = losses[0];
       result[1] = corrects[0];
       if (Number.isFinite(result[0])) sgd.advance(1);
