@@ -12,7 +12,7 @@
 import type { Matrix } from '../core/matrix.js';
 import { getActivation } from '../nn/activations.js';
 import { getLoss } from '../nn/losses.js';
-import type { Network, NetworkConfig } from '../nn/network.js';
+import { type Network, type NetworkConfig, parameterArrays, parameterCount } from '../nn/network.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
 import type { EngineName } from './engines/engine.js';
 import { type EngineChoice, selectEngine } from './engines/select.js';
@@ -140,18 +140,14 @@ export interface ShardThread {
  * object when {@link SharedSetup.optimizer} is null (it then updates every parameter itself).
  */
 export function attachShardThread(setup: SharedSetup, index: number, optimizer?: Optimizer): ShardThread {
-  const { config, shards, n, l2 } = setup;
+  const { config, shards, n } = setup;
   const net = networkOver(config, setup.params);
-  const nIn = config.inputSize;
-  const nOut = config.layers[config.layers.length - 1].units;
-  const x = { rows: n, cols: nIn, data: new Float64Array(setup.x) };
-  const y = { rows: n, cols: nOut, data: new Float64Array(setup.y) };
+  const x = { rows: n, cols: config.inputSize, data: new Float64Array(setup.x) };
+  const y = { rows: n, cols: config.layers[config.layers.length - 1].units, data: new Float64Array(setup.y) };
   const order = new Uint32Array(setup.order);
   const ctrl = new Int32Array(setup.control);
   const losses = new Float64Array(setup.losses);
-  const P = net.layers.reduce((s, l) => s + l.kernel.data.length + l.bias.length, 0);
-  const flatParams = new Float64Array(setup.params, 0, P);
-  const slots = Array.from({ length: shards }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const P = parameterCount(net);
   // This thread's gradient slot, shaped like the network's parameters.
   const slotArrays = networkOver(config, setup.grads, index * P).layers.flatMap((l) => [l.kernel.data, l.bias]);
   // Gradients only (the update is phase 2's), of shards of at most maxShardRows rows.
@@ -163,35 +159,7 @@ export function attachShardThread(setup: SharedSetup, index: number, optimizer?:
     epochs: 1,
     perStepCallback: true,
   });
-
-  // The slice of the flat parameter vector this thread updates, and the kernels' ranges in it.
-  const [lo, hi] = setup.optimizer ? shardRange(P, shards, index) : index === 0 ? [0, P] : [0, 0];
-  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
-  const combined = new Float64Array(hi - lo);
-  const kernelRanges: [number, number][] = [];
-  let at = 0;
-  for (const l of net.layers) {
-    const a = Math.max(at, lo);
-    const b = Math.min(at + l.kernel.data.length, hi);
-    if (b > a) kernelRanges.push([a, b]);
-    at += l.kernel.data.length + l.bias.length;
-  }
-  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
-  // given an object, the parameter arrays themselves as fit passes them.
-  let stepParams: Float64Array[];
-  let stepGrads: Float64Array[];
-  if (setup.optimizer) {
-    stepParams = [flatParams.subarray(lo, hi)];
-    stepGrads = [combined];
-  } else {
-    stepParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
-    let off = 0;
-    stepGrads = stepParams.map((p) => {
-      const v = combined.subarray(off, off + p.length);
-      off += p.length;
-      return v;
-    });
-  }
+  const update = createSliceUpdate(setup, index, net, optimizer);
   let round = 0;
 
   return {
@@ -215,43 +183,89 @@ export function attachShardThread(setup: SharedSetup, index: number, optimizer?:
     awaitShards() {
       waitAtLeast(ctrl, CTRL.ARRIVED, shards * round);
     },
-    update() {
-      if (hi === lo || step === undefined) return;
-      const size = ctrl[CTRL.SIZE];
-      // Σₖ (sizeₖ / size)·(shard k's mean gradient), k = 0, 1, … in order; empty shards skipped.
-      const used: number[] = [];
-      for (let k = 0; k < shards; k++) {
-        const [a, b] = shardRange(size, shards, k);
-        if (b > a) used.push(k);
-      }
-      const weight = (k: number) => {
-        const [a, b] = shardRange(size, shards, k);
-        return (b - a) / size;
-      };
-      const len = hi - lo;
-      if (used.length === 2) {
-        const w0 = weight(used[0]);
-        const w1 = weight(used[1]);
-        const s0 = slots[used[0]];
-        const s1 = slots[used[1]];
-        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
-      } else {
-        const w0 = weight(used[0]);
-        const s0 = slots[used[0]];
-        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
-        for (let u = 1; u < used.length; u++) {
-          const w = weight(used[u]);
-          const s = slots[used[u]];
-          for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
-        }
-      }
-      if (l2 > 0) {
-        // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
-        for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
-      }
-      step.step(stepParams, stepGrads);
-    },
+    update,
   };
+}
+
+/**
+ * Phase 2 of thread `index`: its slice of the flat parameter vector (all of it on the calling
+ * thread when it steps an optimiser object of its own, none on the others then), the shards'
+ * gradients combined there, the L2 term, the optimiser's step.
+ */
+function createSliceUpdate(setup: SharedSetup, index: number, net: Network, optimizer?: Optimizer): () => void {
+  const { shards, l2 } = setup;
+  const ctrl = new Int32Array(setup.control);
+  const P = parameterCount(net);
+  const flatParams = new Float64Array(setup.params, 0, P);
+  const slots = Array.from({ length: shards }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const [lo, hi] = setup.optimizer ? shardRange(P, shards, index) : index === 0 ? [0, P] : [0, 0];
+  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
+  const combined = new Float64Array(hi - lo);
+  // The kernels' ranges in the slice, for the L2 term.
+  const kernelRanges: [number, number][] = [];
+  let at = 0;
+  for (const l of net.layers) {
+    const a = Math.max(at, lo);
+    const b = Math.min(at + l.kernel.data.length, hi);
+    if (b > a) kernelRanges.push([a, b]);
+    at += l.kernel.data.length + l.bias.length;
+  }
+  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
+  // given an object, the parameter arrays themselves as fit passes them.
+  let stepParams: Float64Array[] = [flatParams.subarray(lo, hi)];
+  let stepGrads: Float64Array[] = [combined];
+  if (!setup.optimizer) {
+    stepParams = parameterArrays(net);
+    let off = 0;
+    stepGrads = stepParams.map((p) => {
+      const v = combined.subarray(off, off + p.length);
+      off += p.length;
+      return v;
+    });
+  }
+  return () => {
+    if (hi === lo || step === undefined) return;
+    combineShards(slots, ctrl[CTRL.SIZE], lo, combined);
+    if (l2 > 0) {
+      // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
+      for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
+    }
+    step.step(stepParams, stepGrads);
+  };
+}
+
+/**
+ * `combined[i] = Σₖ (sizeₖ / size)·slots[k][lo + i]` over the non-empty shards k = 0, 1, … in
+ * order: the batch's mean gradient from the shards' mean gradients, in a fixed order.
+ */
+function combineShards(slots: Float64Array[], size: number, lo: number, combined: Float64Array): void {
+  const shards = slots.length;
+  const used: number[] = [];
+  for (let k = 0; k < shards; k++) {
+    const [a, b] = shardRange(size, shards, k);
+    if (b > a) used.push(k);
+  }
+  const weight = (k: number) => {
+    const [a, b] = shardRange(size, shards, k);
+    return (b - a) / size;
+  };
+  const len = combined.length;
+  if (used.length === 2) {
+    const w0 = weight(used[0]);
+    const w1 = weight(used[1]);
+    const s0 = slots[used[0]];
+    const s1 = slots[used[1]];
+    for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
+    return;
+  }
+  const w0 = weight(used[0]);
+  const s0 = slots[used[0]];
+  for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
+  for (let u = 1; u < used.length; u++) {
+    const w = weight(used[u]);
+    const s = slots[used[u]];
+    for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
+  }
 }
 
 /** Rows [lo, hi) of a batch of `size` rows that shard `k` of `shards` computes. */
