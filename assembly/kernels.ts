@@ -944,8 +944,8 @@ export function trainBatches(
 
 // ---------------------------------------------------------------------------------------------
 // Plain SGD one example at a time (batch size 1, no L2): whole epochs in one call, the update
-// fused into the backward pass as src/train/fused-step.ts's `runSgd` does it — each layer's
-// weights are updated right after δ has been passed down through them, w ← w − lr·(a·δ). The
+// fused into the backward pass — each layer's weights are updated right after δ has been passed
+// down through them, w ← w − lr·(a·δ) (eq. 6/7 for one example, in the SGD step). The
 // gradient of one example is a single product (0 + a·δ = a·δ), so this is exactly the separate
 // gradient-then-update of the reference path.
 
