@@ -25,8 +25,14 @@ export interface CliVariant {
   validationSplit: number;
   /** Whole-process wall times (ms) per epoch count, in run order. */
   timesMs: Record<string, number[]>;
+  /** The processes' CPU times (user + system, ms), likewise. */
+  cpuMs: Record<string, number[]>;
+  /** Marginal epoch from the medians of the wall times, and its samples/s. */
   msPerEpoch: number;
   samplesPerSec: number;
+  /** The same from the CPU times: steadier on a shared machine, where waiting for a core counts in wall time. */
+  cpuMsPerEpoch: number;
+  cpuSamplesPerSec: number;
 }
 
 export interface CliResult {
@@ -56,16 +62,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** One `train` process; returns its wall time and the training rows it reports. */
+/** Loaded into each CLI process: reports its CPU time (all threads) on stderr as it exits. */
+const CPU_REPORT =
+  "data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu-ms '+(u.user+u.system)/1000+'\\n')})";
+
+/** One `train` process; returns its wall and CPU times and the training rows it reports. */
 function trainOnce(root: string, file: string, epochs: number, validationSplit: number, out: string) {
-  const args = [join(root, 'dist', 'cli', 'main.js'), 'train', file, '--hidden', '4', '--batch-size', '1'];
+  const cli = [join(root, 'dist', 'cli', 'main.js'), 'train', file, '--hidden', '4', '--batch-size', '1'];
+  const args = ['--import', CPU_REPORT, ...cli];
   args.push('--epochs', String(epochs), '--validation-split', String(validationSplit), '--out', out, '--json');
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`backprop train exited with ${r.status}: ${r.stderr.trim().slice(0, 500)}`);
   const report = JSON.parse(r.stdout) as { training: { trainRows: number } };
-  return { ms, trainRows: report.training.trainRows };
+  const cpu = Number(/cpu-ms ([\d.]+)/.exec(r.stderr)?.[1]);
+  return { ms, cpu, trainRows: report.training.trainRows };
 }
 
 /**
@@ -79,17 +91,29 @@ export async function measureCli(root: string, file: string, rows: number, runs:
     let trainRows = 0;
     for (const validationSplit of [0.1, 0]) {
       const timesMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
+      const cpuMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
       trainOnce(root, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json')); // file cache, JIT of tsc output
       for (let i = 0; i < runs; i++) {
         for (const epochs of CLI_EPOCHS) {
           const t = trainOnce(root, file, epochs, validationSplit, join(dir, `m${epochs}.json`));
           timesMs[epochs].push(t.ms);
+          cpuMs[epochs].push(t.cpu);
           trainRows = t.trainRows;
         }
       }
-      const msPerEpoch =
-        (median(timesMs[CLI_EPOCHS[1]]) - median(timesMs[CLI_EPOCHS[0]])) / (CLI_EPOCHS[1] - CLI_EPOCHS[0]);
-      result.variants!.push({ validationSplit, timesMs, msPerEpoch, samplesPerSec: trainRows / (msPerEpoch / 1000) });
+      const marginal = (t: Record<string, number[]>) =>
+        (median(t[CLI_EPOCHS[1]]) - median(t[CLI_EPOCHS[0]])) / (CLI_EPOCHS[1] - CLI_EPOCHS[0]);
+      const msPerEpoch = marginal(timesMs);
+      const cpuMsPerEpoch = marginal(cpuMs);
+      result.variants!.push({
+        validationSplit,
+        timesMs,
+        cpuMs,
+        msPerEpoch,
+        samplesPerSec: trainRows / (msPerEpoch / 1000),
+        cpuMsPerEpoch,
+        cpuSamplesPerSec: trainRows / (cpuMsPerEpoch / 1000),
+      });
       if (validationSplit === 0.1) result.trainRows = trainRows;
     }
     if (cBinary !== undefined && result.trainRows !== undefined) {

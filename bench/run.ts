@@ -315,10 +315,11 @@ export function renderText(res: BenchResults): string {
     );
     if (c.status === 'ok') {
       for (const v of c.variants!) {
-        const vs = c.cSamplesPerSec ? `  ${fmtRatio(v.samplesPerSec / c.cSamplesPerSec)} C` : '';
+        const vs = (rate: number) => (c.cSamplesPerSec ? ` = ${fmtRatio(rate / c.cSamplesPerSec)} C` : '');
         out.push(
-          `  validation split ${v.validationSplit}: ${v.msPerEpoch.toFixed(1)} ms/epoch over ${fmtInt(c.trainRows!)} ` +
-            `training rows = ${fmtRate(v.samplesPerSec)} samples/s${vs}`,
+          `  validation split ${v.validationSplit}, over ${fmtInt(c.trainRows!)} training rows: ` +
+            `wall ${v.msPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.samplesPerSec)} samples/s${vs(v.samplesPerSec)}; ` +
+            `CPU ${v.cpuMsPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.cpuSamplesPerSec)} samples/s${vs(v.cpuSamplesPerSec)}`,
         );
       }
       if (c.cSamplesPerSec)
