@@ -11,7 +11,7 @@ import { createRandom } from '../core/random.js';
 import { checkBatch, lossOf } from '../nn/backprop.js';
 import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArrays } from '../nn/network.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
-import type { EngineDetail, EngineName } from './engines/engine.js';
+import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
 import { countCorrect } from './metrics.js';
 
@@ -189,6 +189,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const engine = selectEngine(options.engine ?? 'auto', {
     net,
     data,
+    ...(checked.validationData ? { validation: checked.validationData } : {}),
     optimizer,
     batchSize,
     l2,
@@ -200,7 +201,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const epochStart = cloneNetwork(net);
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
-  const epochEnd = createEpochEnd(net, options, checked, history);
+  const epochEnd = createEpochEnd(net, options, checked, history, engine);
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
@@ -263,16 +264,20 @@ export interface EpochEnd {
   finish(): void;
 }
 
-/** What `fit` (and `fitParallel`) do between epochs: logs, validation, callbacks, early stopping. */
+/**
+ * What `fit` (and `fitParallel`) do between epochs: logs, validation (by `engine` when given: the
+ * same numbers as `lossOf`, faster), callbacks, early stopping.
+ */
 export function createEpochEnd(
   net: Network,
   options: FitOptions,
   checked: CheckedFitOptions,
   history: History,
+  engine?: Pick<Engine, 'validate' | 'result'>,
 ): EpochEnd {
   const { validationData: val, earlyStopping: es, l2 } = checked;
   const classify = net.loss.config.name !== 'mean_squared_error';
-  const validation = val ? createWorkspace(net, val.x.rows) : undefined;
+  const validation = val && !engine ? createWorkspace(net, val.x.rows) : undefined;
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
   const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
   let bestValue = Number.POSITIVE_INFINITY;
@@ -282,7 +287,11 @@ export function createEpochEnd(
     close(epoch, lossSum, correct, seen) {
       const log: EpochLog = { epoch, loss: lossSum / seen };
       if (classify) log.accuracy = correct / seen;
-      if (val && validation) {
+      if (val && engine) {
+        engine.validate();
+        log.valLoss = engine.result[0];
+        if (classify) log.valAccuracy = engine.result[1] / val.x.rows;
+      } else if (val && validation) {
         log.valLoss = lossOf(net, val.x, val.y, validation, l2);
         if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
       }

@@ -3,7 +3,7 @@
  * each hidden activation × each output activation × each loss (with and without clipping) × each
  * optimiser (as a configuration and as the object `createOptimizer` makes) × batch size 1 and a
  * partial last batch × L2 or not × one or two hidden layers × with and without a per-step
- * callback. Combinations the vocabulary itself refuses (e.g. binary cross-entropy after a relu)
+ * callback, each with validation data (whose loss and accuracy the engine computes too). Combinations the vocabulary itself refuses (e.g. binary cross-entropy after a relu)
  * are skipped where `createNetwork` refuses them. Where an engine declares the case it must give
  * the reference path's bits and logs; where it does not, the selector must have sent the run to
  * the reference path.
@@ -80,6 +80,7 @@ const groups = ENGINES.flatMap((engine) =>
 function holdToReference(kind: EngineKind, net: Network, options: FitOptions, batchSize: number, perStep: boolean) {
   const outputs = net.layers[net.layers.length - 1].bias.length;
   const data = dataset(3, outputs, net.loss.config.name, 7, 9);
+  const validationData = dataset(3, outputs, net.loss.config.name, 5, 10);
   const a = cloneNetwork(net);
   const b = cloneNetwork(net);
   const steps: number[][] = [[], []];
@@ -91,6 +92,7 @@ function holdToReference(kind: EngineKind, net: Network, options: FitOptions, ba
       ...options,
       optimizer,
       engine,
+      validationData,
       ...(perStep ? { onBatchEnd: (log) => void steps[i].push(log.loss) } : {}),
     });
     return { history, iterations: optimizer && 'step' in optimizer ? optimizer.iterations : undefined };

@@ -43,6 +43,8 @@ export interface EngineSetup {
   batchSize: number;
   l2: number;
   epochs: number;
+  /** Data evaluated after each epoch by {@link Engine.validate}. */
+  validation?: Dataset;
   /** The optimiser `runBatch` applies; absent for an engine that only computes gradients. */
   optimizer?: Optimizer;
   /** An `onBatchEnd` callback must see every step, so no whole epoch may run in one call. */
@@ -73,6 +75,11 @@ export interface Engine {
   gradient(start: number, size: number): void;
   /** {@link gradient}, then the optimiser's update (skipped when the loss is not finite). */
   runBatch(start: number, size: number): void;
+  /**
+   * The setup's validation data through the network's own weights (stored there by
+   * `storeWeights`): [mean loss with the L2 penalty, as `lossOf` gives it; correct predictions].
+   */
+  validate(): void;
   /** Makes the network's own arrays hold the current weights (for callbacks and the end). */
   storeWeights(): void;
   /** Takes the network's arrays as the current weights (a callback may have changed them). */

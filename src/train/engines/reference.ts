@@ -5,7 +5,7 @@
  * another engine does not cover.
  */
 import type { Matrix } from '../../core/matrix.js';
-import { backProp, createGradients, gradientArrays } from '../../nn/backprop.js';
+import { backProp, createGradients, gradientArrays, lossOf } from '../../nn/backprop.js';
 import { LOSS_NAMES } from '../../nn/losses.js';
 import { createWorkspace, parameterArrays, type Workspace } from '../../nn/network.js';
 import { OPTIMIZER_NAMES } from '../../nn/optimizers.js';
@@ -45,6 +45,7 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
   };
   const result = new Float64Array(3);
   let order: Uint32Array | null = null;
+  let validation: Workspace | undefined;
 
   const gradient = (start: number, size: number) => {
     const { x, y, ws } = batchOf(size);
@@ -65,6 +66,13 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
     runBatch(start, size) {
       gradient(start, size);
       if (Number.isFinite(result[0])) optimizer?.step(params, gradArrays);
+    },
+    validate() {
+      const val = setup.validation;
+      if (val === undefined) return;
+      validation ??= createWorkspace(net, val.x.rows);
+      result[0] = lossOf(net, val.x, val.y, validation, l2);
+      result[1] = classify ? countCorrect(validation.a[validation.a.length - 1], val.y) : 0;
     },
     storeWeights() {},
     loadWeights() {},

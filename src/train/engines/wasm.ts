@@ -94,6 +94,8 @@ interface Run {
   outCorrect: Int32Array;
   params: Float64Array[];
   grads: Float64Array[];
+  /** The validation data's copy and layout (its own Z, A, δ for all its rows; weights copied in). */
+  validation?: { X: number; Y: number; rows: number; table: number; kt: number; params: Float64Array[] };
   /** The epoch's order (null: as stored). */
   order: Uint32Array | null;
   result: Float64Array;
@@ -145,8 +147,22 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     out: alloc(24), // loss sum, correct count, and the kernels' `touch` sum
     scratch: plan.twoLayer ? alloc((nIn + 5) * Math.ceil(net.layers[0].bias.length / 2) * 16) : 0,
   };
+  const val = setup.validation;
+  const v = val && {
+    X: alloc(val.x.data.length * 8),
+    Y: alloc(val.y.data.length * 8),
+    rows: val.x.rows,
+    layout: layoutNetwork(arena, net, val.x.rows),
+  };
   if (!arena.commit()) return undefined; // more than the runtime gives WebAssembly
   const buf = wasm.memory.buffer;
+  let validation: Run['validation'];
+  if (val && v) {
+    new Float64Array(buf, v.X, val.x.data.length).set(val.x.data);
+    new Float64Array(buf, v.Y, val.y.data.length).set(val.y.data);
+    const { params } = v.layout.bind(buf);
+    validation = { X: v.X, Y: v.Y, rows: v.rows, table: v.layout.table, kt: v.layout.kt, params };
+  }
   if (plan.resident) {
     new Float64Array(buf, at.EX, n * nIn).set(data.x.data);
     new Float64Array(buf, at.EY, n * nOut).set(data.y.data);
@@ -167,6 +183,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     outLoss: new Float64Array(buf, at.out, 1),
     outCorrect: new Int32Array(buf, at.out + 8, 1),
     ...layout.bind(buf),
+    validation,
     order: null,
     result: new Float64Array(3),
   };
@@ -284,6 +301,40 @@ function runBatches(r: Run, lr: number): void {
   r.plan.sgd?.advance(batches);
 }
 
+/**
+ * The validation data as one batch through `weights` (the network's arrays): the loss and the
+ * correct count `lossOf` and `countCorrect` give, from the same forward pass and loss head as
+ * training (the backward pass `trainBatches` also runs is left unused).
+ */
+function validate(r: Run, weights: Float64Array[]): void {
+  const v = r.validation;
+  if (v === undefined) return;
+  for (let i = 0; i < v.params.length; i++) v.params[i].set(weights[i]);
+  const { at } = r;
+  const depth = r.setup.net.layers.length;
+  r.wasm.trainBatches(
+    v.table,
+    depth,
+    r.lossCode,
+    v.X,
+    v.Y,
+    0,
+    v.rows,
+    v.rows,
+    0,
+    1,
+    0,
+    r.setup.l2,
+    at.xb,
+    at.yb,
+    v.kt,
+    at.losses,
+    at.corrects,
+  );
+  r.result[0] = r.losses[0];
+  r.result[1] = r.corrects[0];
+}
+
 /** One batch of the epoch's order: its gradient, and with `rate` > 0 the kernels' SGD update. */
 function oneBatch(r: Run, start: number, size: number, rate: number): void {
   stage(r, start, size);
@@ -326,6 +377,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       return true;
     },
     gradient: (start, size) => oneBatch(r, start, size, 0),
+    validate: () => validate(r, netParams),
     runBatch(start, size) {
       oneBatch(r, start, size, lr);
       if (!Number.isFinite(r.result[0])) return;
