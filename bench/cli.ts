@@ -23,6 +23,8 @@ export const CLI_EPOCHS = [2, 12] as const;
 /** One variant's timings: the process times of each epoch count and what they give. */
 export interface CliVariant {
   validationSplit: number;
+  /** Rows the CLI trained on (the rest of its test and validation splits). */
+  trainRows: number;
   /** Whole-process wall times (ms) per epoch count, in run order. */
   timesMs: Record<string, number[]>;
   /** The processes' CPU times (user + system, ms), likewise. */
@@ -107,6 +109,7 @@ export async function measureCli(root: string, file: string, rows: number, runs:
       const cpuMsPerEpoch = marginal(cpuMs);
       result.variants!.push({
         validationSplit,
+        trainRows,
         timesMs,
         cpuMs,
         msPerEpoch,

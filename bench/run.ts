@@ -317,7 +317,7 @@ export function renderText(res: BenchResults): string {
       for (const v of c.variants!) {
         const vs = (rate: number) => (c.cSamplesPerSec ? ` = ${fmtRatio(rate / c.cSamplesPerSec)} C` : '');
         out.push(
-          `  validation split ${v.validationSplit}, over ${fmtInt(c.trainRows!)} training rows: ` +
+          `  validation split ${v.validationSplit}, over ${fmtInt(v.trainRows)} training rows: ` +
             `wall ${v.msPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.samplesPerSec)} samples/s${vs(v.samplesPerSec)}; ` +
             `CPU ${v.cpuMsPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.cpuSamplesPerSec)} samples/s${vs(v.cpuSamplesPerSec)}`,
         );
