@@ -9,8 +9,26 @@
 // - the same transcendental functions as JavaScript: exp and log1p by fdlibm's algorithms (which
 //   V8's Math.exp and Math.log1p run) in the module, log and tanh imported from JavaScript.
 //
-// Memory is laid out by the JavaScript side (src/train/wasm-engine.ts); pointers are byte
-// offsets into linear memory, every f64 array 16-byte aligned.
+// Memory is laid out by the JavaScript side (src/train/engines/wasm-layout.ts); pointers are
+// byte offsets into linear memory, every f64 array 16-byte aligned.
+//
+// The activation and loss codes come from assembly/codes.ts, generated at build time from
+// src/nn's vocabulary; every branch on a code names its kind, and a code no branch names traps
+// (`unreachable`) rather than computing another kind. Formulas cite the notes' equations as the
+// reference path (src/nn/backprop.ts) does: eq. 3 δ1 = ŷ − y, eq. 4–5 δ2 = δ1·U ∘ σ'(z),
+// eq. 6 ∂L/∂W = δ2ᵀ ⊗ xᵀ, eq. 7 ∂L/∂U = δ1·hᵀ, and the SGD step P ← P − η·∂L/∂P
+// (OPTIMIZERS.sgd in src/nn/optimizers.ts).
+
+import {
+  BINARY_CROSSENTROPY as BCE,
+  CATEGORICAL_CROSSENTROPY as CCE,
+  LINEAR,
+  MEAN_SQUARED_ERROR as MSE,
+  RELU,
+  SIGMOID,
+  SOFTMAX,
+  TANH,
+} from './codes';
 
 // ---------------------------------------------------------------------------------------------
 // Imports: JavaScript's Math functions, so that exp(x) here is bitwise Math.exp(x) there.
@@ -567,13 +585,7 @@ export function sumRows(D: usize, out: usize, n: i32, m: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Activations, as src/nn/activations.ts computes them.
-
-const SIGMOID = 0;
-const TANH = 1;
-const RELU = 2;
-const LINEAR = 3;
-const SOFTMAX = 4;
+// Activations, as src/nn/activations.ts computes them (its ACTIVATIONS table).
 
 // @ts-ignore: decorator
 @inline
@@ -614,7 +626,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
     for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, max<f64>(load<f64>(Z + i * 8), 0));
   } else if (code === LINEAR) {
     memory.copy(A, Z, len * 8);
-  } else {
+  } else if (code === SOFTMAX) {
     const mm = <usize>m * 8;
     for (let r = 0; r < n; r++) {
       const z = Z + <usize>r * mm;
@@ -632,10 +644,12 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
       }
       for (let j = 0; j < m; j++) store<f64>(a + <usize>j * 8, load<f64>(a + <usize>j * 8) / sum);
     }
+  } else {
+    unreachable();
   }
 }
 
-/** D ← D ∘ f'(Z) (`activationBackward` with dZ aliasing dA). */
+/** D ← D ∘ f'(Z) (`activationBackward` with dZ aliasing dA): the `∘ σ'(z)` of eq. 4–5. */
 export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
@@ -660,7 +674,7 @@ export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32
     }
   } else if (code === LINEAR) {
     for (let i: usize = 0; i < len; i++) store<f64>(D + i * 8, load<f64>(D + i * 8) * 1.0);
-  } else {
+  } else if (code === SOFTMAX) {
     const mm = <usize>m * 8;
     for (let r = 0; r < n; r++) {
       const a = A + <usize>r * mm;
@@ -671,15 +685,14 @@ export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32
         store<f64>(d + <usize>j * 8, load<f64>(a + <usize>j * 8) * (load<f64>(d + <usize>j * 8) - dot));
       }
     }
+  } else {
+    unreachable();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loss heads, as src/nn/losses.ts computes them (ε = 0).
-
-const BCE = 0;
-const CCE = 1;
-const MSE = 2;
+// Loss heads, as src/nn/losses.ts computes them (ε = 0): the value from the logit
+// (`bceOfLogit`) and δ at the output, ŷ − y for sigmoid + BCE and softmax + CCE (eq. 3).
 
 let correctCount: i32 = 0;
 
@@ -734,7 +747,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
     }
     total = sum / <f64>n;
-  } else {
+  } else if (loss === MSE) {
     for (let i: usize = 0; i < len; i++) {
       const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
       sum += diff * diff;
@@ -745,6 +758,8 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
     }
     activateBackward(act, Z, A, D, n, m);
     total = sum / <f64>len;
+  } else {
+    unreachable();
   }
 
   if (loss !== MSE) {
@@ -779,7 +794,7 @@ function field(table: usize, l: i32, f: i32): i32 {
   return load<i32>(table + <usize>(l * 48 + f * 4));
 }
 
-/** w ← w − lr·g over len values. */
+/** w ← w − lr·g over len values: the SGD step (OPTIMIZERS.sgd), as the reference optimiser writes it. */
 function sgdUpdate(w: usize, g: usize, len: i32, lr: f64): void {
   const vlr = f64x2.splat(lr);
   let i = 0;
@@ -873,9 +888,10 @@ export function trainBatches(
       const K = <usize>field(table, l, 3);
       const gK = <usize>field(table, l, 5);
       const prevA = l === 0 ? x0 : <usize>field(table, l - 1, 8);
-      gemmTN(prevA, D, gK, size, k, m);
-      sumRows(D, <usize>field(table, l, 6), size, m);
+      gemmTN(prevA, D, gK, size, k, m); // ∂L/∂kernel = A_prevᵀ·δ (eq. 7, 6)
+      sumRows(D, <usize>field(table, l, 6), size, m); // ∂L/∂b = Σ_batch δ
       if (l2 > 0) {
+        // + ∂Ω/∂kernel = 2·l2·kernel, and Ω = l2·Σ kernel² added to the loss, as backProp does.
         const len = k * m;
         const a = 2 * l2;
         let s = 0.0;
@@ -928,8 +944,8 @@ export function trainBatches(
 
 // ---------------------------------------------------------------------------------------------
 // Plain SGD one example at a time (batch size 1, no L2): whole epochs in one call, the update
-// fused into the backward pass as src/train/fused-step.ts's `runSgd` does it — each layer's
-// weights are updated right after δ has been passed down through them, w ← w − lr·(a·δ). The
+// fused into the backward pass — each layer's weights are updated right after δ has been passed
+// down through them, w ← w − lr·(a·δ) (eq. 6/7 for one example, in the SGD step). The
 // gradient of one example is a single product (0 + a·δ = a·δ), so this is exactly the separate
 // gradient-then-update of the reference path.
 
@@ -957,7 +973,7 @@ function forward1(a: usize, K: usize, b: usize, Z: usize, k: i32, m: i32): void 
   }
 }
 
-/** K[p][j] −= lr·(a[p]·δ[j]), b[j] −= lr·δ[j]. */
+/** K[p][j] −= lr·(a[p]·δ[j]), b[j] −= lr·δ[j]: eq. 6/7's one-example gradient in the SGD step. */
 function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64): void {
   const vlr = f64x2.splat(lr);
   const even = m & ~1;
@@ -987,13 +1003,31 @@ function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64
   }
 }
 
+/** How many examples ahead the batch-1 kernels touch the rows of a shuffled order. */
+const AHEAD = 16;
+
+/**
+ * Reads the first and last values of example `i`'s row of X and its target: in a shuffled order the rows
+ * come from anywhere in memory, and each example's update waits on the one before, so a row
+ * first read when its turn comes would stall the chain for the whole cache miss; read AHEAD
+ * examples early, the miss overlaps the work in between. The values only feed a sum written
+ * to `out + 16`, which keeps the loads from being optimised away.
+ */
+// @ts-ignore: decorator
+@inline
+function touch(X: usize, Y: usize, order: usize, i: i32, rowX: usize, rowY: usize): f64 {
+  const r = <usize>load<u32>(order + <usize>i * 4);
+  const x = X + r * rowX;
+  return load<f64>(x) + load<f64>(x + rowX - 8) + load<f64>(Y + r * rowY);
+}
+
 /**
  * An epoch of plain SGD with batch size 1 over the n examples of X [n×in], Y [n×out] in the
  * order of the u32 array `order` (or 0, 1, … when order = 0), for any network `trainBatches`
  * covers (its table, with one-row Z, A, D buffers). Adds the examples' losses, in order, to the
  * f64 at out and their correct count to the i32 at out + 8 (so that an epoch can run in several
  * calls), and returns n; or, at the first example whose loss is not finite, writes that loss to
- * out and returns its 1-based step.
+ * out and returns its 1-based step. out + 16 receives an f64 of no meaning (see `touch`).
  */
 export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, order: usize, n: i32, lr: f64, out: usize): i32 {
   const nIn = field(table, 0, 0);
@@ -1007,8 +1041,10 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
   const Dl = <usize>field(table, last, 9);
   let lossSum = load<f64>(out);
   let correct = load<i32>(out, 8);
+  let touched = 0.0;
   for (let i = 0; i < n; i++) {
     const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
     const x0 = X + r * rowX;
     let input = x0;
     for (let l = 0; l < depth; l++) {
@@ -1051,6 +1087,7 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
     }
   }
   store<f64>(out, lossSum);
+  store<f64>(out, touched, 16);
   store<i32>(out, correct, 8);
   return n;
 }
@@ -1154,15 +1191,18 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
   const B2 = G + rowW;
   let b2 = load<f64>(B2);
   const rowX = <usize>k * 8;
+  const rowY: usize = 8;
   const vlr = f64x2.splat(lr);
   const zero = f64x2.splat(0.0);
   const one = f64x2.splat(1.0);
   const oddLast = (m & 1) != 0;
   let lossSum = load<f64>(out);
   let correct = load<i32>(out, 8);
+  let touched = 0.0;
   let ran = n;
   for (let i = 0; i < n; i++) {
     const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+    if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
     const x = X + r * rowX;
     const y = load<f64>(Y + r * 8);
     // Hidden layer, two units per vector; the output sum over the real units in order.
@@ -1176,8 +1216,8 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
         pw += rowW;
       }
       const z = f64x2.add(acc, v128.load(b + co));
-      let a: v128;
-      let g: v128;
+      let a = zero; // every branch below sets a and g, or traps
+      let g = zero;
       if (hAct === SIGMOID) {
         a = sigmoid2(z);
         g = f64x2.mul(a, f64x2.sub(one, a));
@@ -1187,9 +1227,11 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       } else if (hAct === RELU) {
         a = f64x2.max(z, zero);
         g = v128.and(f64x2.gt(z, zero), one);
-      } else {
+      } else if (hAct === LINEAR) {
         a = z;
         g = one;
+      } else {
+        unreachable();
       }
       v128.store(A + co, a);
       v128.store(G + co, g);
@@ -1201,6 +1243,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
     // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
     const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
     const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+    // CE(σ(θ), y) from the logit, as `bceOfLogit` (src/nn/losses.ts) writes it.
     const loss = 0.0 + (max<f64>(z2, 0) - z2 * y + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
     if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
     if (!isFinite(loss)) {
@@ -1209,7 +1252,9 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       break;
     }
     lossSum += loss;
-    // δ2 = (a2 − y)·(1/1); δ1 = (0 + δ2·w2)∘f'(z1) with the old w2; then the updates.
+    // Here the output is layer 2: its δ (the notes' δ1, eq. 3) is d2 = (a2 − y)·(1/1), and the
+    // hidden δ (the notes' δ2, eq. 4–5) is d1 = (0 + d2·w2)∘f'(z1) with the old w2; then the
+    // SGD updates of eq. 7 and eq. 6.
     const d2 = a2 - y;
     const vd2 = f64x2.splat(d2);
     for (let c = 0; c < mv; c++) {
@@ -1229,6 +1274,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
   }
   store<f64>(B2, b2);
   store<f64>(out, lossSum);
+  store<f64>(out, touched, 16);
   store<i32>(out, correct, 8);
   return ran;
 }

@@ -12,6 +12,7 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { CLI_ROWS, type CliResult, ensureCliCsv, measureCli, SMOKE_CLI_ROWS } from './cli.js';
 import { INGEST_FEATURES, INGEST_ROWS, ingestRssTarget, SMOKE_INGEST_ROWS } from './ingest.js';
 import { C_FLAGS, compileC, gccVersion } from './peers/c.js';
 import { DEFAULT_PEERS, getPeer, PEER_NAMES, type PeerName } from './peers/index.js';
@@ -33,6 +34,8 @@ export interface BenchOptions {
   json: boolean;
   memory: boolean;
   ingest: boolean;
+  /** The CLI's marginal speed per epoch (bench/cli.ts). */
+  cli: boolean;
 }
 
 export interface Machine {
@@ -51,6 +54,7 @@ export interface BenchResults {
   workloads: { id: WorkloadId; shape: string; batchSize: number; samples: number; results: PeerResult[] }[];
   memory?: MemoryResult;
   ingest?: { rows: number; features: number; rssTargetBytes: number; passes: IngestResult[] };
+  cli?: CliResult;
   targets: Target[];
 }
 
@@ -128,6 +132,7 @@ export function parseFlags(
     .option('--json', 'print the results as JSON instead of tables')
     .option('--no-memory', 'skip the heap-growth check (1M W1 steps through fit)')
     .option('--no-ingest', 'skip the CSV ingest passes')
+    .option('--no-cli', "skip the CLI's per-epoch speed (train with 2 and 12 epochs on a 200,000-row CSV)")
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride((err) => {
@@ -143,6 +148,7 @@ export function parseFlags(
     json?: boolean;
     memory: boolean;
     ingest: boolean;
+    cli: boolean;
   }>();
   return {
     workloads: o.workload ?? [...WORKLOAD_IDS],
@@ -152,6 +158,7 @@ export function parseFlags(
     json: o.json ?? false,
     memory: o.memory,
     ingest: o.ingest,
+    cli: o.cli,
   };
 }
 
@@ -300,6 +307,25 @@ export function renderText(res: BenchResults): string {
       } else out.push(`  ${p.mode.padEnd(9)}  FAILED: ${p.error}${p.what ? ` — ${p.what}` : ''}`);
     }
   }
+  if (res.cli) {
+    const c = res.cli;
+    out.push('');
+    out.push(
+      `cli: backprop train on ${fmtInt(c.rows)} rows, 3-4-1, batch 1, shuffled; marginal time per epoch = (t12 − t2) / 10`,
+    );
+    if (c.status === 'ok') {
+      for (const v of c.variants!) {
+        const vs = (rate: number) => (c.cSamplesPerSec ? ` = ${fmtRatio(rate / c.cSamplesPerSec)} C` : '');
+        out.push(
+          `  validation split ${v.validationSplit}, over ${fmtInt(v.trainRows)} training rows: ` +
+            `wall ${v.msPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.samplesPerSec)} samples/s${vs(v.samplesPerSec)}; ` +
+            `CPU ${v.cpuMsPerEpoch.toFixed(1)} ms/epoch, ${fmtRate(v.cpuSamplesPerSec)} samples/s${vs(v.cpuSamplesPerSec)}`,
+        );
+      }
+      if (c.cSamplesPerSec)
+        out.push(`  C (bench/c/mlp.c) on ${fmtInt(c.trainRows!)} W1 rows: ${fmtRate(c.cSamplesPerSec)} samples/s`);
+    } else out.push(`  FAILED: ${c.error}`);
+  }
   if (res.targets.length > 0) {
     out.push('');
     out.push("targets (the issue's; backprop samples/s ÷ peer's):");
@@ -363,7 +389,7 @@ async function runAll(options: BenchOptions, buildDir: string): Promise<BenchRes
   const jobTimeout = (options.smoke ? 2 : 20) * 60_000;
   let cBinary: string | undefined;
   let cError: string | undefined;
-  if (options.peers.includes('c')) {
+  if (options.peers.includes('c') || options.cli) {
     try {
       cBinary = compileC(buildDir);
       log(`compiled bench/c/mlp.c with gcc ${C_FLAGS.join(' ')}`);
@@ -460,6 +486,19 @@ async function runAll(options: BenchOptions, buildDir: string): Promise<BenchRes
       );
     }
     results.ingest = { rows, features: INGEST_FEATURES, rssTargetBytes: ingestRssTarget(rows), passes };
+  }
+  if (options.cli) {
+    const rows = options.smoke ? SMOKE_CLI_ROWS : CLI_ROWS;
+    const file = join(RESULTS, 'data', `cli-${rows}x3.csv`);
+    ensureCliCsv(file, rows);
+    results.cli = await measureCli(ROOT, file, rows, options.runs, cBinary);
+    const c = results.cli;
+    log(
+      c.status === 'ok'
+        ? `[cli] ${c.variants!.map((v) => `validation ${v.validationSplit}: ${fmtRate(v.samplesPerSec)} samples/s`).join(', ')}` +
+            (c.cSamplesPerSec ? `; C ${fmtRate(c.cSamplesPerSec)}` : '')
+        : `[cli] FAILED: ${c.error}`,
+    );
   }
   return results;
 }

@@ -247,4 +247,4 @@ export {
   type Optimizer,
   type OptimizerConfig,
   type OptimizerName,
-} from './train/optimizers.js';
+} from './nn/optimizers.js';

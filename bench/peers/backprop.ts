@@ -55,10 +55,10 @@ export const backpropPeer: Peer = {
 
 export const backpropReferencePeer: Peer = {
   name: 'backprop-ref',
-  description: "backprop's fit with { reference: true } (the readable matrix kernels)",
+  description: "backprop's fit with { engine: 'reference' } (the readable matrix kernels)",
   workloads: ['W1', 'W2', 'W3'],
   details: {},
   async load(problem) {
-    return session(problem, { reference: true }, backpropReferencePeer.details!);
+    return session(problem, { engine: 'reference' }, backpropReferencePeer.details!);
   },
 };

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import { DECIMAL } from '../data/labels.js';
 import { ACTIVATION_NAMES } from '../nn/activations.js';
-import { OPTIMIZER_NAMES } from '../train/optimizers.js';
+import { OPTIMIZER_NAMES } from '../nn/optimizers.js';
 
 function number(text: string): number {
   if (!DECIMAL.test(text.trim())) throw new InvalidArgumentError('expected a number.');

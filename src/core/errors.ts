@@ -22,3 +22,12 @@ export class ValueError extends BackpropError {
 export class ConfigError extends BackpropError {
   override name = 'ConfigError';
 }
+
+/**
+ * The last branch of a switch over a vocabulary (activations, losses, optimisers): the compiler
+ * rejects the call unless every kind was handled before it, so none is ever silently treated as
+ * another. Reached at run time only through an unchecked cast.
+ */
+export function unhandledKind(kind: never): never {
+  throw new ConfigError(`unhandled kind '${String(kind)}'`);
+}

@@ -10,7 +10,7 @@ import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, outputSize } from '../nn/network.js';
 import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
-import { type OptimizerName, resolveOptimizerConfig } from '../train/optimizers.js';
+import { type OptimizerName, resolveOptimizerConfig } from '../nn/optimizers.js';
 import type { Table } from './csv.js';
 import { evaluateNetwork, headlineMetrics, type Metrics } from './evaluate.js';
 import { type ExampleOptions, type Examples, tableToExamples } from './examples.js';

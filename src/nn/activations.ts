@@ -9,10 +9,62 @@
 import { ConfigError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 
-/** The names of the supported activations. */
-export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'linear' | 'softmax';
+/** The logistic sigmoid σ(t) = 1 / (1 + e^−t), written so that e^−t never overflows. */
+export function sigmoid(t: number): number {
+  if (t >= 0) return 1 / (1 + Math.exp(-t));
+  const e = Math.exp(t);
+  return e / (1 + e);
+}
 
-export const ACTIVATION_NAMES: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'linear', 'softmax'];
+/**
+ * The vocabulary of activations: each kind once, its forward map beside its derivative and the
+ * formula (with the notes' equation where it has one). Every other list of activations — names,
+ * engine codes, the WebAssembly constants (generated from {@link ACTIVATION_CODES} at build
+ * time) — is derived from this table, so a kind added here is a compile error wherever a kind
+ * must be handled.
+ */
+const TABLE = {
+  sigmoid: {
+    kind: 'elementwise',
+    f: sigmoid,
+    df: (_z: number, a: number) => a * (1 - a),
+    formula: "σ(z) = 1 / (1 + e^−z), σ'(z) = σ(z)(1 − σ(z)) (notes' conventions; σ' in eq. 4–5)",
+  },
+  tanh: {
+    kind: 'elementwise',
+    f: Math.tanh,
+    df: (_z: number, a: number) => 1 - a * a,
+    formula: "tanh'(z) = 1 − tanh²(z)",
+  },
+  // relu'(0) = 0, as in TensorFlow.
+  relu: {
+    kind: 'elementwise',
+    f: (z: number) => Math.max(z, 0),
+    df: (z: number) => (z > 0 ? 1 : 0),
+    formula: "relu(z) = max(z, 0), relu'(z) = [z > 0]",
+  },
+  linear: { kind: 'elementwise', f: (z: number) => z, df: () => 1, formula: "f(z) = z, f'(z) = 1" },
+  softmax: {
+    kind: 'rowwise',
+    formula: 'aⱼ = e^zⱼ / Σₖ e^zₖ per row; ∂L/∂zⱼ = aⱼ (∂L/∂aⱼ − Σₖ aₖ ∂L/∂aₖ)',
+  },
+} as const;
+
+/** The names of the supported activations. */
+export type ActivationName = keyof typeof TABLE;
+
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze(Object.keys(TABLE) as ActivationName[]);
+
+/**
+ * The engines' integer code of each activation: its index in {@link ACTIVATION_NAMES}.
+ * scripts/build-wasm.mjs writes the same codes into assembly/codes.ts.
+ */
+export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = codesOf(ACTIVATION_NAMES);
+
+/** `{ name: index }` over a list of names: the engine codes of a vocabulary. */
+export function codesOf<N extends string>(names: readonly N[]): Readonly<Record<N, number>> {
+  return Object.freeze(Object.fromEntries(names.map((n, i) => [n, i])) as Record<N, number>);
+}
 
 /** An activation applied unit by unit. */
 export interface ElementwiseActivation {
@@ -22,31 +74,24 @@ export interface ElementwiseActivation {
   f(z: number): number;
   /** f'(z), given z and a = f(z) */
   df(z: number, a: number): number;
+  readonly formula: string;
 }
 
 /** Softmax over each row (each example's output units). */
 export interface SoftmaxActivation {
   readonly name: 'softmax';
   readonly kind: 'rowwise';
+  readonly formula: string;
 }
 
 export type Activation = ElementwiseActivation | SoftmaxActivation;
 
-/** The logistic sigmoid σ(t) = 1 / (1 + e^−t), written so that e^−t never overflows. */
-export function sigmoid(t: number): number {
-  if (t >= 0) return 1 / (1 + Math.exp(-t));
-  const e = Math.exp(t);
-  return e / (1 + e);
-}
-
-export const ACTIVATIONS: { readonly [K in ActivationName]: Activation } = {
-  sigmoid: { name: 'sigmoid', kind: 'elementwise', f: sigmoid, df: (_z, a) => a * (1 - a) },
-  tanh: { name: 'tanh', kind: 'elementwise', f: Math.tanh, df: (_z, a) => 1 - a * a },
-  // relu'(0) = 0, as in TensorFlow.
-  relu: { name: 'relu', kind: 'elementwise', f: (z) => Math.max(z, 0), df: (z) => (z > 0 ? 1 : 0) },
-  linear: { name: 'linear', kind: 'elementwise', f: (z) => z, df: () => 1 },
-  softmax: { name: 'softmax', kind: 'rowwise' },
-};
+/** Each activation as a record, by name (frozen: the vocabulary is not extended at run time). */
+export const ACTIVATIONS: { readonly [K in ActivationName]: Activation } = Object.freeze(
+  Object.fromEntries(ACTIVATION_NAMES.map((name) => [name, Object.freeze({ name, ...TABLE[name] })])) as {
+    [K in ActivationName]: Activation;
+  },
+);
 
 /** Looks an activation up by name, with a clear error for an unknown one. */
 export function getActivation(name: string): Activation {

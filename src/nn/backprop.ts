@@ -55,9 +55,7 @@ export function backProp(net: Network, x: Matrix, y: Matrix, ws: Workspace, grad
     if (l2 > 0) {
       const w = layers[l].kernel.data;
       axpy(2 * l2, w, grads[l].kernel.data); //        + ∂Ω/∂kernel = 2·l2·kernel
-      let s = 0;
-      for (let i = 0; i < w.length; i++) s += w[i] * w[i];
-      loss += l2 * s;
+      loss += l2 * squaredNorm(w); //                   + Ω = l2·‖kernel‖²
     }
     if (l > 0) {
       matmulTransB(delta, layers[l].kernel, ws.delta[l - 1]); // ∂L/∂A_prev = δ·kernelᵀ:  δ1·U
@@ -100,11 +98,13 @@ export function lossOf(net: Network, x: Matrix, y: Matrix, ws: Workspace, l2 = 0
   forwardProp(net, x, ws);
   let loss = net.loss.value(net.layers[last].activation, ws.z[last], ws.a[last], y);
   // The penalty added as backProp adds it (per layer, from the last), so the numbers agree exactly.
-  for (let l = last; l >= 0 && l2 > 0; l--) {
-    const w = net.layers[l].kernel.data;
-    let s = 0;
-    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
-    loss += l2 * s;
-  }
+  for (let l = last; l >= 0 && l2 > 0; l--) loss += l2 * squaredNorm(net.layers[l].kernel.data);
   return loss;
+}
+
+/** ‖w‖² = Σ wᵢ², summed in index order: the L2 penalty's Σ‖kernel‖² is l2 times this, per layer. */
+export function squaredNorm(w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+  return s;
 }

@@ -13,17 +13,46 @@
  * which is finite for every finite θ (θ = 40 or θ = −800 included) and needs no clipping.
  * Keras-exact numbers are available with `epsilon: 1e-7`: see {@link LossConfig}.
  */
-import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
+import { ConfigError, ShapeError, unhandledKind, ValueError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
-import { type Activation, activationBackward } from './activations.js';
+import { type Activation, activationBackward, codesOf } from './activations.js';
 
-export type LossName = 'binary_crossentropy' | 'categorical_crossentropy' | 'mean_squared_error';
+/**
+ * The vocabulary of losses: each kind once, with its aliases and formula. Its value and its
+ * gradient ∂L/∂Z are written side by side in the kind's factory below; names and engine codes
+ * (and the WebAssembly constants generated from them) derive from this table.
+ */
+const TABLE = {
+  binary_crossentropy: {
+    aliases: ['bce'],
+    formula: 'CE(ŷ, y) = −[y·log ŷ + (1 − y)·log(1 − ŷ)]; with a sigmoid output δ1 = ∂L/∂θ = ŷ − y (eq. 3)',
+  },
+  categorical_crossentropy: {
+    aliases: ['cce'],
+    formula: 'CE(ŷ, y) = −Σⱼ yⱼ log ŷⱼ; with a softmax output ∂L/∂z = ŷ − y (as eq. 3)',
+  },
+  mean_squared_error: { aliases: ['mse'], formula: 'L = mean (ŷ − y)², ∂L/∂ŷ = 2(ŷ − y) / outputs' },
+} as const;
 
-export const LOSS_NAMES: readonly LossName[] = [
-  'binary_crossentropy',
-  'categorical_crossentropy',
-  'mean_squared_error',
-];
+export type LossName = keyof typeof TABLE;
+
+export const LOSS_NAMES: readonly LossName[] = Object.freeze(Object.keys(TABLE) as LossName[]);
+
+/** The engines' integer code of each loss: its index in {@link LOSS_NAMES}. */
+export const LOSS_CODES: Readonly<Record<LossName, number>> = codesOf(LOSS_NAMES);
+
+/** A loss's formula, as the vocabulary states it. */
+export function lossFormula(name: LossName): string {
+  return TABLE[name].formula;
+}
+
+/**
+ * CE(σ(θ), y) computed from the logit θ: max(θ, 0) − θ·y + log(1 + e^−|θ|), finite for every
+ * finite θ. The notes' L = CE(ŷ, y) with ŷ = σ(θ); the fast paths compute the same expression.
+ */
+export function bceOfLogit(t: number, y: number): number {
+  return Math.max(t, 0) - t * y + Math.log1p(Math.exp(-Math.abs(t)));
+}
 
 /**
  * A loss's serialisable configuration.
@@ -58,18 +87,13 @@ export interface Loss {
 }
 
 /** Aliases accepted on input, as Keras accepts them. */
-const ALIASES: Record<string, LossName> = {
-  bce: 'binary_crossentropy',
-  binary_crossentropy: 'binary_crossentropy',
-  cce: 'categorical_crossentropy',
-  categorical_crossentropy: 'categorical_crossentropy',
-  mse: 'mean_squared_error',
-  mean_squared_error: 'mean_squared_error',
-};
+const ALIASES: Readonly<Record<string, LossName>> = Object.fromEntries(
+  LOSS_NAMES.flatMap((name) => [[name, name], ...TABLE[name].aliases.map((alias) => [alias, name])]),
+);
 
 /** Canonical loss name for a name or alias (`bce`, `cce`, `mse`). */
 export function lossName(name: string): LossName {
-  const canonical = ALIASES[name];
+  const canonical = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
   if (canonical === undefined) {
     throw new ConfigError(`unknown loss '${name}': expected one of ${LOSS_NAMES.join(', ')} (or bce, cce, mse)`);
   }
@@ -90,6 +114,8 @@ export function getLoss(config: LossConfig | string): Loss {
     case 'mean_squared_error':
       if (eps > 0) throw new ConfigError('epsilon applies to the cross-entropies only, not to mean_squared_error');
       return meanSquaredError(cfg);
+    default:
+      return unhandledKind(cfg.name);
   }
 }
 
@@ -164,8 +190,7 @@ function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
       let sum = 0;
       for (let i = 0; i < Y.length; i++) {
         if (act.name === 'sigmoid' && eps === 0) {
-          const t = Z[i];
-          sum += Math.max(t, 0) - t * Y[i] + Math.log1p(Math.exp(-Math.abs(t)));
+          sum += bceOfLogit(Z[i], Y[i]);
         } else {
           const [logP, log1mP] = clippedLogs(A[i], lo, hi);
           sum -= Y[i] * logP + (1 - Y[i]) * log1mP;

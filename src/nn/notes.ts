@@ -7,6 +7,7 @@
 import { ConfigError, ShapeError } from '../core/errors.js';
 import { addOuter, fromRows, toRows, zeros } from '../core/matrix.js';
 import { sigmoid } from './activations.js';
+import { bceOfLogit } from './losses.js';
 import { checkInputs, type Network } from './network.js';
 
 /** Every named quantity of the notes for one example (x, y). Matrices are `[row][col]`. */
@@ -91,7 +92,7 @@ export function notesQuantities(net: Network, x: readonly number[], y: number): 
   const yhatM = fromRows([[yhat]]);
   const yM = fromRows([[y]]);
   const loss = sigmoidBce
-    ? Math.max(theta, 0) - theta * y + Math.log1p(Math.exp(-Math.abs(theta))) // CE(σ(θ), y), stably
+    ? bceOfLogit(theta, y) // L = CE(σ(θ), y), from the logit
     : net.loss.value(output.activation, thetaM, yhatM, yM);
 
   // δ1 = ∂L/∂θ (eq. 3): ŷ − y for sigmoid + CE; other pairings through the loss's own rule.

@@ -10,11 +10,15 @@ import { allFinite, type Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { checkBatch, lossOf } from '../nn/backprop.js';
 import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArrays } from '../nn/network.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
+import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
+import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
 import { countCorrect } from './metrics.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
-import { createTrainingEngine, type FitEngine } from './training-engine.js';
 
-export { FIT_ENGINES, type FitEngine } from './training-engine.js';
+/** The engines `fit` can train with; `'auto'` picks one. See `FitOptions.engine`. */
+export type FitEngine = EngineChoice;
+
+export const FIT_ENGINES: readonly FitEngine[] = ENGINE_CHOICES;
 
 /** Inputs `x` [n, in] with targets `y` [n, out]. */
 export interface Dataset {
@@ -70,18 +74,12 @@ export interface FitOptions {
   validationData?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
   /**
-   * Use the reference path (`backProp` over matrix kernels) even where a fast path applies
-   * (default false); the same as `engine: 'reference'`.
-   */
-  reference?: boolean;
-  /**
    * Which implementation runs the training steps (default `'auto'`). All give bit-identical
    * weights and logs; see docs/wasm.md.
-   * - `'auto'`: the WebAssembly SIMD engine where it pays (wide layers), else the fused
-   *   JavaScript path, else the reference path;
-   * - `'wasm'`: the WebAssembly engine wherever it covers the network (falls back silently
-   *   where WebAssembly SIMD is unavailable);
-   * - `'js'`: the fused JavaScript path (or the reference path where it does not apply);
+   * - `'auto'`: the WebAssembly SIMD engine where it covers the run and the run is big enough
+   *   for its set-up to pay, else the reference path;
+   * - `'wasm'`: the WebAssembly engine wherever it covers the run (the reference path where it
+   *   does not, or where WebAssembly SIMD is unavailable);
    * - `'reference'`: `backProp` over the matrix kernels of core/matrix.ts.
    */
   engine?: FitEngine;
@@ -94,13 +92,13 @@ export interface FitOptions {
 export interface History {
   epochs: EpochLog[];
   /** The implementation that ran the training steps. */
-  engine?: 'wasm' | 'js' | 'reference';
+  engine?: EngineName;
   /**
    * Which of the engine's kernels ran the epochs, where it has several: `'sgd1-2layer'` or
    * `'sgd1'` for the WebAssembly engine's whole-epoch kernels for batch size 1 and plain SGD
    * (see docs/wasm.md); absent otherwise.
    */
-  detail?: 'sgd1-2layer' | 'sgd1';
+  detail?: EngineDetail;
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
@@ -136,7 +134,7 @@ export interface CheckedFitOptions {
   batchSize: number;
   l2: number;
   optimizer: Optimizer;
-  /** The caller passed its own optimiser object (whose state must advance), not a configuration. */
+  /** The caller passed its own optimiser object (whose state it owns), not a configuration. */
   optimizerGiven: boolean;
   validationData?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
@@ -152,6 +150,7 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
   const l2 = options.l2 ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be an integer ≥ 0, got ${epochs}`);
   checkPositiveInteger('batch size', batchSize);
+  checkEngineChoice(options.engine ?? 'auto');
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
   checkBatch(net, data.x, data.y);
   const val = options.validationData;
@@ -187,11 +186,11 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const order = new Uint32Array(shuffle ? n : 0);
   for (let i = 0; i < order.length; i++) order[i] = i;
   const batches = Math.ceil(n / batchSize);
-  const engine = createTrainingEngine(options.reference ? 'reference' : (options.engine ?? 'auto'), {
+  const engine = selectEngine(options.engine ?? 'auto', {
     net,
     data,
+    ...(checked.validationData ? { validation: checked.validationData } : {}),
     optimizer,
-    optimizerGiven: checked.optimizerGiven,
     batchSize,
     l2,
     epochs,
@@ -202,7 +201,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
   const epochStart = cloneNetwork(net);
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
-  const epochEnd = createEpochEnd(net, options, checked, history);
+  const epochEnd = createEpochEnd(net, options, checked, history, engine);
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
@@ -225,7 +224,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
-        engine.runBatch(b, start, size);
+        engine.runBatch(start, size);
         const loss = result[0];
         // A non-finite gradient from a finite loss makes the next loss (or the epoch-end check
         // of the weights below) non-finite, so checking the loss each step is enough to stop.
@@ -265,16 +264,20 @@ export interface EpochEnd {
   finish(): void;
 }
 
-/** What `fit` (and `fitParallel`) do between epochs: logs, validation, callbacks, early stopping. */
+/**
+ * What `fit` (and `fitParallel`) do between epochs: logs, validation (by `engine` when given: the
+ * same numbers as `lossOf`, faster), callbacks, early stopping.
+ */
 export function createEpochEnd(
   net: Network,
   options: FitOptions,
   checked: CheckedFitOptions,
   history: History,
+  engine?: Pick<Engine, 'validate' | 'result'>,
 ): EpochEnd {
   const { validationData: val, earlyStopping: es, l2 } = checked;
   const classify = net.loss.config.name !== 'mean_squared_error';
-  const validation = val ? createWorkspace(net, val.x.rows) : undefined;
+  const validation = val && !engine ? createWorkspace(net, val.x.rows) : undefined;
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
   const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
   let bestValue = Number.POSITIVE_INFINITY;
@@ -284,7 +287,11 @@ export function createEpochEnd(
     close(epoch, lossSum, correct, seen) {
       const log: EpochLog = { epoch, loss: lossSum / seen };
       if (classify) log.accuracy = correct / seen;
-      if (val && validation) {
+      if (val && engine) {
+        engine.validate();
+        log.valLoss = engine.result[0];
+        if (classify) log.valAccuracy = engine.result[1] / val.x.rows;
+      } else if (val && validation) {
         log.valLoss = lossOf(net, val.x, val.y, validation, l2);
         if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
       }

@@ -4,7 +4,7 @@
  *
  * 1. every thread — the calling one computes shard 0, one worker thread each of the others —
  *    computes the gradient of its shard's mean loss with the fastest engine that covers the
- *    network (the WebAssembly SIMD kernels, else the fused JavaScript step, else `backProp`) and
+ *    network (src/train/engines: the WebAssembly SIMD kernels, else `backProp`) and
  *    publishes it in shared memory; a barrier;
  * 2. every thread takes a slice of the parameter vector, combines the shards' gradients there in
  *    a fixed order (shard 0, 1, …) into the batch's mean gradient, adds the L2 term and applies
@@ -25,6 +25,7 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
+import { squaredNorm } from '../nn/backprop.js';
 import {
   cloneNetwork,
   copyWeights,
@@ -33,14 +34,16 @@ import {
   parameterArrays,
   parameterCount,
 } from '../nn/network.js';
+import { kernelUpdate } from '../nn/optimizers.js';
 import {
+  type CheckedFitOptions,
   checkFitOptions,
   checkPositiveInteger,
   createEpochEnd,
   type Dataset,
   DivergenceError,
   divergenceMessage,
-  FIT_ENGINES,
+  type FitEngine,
   type FitOptions,
   fit,
   type History,
@@ -52,8 +55,7 @@ import {
   CTRL,
   ERROR_BYTES,
   recordedError,
-  resolveShardEngine,
-  type ShardEngineName,
+  type ShardThread,
   type SharedSetup,
   shardRange,
   type WorkerData,
@@ -127,40 +129,10 @@ export async function fitParallel(
 
   // The same checks as fit, before anything starts.
   const checked = checkFitOptions(net, data, options);
-  const { epochs, batchSize, l2, optimizer } = checked;
-  const choice = options.reference ? 'reference' : (options.engine ?? 'auto');
-  if (!FIT_ENGINES.includes(choice)) {
-    throw new ConfigError(`unknown engine '${choice}': expected one of ${FIT_ENGINES.join(', ')}`);
-  }
-  const engineName: ShardEngineName = resolveShardEngine(net, choice);
-
-  // Shared memory: the data (copied once), the order, the weights, one gradient slot per shard,
-  // the control words, the shard losses and room for a thread's error message.
-  const n = data.x.rows;
-  const P = parameterCount(net);
-  const setup: SharedSetup = {
-    config: networkConfig(net),
-    engine: engineName,
-    shards: workers,
-    n,
-    batchSize,
-    l2,
-    // Optimisers built here from a configuration are re-built in every thread for its slice; an
-    // optimiser object passed in (whose state and step count the caller owns) runs here only.
-    optimizer: checked.optimizerGiven ? null : optimizer.config,
-    x: sharedCopy(data.x.data),
-    y: sharedCopy(data.y.data),
-    order: new SharedArrayBuffer(n * 4),
-    params: new SharedArrayBuffer(P * 8),
-    grads: new SharedArrayBuffer(P * 8 * workers),
-    control: new SharedArrayBuffer((CTRL.CORRECT + workers) * 4),
-    losses: new SharedArrayBuffer(workers * 8),
-    error: new SharedArrayBuffer(ERROR_BYTES),
-  };
+  const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', workers);
   const ctrl = new Int32Array(setup.control);
-  const order = new Uint32Array(setup.order);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const own = attachShardThread(setup, 0, optimizer);
+  const own = attachShardThread(setup, 0, checked.optimizer);
+  setup.engine = own.engine; // the workers ask for the engine this thread got
 
   const { Worker } = await import('node:worker_threads');
   const script = await workerScript();
@@ -171,99 +143,121 @@ export async function fitParallel(
       threads.push(new Worker(script.script, { workerData, eval: script.eval }));
     }
     await Promise.all(threads.map(ready));
-    return train();
+    return trainOnThreads({ net, data, options, checked, setup, ctrl, own, workers, round: 0, correct: 0 });
   } finally {
     Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
     Atomics.add(ctrl, CTRL.GEN, 1);
     Atomics.notify(ctrl, CTRL.GEN);
     await Promise.all(threads.map((t) => t.terminate()));
   }
+}
 
-  function train(): ParallelHistory {
-    const rng = createRandom(options.seed ?? 0);
-    const shuffle = options.shuffle ?? true;
-    const batches = Math.ceil(n / batchSize);
-    const work = own.net; // the network over the shared weights
-    const epochStart = cloneNetwork(net);
-    const netParams = parameterArrays(net);
-    const shardLosses = new Float64Array(setup.losses);
-    const penalties = new Float64Array(work.layers.length);
-    let round = 0;
-    const history: ParallelHistory = { epochs: [], engine: own.engine, stopReason: 'completed', workers };
-    const epochEnd = createEpochEnd(net, options, checked, history);
-    Atomics.store(ctrl, CTRL.CMD, CMD_RUN);
+/**
+ * Shared memory for a run: the data (copied once), the order, the weights, one gradient slot per
+ * shard, the control words, the shard losses and room for a thread's error message.
+ */
+function sharedSetup(
+  net: Network,
+  data: Dataset,
+  checked: CheckedFitOptions,
+  engine: FitEngine,
+  workers: number,
+): SharedSetup {
+  const { optimizer } = checked;
+  const n = data.x.rows;
+  const P = parameterCount(net);
+  // An optimiser built from a configuration, or plain SGD from createOptimizer (no state but its
+  // step count, advanced per batch on the calling thread), is re-built in every thread for its
+  // slice; any other object passed in (whose state the caller owns) runs on the calling thread.
+  const distributed = !checked.optimizerGiven || kernelUpdate(optimizer) !== undefined;
+  const setup: SharedSetup = {
+    config: networkConfig(net),
+    engine,
+    shards: workers,
+    n,
+    batchSize: checked.batchSize,
+    l2: checked.l2,
+    optimizer: distributed ? optimizer.config : null,
+    x: sharedCopy(data.x.data),
+    y: sharedCopy(data.y.data),
+    order: new SharedArrayBuffer(n * 4),
+    params: new SharedArrayBuffer(P * 8),
+    grads: new SharedArrayBuffer(P * 8 * workers),
+    control: new SharedArrayBuffer((CTRL.CORRECT + workers) * 4),
+    losses: new SharedArrayBuffer(workers * 8),
+    error: new SharedArrayBuffer(ERROR_BYTES),
+  };
+  const order = new Uint32Array(setup.order);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return setup;
+}
 
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      copyWeights(net, epochStart);
-      copyWeights(net, work);
-      if (shuffle) rng.shuffle(order);
-      ctrl[CTRL.ORDERED] = shuffle ? 1 : 0;
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let b = 0; b < batches; b++) {
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
-        // Phase 1: every thread computes its shard (this one shard 0) and publishes its gradient.
-        ctrl[CTRL.START] = start;
-        ctrl[CTRL.SIZE] = size;
-        round++;
-        Atomics.add(ctrl, CTRL.GEN, 1);
-        Atomics.notify(ctrl, CTRL.GEN);
-        if (l2 > 0) {
-          // Ω = l2·Σ‖kernel‖² on the weights before the update: computed before this thread
-          // arrives at the barrier, past which the others start updating their slices.
-          for (let l = work.layers.length - 1; l >= 0; l--) {
-            const wk = work.layers[l].kernel.data;
-            let s = 0;
-            for (let i = 0; i < wk.length; i++) s += wk[i] * wk[i];
-            penalties[l] = s;
-          }
-        }
-        own.computeShard();
-        own.awaitShards();
-        if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+/** A parallel run in progress, as the calling thread drives it. */
+interface ParallelRun {
+  net: Network;
+  data: Dataset;
+  options: ParallelFitOptions;
+  checked: CheckedFitOptions;
+  setup: SharedSetup;
+  ctrl: Int32Array;
+  /** The calling thread's part (shard 0), over the shared weights. */
+  own: ShardThread;
+  workers: number;
+  /** Batches started so far (the barriers count in rounds). */
+  round: number;
+  /** The last batch's correct predictions. */
+  correct: number;
+}
 
-        // The batch's loss: Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order, then the L2 term
-        // layer by layer from the last, as backProp adds it.
-        let loss = 0;
-        for (let k = 0; k < workers; k++) {
-          const [lo, hi] = shardRange(size, workers, k);
-          if (hi === lo) continue;
-          loss += ((hi - lo) / size) * shardLosses[k];
-          correct += ctrl[CTRL.CORRECT + k];
-        }
-        for (let l = work.layers.length - 1; l >= 0 && l2 > 0; l--) loss += l2 * penalties[l];
-        if (!Number.isFinite(loss)) {
-          copyWeights(epochStart, net);
-          throw new DivergenceError(divergenceMessage(epoch, b + 1, loss, optimizer, data.x), history);
-        }
+/** The epochs: shuffling, the batches on the threads, divergence checks and the epoch's bookkeeping. */
+function trainOnThreads(run: ParallelRun): ParallelHistory {
+  const { net, data, options, checked, ctrl, own, workers } = run;
+  const { epochs, batchSize, optimizer } = checked;
+  const n = data.x.rows;
+  const rng = createRandom(options.seed ?? 0);
+  const shuffle = options.shuffle ?? true;
+  const order = new Uint32Array(run.setup.order);
+  const batches = Math.ceil(n / batchSize);
+  const work = own.net;
+  const epochStart = cloneNetwork(net);
+  const history: ParallelHistory = { epochs: [], engine: own.engine, stopReason: 'completed', workers };
+  const epochEnd = createEpochEnd(net, options, checked, history);
+  const diverged = (epoch: number, batch: number, loss: number) => {
+    copyWeights(epochStart, net);
+    return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
+  };
+  Atomics.store(ctrl, CTRL.CMD, CMD_RUN);
 
-        // Phase 2: every thread combines the shards' gradients and updates its slice of the weights.
-        own.update();
-        waitAtLeast(ctrl, CTRL.DONE, (workers - 1) * round);
-        if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
-        lossSum += loss * size;
-        seen += size;
-        if (options.onBatchEnd) {
-          copyWeights(work, net);
-          if (options.onBatchEnd({ epoch, batch: b + 1, batches, loss, size }) === false)
-            history.stopReason = 'callback';
-          copyWeights(net, work);
-        }
-        if (history.stopReason === 'callback') break;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    copyWeights(net, epochStart);
+    copyWeights(net, work);
+    if (shuffle) rng.shuffle(order);
+    ctrl[CTRL.ORDERED] = shuffle ? 1 : 0;
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const size = Math.min(batchSize, n - start);
+      const loss = computeBatch(run, start, size);
+      if (!Number.isFinite(loss)) throw diverged(epoch, b + 1, loss);
+      updateBatch(run);
+      lossSum += loss * size;
+      correct += run.correct;
+      seen += size;
+      if (options.onBatchEnd) {
+        copyWeights(work, net);
+        if (options.onBatchEnd({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
+        copyWeights(net, work);
       }
-      copyWeights(work, net);
-      if (!netParams.every(allFinite)) {
-        copyWeights(epochStart, net);
-        throw new DivergenceError(divergenceMessage(epoch, batches, Number.NaN, optimizer, data.x), history);
-      }
-
-      if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
+      if (history.stopReason === 'callback') break;
     }
-    epochEnd.finish();
-    return history;
+    copyWeights(work, net);
+    if (!parameterArrays(net).every(allFinite)) throw diverged(epoch, batches, Number.NaN);
+    if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
   }
+  epochEnd.finish();
+  return history;
 }
 
 /** Resolves when a worker has set up its shard engine; rejects if it fails or exits first. */
@@ -283,4 +277,46 @@ function ready(worker: Worker): Promise<void> {
     worker.once('error', fail);
     worker.once('exit', fail);
   });
+}
+
+/**
+ * Phase 1 of a batch: every thread computes its shard (this one shard 0) and publishes its
+ * gradient. Returns the batch's loss — Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order,
+ * then the L2 term layer by layer from the last, as backProp adds it — and sets `run.correct`.
+ */
+function computeBatch(run: ParallelRun, start: number, size: number): number {
+  const { ctrl, setup, own, workers } = run;
+  const layers = own.net.layers;
+  ctrl[CTRL.START] = start;
+  ctrl[CTRL.SIZE] = size;
+  run.round++;
+  Atomics.add(ctrl, CTRL.GEN, 1);
+  Atomics.notify(ctrl, CTRL.GEN);
+  // Ω = l2·Σ‖kernel‖² on the weights before the update: computed before this thread arrives at
+  // the barrier, past which the others start updating their slices.
+  const penalties = setup.l2 > 0 ? layers.map((l) => squaredNorm(l.kernel.data)) : [];
+  own.computeShard();
+  own.awaitShards();
+  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+  const shardLosses = new Float64Array(setup.losses);
+  let loss = 0;
+  run.correct = 0;
+  for (let k = 0; k < workers; k++) {
+    const [lo, hi] = shardRange(size, workers, k);
+    if (hi === lo) continue;
+    loss += ((hi - lo) / size) * shardLosses[k];
+    run.correct += ctrl[CTRL.CORRECT + k];
+  }
+  for (let l = penalties.length - 1; l >= 0; l--) loss += setup.l2 * penalties[l];
+  return loss;
+}
+
+/** Phase 2 of a batch: every thread combines the shards' gradients and updates its slice of the weights. */
+function updateBatch(run: ParallelRun): void {
+  const { ctrl, setup, own, workers, checked } = run;
+  own.update();
+  // The threads stepped optimisers re-built from its configuration: count the step on the caller's.
+  if (checked.optimizerGiven && setup.optimizer !== null) kernelUpdate(checked.optimizer)?.advance(1);
+  waitAtLeast(ctrl, CTRL.DONE, (workers - 1) * run.round);
+  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
 }

@@ -1,27 +1,21 @@
 /**
  * What each thread of {@link fitParallel} runs, the calling thread (shard 0) and every worker
  * thread (shards 1 …) alike: phase 1, the gradient of the mean loss over its shard (a contiguous
- * run of rows of a mini-batch), computed by the fastest engine that covers the network — the
- * WebAssembly SIMD kernels, the fused JavaScript step, or `backProp` — from the dataset, the
- * shuffle order and the current weights in shared memory; phase 2, its slice of the update (the
- * shards' gradients combined in shard order, the L2 term, the optimiser). See docs/threads.md.
+ * run of rows of a mini-batch), computed by the engine `fit` would choose (src/train/engines)
+ * from the dataset, the shuffle order and the current weights in shared memory; phase 2, its
+ * slice of the update (the shards' gradients combined in shard order, the L2 term, the
+ * optimiser). See docs/threads.md.
  *
- * The three engines give a shard's gradient bit for bit alike (see docs/wasm.md), so which one
- * a thread ends up with never changes the result.
+ * The engines give a shard's gradient bit for bit alike (see docs/wasm.md), so which one a
+ * thread ends up with never changes the result.
  */
 import type { Matrix } from '../core/matrix.js';
-import { instantiateWasmKernels, wasmKernelsAvailable } from '../core/wasm/kernels.js';
 import { getActivation } from '../nn/activations.js';
-import { backProp, createGradients, type LayerGradient } from '../nn/backprop.js';
 import { getLoss } from '../nn/losses.js';
-import { createWorkspace, type Network, type NetworkConfig, type Workspace } from '../nn/network.js';
-import { createFusedStep } from './fused-step.js';
-import { countCorrect } from './metrics.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers.js';
-import { wasmEngineSupports } from './wasm-engine.js';
-import { createArena, LOSS_CODES, layoutNetwork } from './wasm-layout.js';
-
-export type ShardEngineName = 'wasm' | 'js' | 'reference';
+import { type Network, type NetworkConfig, parameterArrays, parameterCount } from '../nn/network.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
+import type { EngineName } from './engines/engine.js';
+import { type EngineChoice, selectEngine } from './engines/select.js';
 
 /** Indices into the shared Int32 control array. */
 export const CTRL = {
@@ -52,7 +46,11 @@ const SPIN = 1000;
 /** Everything a thread works from (SharedArrayBuffers are shared with workers, not copied). */
 export interface SharedSetup {
   config: NetworkConfig;
-  engine: ShardEngineName;
+  /**
+   * The engine asked for. The calling thread asks the selector first and passes on the name it
+   * got, so that every worker thread asks for that same engine.
+   */
+  engine: EngineChoice;
   /** Number of shards (threads). */
   shards: number;
   n: number;
@@ -120,7 +118,7 @@ export function recordedError(setup: SharedSetup): Error {
 
 /** One thread's part of every batch. */
 export interface ShardThread {
-  readonly engine: ShardEngineName;
+  readonly engine: EngineName;
   /** The network over the shared weights. */
   readonly net: Network;
   /**
@@ -142,52 +140,26 @@ export interface ShardThread {
  * object when {@link SharedSetup.optimizer} is null (it then updates every parameter itself).
  */
 export function attachShardThread(setup: SharedSetup, index: number, optimizer?: Optimizer): ShardThread {
-  const { config, shards, n, l2 } = setup;
+  const { config, shards, n } = setup;
   const net = networkOver(config, setup.params);
-  const nIn = config.inputSize;
-  const nOut = config.layers[config.layers.length - 1].units;
-  const x = { rows: n, cols: nIn, data: new Float64Array(setup.x) };
-  const y = { rows: n, cols: nOut, data: new Float64Array(setup.y) };
+  const x = { rows: n, cols: config.inputSize, data: new Float64Array(setup.x) };
+  const y = { rows: n, cols: config.layers[config.layers.length - 1].units, data: new Float64Array(setup.y) };
   const order = new Uint32Array(setup.order);
   const ctrl = new Int32Array(setup.control);
   const losses = new Float64Array(setup.losses);
-  const P = net.layers.reduce((s, l) => s + l.kernel.data.length + l.bias.length, 0);
-  const flatParams = new Float64Array(setup.params, 0, P);
-  const slots = Array.from({ length: shards }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const P = parameterCount(net);
   // This thread's gradient slot, shaped like the network's parameters.
-  const slot = networkOver(config, setup.grads, index * P).layers.map((l) => ({ kernel: l.kernel, bias: l.bias }));
-  const slotArrays = slot.flatMap((g) => [g.kernel.data, g.bias]);
-  const engine = createShardEngine(setup.engine, net, x, y, order, maxShardRows(setup.batchSize, n, shards), slot);
-  const copyOut = engine.grads[0] !== slotArrays[0];
-
-  // The slice of the flat parameter vector this thread updates, and the kernels' ranges in it.
-  const [lo, hi] = setup.optimizer ? shardRange(P, shards, index) : index === 0 ? [0, P] : [0, 0];
-  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
-  const combined = new Float64Array(hi - lo);
-  const kernelRanges: [number, number][] = [];
-  let at = 0;
-  for (const l of net.layers) {
-    const a = Math.max(at, lo);
-    const b = Math.min(at + l.kernel.data.length, hi);
-    if (b > a) kernelRanges.push([a, b]);
-    at += l.kernel.data.length + l.bias.length;
-  }
-  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
-  // given an object, the parameter arrays themselves as fit passes them.
-  let stepParams: Float64Array[];
-  let stepGrads: Float64Array[];
-  if (setup.optimizer) {
-    stepParams = [flatParams.subarray(lo, hi)];
-    stepGrads = [combined];
-  } else {
-    stepParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
-    let off = 0;
-    stepGrads = stepParams.map((p) => {
-      const v = combined.subarray(off, off + p.length);
-      off += p.length;
-      return v;
-    });
-  }
+  const slotArrays = networkOver(config, setup.grads, index * P).layers.flatMap((l) => [l.kernel.data, l.bias]);
+  // Gradients only (the update is phase 2's), of shards of at most maxShardRows rows.
+  const engine = selectEngine(setup.engine, {
+    net,
+    data: { x, y },
+    batchSize: maxShardRows(setup.batchSize, n, shards),
+    l2: 0,
+    epochs: 1,
+    perStepCallback: true,
+  });
+  const update = createSliceUpdate(setup, index, net, optimizer);
   let round = 0;
 
   return {
@@ -198,9 +170,12 @@ export function attachShardThread(setup: SharedSetup, index: number, optimizer?:
       const size = ctrl[CTRL.SIZE];
       const [a, b] = shardRange(size, shards, index);
       if (b > a) {
-        losses[index] = engine.run(ctrl[CTRL.START] + a, b - a, ctrl[CTRL.ORDERED] === 1);
-        ctrl[CTRL.CORRECT + index] = engine.correct;
-        if (copyOut) for (let i = 0; i < slotArrays.length; i++) slotArrays[i].set(engine.grads[i]);
+        // The weights in shared memory have changed since the last batch: start afresh from them.
+        engine.startEpoch(ctrl[CTRL.ORDERED] === 1 ? order : null);
+        engine.gradient(ctrl[CTRL.START] + a, b - a);
+        losses[index] = engine.result[0];
+        ctrl[CTRL.CORRECT + index] = engine.result[1];
+        for (let i = 0; i < slotArrays.length; i++) slotArrays[i].set(engine.grads[i]);
       }
       Atomics.add(ctrl, CTRL.ARRIVED, 1);
       Atomics.notify(ctrl, CTRL.ARRIVED);
@@ -208,43 +183,89 @@ export function attachShardThread(setup: SharedSetup, index: number, optimizer?:
     awaitShards() {
       waitAtLeast(ctrl, CTRL.ARRIVED, shards * round);
     },
-    update() {
-      if (hi === lo || step === undefined) return;
-      const size = ctrl[CTRL.SIZE];
-      // Σₖ (sizeₖ / size)·(shard k's mean gradient), k = 0, 1, … in order; empty shards skipped.
-      const used: number[] = [];
-      for (let k = 0; k < shards; k++) {
-        const [a, b] = shardRange(size, shards, k);
-        if (b > a) used.push(k);
-      }
-      const weight = (k: number) => {
-        const [a, b] = shardRange(size, shards, k);
-        return (b - a) / size;
-      };
-      const len = hi - lo;
-      if (used.length === 2) {
-        const w0 = weight(used[0]);
-        const w1 = weight(used[1]);
-        const s0 = slots[used[0]];
-        const s1 = slots[used[1]];
-        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
-      } else {
-        const w0 = weight(used[0]);
-        const s0 = slots[used[0]];
-        for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
-        for (let u = 1; u < used.length; u++) {
-          const w = weight(used[u]);
-          const s = slots[used[u]];
-          for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
-        }
-      }
-      if (l2 > 0) {
-        // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
-        for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
-      }
-      step.step(stepParams, stepGrads);
-    },
+    update,
   };
+}
+
+/**
+ * Phase 2 of thread `index`: its slice of the flat parameter vector (all of it on the calling
+ * thread when it steps an optimiser object of its own, none on the others then), the shards'
+ * gradients combined there, the L2 term, the optimiser's step.
+ */
+function createSliceUpdate(setup: SharedSetup, index: number, net: Network, optimizer?: Optimizer): () => void {
+  const { shards, l2 } = setup;
+  const ctrl = new Int32Array(setup.control);
+  const P = parameterCount(net);
+  const flatParams = new Float64Array(setup.params, 0, P);
+  const slots = Array.from({ length: shards }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const [lo, hi] = setup.optimizer ? shardRange(P, shards, index) : index === 0 ? [0, P] : [0, 0];
+  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
+  const combined = new Float64Array(hi - lo);
+  // The kernels' ranges in the slice, for the L2 term.
+  const kernelRanges: [number, number][] = [];
+  let at = 0;
+  for (const l of net.layers) {
+    const a = Math.max(at, lo);
+    const b = Math.min(at + l.kernel.data.length, hi);
+    if (b > a) kernelRanges.push([a, b]);
+    at += l.kernel.data.length + l.bias.length;
+  }
+  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
+  // given an object, the parameter arrays themselves as fit passes them.
+  let stepParams: Float64Array[] = [flatParams.subarray(lo, hi)];
+  let stepGrads: Float64Array[] = [combined];
+  if (!setup.optimizer) {
+    stepParams = parameterArrays(net);
+    let off = 0;
+    stepGrads = stepParams.map((p) => {
+      const v = combined.subarray(off, off + p.length);
+      off += p.length;
+      return v;
+    });
+  }
+  return () => {
+    if (hi === lo || step === undefined) return;
+    combineShards(slots, ctrl[CTRL.SIZE], lo, combined);
+    if (l2 > 0) {
+      // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
+      for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
+    }
+    step.step(stepParams, stepGrads);
+  };
+}
+
+/**
+ * `combined[i] = Σₖ (sizeₖ / size)·slots[k][lo + i]` over the non-empty shards k = 0, 1, … in
+ * order: the batch's mean gradient from the shards' mean gradients, in a fixed order.
+ */
+function combineShards(slots: Float64Array[], size: number, lo: number, combined: Float64Array): void {
+  const shards = slots.length;
+  const used: number[] = [];
+  for (let k = 0; k < shards; k++) {
+    const [a, b] = shardRange(size, shards, k);
+    if (b > a) used.push(k);
+  }
+  const weight = (k: number) => {
+    const [a, b] = shardRange(size, shards, k);
+    return (b - a) / size;
+  };
+  const len = combined.length;
+  if (used.length === 2) {
+    const w0 = weight(used[0]);
+    const w1 = weight(used[1]);
+    const s0 = slots[used[0]];
+    const s1 = slots[used[1]];
+    for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
+    return;
+  }
+  const w0 = weight(used[0]);
+  const s0 = slots[used[0]];
+  for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
+  for (let u = 1; u < used.length; u++) {
+    const w = weight(used[u]);
+    const s = slots[used[u]];
+    for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
+  }
 }
 
 /** Rows [lo, hi) of a batch of `size` rows that shard `k` of `shards` computes. */
@@ -273,187 +294,4 @@ export function networkOver(config: NetworkConfig, params: ArrayBufferLike, offs
     return { activation: getActivation(l.activation), kernel, bias };
   });
   return { inputSize: config.inputSize, layers, loss: getLoss(config.loss) };
-}
-
-/** The engine `choice` resolves to for `net` ('auto': wasm, else js, else reference). */
-export function resolveShardEngine(net: Network, choice: 'auto' | ShardEngineName): ShardEngineName {
-  const wasmOk = wasmEngineSupports(net) && wasmKernelsAvailable();
-  const jsOk = createFusedStep(net, createGradients(net), 0) !== undefined;
-  if (choice === 'reference') return 'reference';
-  if (choice === 'js') return jsOk ? 'js' : 'reference';
-  return wasmOk ? 'wasm' : jsOk ? 'js' : 'reference';
-}
-
-/** One thread's shard computation. */
-export interface ShardEngine {
-  readonly name: ShardEngineName;
-  /**
-   * Writes the gradient of the mean loss (no L2 term) over rows `order[start + i]` (or
-   * `start + i` when `ordered` is false), i < count, into {@link grads}; returns that mean loss.
-   */
-  run(start: number, count: number, ordered: boolean): number;
-  /** Correct predictions in the last shard (classification). */
-  readonly correct: number;
-  /** The gradients, in `parameterArrays` order. */
-  readonly grads: Float64Array[];
-}
-
-/**
- * A shard engine for `net` (whose weights it reads at every run) over the dataset `x`, `y`
- * with the shuffle order `order`, for shards of at most `maxRows` rows. Gradients go into
- * `grads` when given (the js and reference engines write there directly; the wasm engine
- * keeps them in its own memory, and the caller copies them out). Falls back from wasm to js
- * to reference when an engine is unavailable.
- */
-export function createShardEngine(
-  name: ShardEngineName,
-  net: Network,
-  x: Matrix,
-  y: Matrix,
-  order: Uint32Array,
-  maxRows: number,
-  grads: LayerGradient[] = createGradients(net),
-): ShardEngine {
-  if (name === 'wasm') {
-    const engine = wasmShardEngine(net, x, y, order, maxRows);
-    if (engine) return engine;
-    name = 'js';
-  }
-  if (name === 'js') {
-    const fused = createFusedStep(net, grads, 0);
-    if (fused) {
-      return {
-        name: 'js',
-        grads: grads.flatMap((g) => [g.kernel.data, g.bias]),
-        get correct() {
-          return fused.correct;
-        },
-        run(start, count, ordered) {
-          fused.run(x.data, y.data, ordered ? order : null, start, count);
-          return fused.loss[0];
-        },
-      };
-    }
-  }
-  return referenceShardEngine(net, x, y, order, maxRows, grads);
-}
-
-function referenceShardEngine(
-  net: Network,
-  x: Matrix,
-  y: Matrix,
-  order: Uint32Array,
-  maxRows: number,
-  grads: LayerGradient[],
-): ShardEngine {
-  const classify = net.loss.config.name !== 'mean_squared_error';
-  const workspaces = new Map<number, Workspace>();
-  const xb = new Float64Array(maxRows * x.cols);
-  const yb = new Float64Array(maxRows * y.cols);
-  let correct = 0;
-  return {
-    name: 'reference',
-    grads: grads.flatMap((g) => [g.kernel.data, g.bias]),
-    get correct() {
-      return correct;
-    },
-    run(start, count, ordered) {
-      gather(x.data, x.cols, order, start, count, ordered, xb);
-      gather(y.data, y.cols, order, start, count, ordered, yb);
-      const xs: Matrix = { rows: count, cols: x.cols, data: xb.subarray(0, count * x.cols) };
-      const ys: Matrix = { rows: count, cols: y.cols, data: yb.subarray(0, count * y.cols) };
-      let ws = workspaces.get(count);
-      if (ws === undefined) {
-        ws = createWorkspace(net, count);
-        workspaces.set(count, ws);
-      }
-      const loss = backProp(net, xs, ys, ws, grads, 0);
-      correct = classify ? countCorrect(ws.a[ws.a.length - 1], ys) : 0;
-      return loss;
-    },
-  };
-}
-
-/** Copies rows `order[start + i]` (or `start + i`), i < count, of a `cols`-wide matrix into `dst`. */
-function gather(
-  src: Float64Array,
-  cols: number,
-  order: Uint32Array,
-  start: number,
-  count: number,
-  ordered: boolean,
-  dst: Float64Array,
-): void {
-  if (!ordered) {
-    dst.set(src.subarray(start * cols, (start + count) * cols));
-    return;
-  }
-  if (cols === 1) {
-    for (let i = 0; i < count; i++) dst[i] = src[order[start + i]];
-    return;
-  }
-  for (let i = 0; i < count; i++) {
-    const r = order[start + i] * cols;
-    dst.set(src.subarray(r, r + cols), i * cols);
-  }
-}
-
-/**
- * The WebAssembly kernels on one shard: the shard's rows are gathered into the instance's
- * memory (which cannot be shared: the module owns it), the current weights copied in, and
- * `trainBatches` runs one batch of exactly the shard's rows with no update and no L2 term.
- * The memory is laid out as for the engine (src/train/wasm-layout.ts), with room for
- * `maxRows` rows of data instead of the whole dataset.
- */
-function wasmShardEngine(
-  net: Network,
-  x: Matrix,
-  y: Matrix,
-  order: Uint32Array,
-  maxRows: number,
-): ShardEngine | undefined {
-  if (!wasmEngineSupports(net)) return undefined;
-  const wasm = instantiateWasmKernels();
-  if (wasm === undefined) return undefined;
-  const depth = net.layers.length;
-  const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
-  const nIn = widths[0];
-  const nOut = widths[depth];
-
-  const arena = createArena(wasm);
-  const alloc = arena.alloc;
-  const X = alloc(maxRows * nIn * 8);
-  const Y = alloc(maxRows * nOut * 8);
-  const layout = layoutNetwork(arena, net, maxRows);
-  const { table, kt } = layout;
-  const xb = alloc(8);
-  const yb = alloc(8);
-  const lossAt = alloc(8);
-  const correctAt = alloc(4);
-  if (!arena.commit()) return undefined;
-  // The memory no longer grows, so these views stay attached for the engine's life.
-  const buf = wasm.memory.buffer;
-  const f64 = (at: number, len: number) => new Float64Array(buf, at, len);
-  const xView = f64(X, maxRows * nIn);
-  const yView = f64(Y, maxRows * nOut);
-  const { params, grads } = layout.bind(buf);
-  const netParams = net.layers.flatMap((l) => [l.kernel.data, l.bias]);
-  const lossView = f64(lossAt, 1);
-  const correctView = new Int32Array(buf, correctAt, 1);
-  const lossCode = LOSS_CODES[net.loss.config.name];
-
-  return {
-    name: 'wasm',
-    grads,
-    get correct() {
-      return correctView[0];
-    },
-    run(start, count, ordered) {
-      for (let i = 0; i < params.length; i++) params[i].set(netParams[i]);
-      gather(x.data, nIn, order, start, count, ordered, xView);
-      gather(y.data, nOut, order, start, count, ordered, yView);
-      wasm.trainBatches(table, depth, lossCode, X, Y, 0, count, count, 0, 1, 0, 0, xb, yb, kt, lossAt, correctAt);
-      return lossView[0];
-    },
-  };
 }

@@ -48,6 +48,9 @@ describe('npm run bench -- --smoke', () => {
     expect(res.memory?.growth).toBeTypeOf('number');
     expect(res.ingest?.passes.map((p) => p.mode)).toEqual(['csv-parse', 'loader']);
     for (const p of res.ingest!.passes) expect(p.status === 'ok' ? p.rows : p.error).toBeTruthy();
+    // The CLI's per-epoch measurement ran both variants (the timings of --smoke mean nothing).
+    expect(res.cli?.status, res.cli?.error).toBe('ok');
+    expect(res.cli?.variants?.map((v) => v.validationSplit)).toEqual([0.1, 0]);
   }, 150_000); // ~15 s alone; CI runs other test files beside it on 2 cores
 
   it('rejects unknown and out-of-range flags with exit code 2', () => {
@@ -78,7 +81,9 @@ describe('bench flags', () => {
       runs: 5,
       ingest: false,
       memory: true,
+      cli: true,
     });
+    expect(parse('--no-cli').cli).toBe(false);
     expect(parse('--peers', 'all').peers).toContain('backprop-ref');
   });
 

@@ -5,7 +5,7 @@
  *   tfjs-core:         w ← w − η · m̂ / (√v̂ + ε)                     (Kingma & Ba, Algorithm 1)
  *   Keras & backprop:  w ← w − η·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)     (the paper's "ε̂" form)
  * i.e. Keras's update is tfjs's with ε replaced by ε/√(1−β2ᵗ) — 31.6·ε at the first step, 3·ε
- * after 115. backprop follows Keras (test/train/optimizers.test.ts checks Keras's rule by hand).
+ * after 115. backprop follows Keras (test/nn/optimizers.test.ts checks Keras's rule by hand).
  *
  * What is checked here:
  *  1. tfjs really computes the Algorithm-1 form: a float64 reference of that form

@@ -179,52 +179,49 @@ describe('fit', () => {
     expect(after).toEqual(before); // restored to the start of the failing epoch
   });
 
-  it.each(['reference', 'js', 'wasm'] as const)(
-    '%s engine: a non-finite loss at the very last step is caught',
-    (engine) => {
-      // Unit weights and a linear hidden layer: the last row's 3·1e308 overflows to ∞ and θ with it.
-      const net = networkFromWeights(
-        {
-          ...NOTES_NETWORK,
-          layers: [
-            { units: 4, activation: 'linear' },
-            { units: 1, activation: 'sigmoid' },
-          ],
-        },
-        [
-          {
-            kernel: [
-              [1, 1, 1, 1],
-              [1, 1, 1, 1],
-              [1, 1, 1, 1],
-            ],
-            bias: [0, 0, 0, 0],
-          },
-          { kernel: [[1], [1], [1], [1]], bias: [0] },
+  it.each(['reference', 'wasm'] as const)('%s engine: a non-finite loss at the very last step is caught', (engine) => {
+    // Unit weights and a linear hidden layer: the last row's 3·1e308 overflows to ∞ and θ with it.
+    const net = networkFromWeights(
+      {
+        ...NOTES_NETWORK,
+        layers: [
+          { units: 4, activation: 'linear' },
+          { units: 1, activation: 'sigmoid' },
         ],
-      );
-      const rows = [
-        [0.1, 0.2, 0.3],
-        [0.3, -0.1, 0.2],
-        [-0.2, 0.1, 0.1],
-        [0.2, 0.2, -0.3],
-        [1e308, 1e308, 1e308],
-      ];
-      const data = { x: fromRows(rows), y: fromRows([[1], [0], [1], [0], [1]]) };
-      const before = weightsOf(net);
-      const run = () =>
-        fit(net, data, {
-          epochs: 1,
-          batchSize: 1,
-          shuffle: false,
-          optimizer: { name: 'sgd', learningRate: 0.01 },
-          engine,
-        });
-      expect(run).toThrow(DivergenceError);
-      expect(run).toThrow(/epoch 1, batch 5/);
-      expect(weightsOf(net)).toEqual(before);
-    },
-  );
+      },
+      [
+        {
+          kernel: [
+            [1, 1, 1, 1],
+            [1, 1, 1, 1],
+            [1, 1, 1, 1],
+          ],
+          bias: [0, 0, 0, 0],
+        },
+        { kernel: [[1], [1], [1], [1]], bias: [0] },
+      ],
+    );
+    const rows = [
+      [0.1, 0.2, 0.3],
+      [0.3, -0.1, 0.2],
+      [-0.2, 0.1, 0.1],
+      [0.2, 0.2, -0.3],
+      [1e308, 1e308, 1e308],
+    ];
+    const data = { x: fromRows(rows), y: fromRows([[1], [0], [1], [0], [1]]) };
+    const before = weightsOf(net);
+    const run = () =>
+      fit(net, data, {
+        epochs: 1,
+        batchSize: 1,
+        shuffle: false,
+        optimizer: { name: 'sgd', learningRate: 0.01 },
+        engine,
+      });
+    expect(run).toThrow(DivergenceError);
+    expect(run).toThrow(/epoch 1, batch 5/);
+    expect(weightsOf(net)).toEqual(before);
+  });
 
   describe('bad input throws a typed error and leaves the model unchanged', () => {
     const data = synthetic(10, 4);
@@ -295,20 +292,17 @@ describe('fit', () => {
 describe('review fixes', () => {
   const data = synthetic(10, 21);
 
-  it.each(['reference', 'js', 'wasm'] as const)(
-    '%s engine steps a caller’s own optimiser, at batch size 1 too',
-    (engine) => {
-      const net = createNetwork(NOTES_NETWORK, { seed: 2 });
-      const optimizer = createOptimizer({ name: 'sgd', learningRate: 0.1 });
-      fit(net, data, { epochs: 2, batchSize: 1, optimizer, engine });
-      expect(optimizer.iterations).toBe(20);
-      // An optimiser that never moves anything leaves the weights as they were.
-      const frozen = { config: optimizer.config, iterations: 0, step() {} };
-      const before = weightsOf(net);
-      fit(net, data, { epochs: 1, batchSize: 1, optimizer: frozen, engine });
-      expect(weightsOf(net)).toEqual(before);
-    },
-  );
+  it.each(['reference', 'wasm'] as const)('%s engine steps a caller’s own optimiser, at batch size 1 too', (engine) => {
+    const net = createNetwork(NOTES_NETWORK, { seed: 2 });
+    const optimizer = createOptimizer({ name: 'sgd', learningRate: 0.1 });
+    fit(net, data, { epochs: 2, batchSize: 1, optimizer, engine });
+    expect(optimizer.iterations).toBe(20);
+    // An optimiser that never moves anything leaves the weights as they were.
+    const frozen = { config: optimizer.config, iterations: 0, step() {} };
+    const before = weightsOf(net);
+    fit(net, data, { epochs: 1, batchSize: 1, optimizer: frozen, engine });
+    expect(weightsOf(net)).toEqual(before);
+  });
 
   it('early stopping also judges the epoch at which a callback stops training', () => {
     const net = createNetwork(NOTES_NETWORK, { seed: 3 });

@@ -1,18 +1,29 @@
 /**
  * Optimisers in Keras's form. Each updates parameter arrays in place from gradient arrays of the
  * same shapes, keeping its state (velocities, moments) per array, allocated on the first step.
- *
- * - sgd:       w ← w − η·g                                 (the notes)
- * - momentum:  v ← m·v − η·g;  w ← w + v                   (keras.optimizers.SGD(momentum=m))
- * - nesterov:  v ← m·v − η·g;  w ← w + m·v − η·g           (SGD(momentum=m, nesterov=True))
- * - adam:      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
- *              w ← w − η·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)    (keras.optimizers.Adam)
  */
 import { ConfigError } from '../core/errors.js';
 
-export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adam';
+/**
+ * The vocabulary of optimisers: each kind once with its update rule. The update itself is written
+ * beside it in {@link createOptimizer} (one loop per kind, keyed by this table's names); the
+ * engines' own copy of the SGD step cites `OPTIMIZERS.sgd`.
+ */
+const TABLE = {
+  sgd: { formula: "P_new = P_old − η·∂L/∂P_old (the notes' SGD step)" },
+  momentum: { formula: 'v ← m·v − η·g; w ← w + v (keras.optimizers.SGD(momentum=m))' },
+  nesterov: { formula: 'v ← m·v − η·g; w ← w + m·v − η·g (SGD(momentum=m, nesterov=True))' },
+  adam: {
+    formula: 'm ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − η·√(1−β2ᵗ)/(1−β1ᵗ)·m / (√v + ε) (keras Adam)',
+  },
+} as const;
 
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adam'];
+export type OptimizerName = keyof typeof TABLE;
+
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(Object.keys(TABLE) as OptimizerName[]);
+
+/** Each optimiser's update rule, by name. */
+export const OPTIMIZERS: { readonly [K in OptimizerName]: { readonly formula: string } } = TABLE;
 
 /** An optimiser's serialisable configuration; omitted fields take Keras's defaults. */
 export interface OptimizerConfig {
@@ -113,7 +124,7 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
   const update = updates[cfg.name];
   let adamLr = 0;
 
-  return {
+  const optimizer: Optimizer = {
     config: cfg,
     get iterations() {
       return t;
@@ -125,4 +136,29 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
       for (let p = 0; p < params.length; p++) update(params[p], grads[p], p);
     },
   };
+  // Plain SGD keeps no state but its step count: an engine may run its steps in a kernel.
+  if (cfg.name === 'sgd') stateless.set(optimizer, (steps) => (t += steps));
+  return optimizer;
+}
+
+/** Step counters of the plain-SGD optimisers made by {@link createOptimizer}. */
+const stateless = new WeakMap<Optimizer, (steps: number) => void>();
+
+/** An optimiser whose update an engine may run itself; see {@link kernelUpdate}. */
+export interface KernelUpdate {
+  readonly name: 'sgd';
+  readonly learningRate: number;
+  /** Records `steps` updates run outside {@link Optimizer.step}. */
+  advance(steps: number): void;
+}
+
+/**
+ * The plain-SGD update of `optimizer` as data an engine can run in its own kernels, when it was
+ * made by {@link createOptimizer} (so its only state is the step count, advanced through
+ * `advance`); undefined for any other optimiser, which must be stepped through `step`.
+ */
+export function kernelUpdate(optimizer: Optimizer): KernelUpdate | undefined {
+  const advance = stateless.get(optimizer);
+  if (advance === undefined) return undefined;
+  return { name: 'sgd', learningRate: optimizer.config.learningRate, advance };
 }

@@ -1,18 +1,14 @@
 /**
  * How the training kernels (assembly/kernels.ts) find a network in WebAssembly linear memory: a
  * bump allocator from the module's heap base, each layer's arrays, and the layer table the
- * kernels read them through. Written once here for the engine and for the thread shards.
+ * kernels read them through. The one memory set-up of the WebAssembly engine, for `fit` and for
+ * the thread shards of `fitParallel` alike. Activation codes are the vocabulary's
+ * (ACTIVATION_CODES, from which assembly/codes.ts is generated).
  */
-import type { WasmKernels } from '../core/wasm/kernels.js';
-import type { Network } from '../nn/network.js';
+import type { WasmKernels } from '../../core/wasm/kernels.js';
+import { ACTIVATION_CODES } from '../../nn/activations.js';
+import type { Network } from '../../nn/network.js';
 
-/** The kernels' codes for the losses (see `head` in assembly/kernels.ts). */
-export const LOSS_CODES: Record<string, number> = {
-  binary_crossentropy: 0,
-  categorical_crossentropy: 1,
-  mean_squared_error: 2,
-};
-const ACTIVATION_CODES: Record<string, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3, softmax: 4 };
 /** Stride, in 32-bit fields, of a layer's entry in the layer table. */
 const FIELDS = 12;
 

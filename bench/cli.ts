@@ -1,0 +1,135 @@
+/**
+ * What users run: `backprop train` on the notes' 3-4-1 network at batch 1, as whole processes
+ * (the built CLI, `dist/cli/main.js`), with 2 and with 12 epochs on a generated CSV of W1's data.
+ * (t12 − t2) / 10 is the marginal time of one epoch — start-up, parsing, splitting,
+ * standardising and the final metrics cancel out — and the training split's rows over it the
+ * CLI's samples/s. It is measured as users run it: shuffling, and the default validation split
+ * (10 % of the non-test rows) evaluated after every epoch; a second pair of runs with
+ * `--validation-split 0` shows what that evaluation costs. The C loop (bench/c/mlp.c) trains on
+ * the same number of W1's rows for comparison.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cPeer } from './peers/c.js';
+import { EVAL_SAMPLES, makeProblem, WORKLOADS } from './workloads.js';
+
+export const CLI_ROWS = 200_000;
+export const SMOKE_CLI_ROWS = 4_000;
+/** The epoch counts whose difference is timed. */
+export const CLI_EPOCHS = [2, 12] as const;
+
+/** One variant's timings: the process times of each epoch count and what they give. */
+export interface CliVariant {
+  validationSplit: number;
+  /** Rows the CLI trained on (the rest of its test and validation splits). */
+  trainRows: number;
+  /** Whole-process wall times (ms) per epoch count, in run order. */
+  timesMs: Record<string, number[]>;
+  /** The processes' CPU times (user + system, ms), likewise. */
+  cpuMs: Record<string, number[]>;
+  /** Marginal epoch from the medians of the wall times, and its samples/s. */
+  msPerEpoch: number;
+  samplesPerSec: number;
+  /** The same from the CPU times: steadier on a shared machine, where waiting for a core counts in wall time. */
+  cpuMsPerEpoch: number;
+  cpuSamplesPerSec: number;
+}
+
+export interface CliResult {
+  status: 'ok' | 'failed';
+  rows: number;
+  trainRows?: number;
+  /** As users run it (default validation split), and without validation. */
+  variants?: CliVariant[];
+  cSamplesPerSec?: number;
+  error?: string;
+}
+
+/** Writes `rows` of W1's examples as `x1,x2,x3,label` CSV to `file` unless it is there. */
+export function ensureCliCsv(file: string, rows: number): void {
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const p = makeProblem(WORKLOADS.W1, rows, 0);
+  const lines = ['x1,x2,x3,label'];
+  for (let i = 0; i < rows; i++) {
+    lines.push(`${p.x[i * 3].toFixed(6)},${p.x[i * 3 + 1].toFixed(6)},${p.x[i * 3 + 2].toFixed(6)},${p.y[i]}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Loaded into each CLI process: reports its CPU time (all threads) on stderr as it exits. */
+const CPU_REPORT =
+  "data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu-ms '+(u.user+u.system)/1000+'\\n')})";
+
+/** One `train` process; returns its wall and CPU times and the training rows it reports. */
+function trainOnce(root: string, file: string, epochs: number, validationSplit: number, out: string) {
+  const cli = [join(root, 'dist', 'cli', 'main.js'), 'train', file, '--hidden', '4', '--batch-size', '1'];
+  const args = ['--import', CPU_REPORT, ...cli];
+  args.push('--epochs', String(epochs), '--validation-split', String(validationSplit), '--out', out, '--json');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`backprop train exited with ${r.status}: ${r.stderr.trim().slice(0, 500)}`);
+  const report = JSON.parse(r.stdout) as { training: { trainRows: number } };
+  const cpu = Number(/cpu-ms ([\d.]+)/.exec(r.stderr)?.[1]);
+  return { ms, cpu, trainRows: report.training.trainRows };
+}
+
+/**
+ * Times the CLI on `file` (`runs` processes per epoch count and variant, alternating) and the C
+ * loop on as many of W1's rows as the CLI trains on.
+ */
+export async function measureCli(root: string, file: string, rows: number, runs: number, cBinary?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-bench-cli-'));
+  const result: CliResult = { status: 'ok', rows, variants: [] };
+  try {
+    let trainRows = 0;
+    for (const validationSplit of [0.1, 0]) {
+      const timesMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
+      const cpuMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
+      trainOnce(root, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json')); // file cache, JIT of tsc output
+      for (let i = 0; i < runs; i++) {
+        for (const epochs of CLI_EPOCHS) {
+          const t = trainOnce(root, file, epochs, validationSplit, join(dir, `m${epochs}.json`));
+          timesMs[epochs].push(t.ms);
+          cpuMs[epochs].push(t.cpu);
+          trainRows = t.trainRows;
+        }
+      }
+      const marginal = (t: Record<string, number[]>) =>
+        (median(t[CLI_EPOCHS[1]]) - median(t[CLI_EPOCHS[0]])) / (CLI_EPOCHS[1] - CLI_EPOCHS[0]);
+      const msPerEpoch = marginal(timesMs);
+      const cpuMsPerEpoch = marginal(cpuMs);
+      result.variants!.push({
+        validationSplit,
+        trainRows,
+        timesMs,
+        cpuMs,
+        msPerEpoch,
+        samplesPerSec: trainRows / (msPerEpoch / 1000),
+        cpuMsPerEpoch,
+        cpuSamplesPerSec: trainRows / (cpuMsPerEpoch / 1000),
+      });
+      if (validationSplit === 0.1) result.trainRows = trainRows;
+    }
+    if (cBinary !== undefined && result.trainRows !== undefined) {
+      const n = result.trainRows;
+      const problem = makeProblem(WORKLOADS.W1, n, EVAL_SAMPLES);
+      const c = await cPeer(cBinary).runSelfTimed!(problem, { samples: n, warmupSamples: n, runs });
+      result.cSamplesPerSec = n / (median(c.timesMs) / 1000);
+    }
+  } catch (err) {
+    result.status = 'failed';
+    result.error = (err as Error).message;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}

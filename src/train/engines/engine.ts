@@ -1,0 +1,123 @@
+/**
+ * The one interface behind which `fit` and every thread of `fitParallel` run training steps,
+ * and the declaration by which each engine says what it covers. An engine performs the reference
+ * path's floating-point operations in the same order, so whichever one runs, the weights and
+ * logs are the same bits; the selector (select.ts) never gives a run to an engine whose
+ * declaration does not cover it, so an engine never trains something else.
+ */
+import { ACTIVATION_NAMES, type ActivationName } from '../../nn/activations.js';
+import type { LossName } from '../../nn/losses.js';
+import type { Network } from '../../nn/network.js';
+import type { Optimizer, OptimizerName } from '../../nn/optimizers.js';
+import type { Dataset } from '../fit.js';
+
+/** The engines: the readable reference path and the WebAssembly SIMD kernels. */
+export type EngineName = 'wasm' | 'reference';
+
+/** Which of an engine's whole-epoch kernels ran, where it has several (see docs/wasm.md). */
+export type EngineDetail = 'sgd1-2layer' | 'sgd1';
+
+/**
+ * What an engine covers. Each table is keyed by a vocabulary's names, so adding a kind to the
+ * vocabulary is a compile error until every engine has said whether it covers it.
+ */
+export interface Coverage {
+  /** Activations of the hidden layers. */
+  readonly hidden: Readonly<Record<ActivationName, boolean>>;
+  /** Activations of the output layer. */
+  readonly output: Readonly<Record<ActivationName, boolean>>;
+  /** Losses, with ε = 0 (see `clippedLoss`). */
+  readonly losses: Readonly<Record<LossName, boolean>>;
+  /** Cross-entropies with ŷ clipped to [ε, 1 − ε] (ε > 0). */
+  readonly clippedLoss: boolean;
+  /** Optimisers whose updates the engine's `runBatch` applies (in its kernels or through `step`). */
+  readonly optimizers: Readonly<Record<OptimizerName, boolean>>;
+  /** Largest batch size (Infinity: any). */
+  readonly maxBatchSize: number;
+}
+
+/** What an engine is made for. */
+export interface EngineSetup {
+  net: Network;
+  data: Dataset;
+  batchSize: number;
+  l2: number;
+  epochs: number;
+  /** Data evaluated after each epoch by {@link Engine.validate}. */
+  validation?: Dataset;
+  /** The optimiser `runBatch` applies; absent for an engine that only computes gradients. */
+  optimizer?: Optimizer;
+  /** An `onBatchEnd` callback must see every step, so no whole epoch may run in one call. */
+  perStepCallback: boolean;
+}
+
+/**
+ * One way of running the steps of an epoch. Numbers come back through {@link result}, a typed
+ * array, because V8 boxes a double returned from a call it does not inline (an allocation per
+ * step).
+ */
+export interface Engine {
+  readonly name: EngineName;
+  readonly detail?: EngineDetail;
+  /**
+   * After `runEpoch`: [Σ batch loss × batch size, correct predictions, 0] — or, when a loss was
+   * not finite, [that loss, _, its 1-based batch]. After `gradient` or `runBatch`: [the batch's
+   * mean loss (with the L2 penalty), its correct predictions, _].
+   */
+  readonly result: Float64Array;
+  /** The gradient of the last `gradient` call, in `parameterArrays` order. */
+  readonly grads: readonly Float64Array[];
+  /** Takes the network's weights and the epoch's example order (null: as stored). */
+  startEpoch(order: Uint32Array | null): void;
+  /** Runs the whole epoch in one call if this engine can; false when the caller must step. */
+  runEpoch(): boolean;
+  /** The gradient of the mean loss (plus the L2 term) over examples [start, start + size) of the order. */
+  gradient(start: number, size: number): void;
+  /** {@link gradient}, then the optimiser's update (skipped when the loss is not finite). */
+  runBatch(start: number, size: number): void;
+  /**
+   * The setup's validation data through the network's own weights (stored there by
+   * `storeWeights`): [mean loss with the L2 penalty, as `lossOf` gives it; correct predictions].
+   */
+  validate(): void;
+  /** Makes the network's own arrays hold the current weights (for callbacks and the end). */
+  storeWeights(): void;
+  /** Takes the network's arrays as the current weights (a callback may have changed them). */
+  loadWeights(): void;
+}
+
+/** An engine as the selector sees it: its declaration, and how to make one. */
+export interface EngineKind {
+  readonly name: EngineName;
+  readonly coverage: Coverage;
+  /** Whether it can run in this runtime at all (e.g. WebAssembly SIMD present). */
+  available(): boolean;
+  /** Whether the run is big enough for the engine's set-up to pay. */
+  pays(setup: EngineSetup): boolean;
+  /** The engine, or undefined when it cannot be had after all (e.g. memory refused). */
+  create(setup: EngineSetup): Engine | undefined;
+}
+
+/** `{ name: true }` for every name: a vocabulary covered whole. */
+export function all<N extends string>(names: readonly N[]): Readonly<Record<N, boolean>> {
+  return Object.fromEntries(names.map((n) => [n, true])) as Record<N, boolean>;
+}
+
+/** Every hidden and output activation: what the reference path covers. */
+export const ALL_ACTIVATIONS = all(ACTIVATION_NAMES);
+
+/** Whether `coverage` includes every kind and shape `setup` uses. */
+export function covers(coverage: Coverage, setup: EngineSetup): boolean {
+  const { net, optimizer } = setup;
+  const last = net.layers.length - 1;
+  const has = <N extends string>(table: Readonly<Record<N, boolean>>, name: string) =>
+    Object.hasOwn(table, name) && table[name as N];
+  const loss = net.loss.config;
+  return (
+    net.layers.every((l, i) => has(i < last ? coverage.hidden : coverage.output, l.activation.name)) &&
+    has(coverage.losses, loss.name) &&
+    (!loss.epsilon || coverage.clippedLoss) &&
+    (optimizer === undefined || has(coverage.optimizers, optimizer.config.name)) &&
+    Math.min(setup.batchSize, setup.data.x.rows) <= coverage.maxBatchSize
+  );
+}

@@ -1,0 +1,25 @@
+/** The one row gathering of the engines: a batch's examples copied out of the dataset. */
+
+/**
+ * Copies rows `order[start + i]` (or `start + i` when `order` is null), i < count, of a
+ * row-major array of `cols` columns into the first `count` rows of `dst`.
+ */
+export function gatherRows(
+  src: Float64Array,
+  cols: number,
+  order: Uint32Array | null,
+  start: number,
+  count: number,
+  dst: Float64Array,
+): void {
+  if (order === null) {
+    dst.set(src.subarray(start * cols, (start + count) * cols));
+    return;
+  }
+  // Plain loops: a subarray per row would allocate on every row of every batch.
+  for (let i = 0; i < count; i++) {
+    const r = order[start + i] * cols;
+    const o = i * cols;
+    for (let c = 0; c < cols; c++) dst[o + c] = src[r + c];
+  }
+}
