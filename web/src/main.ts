@@ -4,15 +4,26 @@
  * setting resets the run (new weights from the seed), so that the URL always describes the run
  * on screen.
  */
-import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
-import { toOnnx, toTfjsLayers } from './adapters/export.js';
-import { type Model, parseModel, serializeModel } from './adapters/model-file.js';
 import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
 import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
 import { fixed } from './format.js';
 import { nearestPoint, toCanvas } from './grid.js';
-import { createNetwork, type LayerWeights, type NetworkConfig, networkFromWeights } from './library.js';
+import {
+  confusionMatrix,
+  createNetwork,
+  csvTextToExamples,
+  type Examples,
+  type LayerWeights,
+  type Model,
+  type NetworkConfig,
+  networkFromWeights,
+  parseModel,
+  serializeModel,
+  targetClasses,
+  toOnnx,
+  toTfjsLayers,
+} from './library.js';
 import { createNetworkView, type NetworkView } from './network-view.js';
 import { bundledExamples, type Prepared, prepareTable, prepareToy } from './prepare.js';
 import type { CurvePoint, FromWorker, Snapshot, ToWorker } from './protocol.js';
@@ -93,21 +104,19 @@ function startWorker(): void {
   };
 }
 
+/** The class of each example, train then test. */
 function classesOf(p: Prepared): Int32Array {
-  const ys = [p.train.y, p.test.y];
-  const out = new Int32Array(p.train.y.rows + p.test.y.rows);
-  let at = 0;
-  for (const y of ys) {
-    for (let r = 0; r < y.rows; r++) {
-      if (y.cols === 1) out[at++] = y.data[r] >= 0.5 ? 1 : 0;
-      else {
-        let best = 0;
-        for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j] > y.data[r * y.cols + best]) best = j;
-        out[at++] = best;
-      }
-    }
-  }
+  const train = targetClasses(p.train.y);
+  const out = new Int32Array(train.length + p.test.y.rows);
+  out.set(train);
+  out.set(targetClasses(p.test.y), train.length);
   return out;
+}
+
+/** How many classes the open CSV's labels have (2 when none is open). */
+function csvClasses(csv: State['csv']): number {
+  const labels = csv?.examples.labels;
+  return labels && labels.kind !== 'regression' ? labels.classes.length : 2;
 }
 
 /** The data the settings describe (throws a user-worded error when they cannot be met). */
@@ -115,10 +124,10 @@ function prepare(s: Settings, csv: State['csv']): Prepared {
   switch (s.data) {
     case 'breast-cancer':
     case 'iris':
-      return prepareTable(bundledExamples(s.data), `data/${s.data}.csv`, s);
+      return prepareTable(bundledExamples(s.data), s);
     case 'csv':
       if (!csv) throw new Error('no CSV file is open: choose one with Open CSV');
-      return prepareTable(csv.examples, csv.name, s);
+      return prepareTable(csv.examples, s);
     default:
       return prepareToy(s);
   }
@@ -132,7 +141,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
   let prepared: Prepared;
   let config: NetworkConfig;
   try {
-    fixLoss(next, csv?.examples.labels.classes.length ?? 2);
+    fixLoss(next, csvClasses(csv));
     prepared = prepare(next, csv);
     config = networkConfig(next, prepared);
     if (weights) networkFromWeights(config, weights);
@@ -171,7 +180,7 @@ function syncControls(): void {
     ($(key) as HTMLInputElement).value = String(s[key]);
   }
   $<HTMLInputElement>('hidden').value = s.hidden.join(',');
-  const multi = isMulticlass(s.data, state.csv?.examples.labels.classes.length ?? 2);
+  const multi = isMulticlass(s.data, csvClasses(state.csv));
   const loss = $<HTMLSelectElement>('loss');
   loss.replaceChildren(
     ...lossesFor(multi).map((l) => {
@@ -300,6 +309,10 @@ function openModel(file: File): void {
       modelMessage.textContent = (err as Error).message;
       return;
     }
+    if (model.labels.kind === 'regression') {
+      modelMessage.textContent = `${file.name}: a regression model: the playground shows classifiers only`;
+      return;
+    }
     const net = model.network;
     const p = state.prepared;
     const outputs = net.layers[net.layers.length - 1].bias.length;
@@ -397,8 +410,7 @@ function drawConfusion(s: State): void {
   host.hidden = false;
   const k = s.prepared.classes.length;
   const nTrain = s.prepared.train.x.rows;
-  const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  snap.testPredicted.forEach((pred, r) => counts[s.classes[nTrain + r]][pred]++);
+  const counts = confusionMatrix(snap.testPredicted, s.classes.subarray(nTrain), k);
   const table = document.createElement('table');
   table.className = 'confusion';
   const caption = document.createElement('p');
@@ -479,11 +491,12 @@ function wire(): void {
     post({ type: 'train' });
     dirty = true;
   });
+  // Train comes back (state.running false) with the worker's snapshot after it has paused, so
+  // that the weights on screen are then the paused run's.
   buttons.pause.addEventListener('click', () => {
     if (!state) return;
-    state.running = false;
+    buttons.pause.disabled = true;
     post({ type: 'pause' });
-    dirty = true;
   });
   $('step').addEventListener('click', () => {
     if (!state) return;
@@ -537,13 +550,13 @@ function wire(): void {
   });
   $('download-onnx').addEventListener('click', () => {
     if (!state?.snapshot) return;
-    const bytes = toOnnx(currentModel(state), __BACKPROP_VERSION__) as Uint8Array<ArrayBuffer>;
+    const bytes = toOnnx(currentModel(state)) as Uint8Array<ArrayBuffer>;
     download(`${baseName(state)}.onnx`, bytes, 'application/octet-stream');
   });
   // TF.js Layers is two files: the manifest names the weights file, so both keep their usual names.
   $('download-tfjs').addEventListener('click', () => {
     if (!state?.snapshot) return;
-    const { modelJson, weights } = toTfjsLayers(currentModel(state), __BACKPROP_VERSION__);
+    const { modelJson, weights } = toTfjsLayers(currentModel(state));
     download('model.json', JSON.stringify(modelJson), 'application/json');
     download('group1-shard1of1.bin', weights as Uint8Array<ArrayBuffer>, 'application/octet-stream');
   });
