@@ -14,7 +14,7 @@ const rowsOf = (m: { rows: number; cols: number; data: Float64Array }) =>
   Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
 
 describe("the playground's data", () => {
-  it("splits and standardises a CSV as `backprop train --validation-split 0` does", () => {
+  it('splits and standardises a CSV as `backprop train --validation-split 0` does', () => {
     const s = settings({ data: 'breast-cancer', seed: 3, test: 0.2 });
     const p = prepareTable(bundledExamples('breast-cancer'), s);
     const table = parseCsv(readFileSync('data/breast-cancer.csv', 'utf8'), 'data/breast-cancer.csv');

@@ -6,6 +6,13 @@
  */
 import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
+import {
+  createExerciseView,
+  EXERCISE_DEFAULTS,
+  type ExerciseView,
+  exerciseFromQuery,
+  exerciseToQuery,
+} from './exercise-view.js';
 import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
 import { fixed } from './format.js';
 import { nearestPoint, toCanvas } from './grid.js';
@@ -14,6 +21,7 @@ import {
   createNetwork,
   csvTextToExamples,
   type Examples,
+  type Exercise,
   type LayerWeights,
   type Model,
   type NetworkConfig,
@@ -165,7 +173,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
     curve: [],
     running: false,
   };
-  history.replaceState(null, '', `?${settingsToQuery(next)}`);
+  writeUrl();
   startWorker();
   post({ type: 'reset', spec: { ...runSpec(next, prepared, config), ...(weights ? { weights } : {}) } });
   syncControls();
@@ -575,7 +583,8 @@ function wire(): void {
   // The network's drawing is sized to its box: redraw it when the window changes size.
   let width = networkHost.clientWidth;
   new ResizeObserver(() => {
-    if (!state || networkHost.clientWidth === width) return;
+    // (a hidden tab has no width: the drawing stays as it was until the tab is shown again)
+    if (!state || networkHost.clientWidth === width || networkHost.clientWidth === 0) return;
     width = networkHost.clientWidth;
     state.view = state.makeView();
     dirty = true;
@@ -594,6 +603,8 @@ declare global {
       pointOnPage(i: number): [number, number] | undefined;
       /** Durations of the recent draws, in ms. */
       drawTimes(): number[];
+      /** The Exercise tab's problem. */
+      exercise(): Exercise | undefined;
     };
   }
 }
@@ -603,6 +614,7 @@ window.playground = {
   steps: () => state?.snapshot?.steps ?? 0,
   selected: () => (state?.selected === undefined ? undefined : example(state, state.selected)),
   drawTimes: () => [...drawTimes],
+  exercise: () => exerciseView?.exercise(),
   pointOnPage: (i) => {
     const plane = state?.prepared.plane;
     if (!plane) return undefined;
@@ -612,9 +624,71 @@ window.playground = {
   },
 };
 
+// Tabs and the URL ----------------------------------------------------------------------------
+
+type Tab = 'playground' | 'exercise';
+const TABS: Tab[] = ['playground', 'exercise'];
+let tab: Tab = 'playground';
+let exerciseView: ExerciseView | undefined;
+
+/**
+ * The URL of what is on screen: the playground's settings, and the exercise's seed and level
+ * when its tab is open or they are not the defaults.
+ */
+function writeUrl(): void {
+  if (!state) return;
+  const parts = [settingsToQuery(state.settings)];
+  const ex = exerciseView?.settings();
+  if (tab === 'exercise') parts.push('tab=exercise');
+  if (ex && (tab === 'exercise' || ex.seed !== EXERCISE_DEFAULTS.seed || ex.level !== EXERCISE_DEFAULTS.level))
+    parts.push(exerciseToQuery(ex));
+  history.replaceState(null, '', `?${parts.join('&')}`);
+}
+
+function selectTab(next: Tab, focus = false): void {
+  tab = next;
+  for (const t of TABS) {
+    const button = $<HTMLButtonElement>(`tab-${t}`);
+    button.setAttribute('aria-selected', String(t === next));
+    button.tabIndex = t === next ? 0 : -1;
+    $(`panel-${t}`).hidden = t !== next;
+    if (t === next && focus) button.focus();
+  }
+  writeUrl();
+}
+
+function wireTabs(): void {
+  for (const t of TABS) $(`tab-${t}`).addEventListener('click', () => selectTab(t));
+  // The tab list's keys: arrows move between the tabs, Home and End go to the first and last.
+  document.querySelector('[role="tablist"]')!.addEventListener('keydown', (e) => {
+    const key = (e as KeyboardEvent).key;
+    const i = TABS.indexOf(tab);
+    const to =
+      key === 'ArrowRight'
+        ? TABS[(i + 1) % TABS.length]
+        : key === 'ArrowLeft'
+          ? TABS[(i + TABS.length - 1) % TABS.length]
+          : key === 'Home'
+            ? TABS[0]
+            : key === 'End'
+              ? TABS[TABS.length - 1]
+              : undefined;
+    if (to) {
+      e.preventDefault();
+      selectTab(to, true);
+    }
+  });
+}
+
 buildFeatureBoxes();
 wire();
-const fromUrl = settingsFromQuery(location.search);
+wireTabs();
+// Read once: the first apply() rewrites the URL.
+const query = location.search;
+const exerciseFromUrl = exerciseFromQuery(query);
+exerciseView = createExerciseView($('exercise'), exerciseFromUrl.settings, writeUrl);
+$('ex-message').textContent = exerciseFromUrl.problems.join('\n');
+const fromUrl = settingsFromQuery(query);
 const problems = [...fromUrl.problems];
 let first = apply(fromUrl.settings);
 if (first) {
@@ -622,4 +696,6 @@ if (first) {
   first = apply({ ...DEFAULTS, features: [...DEFAULTS.features], hidden: [...DEFAULTS.hidden] });
 }
 settingsMessage.textContent = problems.join('\n');
+// The playground is drawn first (its drawing needs its box's size), then the tab the URL names.
+if (new URLSearchParams(query).get('tab') === 'exercise') selectTab('exercise');
 requestAnimationFrame(frame);
