@@ -30,6 +30,7 @@ import {
   serializeModel,
   targetClasses,
   toOnnx,
+  toRows,
   toTfjsLayers,
 } from './library.js';
 import { createNetworkView, type NetworkView } from './network-view.js';
@@ -347,14 +348,7 @@ function openModel(file: File): void {
       act: act as Settings['act'],
       loss: lossShort[net.loss.config.name],
     };
-    const weights = net.layers.map((l) => {
-      const out = l.bias.length;
-      const rows = l.kernel.data.length / out;
-      return {
-        kernel: Array.from({ length: rows }, (_, i) => Array.from(l.kernel.data.subarray(i * out, (i + 1) * out))),
-        bias: Array.from(l.bias),
-      };
-    });
+    const weights = net.layers.map((l) => ({ kernel: toRows(l.kernel), bias: Array.from(l.bias) }));
     const problem = apply(next, state.csv, weights);
     modelMessage.textContent = problem ?? `opened ${file.name}: Reset goes back to the seeded weights`;
   });
@@ -370,12 +364,8 @@ function statusText(s: State): string {
 
 function currentWeights(s: State): LayerWeights[] {
   return s.snapshot!.weights.map((w, l) => {
-    const out = s.config.layers[l].units;
-    const rows = w.kernel.length / out;
-    return {
-      kernel: Array.from({ length: rows }, (_, i) => Array.from(w.kernel.subarray(i * out, (i + 1) * out))),
-      bias: Array.from(w.bias),
-    };
+    const cols = s.config.layers[l].units;
+    return { kernel: toRows({ rows: w.kernel.length / cols, cols, data: w.kernel }), bias: Array.from(w.bias) };
   });
 }
 
