@@ -1,9 +1,40 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The tests that drive headless Chromium. They run as their own project, after every other test
+ * file has finished and one file at a time, so that a browser is not starved of CPU by the
+ * parallel workers of the rest (the playground's test measures frame times while training).
+ */
+const CHROMIUM_TESTS = [
+  'test/web/playground.test.ts',
+  'test/web/exercise.test.ts',
+  'test/cli/report-browser.test.ts',
+  'test/core/browser.test.ts',
+  'test/data/browser-bundle.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...CHROMIUM_TESTS],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chromium',
+          include: CHROMIUM_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -2,15 +2,10 @@
  * The playground's build: web/index.html and its modules (with the library they import from
  * ../src) into dist-web/, relative paths so that any static server or file host can serve it.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
 export default defineConfig({
-  // backprop's version, named as the producer in exported ONNX and TF.js files.
-  define: { __BACKPROP_VERSION__: JSON.stringify(pkg.version) },
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   build: {

@@ -8,12 +8,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvTextToExamples } from '../../src/io/dataset.js';
-import { parseModel } from '../../src/io/model-file.js';
-import { toOnnx } from '../../src/io/onnx.js';
-import { toTfjsLayers } from '../../src/io/tfjs-layers.js';
-import { networkFromWeights } from '../../src/nn/network.js';
-import { notesQuantities } from '../../src/nn/notes.js';
+import {
+  csvTextToExamples,
+  networkFromWeights,
+  notesQuantities,
+  parseModel,
+  toOnnx,
+  toTfjsLayers,
+} from '../../src/index.js';
 import { num } from '../../web/src/format.js';
 import type { LayerWeights, NetworkConfig } from '../../web/src/library.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';

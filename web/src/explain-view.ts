@@ -1,13 +1,14 @@
 /**
  * The explain panel: one example's forward and backward pass, every quantity with its shape and
- * equation number, computed by the library — `notesQuantities` on the notes' two-layer network,
- * `computeGradients` (the batched backprop over a batch of one) in the per-layer form otherwise.
- * Each value sits in an element with `data-quantity` (its text the value, `data-value` the
- * full-precision numbers as JSON), and hovering a quantity lights up where it lives on the drawing.
+ * equation number, computed by the library — `explain` (what `backprop explain` prints: the
+ * notes' quantities and the SGD step) on the notes' two-layer network, `computeGradients` (the
+ * batched backprop over a batch of one) in the per-layer form otherwise. Each value sits in an
+ * element with `data-quantity` (its text the value, `data-value` the full-precision numbers as
+ * JSON), and hovering a quantity lights up where it lives on the drawing.
  * "Step through" reveals the quantities one equation at a time, forward, backward, then the update.
  */
 import { num } from './format.js';
-import { computeGradients, fromRows, isNotesShaped, type Network, notesQuantities, toRows } from './library.js';
+import { computeGradients, explain, fromRows, isNotesShaped, type Network, toRows } from './library.js';
 
 /** Where each quantity lives on the network drawing (the `data-group` of its SVG group). */
 const PLACE: Record<string, string> = {
@@ -125,26 +126,40 @@ export function renderExplain(host: HTMLElement, net: Network, ex: Example, lr: 
   heading.className = 'explain-heading';
   host.append(heading);
   if (isNotesShaped(net)) {
-    const q = notesQuantities(net, ex.x, ex.y[0]);
+    // The library's explain (what `backprop explain` prints): the notes' quantities and the SGD step.
+    const x = fromRows([ex.x]);
+    const { json: q } = explain({
+      model: {
+        network: net,
+        features: ex.x.map((_, i) => `x${i + 1}`),
+        labels: { kind: 'binary', classes: ['0', '1'] },
+      },
+      x,
+      raw: x,
+      y: fromRows([ex.y]),
+      yGiven: true,
+      lr,
+      source: ex.label,
+    });
+    const sgd = 'W' in q.sgd ? q.sgd : { W: [], U: [] }; // the notes' form always has W and U
     heading.textContent = `${ex.label}: x = (${ex.x.map((v) => num(v)).join(', ')}), y = ${ex.y[0]} — the notes' network, one SGD step with η = ${lr}`;
-    const step = (w: number[][], g: number[][]) => w.map((r, i) => r.map((v, j) => v - lr * g[i][j]));
     renderRows(
       host,
       [
-        { symbol: 'x', formula: 'x', equation: '', quantity: 'x', value: q.x },
-        { symbol: 'z', formula: 'z = W x + b1', equation: '', quantity: 'z', value: q.z },
-        { symbol: 'h', formula: 'h = σ(z)', equation: '', quantity: 'h', value: q.h },
-        { symbol: 'θ', formula: 'θ = U h + b2', equation: '', quantity: 'theta', value: q.theta },
-        { symbol: 'ŷ', formula: 'ŷ = σ(θ)', equation: '', quantity: 'yhat', value: q.yhat },
+        { symbol: 'x', formula: 'x', equation: '', quantity: 'x', value: q.x! },
+        { symbol: 'z', formula: 'z = W x + b1', equation: '', quantity: 'z', value: q.z! },
+        { symbol: 'h', formula: 'h = σ(z)', equation: '', quantity: 'h', value: q.h! },
+        { symbol: 'θ', formula: 'θ = U h + b2', equation: '', quantity: 'theta', value: q.theta! },
+        { symbol: 'ŷ', formula: 'ŷ = σ(θ)', equation: '', quantity: 'yhat', value: q.yhat! },
         { symbol: 'L', formula: 'L = CE(ŷ, y)', equation: '', quantity: 'loss', value: q.loss },
-        { symbol: 'δ1', formula: 'δ1 = ∂L/∂θ = ŷ − y', equation: '3', quantity: 'delta1', value: q.delta1 },
-        { symbol: 'δ2', formula: 'δ2 = δ1·U ∘ σ′(z)', equation: '4–5', quantity: 'delta2', value: q.delta2 },
-        { symbol: '∂L/∂W', formula: '∂L/∂W = δ2ᵀ ⊗ xᵀ', equation: '6', quantity: 'dW', value: q.dW },
-        { symbol: '∂L/∂U', formula: '∂L/∂U = δ1·hᵀ', equation: '7', quantity: 'dU', value: q.dU },
-        { symbol: '∂L/∂b1', formula: '∂L/∂b1 = δ2ᵀ', equation: '', quantity: 'db1', value: q.db1 },
-        { symbol: '∂L/∂b2', formula: '∂L/∂b2 = δ1', equation: '', quantity: 'db2', value: q.db2 },
-        { symbol: 'W', formula: 'W ← W − η ∂L/∂W', equation: '', quantity: 'Wnext', value: step(q.W, q.dW) },
-        { symbol: 'U', formula: 'U ← U − η ∂L/∂U', equation: '', quantity: 'Unext', value: step(q.U, q.dU) },
+        { symbol: 'δ1', formula: 'δ1 = ∂L/∂θ = ŷ − y', equation: '3', quantity: 'delta1', value: q.delta1! },
+        { symbol: 'δ2', formula: 'δ2 = δ1·U ∘ σ′(z)', equation: '4–5', quantity: 'delta2', value: q.delta2! },
+        { symbol: '∂L/∂W', formula: '∂L/∂W = δ2ᵀ ⊗ xᵀ', equation: '6', quantity: 'dW', value: q.dW! },
+        { symbol: '∂L/∂U', formula: '∂L/∂U = δ1·hᵀ', equation: '7', quantity: 'dU', value: q.dU! },
+        { symbol: '∂L/∂b1', formula: '∂L/∂b1 = δ2ᵀ', equation: '', quantity: 'db1', value: q.db1! },
+        { symbol: '∂L/∂b2', formula: '∂L/∂b2 = δ1', equation: '', quantity: 'db2', value: q.db2! },
+        { symbol: 'W', formula: 'W ← W − η ∂L/∂W', equation: '', quantity: 'Wnext', value: sgd.W },
+        { symbol: 'U', formula: 'U ← U − η ∂L/∂U', equation: '', quantity: 'Unext', value: sgd.U },
       ],
       drawing,
     );

@@ -1,41 +1,54 @@
 /**
  * The playground's one door into the library. Every other web/ module imports the library from
- * here, so that when the library moves (src/ is being restructured) only this file changes.
- *
- * The library's CSV reader (src/io/csv.ts, src/io/dataset.ts), model file (src/io/model-file.ts)
- * and exporters (src/io/onnx.ts, src/io/tfjs-layers.ts, src/io/export-layers.ts) import Node's fs
- * today and so cannot be bundled for the browser; the playground's stand-ins for them live in
- * ./adapters/ and are marked there.
+ * here: the curated, browser-safe entry (../../src/index.js, `backprop`) and, for the training
+ * worker's measurements, the kernels entry (../../src/kernels.js, `backprop/kernels`).
  */
 export {
-  type BatchLog,
-  ConfigError,
+  type Answers,
+  accuracy,
+  checkAnswers,
   computeGradients,
+  confusionMatrix,
+  createExercise,
   createNetwork,
   createOptimizer,
   createRandom,
-  createWorkspace,
-  type Dataset,
+  csvTextToExamples,
+  describeVerdict,
+  EXERCISE_LEVELS,
+  type Examples,
+  type Exercise,
+  type ExerciseLevel,
+  explain,
   fit,
-  forwardProp,
   fromRows,
   isNotesShaped,
+  type LabelMapping,
   type LayerWeights,
-  type LossName,
-  lossOf,
   type Matrix,
+  type Model,
   type Network,
   type NetworkConfig,
-  type NotesQuantities,
   networkFromWeights,
-  notesQuantities,
   type Optimizer,
   type OptimizerName,
-  predict,
+  parseAnswers,
+  parseModel,
+  predictedClasses,
+  prepareDataset,
+  problemText,
+  QUANTITY_KEYS,
+  type QuantityKey,
   type Random,
+  type SolutionStep,
+  serializeModel,
+  solveExercise,
+  stratifiedSplit,
+  targetClasses,
+  toOnnx,
   toRows,
+  toTfjsLayers,
+  type Verdict,
   zeros,
 } from '../../src/index.js';
-// The onnx.proto subset the ONNX exporter encodes with: a plain string, safe to bundle.
-export { ONNX_PROTO } from '../../src/io/onnx-proto.js';
-export type { ActivationName } from '../../src/nn/activations.js';
+export { createWorkspace, forwardProp, lossOf } from '../../src/kernels.js';

@@ -4,15 +4,35 @@
  * setting resets the run (new weights from the seed), so that the URL always describes the run
  * on screen.
  */
-import { csvTextToExamples, type Examples } from './adapters/csv-text.js';
-import { toOnnx, toTfjsLayers } from './adapters/export.js';
-import { type Model, parseModel, serializeModel } from './adapters/model-file.js';
 import { drawBoundary } from './boundary-view.js';
 import { drawCurves } from './curves-view.js';
+import {
+  createExerciseView,
+  EXERCISE_DEFAULTS,
+  type ExerciseView,
+  exerciseFromQuery,
+  exerciseToQuery,
+} from './exercise-view.js';
 import { type Example, linkToDrawing, renderExplain } from './explain-view.js';
 import { fixed } from './format.js';
 import { nearestPoint, toCanvas } from './grid.js';
-import { createNetwork, type LayerWeights, type NetworkConfig, networkFromWeights } from './library.js';
+import {
+  confusionMatrix,
+  createNetwork,
+  csvTextToExamples,
+  type Examples,
+  type Exercise,
+  type LayerWeights,
+  type Model,
+  type NetworkConfig,
+  networkFromWeights,
+  parseModel,
+  serializeModel,
+  targetClasses,
+  toOnnx,
+  toRows,
+  toTfjsLayers,
+} from './library.js';
 import { createNetworkView, type NetworkView } from './network-view.js';
 import { bundledExamples, type Prepared, prepareTable, prepareToy } from './prepare.js';
 import type { CurvePoint, FromWorker, Snapshot, ToWorker } from './protocol.js';
@@ -93,21 +113,19 @@ function startWorker(): void {
   };
 }
 
+/** The class of each example, train then test. */
 function classesOf(p: Prepared): Int32Array {
-  const ys = [p.train.y, p.test.y];
-  const out = new Int32Array(p.train.y.rows + p.test.y.rows);
-  let at = 0;
-  for (const y of ys) {
-    for (let r = 0; r < y.rows; r++) {
-      if (y.cols === 1) out[at++] = y.data[r] >= 0.5 ? 1 : 0;
-      else {
-        let best = 0;
-        for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j] > y.data[r * y.cols + best]) best = j;
-        out[at++] = best;
-      }
-    }
-  }
+  const train = targetClasses(p.train.y);
+  const out = new Int32Array(train.length + p.test.y.rows);
+  out.set(train);
+  out.set(targetClasses(p.test.y), train.length);
   return out;
+}
+
+/** How many classes the open CSV's labels have (2 when none is open). */
+function csvClasses(csv: State['csv']): number {
+  const labels = csv?.examples.labels;
+  return labels && labels.kind !== 'regression' ? labels.classes.length : 2;
 }
 
 /** The data the settings describe (throws a user-worded error when they cannot be met). */
@@ -115,10 +133,10 @@ function prepare(s: Settings, csv: State['csv']): Prepared {
   switch (s.data) {
     case 'breast-cancer':
     case 'iris':
-      return prepareTable(bundledExamples(s.data), `data/${s.data}.csv`, s);
+      return prepareTable(bundledExamples(s.data), s);
     case 'csv':
       if (!csv) throw new Error('no CSV file is open: choose one with Open CSV');
-      return prepareTable(csv.examples, csv.name, s);
+      return prepareTable(csv.examples, s);
     default:
       return prepareToy(s);
   }
@@ -132,7 +150,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
   let prepared: Prepared;
   let config: NetworkConfig;
   try {
-    fixLoss(next, csv?.examples.labels.classes.length ?? 2);
+    fixLoss(next, csvClasses(csv));
     prepared = prepare(next, csv);
     config = networkConfig(next, prepared);
     if (weights) networkFromWeights(config, weights);
@@ -156,7 +174,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
     curve: [],
     running: false,
   };
-  history.replaceState(null, '', `?${settingsToQuery(next)}`);
+  writeUrl();
   startWorker();
   post({ type: 'reset', spec: { ...runSpec(next, prepared, config), ...(weights ? { weights } : {}) } });
   syncControls();
@@ -171,7 +189,7 @@ function syncControls(): void {
     ($(key) as HTMLInputElement).value = String(s[key]);
   }
   $<HTMLInputElement>('hidden').value = s.hidden.join(',');
-  const multi = isMulticlass(s.data, state.csv?.examples.labels.classes.length ?? 2);
+  const multi = isMulticlass(s.data, csvClasses(state.csv));
   const loss = $<HTMLSelectElement>('loss');
   loss.replaceChildren(
     ...lossesFor(multi).map((l) => {
@@ -300,6 +318,10 @@ function openModel(file: File): void {
       modelMessage.textContent = (err as Error).message;
       return;
     }
+    if (model.labels.kind === 'regression') {
+      modelMessage.textContent = `${file.name}: a regression model: the playground shows classifiers only`;
+      return;
+    }
     const net = model.network;
     const p = state.prepared;
     const outputs = net.layers[net.layers.length - 1].bias.length;
@@ -326,14 +348,7 @@ function openModel(file: File): void {
       act: act as Settings['act'],
       loss: lossShort[net.loss.config.name],
     };
-    const weights = net.layers.map((l) => {
-      const out = l.bias.length;
-      const rows = l.kernel.data.length / out;
-      return {
-        kernel: Array.from({ length: rows }, (_, i) => Array.from(l.kernel.data.subarray(i * out, (i + 1) * out))),
-        bias: Array.from(l.bias),
-      };
-    });
+    const weights = net.layers.map((l) => ({ kernel: toRows(l.kernel), bias: Array.from(l.bias) }));
     const problem = apply(next, state.csv, weights);
     modelMessage.textContent = problem ?? `opened ${file.name}: Reset goes back to the seeded weights`;
   });
@@ -349,12 +364,8 @@ function statusText(s: State): string {
 
 function currentWeights(s: State): LayerWeights[] {
   return s.snapshot!.weights.map((w, l) => {
-    const out = s.config.layers[l].units;
-    const rows = w.kernel.length / out;
-    return {
-      kernel: Array.from({ length: rows }, (_, i) => Array.from(w.kernel.subarray(i * out, (i + 1) * out))),
-      bias: Array.from(w.bias),
-    };
+    const cols = s.config.layers[l].units;
+    return { kernel: toRows({ rows: w.kernel.length / cols, cols, data: w.kernel }), bias: Array.from(w.bias) };
   });
 }
 
@@ -397,8 +408,7 @@ function drawConfusion(s: State): void {
   host.hidden = false;
   const k = s.prepared.classes.length;
   const nTrain = s.prepared.train.x.rows;
-  const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  snap.testPredicted.forEach((pred, r) => counts[s.classes[nTrain + r]][pred]++);
+  const counts = confusionMatrix(snap.testPredicted, s.classes.subarray(nTrain), k);
   const table = document.createElement('table');
   table.className = 'confusion';
   const caption = document.createElement('p');
@@ -479,11 +489,12 @@ function wire(): void {
     post({ type: 'train' });
     dirty = true;
   });
+  // Train comes back (state.running false) with the worker's snapshot after it has paused, so
+  // that the weights on screen are then the paused run's.
   buttons.pause.addEventListener('click', () => {
     if (!state) return;
-    state.running = false;
+    buttons.pause.disabled = true;
     post({ type: 'pause' });
-    dirty = true;
   });
   $('step').addEventListener('click', () => {
     if (!state) return;
@@ -537,13 +548,13 @@ function wire(): void {
   });
   $('download-onnx').addEventListener('click', () => {
     if (!state?.snapshot) return;
-    const bytes = toOnnx(currentModel(state), __BACKPROP_VERSION__) as Uint8Array<ArrayBuffer>;
+    const bytes = toOnnx(currentModel(state)) as Uint8Array<ArrayBuffer>;
     download(`${baseName(state)}.onnx`, bytes, 'application/octet-stream');
   });
   // TF.js Layers is two files: the manifest names the weights file, so both keep their usual names.
   $('download-tfjs').addEventListener('click', () => {
     if (!state?.snapshot) return;
-    const { modelJson, weights } = toTfjsLayers(currentModel(state), __BACKPROP_VERSION__);
+    const { modelJson, weights } = toTfjsLayers(currentModel(state));
     download('model.json', JSON.stringify(modelJson), 'application/json');
     download('group1-shard1of1.bin', weights as Uint8Array<ArrayBuffer>, 'application/octet-stream');
   });
@@ -562,7 +573,8 @@ function wire(): void {
   // The network's drawing is sized to its box: redraw it when the window changes size.
   let width = networkHost.clientWidth;
   new ResizeObserver(() => {
-    if (!state || networkHost.clientWidth === width) return;
+    // (a hidden tab has no width: the drawing stays as it was until the tab is shown again)
+    if (!state || networkHost.clientWidth === width || networkHost.clientWidth === 0) return;
     width = networkHost.clientWidth;
     state.view = state.makeView();
     dirty = true;
@@ -581,6 +593,8 @@ declare global {
       pointOnPage(i: number): [number, number] | undefined;
       /** Durations of the recent draws, in ms. */
       drawTimes(): number[];
+      /** The Exercise tab's problem. */
+      exercise(): Exercise | undefined;
     };
   }
 }
@@ -590,6 +604,7 @@ window.playground = {
   steps: () => state?.snapshot?.steps ?? 0,
   selected: () => (state?.selected === undefined ? undefined : example(state, state.selected)),
   drawTimes: () => [...drawTimes],
+  exercise: () => exerciseView?.exercise(),
   pointOnPage: (i) => {
     const plane = state?.prepared.plane;
     if (!plane) return undefined;
@@ -599,9 +614,71 @@ window.playground = {
   },
 };
 
+// Tabs and the URL ----------------------------------------------------------------------------
+
+type Tab = 'playground' | 'exercise';
+const TABS: Tab[] = ['playground', 'exercise'];
+let tab: Tab = 'playground';
+let exerciseView: ExerciseView | undefined;
+
+/**
+ * The URL of what is on screen: the playground's settings, and the exercise's seed and level
+ * when its tab is open or they are not the defaults.
+ */
+function writeUrl(): void {
+  if (!state) return;
+  const parts = [settingsToQuery(state.settings)];
+  const ex = exerciseView?.settings();
+  if (tab === 'exercise') parts.push('tab=exercise');
+  if (ex && (tab === 'exercise' || ex.seed !== EXERCISE_DEFAULTS.seed || ex.level !== EXERCISE_DEFAULTS.level))
+    parts.push(exerciseToQuery(ex));
+  history.replaceState(null, '', `?${parts.join('&')}`);
+}
+
+function selectTab(next: Tab, focus = false): void {
+  tab = next;
+  for (const t of TABS) {
+    const button = $<HTMLButtonElement>(`tab-${t}`);
+    button.setAttribute('aria-selected', String(t === next));
+    button.tabIndex = t === next ? 0 : -1;
+    $(`panel-${t}`).hidden = t !== next;
+    if (t === next && focus) button.focus();
+  }
+  writeUrl();
+}
+
+function wireTabs(): void {
+  for (const t of TABS) $(`tab-${t}`).addEventListener('click', () => selectTab(t));
+  // The tab list's keys: arrows move between the tabs, Home and End go to the first and last.
+  document.querySelector('[role="tablist"]')!.addEventListener('keydown', (e) => {
+    const key = (e as KeyboardEvent).key;
+    const i = TABS.indexOf(tab);
+    const to =
+      key === 'ArrowRight'
+        ? TABS[(i + 1) % TABS.length]
+        : key === 'ArrowLeft'
+          ? TABS[(i + TABS.length - 1) % TABS.length]
+          : key === 'Home'
+            ? TABS[0]
+            : key === 'End'
+              ? TABS[TABS.length - 1]
+              : undefined;
+    if (to) {
+      e.preventDefault();
+      selectTab(to, true);
+    }
+  });
+}
+
 buildFeatureBoxes();
 wire();
-const fromUrl = settingsFromQuery(location.search);
+wireTabs();
+// Read once: the first apply() rewrites the URL.
+const query = location.search;
+const exerciseFromUrl = exerciseFromQuery(query);
+exerciseView = createExerciseView($('exercise'), exerciseFromUrl.settings, writeUrl);
+$('ex-message').textContent = exerciseFromUrl.problems.join('\n');
+const fromUrl = settingsFromQuery(query);
 const problems = [...fromUrl.problems];
 let first = apply(fromUrl.settings);
 if (first) {
@@ -609,4 +686,6 @@ if (first) {
   first = apply({ ...DEFAULTS, features: [...DEFAULTS.features], hidden: [...DEFAULTS.hidden] });
 }
 settingsMessage.textContent = problems.join('\n');
+// The playground is drawn first (its drawing needs its box's size), then the tab the URL names.
+if (new URLSearchParams(query).get('tab') === 'exercise') selectTab('exercise');
 requestAnimationFrame(frame);

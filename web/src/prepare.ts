@@ -1,13 +1,22 @@
 /**
  * From the settings (and, for the user's or the bundled CSV files, their examples) to what the
- * worker trains on and the page draws: a seeded train/test split, features standardised with the
- * training split's statistics for tabular data, and for 2-D data the plane the points live in.
+ * worker trains on and the page draws: the library's seeded stratified train/test split, features
+ * standardised with the training split's statistics for tabular data (the library's
+ * `prepareDataset`, as `backprop train` does it), and for 2-D data the plane the points live in.
  */
 import breastCancerCsv from '../../data/breast-cancer.csv?raw';
 import irisCsv from '../../data/iris.csv?raw';
-import { csvTextToExamples, type Examples, type LabelMapping } from './adapters/csv-text.js';
 import { deriveFeatures } from './features.js';
-import { createRandom, type Matrix, zeros } from './library.js';
+import {
+  createRandom,
+  csvTextToExamples,
+  type Examples,
+  type LabelMapping,
+  type Matrix,
+  prepareDataset,
+  stratifiedSplit,
+  zeros,
+} from './library.js';
 import { FEATURE_LABELS, type FeatureName, type Settings } from './settings.js';
 import { DOMAIN, TOY_POINTS, type ToyName, toyPoints } from './toy-data.js';
 
@@ -28,12 +37,15 @@ export interface Plane {
   features: FeatureName[];
 }
 
+/** A classification's labels (the playground trains classifiers only). */
+export type ClassLabels = Exclude<LabelMapping, { kind: 'regression' }>;
+
 export interface Prepared {
   /** The data set's name in messages and in files. */
   name: string;
   featureNames: string[];
   classes: string[];
-  labels: LabelMapping;
+  labels: ClassLabels;
   train: { x: Matrix; y: Matrix };
   test: { x: Matrix; y: Matrix };
   plane?: Plane;
@@ -45,82 +57,72 @@ export interface Prepared {
 /** The bundled files: the breast-cancer data with the demo's three features, and iris. */
 export function bundledExamples(name: 'breast-cancer' | 'iris'): Examples {
   return name === 'breast-cancer'
-    ? csvTextToExamples(breastCancerCsv, 'data/breast-cancer.csv', 'malignant', [
-        'worst_radius',
-        'worst_texture',
-        'worst_smoothness',
-      ])
+    ? csvTextToExamples(breastCancerCsv, 'data/breast-cancer.csv', {
+        target: 'malignant',
+        features: ['worst_radius', 'worst_texture', 'worst_smoothness'],
+      })
     : csvTextToExamples(irisCsv, 'data/iris.csv');
 }
 
-/** A seeded permutation of 0..n−1, and how many of its first entries are training examples. */
-function split(n: number, testFraction: number, seed: number): { order: Uint32Array; nTrain: number } {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  createRandom(streamSeed(seed, STREAM.split)).shuffle(order);
-  const nTrain = Math.min(n - 1, Math.max(1, Math.round(n * (1 - testFraction))));
-  return { order, nTrain };
-}
-
-function rows(m: Matrix, order: ArrayLike<number>, from: number, to: number): Matrix {
-  const out = zeros(to - from, m.cols);
-  for (let r = from; r < to; r++)
-    out.data.set(m.data.subarray(order[r] * m.cols, (order[r] + 1) * m.cols), (r - from) * m.cols);
-  return out;
-}
-
-/** The toy set the settings describe, with their derived features. */
+/** The toy set the settings describe, with their derived features, split by class with the split stream. */
 export function prepareToy(s: Settings): Prepared {
   const name = s.data as ToyName;
   const pts = toyPoints(name, TOY_POINTS, s.noise, createRandom(streamSeed(s.seed, STREAM.data)));
-  const { order, nTrain } = split(TOY_POINTS, s.test, s.seed);
+  const all = Array.from({ length: TOY_POINTS }, (_, i) => i);
+  const { kept, held } = stratifiedSplit(
+    all,
+    Int32Array.from(pts.labels),
+    s.test,
+    createRandom(streamSeed(s.seed, STREAM.split)),
+  );
   const f = s.features;
-  const x = zeros(TOY_POINTS, f.length);
-  const y = zeros(TOY_POINTS, 1);
   const xy = new Float64Array(2 * TOY_POINTS);
-  for (let r = 0; r < TOY_POINTS; r++) {
-    const i = order[r];
-    deriveFeatures(f, pts.xy[2 * i], pts.xy[2 * i + 1], x.data, r * f.length);
-    y.data[r] = pts.labels[i];
-    xy[2 * r] = pts.xy[2 * i];
-    xy[2 * r + 1] = pts.xy[2 * i + 1];
-  }
-  const identity = Uint32Array.from({ length: TOY_POINTS }, (_, i) => i);
+  const part = (indices: number[], offset: number) => {
+    const x = zeros(indices.length, f.length);
+    const y = zeros(indices.length, 1);
+    indices.forEach((i, r) => {
+      deriveFeatures(f, pts.xy[2 * i], pts.xy[2 * i + 1], x.data, r * f.length);
+      y.data[r] = pts.labels[i];
+      xy[2 * (offset + r)] = pts.xy[2 * i];
+      xy[2 * (offset + r) + 1] = pts.xy[2 * i + 1];
+    });
+    return { x, y };
+  };
+  const train = part(kept, 0);
+  const test = part(held, kept.length);
   return {
     name,
     featureNames: f.map((n) => FEATURE_LABELS[n]),
     classes: ['0', '1'],
     labels: { kind: 'binary', classes: ['0', '1'] },
-    train: { x: rows(x, identity, 0, nTrain), y: rows(y, identity, 0, nTrain) },
-    test: { x: rows(x, identity, nTrain, TOY_POINTS), y: rows(y, identity, nTrain, TOY_POINTS) },
+    train,
+    test,
     plane: { xy, min: -DOMAIN, max: DOMAIN, features: [...f] },
     target: 'label',
   };
 }
 
-/** Examples of a CSV file split and standardised (with the training split's statistics). */
-export function prepareTable(ex: Examples, name: string, s: Settings): Prepared {
-  const n = ex.x.rows;
-  if (n < 2) throw new Error(`${name}: has ${n} data row, expected at least 2 to split into train and test`);
-  const { order, nTrain } = split(n, s.test, s.seed);
-  const train = { x: rows(ex.x, order, 0, nTrain), y: rows(ex.y, order, 0, nTrain) };
-  const test = { x: rows(ex.x, order, nTrain, n), y: rows(ex.y, order, nTrain, n) };
-  const k = ex.x.cols;
-  const mean = new Array<number>(k).fill(0);
-  const std = new Array<number>(k).fill(0);
-  for (let r = 0; r < nTrain; r++) for (let j = 0; j < k; j++) mean[j] += train.x.data[r * k + j] / nTrain;
-  for (let r = 0; r < nTrain; r++)
-    for (let j = 0; j < k; j++) std[j] += (train.x.data[r * k + j] - mean[j]) ** 2 / nTrain;
-  for (let j = 0; j < k; j++) std[j] = Math.sqrt(std[j]) || 1; // a constant column stays as it is
-  for (const m of [train.x, test.x]) {
-    for (let r = 0; r < m.rows; r++)
-      for (let j = 0; j < k; j++) m.data[r * k + j] = (m.data[r * k + j] - mean[j]) / std[j];
+/**
+ * Examples of a CSV file split and standardised as `backprop train --seed <seed> --test-split
+ * <test> --validation-split 0` does it (the library's `prepareDataset`).
+ */
+export function prepareTable(ex: Examples, s: Settings): Prepared {
+  const labels = ex.labels;
+  if (labels.kind === 'regression') throw new Error(`${ex.file}: the playground trains classifiers only`);
+  const p = prepareDataset(ex, { seed: s.seed, testSplit: s.test, validationSplit: 0, standardize: true });
+  if (!p.test) {
+    throw new Error(
+      `${ex.file}: ${ex.x.rows} rows leave no test example at test fraction ${s.test}: choose a larger fraction or give more rows`,
+    );
   }
+  const train = { x: p.train.x, y: p.train.y };
+  const test = { x: p.test.x, y: p.test.y };
+  const k = ex.x.cols;
   let plane: Plane | undefined;
   if (k === 2) {
-    const xy = new Float64Array(2 * n);
+    const xy = new Float64Array(2 * (train.x.rows + test.x.rows));
     xy.set(train.x.data, 0);
-    xy.set(test.x.data, 2 * nTrain);
+    xy.set(test.x.data, train.x.data.length);
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of xy) {
@@ -131,14 +133,14 @@ export function prepareTable(ex: Examples, name: string, s: Settings): Prepared 
     plane = { xy, min: lo - pad, max: hi + pad, features: ['x1', 'x2'] };
   }
   return {
-    name,
+    name: ex.file,
     featureNames: ex.features,
-    classes: ex.labels.classes,
-    labels: ex.labels,
+    classes: labels.classes,
+    labels,
     train,
     test,
     plane,
-    standardization: { mean, std },
+    ...(p.standardization ? { standardization: p.standardization } : {}),
     target: ex.target,
   };
 }

@@ -6,6 +6,7 @@
  * into slices gives the same weights, bit for bit.
  */
 import {
+  accuracy,
   createNetwork,
   createOptimizer,
   createRandom,
@@ -17,6 +18,7 @@ import {
   type Network,
   networkFromWeights,
   type Optimizer,
+  predictedClasses,
   type Random,
   zeros,
 } from './library.js';
@@ -70,27 +72,7 @@ export function measure(
   const ws = createWorkspace(net, data.x.rows);
   const loss = lossOf(net, data.x, data.y, ws);
   const out = ws.a[ws.a.length - 1];
-  const k = out.cols;
-  const predicted = new Int32Array(out.rows);
-  let correct = 0;
-  for (let r = 0; r < out.rows; r++) {
-    let cls: number;
-    let target: number;
-    if (k === 1) {
-      cls = out.data[r] >= 0.5 ? 1 : 0;
-      target = data.y.data[r] >= 0.5 ? 1 : 0;
-    } else {
-      cls = 0;
-      target = 0;
-      for (let j = 1; j < k; j++) {
-        if (out.data[r * k + j] > out.data[r * k + cls]) cls = j;
-        if (data.y.data[r * k + j] > data.y.data[r * k + target]) target = j;
-      }
-    }
-    predicted[r] = cls;
-    if (cls === target) correct++;
-  }
-  return { loss, accuracy: correct / out.rows, predicted };
+  return { loss, accuracy: accuracy(out, data.y), predicted: predictedClasses(out) };
 }
 
 /** Runs up to `limit` optimiser steps, stopping early at `deadline` (performance.now()). */
@@ -144,7 +126,7 @@ export function snapshot(r: Run, running: boolean): Snapshot {
   if (spec.grid) {
     const ws = createWorkspace(net, spec.grid.x.rows);
     forwardProp(net, spec.grid.x, ws);
-    grid = ws.a.map((a) => a.data.slice());
+    grid = ws.a.map((m) => m.data.slice());
   }
   const s: Snapshot = {
     type: 'snapshot',
