@@ -211,6 +211,14 @@ export {
  * is δ1 = ŷ − y (eq. 3); `isNotesShaped(net)` says whether the notation applies.
  */
 export { isNotesShaped, type NotesQuantities, notesQuantities } from './nn/notes.js';
+/** Optimisers: `createOptimizer({ name: 'adam', learningRate: 0.01 })`, or pass the config to `fit`. */
+export {
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+} from './nn/optimizers.js';
 // ── Training ─────────────────────────────────────────────────────────────────────────────────
 /**
  * `fit(net, { x, y }, { epochs: 100, batchSize: 1, optimizer: { name: 'sgd', learningRate: 0.1 } })`
@@ -240,11 +248,3 @@ export {
   rocCurve,
   targetClasses,
 } from './train/metrics.js';
-/** Optimisers: `createOptimizer({ name: 'adam', learningRate: 0.01 })`, or pass the config to `fit`. */
-export {
-  createOptimizer,
-  OPTIMIZER_NAMES,
-  type Optimizer,
-  type OptimizerConfig,
-  type OptimizerName,
-} from './nn/optimizers.js';

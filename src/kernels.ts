@@ -43,9 +43,9 @@ export {
   parameterCount,
   type Workspace,
 } from './nn/network.js';
+export { resolveOptimizerConfig } from './nn/optimizers.js';
 export { FIT_ENGINES, type FitEngine } from './train/fit.js';
 export { argmaxRow, countCorrect, oneVsRest } from './train/metrics.js';
-export { resolveOptimizerConfig } from './nn/optimizers.js';
 
 /**
  * The activation table, read-only: a frozen copy, so that no caller can swap an entry under the
