@@ -15,7 +15,8 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** What a consumer's script does with the installed package; prints one JSON line. */
 const CONSUMER = `
-import { NOTES_NETWORK, createNetwork, fit, fromRows, predict } from 'backprop';
+import { NOTES_NETWORK, createNetwork, fit, fromRows, predict, predictTable } from 'backprop';
+import { loadModel, readCsv } from 'backprop/node';
 import { fitParallel } from 'backprop/parallel';
 const net = createNetwork(NOTES_NETWORK, { seed: 1 });
 const x = fromRows([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]);
@@ -25,6 +26,8 @@ console.log(JSON.stringify({
   epochs: history.epochs.length,
   outputs: predict(net, x).data.length,
   parallel: typeof fitParallel,
+  // The model \`npx backprop train\` wrote before this script ran, predicted on the data it shipped with.
+  predicted: predictTable(loadModel('iris.json'), readCsv(process.argv[2])).rows.length,
 }));
 `;
 
@@ -48,9 +51,6 @@ function npm(args: string[], cwd: string): string {
 
 /** Imports the entries and runs the installed command on the data the package ships. */
 function checkInstalled(dir: string): void {
-  const used = JSON.parse(execFileSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' }));
-  expect(used).toEqual({ epochs: 5, outputs: 4, parallel: 'function' });
-
   const data = join(dir, 'node_modules', 'backprop', 'data', 'iris.csv');
   const out = execFileSync(
     'npx',
@@ -60,10 +60,13 @@ function checkInstalled(dir: string): void {
   expect(JSON.parse(out).command).toBe('train');
   const model = JSON.parse(readFileSync(join(dir, 'iris.json'), 'utf8'));
   expect(model.format).toBe('backprop-model');
+
+  const used = JSON.parse(execFileSync(process.execPath, ['use.mjs', data], { cwd: dir, encoding: 'utf8' }));
+  expect(used).toEqual({ epochs: 5, outputs: 4, parallel: 'function', predicted: 150 });
 }
 
 describe('installed as a package', () => {
-  it('from the npm pack tarball: imports backprop and backprop/parallel, runs npx backprop', () => {
+  it('from the npm pack tarball: imports backprop, backprop/node and backprop/parallel, runs npx backprop', () => {
     const packDir = mkdtempSync(join(tmpdir(), 'bp-pack-'));
     // npm test has built dist/ already; --ignore-scripts keeps pack from rebuilding it under
     // the other test files that read it.
