@@ -33,6 +33,9 @@ export default defineConfig({
           include: CHROMIUM_TESTS,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+          // A page's first snapshot can take seconds on a busy 2-core machine: poll for up to
+          // 20 s instead of the default 1 s (the assertions themselves are unchanged).
+          expect: { poll: { timeout: 20_000 } },
         },
       },
     ],
