@@ -9,6 +9,8 @@ import { evaluate, QUANTITIES, type QuantityKey, sizesOf, type Values } from './
 /** One step of the solution. */
 export interface SolutionStep {
   key: QuantityKey;
+  /** As the notes write it: `δ2`, `∂L/∂W`. */
+  symbol: string;
   /** `δ2 = δ1·U ∘ σ′(z)` */
   title: string;
   equation?: string;
@@ -92,6 +94,7 @@ export function solveExercise(ex: Exercise): SolutionStep[] {
   const { alpha, beta } = sizesOf(ex);
   return QUANTITIES.map((q) => ({
     key: q.key,
+    symbol: q.symbol,
     title: `${q.symbol} = ${q.formula}`,
     equation: q.equation,
     shape: q.shape(alpha, beta),

@@ -71,7 +71,6 @@ export function exerciseToQuery(s: ExerciseSettings): string {
 }
 
 /** The notes' symbol of a step (`δ2` of `δ2 = δ1·U ∘ σ′(z), …`). */
-const symbolOf = (step: SolutionStep) => step.title.slice(0, step.title.indexOf(' = '));
 const shapeText = ([r, c]: [number, number]) => (r === 1 && c === 1 ? 'scalar' : `${r}×${c}`);
 
 /** The label of one entry of a quantity's field: `δ1`, or `∂L/∂W row 2 column 3`. */
@@ -133,7 +132,7 @@ export function createExerciseView(root: HTMLElement, initial: ExerciseSettings,
       section.append(el('legend', '', g.title));
       for (const key of g.keys) {
         const step = byKey.get(key)!;
-        const symbol = symbolOf(step);
+        const symbol = step.symbol;
         const [r, c] = step.shape;
         const box = el('div', 'ex-q');
         box.dataset.quantity = key;
