@@ -69,7 +69,7 @@ function optimizerConfig(model: Model): Record<string, unknown> | undefined {
 function backpropMetadata(model: Model): Record<string, unknown> {
   return {
     format: MODEL_FORMAT,
-    version: MODEL_VERSION,
+    version: 1,
     features: [...model.features],
     ...(model.target !== undefined ? { target: model.target } : {}),
     labels: model.labels,
@@ -193,7 +193,7 @@ const shapeSchema = z.array(z.number().int().positive().nullable());
 const metadataSchema = z
   .object({
     format: z.literal(MODEL_FORMAT).optional(),
-    version: z.literal(MODEL_VERSION).optional(),
+    version: z.union([z.literal(1), z.literal(MODEL_VERSION)]).optional(),
     features: modelFileSchema.shape.features,
     target: modelFileSchema.shape.target,
     labels: modelFileSchema.shape.labels,
@@ -525,7 +525,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
   return fromModelFile(
     {
       format: MODEL_FORMAT,
-      version: MODEL_VERSION,
+      version: 1,
       ...(meta.features ? { features: meta.features } : {}),
       ...(meta.target !== undefined ? { target: meta.target } : {}),
       ...(meta.labels ? { labels: meta.labels } : {}),
