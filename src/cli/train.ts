@@ -65,7 +65,7 @@ export function registerTrain(program: Command): void {
     .option('--include-optimizer', "store the optimiser's state in the model, so that --init resumes it exactly")
     .option(
       '--init <model.json>',
-      'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size and --seed unless given',
+      'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size, --seed and --l2 unless given',
     )
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
@@ -90,7 +90,7 @@ Examples:
       const { init, out: modelPath, report, json, quiet, logEvery, ...options } = flags;
       // With --init, what the command line leaves out comes from the model, not from the defaults.
       if (init) {
-        for (const key of ['optimizer', 'batchSize', 'seed'] as const) {
+        for (const key of ['optimizer', 'batchSize', 'seed', 'l2'] as const) {
           if (cmd.getOptionValueSource(key) !== 'cli') delete options[key];
         }
       }

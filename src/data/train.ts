@@ -147,7 +147,7 @@ type Settled = Required<
 > &
   TrainOptions;
 
-/** The initial model's optimiser, learning rate, batch size and seed where `options` leave them out. */
+/** The initial model's optimiser, learning rate, batch size, seed and L2 penalty where `options` leave them out. */
 function inherited(options: TrainOptions): TrainOptions {
   const t = options.init?.model.training;
   if (!t) return options;
@@ -160,6 +160,7 @@ function inherited(options: TrainOptions): TrainOptions {
     momentum: options.momentum ?? (same ? opt.momentum : undefined),
     batchSize: options.batchSize ?? t.batchSize,
     seed: options.seed ?? t.seed,
+    l2: options.l2 ?? t.l2,
   };
 }
 
@@ -258,6 +259,11 @@ function startingNetwork(examples: Examples, loss: LossName, o: Settled): Networ
   if (o.standardize === false && model.standardization) {
     throw new InputError(
       `--no-standardize: ${name} was trained on standardised features and keeps their statistics; leave --no-standardize out with --init`,
+    );
+  }
+  if (o.standardizeTarget === false && model.targetStandardization) {
+    throw new InputError(
+      `--no-standardize-target: ${name} was trained on a standardised target and keeps its statistics; leave --no-standardize-target out with --init`,
     );
   }
   if (net.inputSize !== examples.features.length) {
@@ -408,7 +414,7 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
   // The initial model is checked before the splits, so that its errors come first.
   const network = startingNetwork(examples, loss, o);
   const { optimizer, initialEpoch } = startingOptimizer(o);
-  const threshold = checkedThreshold(examples, o.threshold);
+  const threshold = checkedThreshold(examples, o.threshold ?? o.init?.model.threshold);
   const { standardization, train, validation, test } = splitExamples(examples, o);
   const targetStandardization = scaleTargets(examples, o, [train, validation, test]);
   if (o.classWeight !== undefined) train.w = sampleWeights(examples, train, o.classWeight);
