@@ -4,6 +4,8 @@
  * The data: y = sin(x1) + x2² + noise, then the same data as y·1000 + 50000, which unscaled
  * targets could not fit (R² 0.18 with SGD, −1399 with Adam before).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
 import { parseCsv } from '../../src/data/csv.js';
@@ -13,6 +15,7 @@ import { parseModel, serializeModel } from '../../src/data/model-file.js';
 import { predictTable, predictValues } from '../../src/data/predict.js';
 import { trainModel } from '../../src/data/train.js';
 import { ACTIVATIONS } from '../../src/nn/activations.js';
+import { run, tempDir } from '../cli/run-cli.js';
 
 /** n rows of x1, x2, y with y = scale·(sin(x1) + x2² + N(0, 0.1²)) + shift. */
 function csv(n: number, scale: number, shift: number): string {
@@ -94,5 +97,21 @@ describe('a standardised regression target', () => {
       expect(runExported(layers, x)[0]).toBeCloseTo(want, 6);
       expect(Math.abs(want - Number(row[2]))).toBeLessThan(30000);
     }
+  });
+
+  it('the CLI: standardised by default, --no-standardize-target to opt out; evaluate shows the baseline', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'd.csv'), csv(300, 1000, 50000));
+    expect(run(['train', 'd.csv', '--loss', 'mse', '--epochs', '5', '--quiet'], dir).stderr).toBe('');
+    const file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(file.targetStandardization.mean).toBeGreaterThan(40000);
+    const e = run(['evaluate', 'model.json', 'd.csv', '--json'], dir);
+    expect(Object.keys(JSON.parse(e.stdout))).toEqual(expect.arrayContaining(['r2', 'rmse', 'mae', 'baseline']));
+    run(
+      ['train', 'd.csv', '--loss', 'mse', '--epochs', '5', '--no-standardize-target', '--out', 'raw.json', '--quiet'],
+      dir,
+    );
+    const raw = JSON.parse(readFileSync(join(dir, 'raw.json'), 'utf8'));
+    expect([raw.version, raw.targetStandardization, raw.training.standardizeTarget]).toEqual([1, undefined, false]);
   });
 });
