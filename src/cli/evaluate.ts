@@ -7,6 +7,7 @@ import { createOutput } from './output.js';
 
 interface EvaluateFlags {
   target?: string;
+  bestThreshold?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -19,6 +20,7 @@ export function registerEvaluate(program: Command): void {
     .argument('<model.json>', 'a model file')
     .argument('<data.csv>', "labelled data ('-' reads stdin)")
     .option('--target <column>', "label column (default: the model's target)")
+    .option('--best-threshold', 'binary: also report the threshold that maximises F1 on this data')
     .option('--json', 'print the metrics as JSON')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText('after', '\nExample:\n  $ backprop evaluate model.json data/breast-cancer.csv --json')
@@ -29,6 +31,7 @@ export function registerEvaluate(program: Command): void {
       const { target, ...metrics } = evaluateModel(model, table, {
         modelName: modelPath,
         ...(flags.target !== undefined ? { target: flags.target } : {}),
+        ...(flags.bestThreshold ? { bestThreshold: true } : {}),
       });
       out.result(`${modelPath} on ${table.file} (target ${target}):`);
       for (const line of describeMetrics(metrics)) out.result(line);

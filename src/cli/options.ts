@@ -33,6 +33,28 @@ export function unitInterval(text: string): number {
   return v;
 }
 
+/** A number in (0, 1) (decision threshold). */
+export function openUnit(text: string): number {
+  const v = number(text);
+  if (!(v > 0 && v < 1)) throw new InvalidArgumentError('expected a number in (0, 1).');
+  return v;
+}
+
+/** `balanced`, or comma-separated class=weight pairs, each weight a number ≥ 0. */
+export function classWeight(text: string): 'balanced' | Record<string, number> {
+  if (text.trim() === 'balanced') return 'balanced';
+  const out: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const at = pair.lastIndexOf('=');
+    const name = pair.slice(0, at).trim();
+    const w = pair.slice(at + 1).trim();
+    if (at < 1 || name === '' || !DECIMAL.test(w) || !(Number(w) >= 0 && Number.isFinite(Number(w))))
+      throw new InvalidArgumentError("expected 'balanced' or class=weight pairs, e.g. 0=1,1=49.");
+    out[name] = Number(w);
+  }
+  return out;
+}
+
 /** A split fraction in [0, 1). */
 export const fraction = unitInterval;
 

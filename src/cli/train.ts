@@ -55,7 +55,18 @@ export function registerTrain(program: Command): void {
     )
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
     .option('--no-standardize', 'use the features as they are (default: mean 0, std 1 from the training split)')
-    .option('--init <model.json>', 'start from the weights of this model file')
+    .option('--no-standardize-target', 'regression: fit y as it is (default: mean 0, std 1, stored in the model)')
+    .option(
+      '--class-weight <weights>',
+      "'balanced' (n / (classes·n_c)) or class=weight,… : each training example's loss times its class's weight",
+      parse.classWeight,
+    )
+    .option('--threshold <p>', 'binary: label positive from this probability (default 0.5; stored)', parse.openUnit)
+    .option('--include-optimizer', "store the optimiser's state in the model, so that --init resumes it exactly")
+    .option(
+      '--init <model.json>',
+      'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size, --seed and --l2 unless given',
+    )
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
     .option('--log-every <n>', 'print every n-th epoch (default: about 20 lines)', parse.positiveInteger)
@@ -77,6 +88,12 @@ Examples:
       checkOutputPaths(inputs, outputs);
       const out = createOutput(flags);
       const { init, out: modelPath, report, json, quiet, logEvery, ...options } = flags;
+      // With --init, what the command line leaves out comes from the model, not from the defaults.
+      if (init) {
+        for (const key of ['optimizer', 'batchSize', 'seed', 'l2'] as const) {
+          if (cmd.getOptionValueSource(key) !== 'cli') delete options[key];
+        }
+      }
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
       let result: TrainResult;
       try {

@@ -46,6 +46,10 @@ export interface ClassificationMetrics {
   /** confusion[t][p]: rows of true class t predicted as p; classes in `labels` order. */
   confusion: number[][];
   labels: string[];
+  /** Binary: the probability from which a row was labelled positive, when not 0.5. */
+  threshold?: number;
+  /** Binary, when asked for: the threshold that maximises F1 on these rows, and that F1. */
+  bestThreshold?: { threshold: number; f1: number };
 }
 
 export interface RegressionMetrics {
@@ -55,6 +59,18 @@ export interface RegressionMetrics {
   rmse: number;
   mae: number;
   r2: number;
+  /** The mean predictor (ŷ = the mean of these targets): its RMSE (the targets' std) and MAE; its R² is 0. */
+  baseline: { rmse: number; mae: number };
+}
+
+/** How a model's outputs are read: target scaling (regression) and decision threshold (binary). */
+export interface Scoring {
+  /** The network predicts (y − mean) / std: outputs and targets are put back in y's units. */
+  targetStandardization?: { mean: number; std: number };
+  /** Binary: label positive when the probability is ≥ this (default 0.5). */
+  threshold?: number;
+  /** Binary: also find the threshold that maximises F1 on the rows given. */
+  bestThreshold?: boolean;
 }
 
 export type Metrics = ClassificationMetrics | RegressionMetrics;
@@ -82,21 +98,71 @@ export function rocCurves(
 }
 
 /**
+ * Regression metrics in the target's units, with the mean predictor's as a baseline.
+ * @param yhat the network's outputs
+ * @param y the targets, in the network's units
+ * @param ts the target's standardisation, if the network was trained on it
+ * @example
+ * regressionReport(predict(net, x), y, model.targetStandardization);
+ */
+export function regressionReport(yhat: Matrix, y: Matrix, ts?: { mean: number; std: number }): RegressionMetrics {
+  const unscaled = (m: Matrix): Matrix => (ts ? { ...m, data: m.data.map((v) => v * ts.std + ts.mean) } : m);
+  const target = unscaled(y);
+  const metrics = regressionMetrics(unscaled(yhat), target);
+  let mean = 0;
+  for (const v of target.data) mean += v / target.data.length;
+  const base = regressionMetrics({ ...target, data: target.data.map(() => mean) }, target);
+  return { kind: 'regression', rows: y.rows, ...metrics, baseline: { rmse: base.rmse, mae: base.mae } };
+}
+
+/**
+ * The threshold on the positive class's probability that maximises F1 over these rows (the
+ * smallest such probability), and that F1.
+ * @param p the positive class's probabilities
+ * @param truth the true classes (0/1)
+ * @example
+ * bestF1Threshold(Float64Array.of(0.9, 0.2, 0.4), Int32Array.of(1, 0, 1)); // { threshold: 0.4, f1: 1 }
+ */
+export function bestF1Threshold(p: ArrayLike<number>, truth: ArrayLike<number>): { threshold: number; f1: number } {
+  const idx = Array.from({ length: p.length }, (_, i) => i).sort((a, b) => p[b] - p[a]);
+  let positives = 0;
+  for (let i = 0; i < truth.length; i++) positives += truth[i];
+  let tp = 0;
+  let best = { threshold: 1, f1: 0 };
+  for (let i = 0; i < idx.length; i++) {
+    tp += truth[idx[i]];
+    // Labelling the first i + 1 rows positive: F1 = 2·TP / (predicted positives + actual positives).
+    if (i + 1 < idx.length && p[idx[i + 1]] === p[idx[i]]) continue; // ties go together
+    const f1 = (2 * tp) / (i + 1 + positives);
+    if (f1 > best.f1) best = { threshold: p[idx[i]], f1 };
+  }
+  return best;
+}
+
+/**
  * Every metric of `net` on inputs `x` with targets `y`.
  * @param net the network
  * @param x its inputs (standardised as it expects)
- * @param y the targets
+ * @param y the targets (in the network's units)
  * @param labels the label mapping, which decides classification or regression and names the classes
+ * @param scoring the model's target scaling and decision threshold, and whether to find the best threshold
  * @example
  * const m = evaluateNetwork(net, x, y, { kind: 'binary', classes: ['0', '1'] });
  * if (m.kind === 'classification') console.log(m.accuracy, m.rocAuc);
  */
-export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: LabelMapping): Metrics {
+export function evaluateNetwork(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  labels: LabelMapping,
+  scoring: Scoring = {},
+): Metrics {
   const yhat = predict(net, x);
+  if (labels.kind === 'regression') return regressionReport(yhat, y, scoring.targetStandardization);
   const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
-  if (labels.kind === 'regression') return { kind: 'regression', rows: y.rows, ...regressionMetrics(yhat, y) };
   const k = labels.classes.length;
-  const predicted = predictedClasses(yhat);
+  const t = labels.kind === 'binary' ? scoring.threshold : undefined;
+  const predicted = t === undefined ? predictedClasses(yhat) : Int32Array.from(yhat.data, (p) => (p >= t ? 1 : 0));
   const truth = targetClasses(y);
   const confusion = confusionMatrix(predicted, truth, k);
   let correct = 0;
@@ -122,6 +188,8 @@ export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: Labe
     perClass,
     confusion,
     labels: [...labels.classes],
+    ...(t !== undefined ? { threshold: t } : {}),
+    ...(labels.kind === 'binary' && scoring.bestThreshold ? { bestThreshold: bestF1Threshold(yhat.data, truth) } : {}),
   };
 }
 
@@ -134,12 +202,18 @@ export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: Labe
 export function describeMetrics(m: Metrics): string[] {
   const f = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(4));
   if (m.kind === 'regression') {
-    return [`  rows ${m.rows}   MSE ${f(m.mse)}   RMSE ${f(m.rmse)}   MAE ${f(m.mae)}   R² ${f(m.r2)}`];
+    return [
+      `  rows ${m.rows}   MSE ${f(m.mse)}   RMSE ${f(m.rmse)}   MAE ${f(m.mae)}   R² ${f(m.r2)}`,
+      `  mean predictor (baseline): RMSE ${f(m.baseline.rmse)}   MAE ${f(m.baseline.mae)}   R² 0`,
+    ];
   }
   const lines = [
     `  rows ${m.rows}   accuracy ${f(m.accuracy)}   log-loss ${f(m.logLoss)}   ROC AUC ${f(m.rocAuc)}`,
-    `  precision ${f(m.precision)}   recall ${f(m.recall)}   F1 ${f(m.f1)}${m.labels.length === 2 ? ` (positive class '${m.labels[1]}')` : ' (macro averages)'}`,
+    `  precision ${f(m.precision)}   recall ${f(m.recall)}   F1 ${f(m.f1)}${m.labels.length === 2 ? ` (positive class '${m.labels[1]}'${m.threshold !== undefined ? `, threshold ${m.threshold}` : ''})` : ' (macro averages)'}`,
   ];
+  if (m.bestThreshold) {
+    lines.push(`  best F1 threshold on these rows: ${f(m.bestThreshold.threshold)} (F1 ${f(m.bestThreshold.f1)})`);
+  }
   const w = Math.max(5, ...m.labels.map((l) => l.length));
   lines.push('', `  ${'class'.padEnd(w)}  precision  recall      F1  support  ROC AUC`);
   for (const c of m.perClass) {
@@ -168,10 +242,25 @@ export function describeMetrics(m: Metrics): string[] {
 export function evaluateModel(
   model: Model,
   table: Table,
-  options: { target?: string; modelName?: string } = {},
+  options: { target?: string; modelName?: string; bestThreshold?: boolean } = {},
 ): Metrics & { target: string } {
   const { x, y, target } = labelledData(model, table, options.modelName ?? 'the model', options.target);
-  return { ...evaluateNetwork(model.network, x, y, model.labels), target };
+  return { ...evaluateNetwork(model.network, x, y, model.labels, modelScoring(model, options.bestThreshold)), target };
+}
+
+/**
+ * The model's target scaling and threshold as {@link evaluateNetwork} takes them.
+ * @param model the model
+ * @param bestThreshold also find the threshold that maximises F1
+ * @example
+ * evaluateNetwork(model.network, x, y, model.labels, modelScoring(model));
+ */
+export function modelScoring(model: Model, bestThreshold = false): Scoring {
+  return {
+    ...(model.targetStandardization ? { targetStandardization: model.targetStandardization } : {}),
+    ...(model.threshold !== undefined ? { threshold: model.threshold } : {}),
+    ...(bestThreshold ? { bestThreshold } : {}),
+  };
 }
 
 /**

@@ -44,7 +44,8 @@ export function targetColumn(model: Model, table: Table, flag?: string): string 
 }
 
 /**
- * The targets of every row under the model's label mapping.
+ * The targets of every row under the model's label mapping, in the network's units (a
+ * standardised regression target as (y − mean) / std).
  * @param model the model
  * @param table the table
  * @param target the target column
@@ -52,7 +53,10 @@ export function targetColumn(model: Model, table: Table, flag?: string): string 
  * const y = modelTargets(model, table, 'species');
  */
 export function modelTargets(model: Model, table: Table, target: string): Matrix {
-  return targetMatrix(table, target, model.labels);
+  const y = targetMatrix(table, target, model.labels);
+  const ts = model.targetStandardization;
+  if (ts) for (let i = 0; i < y.data.length; i++) y.data[i] = (y.data[i] - ts.mean) / ts.std;
+  return y;
 }
 
 /**

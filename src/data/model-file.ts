@@ -3,14 +3,42 @@ import { BackpropError } from '../core/errors.js';
 import { toRows } from '../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
-import { type Network, networkFromWeights } from '../nn/network.js';
+import { type Network, networkFromWeights, parameterArrays } from '../nn/network.js';
+import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerState, optimizerSlots } from '../nn/optimizers.js';
 import { InputError } from './input-error.js';
 import { defaultLabels, type LabelMapping, labelsFitLoss, outputUnits } from './labels.js';
 import type { Standardization } from './standardize.js';
 
 export const MODEL_FORMAT = 'backprop-model';
-export const MODEL_VERSION = 1;
+/**
+ * The newest version this backprop reads and writes. A file is written as version 1 (the
+ * original layout) unless it holds a field version 2 added: `optimizerState`,
+ * `targetStandardization` or `threshold`; both versions load.
+ */
+export const MODEL_VERSION = 2;
+/** The versions {@link fromModelFile} reads. */
+export const MODEL_VERSIONS: readonly number[] = [1, 2];
 
+/**
+ * The optimiser's state at the end of a run, to resume it exactly (version 2): the kind, the
+ * step count and slot arrays of {@link OptimizerState}, the seed of the shuffling stream and the
+ * epochs run on it (so a resumed run shuffles epoch `epochs + 1` as the uninterrupted run would).
+ */
+export interface SavedOptimizerState extends OptimizerState {
+  /** The layout of this object; 1 is the only one so far. */
+  version: 1;
+  name: OptimizerName;
+  /** Epochs run so far, over every resumption. */
+  epochs: number;
+  /** The seed of the shuffling stream. */
+  seed: number;
+}
+
+/** y ↦ (y − mean) / std: a regression target as the network was trained on it (version 2). */
+export interface TargetStandardization {
+  mean: number;
+  std: number;
+}
 /** How a model was trained (informational, except `optimizer.learningRate`, explain's default η). */
 export interface TrainingSettings {
   optimizer?: {
@@ -32,6 +60,10 @@ export interface TrainingSettings {
   patience?: number;
   l2?: number;
   standardize?: boolean;
+  /** false when a regression target was used as it is (`--no-standardize-target`). */
+  standardizeTarget?: boolean;
+  /** Keras's `class_weight`: `'balanced'` or a weight per class name. */
+  classWeight?: 'balanced' | Record<string, number>;
   initializedFrom?: 'seed' | 'file';
   trainRows?: number;
   validationRows?: number;
@@ -51,6 +83,15 @@ export interface Model {
   training?: TrainingSettings;
   /** Metrics measured at training time (e.g. on the test split). */
   metrics?: Record<string, unknown>;
+  /** The optimiser's state at the end of training, for `train --init` to resume from. */
+  optimizerState?: SavedOptimizerState;
+  /**
+   * Regression: the network predicts (y − mean) / std; predictions, metrics and exports undo it
+   * (ŷ·std + mean).
+   */
+  targetStandardization?: TargetStandardization;
+  /** Binary: the probability of the positive class from which a row is labelled positive (default 0.5). */
+  threshold?: number;
 }
 
 const num = z.number();
@@ -67,11 +108,24 @@ const layerSchema = z
   })
   .strict();
 
-/** The JSON schema of a version-1 model file, checked on load. */
+const slotsSchema = z.array(z.array(num));
+const optimizerStateSchema = z
+  .object({
+    version: z.literal(1),
+    name: z.enum(OPTIMIZER_NAMES as [OptimizerName, ...OptimizerName[]]),
+    iterations: z.number().int().min(0),
+    epochs: z.number().int().min(0),
+    seed: z.number().int(),
+    slots1: slotsSchema.optional(),
+    slots2: slotsSchema.optional(),
+  })
+  .strict();
+
+/** The JSON schema of a model file (version 1 or 2), checked on load. */
 export const modelFileSchema = z
   .object({
     format: z.literal(MODEL_FORMAT),
-    version: z.literal(MODEL_VERSION),
+    version: z.union([z.literal(1), z.literal(2)]),
     features: z.array(z.string().min(1)).min(1).optional(),
     target: z.string().optional(),
     labels: labelsSchema.optional(),
@@ -85,8 +139,14 @@ export const modelFileSchema = z
     layers: z.array(layerSchema).min(1),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),
+    optimizerState: optimizerStateSchema.optional(),
+    targetStandardization: z.object({ mean: num, std: num.positive() }).strict().optional(),
+    threshold: num.gt(0).lt(1).optional(),
   })
   .strict();
+
+/** The fields version 2 added, which a version-1 file may not hold. */
+const VERSION_2_FIELDS = ['optimizerState', 'targetStandardization', 'threshold'] as const;
 
 export type ModelFile = z.infer<typeof modelFileSchema>;
 
@@ -109,11 +169,13 @@ function checkedFile(value: unknown, file: string): ModelFile {
   if (head.format !== MODEL_FORMAT) {
     throw new InputError(`${file}: format is ${JSON.stringify(head.format) ?? 'missing'}, expected "${MODEL_FORMAT}"`);
   }
-  if (head.version !== MODEL_VERSION) {
+  if (!MODEL_VERSIONS.includes(head.version as number)) {
     throw new InputError(
-      `${file}: version is ${JSON.stringify(head.version) ?? 'missing'}, expected ${MODEL_VERSION} (the version this backprop reads)`,
+      `${file}: version is ${JSON.stringify(head.version) ?? 'missing'}, expected ${MODEL_VERSIONS.join(' or ')} (the versions this backprop reads)`,
     );
   }
+  const late = VERSION_2_FIELDS.find((k) => head.version === 1 && k in head);
+  if (late) throw new InputError(`${file}: ${late} needs version 2, but the file says version 1`);
   const parsed = modelFileSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -207,6 +269,7 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
     if (err instanceof BackpropError) throw new InputError(`${file}: ${err.message}`);
     throw err;
   }
+  checkVersion2Fields(m, network, labels, file);
   return {
     network,
     features: [...features],
@@ -215,7 +278,38 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
     ...(st ? { standardization: { mean: [...st.mean], std: [...st.std] } } : {}),
     ...(m.training ? { training: m.training as TrainingSettings } : {}),
     ...(m.metrics ? { metrics: m.metrics } : {}),
+    ...(m.optimizerState ? { optimizerState: m.optimizerState as SavedOptimizerState } : {}),
+    ...(m.targetStandardization ? { targetStandardization: { ...m.targetStandardization } } : {}),
+    ...(m.threshold !== undefined ? { threshold: m.threshold } : {}),
   };
+}
+
+/** The optimiser state's slots against the network's parameters; the threshold and target scaling against the labels. */
+function checkVersion2Fields(m: ModelFile, network: Network, labels: LabelMapping, file: string): void {
+  if (m.threshold !== undefined && labels.kind !== 'binary') {
+    throw new InputError(`${file}: threshold is for binary models, but labels.kind is '${labels.kind}'`);
+  }
+  if (m.targetStandardization && labels.kind !== 'regression') {
+    throw new InputError(`${file}: targetStandardization is for regression, but labels.kind is '${labels.kind}'`);
+  }
+  const state = m.optimizerState;
+  if (!state) return;
+  const sizes = parameterArrays(network).map((p) => p.length);
+  const want = optimizerSlots(state.name);
+  (['slots1', 'slots2'] as const).forEach((key, i) => {
+    const slots = state[key];
+    if (slots === undefined) {
+      if (i < want && state.iterations > 0)
+        throw new InputError(`${file}: optimizerState.${key}: missing, ${state.name} keeps it`);
+      return;
+    }
+    if (i >= want) throw new InputError(`${file}: optimizerState.${key}: ${state.name} keeps no such state`);
+    if (slots.length !== sizes.length || slots.some((a, p) => a.length !== sizes[p])) {
+      throw new InputError(
+        `${file}: optimizerState.${key}: arrays of ${slots.map((a) => a.length).join(', ')} values, expected ${sizes.join(', ')} (one per kernel and bias)`,
+      );
+    }
+  });
 }
 
 /**
@@ -250,9 +344,11 @@ export function parseModel(text: string, file: string): Model {
  */
 export function toModelFile(model: Model): ModelFile {
   const net = model.network;
+  const v2 =
+    model.optimizerState !== undefined || model.targetStandardization !== undefined || model.threshold !== undefined;
   return {
     format: MODEL_FORMAT,
-    version: MODEL_VERSION,
+    version: v2 ? 2 : 1,
     features: [...model.features],
     ...(model.target !== undefined ? { target: model.target } : {}),
     labels: model.labels,
@@ -265,6 +361,9 @@ export function toModelFile(model: Model): ModelFile {
     })),
     ...(model.training ? { training: model.training as Record<string, unknown> } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
+    ...(model.targetStandardization ? { targetStandardization: model.targetStandardization } : {}),
+    ...(model.threshold !== undefined ? { threshold: model.threshold } : {}),
+    ...(model.optimizerState ? { optimizerState: model.optimizerState } : {}),
   } as ModelFile;
 }
 

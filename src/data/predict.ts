@@ -23,9 +23,12 @@ function predictionsOf(model: Model, x: Matrix): Predictions {
   const yhat = predict(model.network, x);
   const labels = model.labels;
   if (labels.kind === 'regression') {
-    return { columns: ['prediction'], rows: Array.from({ length: yhat.rows }, (_, r) => [yhat.data[r]]) };
+    const ts = model.targetStandardization; // the network predicts (y − mean) / std
+    const value = ts ? (v: number) => v * ts.std + ts.mean : (v: number) => v;
+    return { columns: ['prediction'], rows: Array.from({ length: yhat.rows }, (_, r) => [value(yhat.data[r])]) };
   }
-  const cls = predictedClasses(yhat);
+  const t = labels.kind === 'binary' ? model.threshold : undefined;
+  const cls = t === undefined ? predictedClasses(yhat) : Int32Array.from(yhat.data, (p) => (p >= t ? 1 : 0));
   const probs = labels.kind === 'binary' ? ['probability'] : labels.classes.map((c) => `p_${c}`);
   const rows = Array.from({ length: yhat.rows }, (_, r) => [
     ...Array.from(yhat.data.subarray(r * yhat.cols, (r + 1) * yhat.cols)),

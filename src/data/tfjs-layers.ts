@@ -69,7 +69,7 @@ function optimizerConfig(model: Model): Record<string, unknown> | undefined {
 function backpropMetadata(model: Model): Record<string, unknown> {
   return {
     format: MODEL_FORMAT,
-    version: MODEL_VERSION,
+    version: 1,
     features: [...model.features],
     ...(model.target !== undefined ? { target: model.target } : {}),
     labels: model.labels,
@@ -89,6 +89,9 @@ function backpropMetadata(model: Model): Record<string, unknown> {
  */
 export function toTfjsLayers(model: Model): TfjsArtifacts {
   const layers = exportLayers(model);
+  // backprop's L2 penalty l2·Σ‖kernel‖² is Keras's L1L2(l1=0, l2) on every kernel: kept, not dropped.
+  const l2 = model.training?.l2;
+  const regularizer = l2 ? { class_name: 'L1L2', config: { l1: 0, l2 } } : null;
   const count = layers.reduce((n, l) => n + l.kernel.length + l.bias.length, 0);
   const bytes = new Uint8Array(count * 4);
   const view = new DataView(bytes.buffer);
@@ -117,7 +120,7 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
           config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
         },
         bias_initializer: { class_name: 'Zeros', config: {} },
-        kernel_regularizer: null,
+        kernel_regularizer: regularizer,
         bias_regularizer: null,
         activity_regularizer: null,
         kernel_constraint: null,
@@ -193,7 +196,7 @@ const shapeSchema = z.array(z.number().int().positive().nullable());
 const metadataSchema = z
   .object({
     format: z.literal(MODEL_FORMAT).optional(),
-    version: z.literal(MODEL_VERSION).optional(),
+    version: z.union([z.literal(1), z.literal(MODEL_VERSION)]).optional(),
     features: modelFileSchema.shape.features,
     target: modelFileSchema.shape.target,
     labels: modelFileSchema.shape.labels,
@@ -222,14 +225,75 @@ function jsonPath(prefix: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** A loss named by Keras or TF.js (`binary_crossentropy`, `binaryCrossentropy`, `mse`, …). */
+/**
+ * A loss named by Keras or TF.js (`binary_crossentropy`, `binaryCrossentropy`, `mse`, …), or given
+ * as a Keras loss object (`{"class_name": "BinaryCrossentropy", "config": {…}}`).
+ */
 function kerasLoss(name: unknown): LossName | undefined {
+  if (typeof name === 'object' && name !== null && typeof (name as { class_name?: unknown }).class_name === 'string') {
+    return kerasLoss((name as { class_name: string }).class_name);
+  }
   if (typeof name !== 'string') return undefined;
   const key = name.toLowerCase().replace(/_/g, '');
   if (key === 'binarycrossentropy') return 'binary_crossentropy';
   if (key === 'categoricalcrossentropy') return 'categorical_crossentropy';
   if (key === 'meansquarederror' || key === 'mse') return 'mean_squared_error';
   return undefined;
+}
+
+/**
+ * The loss of the training configuration: TF.js's `trainingConfig`, else the `training_config`
+ * a Keras-converted topology carries.
+ */
+function trainingLoss(json: TfjsJson): LossName | undefined {
+  const keras = (json.modelTopology as Record<string, unknown>).training_config as Record<string, unknown> | undefined;
+  return kerasLoss(json.trainingConfig?.loss) ?? kerasLoss(keras?.loss);
+}
+
+/** Keras 2 names a functional model's class 'Model', Keras 3 'Functional'. */
+function topologyKind(cls: string): string {
+  return cls === 'Model' ? "Functional model (class_name 'Model')" : `${cls} model`;
+}
+
+/**
+ * The L2 penalty λ the Dense layers' regularisers amount to: every kernel regularised by
+ * L2(λ) (or L1L2 with l1 = 0) with one λ, as backprop's `l2` is; none at all gives undefined.
+ * Anything else (L1, bias or activity regularisers, different λ per layer) is refused, never dropped.
+ */
+function regularizerL2(topoLayers: z.infer<typeof layerSchema>[], file: string): number | undefined {
+  const found: number[] = [];
+  let plain = 0;
+  topoLayers.forEach((layer, i) => {
+    if (layer.class_name !== 'Dense') return;
+    const where = `${file}: layer ${i + 1} '${String(layer.config.name ?? '(unnamed)')}'`;
+    for (const key of ['bias_regularizer', 'activity_regularizer'] as const) {
+      if (layer.config[key] != null)
+        throw new InputError(`${where}: a ${key} is not supported (backprop penalises kernels only)`);
+    }
+    const reg = layer.config.kernel_regularizer as
+      | { class_name?: string; config?: Record<string, unknown> }
+      | null
+      | undefined;
+    if (reg == null) {
+      plain++;
+      return;
+    }
+    const l1 = Number(reg.config?.l1 ?? 0);
+    const l2 = Number(reg.config?.l2 ?? Number.NaN);
+    if (!['L2', 'L1L2', 'l2', 'l1_l2'].includes(reg.class_name ?? '') || l1 !== 0 || !(l2 >= 0)) {
+      throw new InputError(
+        `${where}: kernel_regularizer ${JSON.stringify(reg)} is not supported; supported: L2 (L1L2 with l1 = 0)`,
+      );
+    }
+    found.push(l2);
+  });
+  if (found.length === 0) return undefined;
+  if (plain > 0 || found.some((v) => v !== found[0])) {
+    throw new InputError(
+      `${file}: the Dense layers' L2 kernel regularisers differ (${found.join(', ')}${plain > 0 ? ', and some have none' : ''}); backprop applies one λ to every kernel`,
+    );
+  }
+  return found[0];
 }
 
 /** [null, n] → n; anything else is not a flat feature vector. */
@@ -304,7 +368,7 @@ function sequentialLayers(json: TfjsJson, file: string): z.infer<typeof layerSch
     const cls = (topologyValue as Record<string, unknown> | null)?.class_name;
     if (typeof cls === 'string' && cls !== 'Sequential') {
       throw new InputError(
-        `${file}: modelTopology is a ${cls} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
+        `${file}: modelTopology is a ${topologyKind(cls)}; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
       );
     }
     const issue = topology.error.issues[0];
@@ -312,7 +376,7 @@ function sequentialLayers(json: TfjsJson, file: string): z.infer<typeof layerSch
   }
   if (topology.data.class_name !== 'Sequential') {
     throw new InputError(
-      `${file}: modelTopology is a ${topology.data.class_name} model; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
+      `${file}: modelTopology is a ${topologyKind(topology.data.class_name)}; supported: a Sequential model of ${TFJS_SUPPORTED_LAYERS.join(', ')} layers`,
     );
   }
   return Array.isArray(topology.data.config) ? topology.data.config : topology.data.config.layers;
@@ -514,18 +578,19 @@ function importedMetadata(json: TfjsJson, file: string): z.infer<typeof metadata
  */
 export function fromTfjsLayers(value: unknown, file: string, readWeights: (path: string) => Uint8Array): Model {
   const json = checkedManifest(value, file);
-  const { inputs, dense } = denseLayers(sequentialLayers(json, file), file);
+  const topoLayers = sequentialLayers(json, file);
+  const { inputs, dense } = denseLayers(topoLayers, file);
+  const l2 = regularizerL2(topoLayers, file);
   const layers = layerWeights(dense, inputs, weightValues(json, file, readWeights), file);
   // The model file's other fields: from our metadata, else defaults from the network.
   const meta = importedMetadata(json, file);
+  if (l2 !== undefined) meta.training = { ...meta.training, l2 };
   const last = dense[dense.length - 1].activation;
-  const loss = meta.loss ?? {
-    name: kerasLoss(json.trainingConfig?.loss) ?? lossForOutputActivation(last),
-  };
+  const loss = meta.loss ?? { name: trainingLoss(json) ?? lossForOutputActivation(last) };
   return fromModelFile(
     {
       format: MODEL_FORMAT,
-      version: MODEL_VERSION,
+      version: 1,
       ...(meta.features ? { features: meta.features } : {}),
       ...(meta.target !== undefined ? { target: meta.target } : {}),
       ...(meta.labels ? { labels: meta.labels } : {}),

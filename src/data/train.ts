@@ -9,14 +9,15 @@ import { createRandom } from '../core/random.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, outputSize } from '../nn/network.js';
-import { type OptimizerName, resolveOptimizerConfig } from '../nn/optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerName, resolveOptimizerConfig } from '../nn/optimizers.js';
 import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
+import { targetClasses } from '../train/metrics.js';
 import type { Table } from './csv.js';
 import { evaluateNetwork, headlineMetrics, type Metrics } from './evaluate.js';
 import { type ExampleOptions, type Examples, tableToExamples } from './examples.js';
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
-import type { Model, TrainingSettings } from './model-file.js';
+import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
 import { classIndices, stratifiedSplit, takeRows } from './split.js';
 import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
@@ -56,7 +57,25 @@ export interface TrainOptions {
   l2?: number;
   /** Standardise the features with the training split's statistics (default true). */
   standardize?: boolean;
-  /** Start from this model's weights; `name` names it in messages. */
+  /**
+   * Regression: train on (y − mean) / std with the training split's statistics, stored in the
+   * model so that predictions and metrics are in y's units (default true).
+   */
+  standardizeTarget?: boolean;
+  /**
+   * Keras's `class_weight`: each training example's loss multiplied by its class's weight;
+   * `'balanced'` gives class c the weight n / (classes · n_c) over the training split (scikit-learn's).
+   */
+  classWeight?: 'balanced' | Record<string, number>;
+  /** Binary: the decision threshold stored in the model (default 0.5, not stored). */
+  threshold?: number;
+  /** Store the optimiser's state in the model so that `init` can resume it exactly (Keras's `include_optimizer`). */
+  includeOptimizer?: boolean;
+  /**
+   * Start from this model: its weights, features, labels, feature and target standardisation,
+   * and (unless given here) its optimiser, learning rate, batch size and seed; with its saved
+   * optimiser state, training resumes where it stopped. `name` names it in messages.
+   */
   init?: { model: Model; name: string };
   /** Sees each epoch's log. */
   onEpochEnd?: (log: EpochLog) => void;
@@ -111,13 +130,45 @@ export interface TrainResult {
 }
 
 type Settled = Required<
-  Omit<TrainOptions, 'target' | 'features' | 'loss' | 'lr' | 'momentum' | 'patience' | 'init' | 'onEpochEnd'>
+  Omit<
+    TrainOptions,
+    | 'target'
+    | 'features'
+    | 'loss'
+    | 'lr'
+    | 'momentum'
+    | 'patience'
+    | 'init'
+    | 'onEpochEnd'
+    | 'classWeight'
+    | 'threshold'
+    | 'includeOptimizer'
+  >
 > &
   TrainOptions;
 
+/** The initial model's optimiser, learning rate, batch size, seed and L2 penalty where `options` leave them out. */
+function inherited(options: TrainOptions): TrainOptions {
+  const t = options.init?.model.training;
+  if (!t) return options;
+  const opt = t.optimizer;
+  const same = opt !== undefined && (options.optimizer ?? opt.name) === opt.name;
+  return {
+    ...options,
+    optimizer: options.optimizer ?? (opt?.name as OptimizerName | undefined),
+    lr: options.lr ?? (same ? opt.learningRate : undefined),
+    momentum: options.momentum ?? (same ? opt.momentum : undefined),
+    batchSize: options.batchSize ?? t.batchSize,
+    seed: options.seed ?? t.seed,
+    l2: options.l2 ?? t.l2,
+  };
+}
+
 /** The options with `backprop train`'s defaults where a field is missing or undefined. */
 function withDefaults(options: TrainOptions): Settled {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
+  const given = Object.fromEntries(
+    Object.entries(inherited(options)).filter(([, v]) => v !== undefined),
+  ) as TrainOptions;
   const optimizer = given.optimizer ?? 'sgd';
   const lr = given.lr ?? (optimizer === 'adam' ? undefined : 0.1);
   return {
@@ -132,6 +183,7 @@ function withDefaults(options: TrainOptions): Settled {
     validationSplit: 0.1,
     l2: 0,
     standardize: true,
+    standardizeTarget: true,
     ...given,
     optimizer,
     ...(lr !== undefined ? { lr } : {}),
@@ -150,6 +202,11 @@ function withDefaults(options: TrainOptions): Settled {
 export function trainingColumns(options: TrainOptions, header: readonly string[], file: string): ExampleOptions {
   const init = options.init;
   let features = options.features;
+  if (init && features && features.join('\u0000') !== init.model.features.join('\u0000')) {
+    throw new InputError(
+      `--features ${features.join(',')}: ${init.name} reads ${init.model.features.join(',')}, in that order; leave --features out with --init`,
+    );
+  }
   if (init && !features) {
     init.model.features.forEach((f, i) => {
       if (!header.includes(f)) {
@@ -165,6 +222,8 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
   return {
     ...(target !== undefined ? { target } : {}),
     ...(features ? { features } : {}),
+    // The initial model's classes, in its order: a label it does not know is refused.
+    ...(init ? { labels: init.model.labels } : {}),
     regression: options.loss !== undefined && lossName(options.loss) === 'mean_squared_error',
   };
 }
@@ -197,6 +256,16 @@ function startingNetwork(examples: Examples, loss: LossName, o: Settled): Networ
   }
   const { model, name } = o.init;
   const net = model.network;
+  if (o.standardize === false && model.standardization) {
+    throw new InputError(
+      `--no-standardize: ${name} was trained on standardised features and keeps their statistics; leave --no-standardize out with --init`,
+    );
+  }
+  if (o.standardizeTarget === false && model.targetStandardization) {
+    throw new InputError(
+      `--no-standardize-target: ${name} was trained on a standardised target and keeps its statistics; leave --no-standardize-target out with --init`,
+    );
+  }
   if (net.inputSize !== examples.features.length) {
     throw new InputError(
       `${name}: the network has ${net.inputSize} inputs but ${examples.features.length} feature columns were chosen (${examples.features.join(', ')})`,
@@ -231,7 +300,11 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
   }
   // Statistics and splits without intermediate copies of the data: for a large file the
   // copies, not the file, decide the peak memory. `raw` is made only if asked for.
-  const standardization = o.standardize ? fitStandardizationOfRows(examples.x, trainRows) : undefined;
+  const standardization = o.init
+    ? o.init.model.standardization
+    : o.standardize
+      ? fitStandardizationOfRows(examples.x, trainRows)
+      : undefined;
   const subset = (rows: number[]): Split => {
     const x = takeRows(examples.x, rows);
     if (standardization) standardize(x, standardization, x);
@@ -257,6 +330,7 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
 
 /** How the model was trained, as its file records it. */
 function trainingSettings(o: Settled, optimizer: TrainingSettings['optimizer'], history: History, rows: number[]) {
+  const cw = o.classWeight;
   return {
     optimizer,
     batchSize: o.batchSize,
@@ -271,6 +345,8 @@ function trainingSettings(o: Settled, optimizer: TrainingSettings['optimizer'], 
     l2: o.l2,
     standardize: o.standardize,
     initializedFrom: o.init ? 'file' : 'seed',
+    ...(cw !== undefined ? { classWeight: cw } : {}),
+    ...(o.standardizeTarget === false ? { standardizeTarget: false } : {}),
     trainRows: rows[0],
     validationRows: rows[1],
     testRows: rows[2],
@@ -337,14 +413,15 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
   const loss = checkedLoss(examples, o.loss);
   // The initial model is checked before the splits, so that its errors come first.
   const network = startingNetwork(examples, loss, o);
-  const optimizer = resolveOptimizerConfig({
-    name: o.optimizer,
-    ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
-    ...(o.momentum !== undefined ? { momentum: o.momentum } : {}),
-  });
+  const { optimizer, initialEpoch } = startingOptimizer(o);
+  const threshold = checkedThreshold(examples, o.threshold ?? o.init?.model.threshold);
   const { standardization, train, validation, test } = splitExamples(examples, o);
+  const targetStandardization = scaleTargets(examples, o, [train, validation, test]);
+  if (o.classWeight !== undefined) train.w = sampleWeights(examples, train, o.classWeight);
+  const onEpochEnd = o.onEpochEnd;
   const history = fit(network, train, {
-    epochs: o.epochs,
+    epochs: initialEpoch + o.epochs,
+    initialEpoch,
     batchSize: o.batchSize,
     shuffle: o.shuffle,
     seed: o.seed,
@@ -352,10 +429,12 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     l2: o.l2,
     ...(validation ? { validationData: validation } : {}),
     ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
-    ...(o.onEpochEnd ? { onEpochEnd: o.onEpochEnd } : {}),
+    // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.
+    ...(onEpochEnd ? { onEpochEnd: (log: EpochLog) => onEpochEnd({ ...log, epoch: log.epoch - initialEpoch }) } : {}),
   });
   const evalSet = test ?? train;
-  const metrics = evaluateNetwork(network, evalSet.x, evalSet.y, examples.labels);
+  const scoring = { ...(targetStandardization ? { targetStandardization } : {}), ...(threshold ? { threshold } : {}) };
+  const metrics = evaluateNetwork(network, evalSet.x, evalSet.y, examples.labels, scoring);
   const rows = [train.rows.length, validation?.rows.length ?? 0, test?.rows.length ?? 0];
   const model: Model = {
     network,
@@ -363,8 +442,10 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     target: examples.target,
     labels: examples.labels,
     ...(standardization ? { standardization } : {}),
-    training: trainingSettings(o, optimizerRecord(optimizer), history, rows),
+    training: trainingSettings(o, optimizerRecord(optimizer.config), history, rows),
     metrics: { [test ? 'test' : 'train']: headlineMetrics(metrics) },
+    ...scoring,
+    ...(o.includeOptimizer ? { optimizerState: savedState(optimizer, o, initialEpoch, history) } : {}),
   };
   const metricsOn = test ? 'test' : 'train';
   return {
@@ -377,4 +458,110 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     metricsOn,
     examples,
   };
+}
+
+/**
+ * The optimiser: the run's kind and settings (the initial model's where not given), starting
+ * from the initial model's saved state when it is of the same kind. `initialEpoch` is where that
+ * state left the shuffling stream of the run's seed (0 for a new run or another seed).
+ */
+function startingOptimizer(o: Settled): { optimizer: Optimizer; initialEpoch: number } {
+  const init = o.init?.model;
+  const rec = init?.training?.optimizer;
+  const same = rec !== undefined && rec.name === o.optimizer;
+  const config = resolveOptimizerConfig({
+    name: o.optimizer,
+    ...(same ? { beta1: rec.beta1, beta2: rec.beta2, epsilon: rec.epsilon } : {}),
+    ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
+    ...(o.momentum !== undefined ? { momentum: o.momentum } : {}),
+  });
+  const state = init?.optimizerState;
+  if (!state || state.name !== o.optimizer) return { optimizer: createOptimizer(config), initialEpoch: 0 };
+  return { optimizer: createOptimizer(config, state), initialEpoch: state.seed === o.seed ? state.epochs : 0 };
+}
+
+/**
+ * The optimiser's state for the model file. Not kept when early stopping put back an earlier
+ * epoch's weights: the state belongs to the last epoch's, and resuming from it would not
+ * continue any run.
+ */
+function savedState(optimizer: Optimizer, o: Settled, initialEpoch: number, history: History) {
+  const last = history.epochs[history.epochs.length - 1]?.epoch ?? initialEpoch;
+  if (history.bestEpoch !== undefined && history.bestEpoch !== last) return undefined;
+  const state = optimizer.state?.();
+  if (!state) return undefined;
+  return { version: 1, name: o.optimizer, ...state, epochs: last, seed: o.seed } satisfies SavedOptimizerState;
+}
+
+/** The decision threshold, for binary labels only. */
+function checkedThreshold(examples: Examples, threshold: number | undefined): number | undefined {
+  if (threshold === undefined) return undefined;
+  if (examples.labels.kind !== 'binary') {
+    throw new InputError(
+      `--threshold ${threshold}: the target '${examples.target}' is not binary, and only a binary model has a threshold`,
+    );
+  }
+  if (!(threshold > 0 && threshold < 1)) throw new InputError(`--threshold ${threshold}: expected a number in (0, 1)`);
+  return threshold;
+}
+
+/**
+ * Regression: the targets of every split replaced by (y − mean) / std, with the training
+ * split's statistics (or the initial model's, exactly); undefined when not standardising.
+ */
+function scaleTargets(
+  examples: Examples,
+  o: Settled,
+  splits: (Split | undefined)[],
+): TargetStandardization | undefined {
+  if (examples.labels.kind !== 'regression') return undefined;
+  let ts: TargetStandardization | undefined;
+  if (o.init) ts = o.init.model.targetStandardization;
+  else if (o.standardizeTarget) {
+    const st = fitStandardizationOfRows(splits[0]!.y, undefined);
+    ts = { mean: st.mean[0], std: st.std[0] };
+  }
+  if (ts === undefined) return undefined;
+  for (const split of splits) {
+    if (!split) continue;
+    const y = split.y.data;
+    for (let i = 0; i < y.length; i++) y[i] = (y[i] - ts.mean) / ts.std;
+  }
+  return ts;
+}
+
+/**
+ * Each training example's weight under `classWeight` (Keras's `class_weight`): its class's
+ * weight; `'balanced'` gives class c the weight n / (k · n_c) over the training split.
+ */
+function sampleWeights(
+  examples: Examples,
+  train: Split,
+  classWeight: 'balanced' | Record<string, number>,
+): Float64Array {
+  const labels = examples.labels;
+  if (labels.kind === 'regression') {
+    throw new InputError(
+      `--class-weight: the target '${examples.target}' is numbers (regression), which has no classes`,
+    );
+  }
+  const classes = targetClasses(train.y);
+  const k = labels.classes.length;
+  const counts = new Array<number>(k).fill(0);
+  for (const c of classes) counts[c]++;
+  let weights: number[];
+  if (classWeight === 'balanced') weights = counts.map((n) => (n > 0 ? classes.length / (k * n) : 1));
+  else {
+    for (const [name, w] of Object.entries(classWeight)) {
+      if (!labels.classes.includes(name)) {
+        throw new InputError(
+          `--class-weight: no class '${name}' in '${examples.target}'; the classes are ${labels.classes.join(', ')}`,
+        );
+      }
+      if (!(w >= 0 && Number.isFinite(w)))
+        throw new InputError(`--class-weight: the weight of '${name}' is ${w}, expected a number ≥ 0`);
+    }
+    weights = labels.classes.map((c) => classWeight[c] ?? 1);
+  }
+  return Float64Array.from(classes, (c) => weights[c]);
 }

@@ -36,16 +36,28 @@ export function gradientArrays(grads: LayerGradient[]): Float64Array[] {
  * One forward and backward pass over the batch (`x` [n, in], `y` [n, out]), writing the
  * gradient of the mean loss into `grads`. Returns that mean loss; with `l2` > 0 the penalty
  * l2·Σ‖kernel‖² (Keras's `l2` regulariser) is added to both, as the Ω term of Algorithm 6.4.
- * Inputs are not checked: {@link computeGradients} is the checked entry point.
+ * With example weights `w` [n] the loss is Keras's weighted one, Σᵢ wᵢ·Lᵢ / n (see
+ * {@link weightedLoss}). Inputs are not checked: {@link computeGradients} is the checked entry point.
  */
-export function backProp(net: Network, x: Matrix, y: Matrix, ws: Workspace, grads: LayerGradient[], l2 = 0): number {
+export function backProp(
+  net: Network,
+  x: Matrix,
+  y: Matrix,
+  ws: Workspace,
+  grads: LayerGradient[],
+  l2 = 0,
+  w?: Float64Array,
+): number {
   const layers = net.layers;
   const last = layers.length - 1;
   forwardProp(net, x, ws);
-  let loss = net.loss.value(layers[last].activation, ws.z[last], ws.a[last], y);
+  let loss = w
+    ? weightedLoss(net, ws.z[last], ws.a[last], y, w)
+    : net.loss.value(layers[last].activation, ws.z[last], ws.a[last], y);
 
   // δ_L = ∂L/∂Z_L; for sigmoid + cross-entropy this is ŷ − y, the notes' δ1 (eq. 3).
   net.loss.outputDelta(layers[last].activation, ws.z[last], ws.a[last], y, ws.delta[last]);
+  if (w) scaleRows(ws.delta[last], w); // weighted: row i of ∂(Σ wᵢLᵢ/n)/∂Z is wᵢ·∂(Lᵢ/n)/∂Z
 
   for (let l = last; l >= 0; l--) {
     const delta = ws.delta[l];
@@ -63,6 +75,37 @@ export function backProp(net: Network, x: Matrix, y: Matrix, ws: Workspace, grad
     }
   }
   return loss;
+}
+
+/**
+ * Keras's weighted batch loss (`sample_weight`, `class_weight`): Σᵢ wᵢ·Lᵢ / n, each example's
+ * loss Lᵢ times its weight, divided by the batch size n (not by Σ wᵢ: Keras's
+ * `sum_over_batch_size` reduction).
+ * @param net the network (its loss and output activation)
+ * @param z the output layer's pre-activations [n, out]
+ * @param a the output layer's activations [n, out]
+ * @param y the targets [n, out]
+ * @param w the examples' weights [n]
+ * @example
+ * weightedLoss(net, ws.z[last], ws.a[last], y, Float64Array.of(1, 49)); // the rare class ×49
+ */
+export function weightedLoss(net: Network, z: Matrix, a: Matrix, y: Matrix, w: Float64Array): number {
+  const act = net.layers[net.layers.length - 1].activation;
+  const row = (m: Matrix, i: number): Matrix => ({
+    rows: 1,
+    cols: m.cols,
+    data: m.data.subarray(i * m.cols, (i + 1) * m.cols),
+  });
+  let sum = 0;
+  for (let i = 0; i < y.rows; i++) {
+    if (w[i] !== 0) sum += w[i] * net.loss.value(act, row(z, i), row(a, i), row(y, i)); // wᵢ·Lᵢ
+  }
+  return sum / y.rows; // / n
+}
+
+/** Multiplies row i of `m` by `w[i]`, in place. */
+function scaleRows(m: Matrix, w: Float64Array): void {
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] *= w[i];
 }
 
 /** The result of {@link computeGradients}. */
@@ -83,12 +126,17 @@ export function checkBatch(net: Network, x: Matrix, y: Matrix): void {
   net.loss.checkTargets(y);
 }
 
-/** Checked, allocating form of {@link backProp}: the gradient of the mean loss over `x`, `y`. */
-export function computeGradients(net: Network, x: Matrix, y: Matrix, l2 = 0): GradientResult {
+/**
+ * Checked, allocating form of {@link backProp}: the gradient of the mean loss over `x`, `y`
+ * (weighted by `w` when given).
+ */
+export function computeGradients(net: Network, x: Matrix, y: Matrix, l2 = 0, w?: Float64Array): GradientResult {
   checkBatch(net, x, y);
+  if (w && w.length !== x.rows)
+    throw new ShapeError(`got ${w.length} weights for ${x.rows} examples, expected one per example`);
   const workspace = createWorkspace(net, x.rows);
   const gradients = createGradients(net);
-  const loss = backProp(net, x, y, workspace, gradients, l2);
+  const loss = backProp(net, x, y, workspace, gradients, l2, w);
   return { loss, gradients, workspace };
 }
 

@@ -47,6 +47,30 @@ export interface Optimizer {
   step(params: readonly Float64Array[], grads: readonly Float64Array[]): void;
   /** Number of steps taken. */
   readonly iterations: number;
+  /**
+   * A copy of the state the next step starts from (to save it and resume later); every
+   * optimiser {@link createOptimizer} makes has it.
+   */
+  state?(): OptimizerState;
+}
+
+/**
+ * What an optimiser carries from one step to the next, as Keras's `model.save` keeps it: the
+ * step count t and, per parameter array (in `parameterArrays` order: kernel 1 row-major, bias 1,
+ * kernel 2, …), momentum's and Nesterov's velocity `v`, or Adam's first and second moments `m`
+ * and `v`. Plain SGD keeps only t. An array not yet stepped is all zeros.
+ */
+export interface OptimizerState {
+  iterations: number;
+  /** Velocities (momentum, nesterov) or Adam's first moments, one array per parameter array. */
+  slots1?: number[][];
+  /** Adam's second moments, one array per parameter array. */
+  slots2?: number[][];
+}
+
+/** The slot arrays each optimiser keeps: 0 for SGD, 1 for the momentum family, 2 for Adam. */
+export function optimizerSlots(name: OptimizerName): 0 | 1 | 2 {
+  return name === 'sgd' ? 0 : name === 'adam' ? 2 : 1;
 }
 
 /** Fills in Keras's defaults and checks every value. */
@@ -74,13 +98,22 @@ export function resolveOptimizerConfig(config: OptimizerConfig): Required<Optimi
   return cfg;
 }
 
-/** Builds an optimiser from its configuration. */
-export function createOptimizer(config: OptimizerConfig): Optimizer {
+/**
+ * Builds an optimiser from its configuration, starting from a saved state when given (so that
+ * training resumes exactly where {@link Optimizer.state} was taken).
+ * @param config the kind and its settings
+ * @param state the step count and slot arrays to start from (default: t = 0, zero slots)
+ * @example
+ * const opt = createOptimizer({ name: 'adam' }, saved); // continues the saved run's moments
+ */
+export function createOptimizer(config: OptimizerConfig, state?: OptimizerState): Optimizer {
   const cfg = resolveOptimizerConfig(config);
   const { learningRate: lr, momentum: mu, beta1, beta2, epsilon } = cfg;
-  const slots1: Float64Array[] = [];
-  const slots2: Float64Array[] = [];
-  let t = 0;
+  const slots1: Float64Array[] = (state?.slots1 ?? []).map((a) => Float64Array.from(a));
+  const slots2: Float64Array[] = (state?.slots2 ?? []).map((a) => Float64Array.from(a));
+  let t = state?.iterations ?? 0;
+  if (!(Number.isInteger(t) && t >= 0))
+    throw new ConfigError(`optimizer state: iterations must be an integer ≥ 0, got ${t}`);
   const slot = (slots: Float64Array[], i: number, n: number) => {
     if (slots[i] === undefined) slots[i] = new Float64Array(n);
     else if (slots[i].length !== n) {
@@ -128,6 +161,15 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
     config: cfg,
     get iterations() {
       return t;
+    },
+    state() {
+      const copy = (slots: Float64Array[]) => Array.from(slots, (a) => Array.from(a));
+      const n = optimizerSlots(cfg.name);
+      return {
+        iterations: t,
+        ...(n >= 1 ? { slots1: copy(slots1) } : {}),
+        ...(n === 2 ? { slots2: copy(slots2) } : {}),
+      };
     },
     step(params, grads) {
       t++;

@@ -20,10 +20,15 @@ export type FitEngine = EngineChoice;
 
 export const FIT_ENGINES: readonly FitEngine[] = ENGINE_CHOICES;
 
-/** Inputs `x` [n, in] with targets `y` [n, out]. */
+/**
+ * Inputs `x` [n, in] with targets `y` [n, out], and optionally a weight per example `w` [n]
+ * (Keras's `sample_weight`: each example's loss is multiplied by its weight and the batch loss is
+ * Σ wᵢ·Lᵢ / n, the batch size, not Σ wᵢ).
+ */
 export interface Dataset {
   x: Matrix;
   y: Matrix;
+  w?: Float64Array;
 }
 
 /** What one epoch did. `accuracy` fields are absent for regression (MSE). */
@@ -59,8 +64,16 @@ export interface EarlyStoppingOptions {
 }
 
 export interface FitOptions {
-  /** Passes over the data (default 1, as Keras). */
+  /**
+   * The epoch to stop after (default 1, as Keras): epochs `initialEpoch + 1` … `epochs` are run.
+   */
   epochs?: number;
+  /**
+   * Epochs already run (default 0), Keras's `initial_epoch`: training resumes at epoch
+   * `initialEpoch + 1`, with the shuffling stream of `seed` advanced past the epochs before it,
+   * so that with the optimiser's saved state a resumed run repeats an uninterrupted one bit for bit.
+   */
+  initialEpoch?: number;
   /** Examples per step (default 32, as Keras); the last batch keeps the remainder. */
   batchSize?: number;
   /** Reshuffle the examples every epoch (default true). */
@@ -131,6 +144,7 @@ function isOptimizer(o: OptimizerConfig | Optimizer): o is Optimizer {
 /** {@link FitOptions} checked, with their defaults filled in. */
 export interface CheckedFitOptions {
   epochs: number;
+  initialEpoch: number;
   batchSize: number;
   l2: number;
   optimizer: Optimizer;
@@ -149,6 +163,11 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
   const batchSize = options.batchSize ?? 32;
   const l2 = options.l2 ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be an integer ≥ 0, got ${epochs}`);
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
+    throw new ConfigError(`initialEpoch must be an integer ≥ 0, got ${initialEpoch}`);
+  }
+  checkSampleWeights(data);
   checkPositiveInteger('batch size', batchSize);
   checkEngineChoice(options.engine ?? 'auto');
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
@@ -169,7 +188,18 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
     }
     if (es.monitor === 'valLoss' && !val) throw new ConfigError('early stopping on valLoss needs validation data');
   }
-  return { epochs, batchSize, l2, optimizer, optimizerGiven, validationData: val, earlyStopping: es };
+  return { epochs, initialEpoch, batchSize, l2, optimizer, optimizerGiven, validationData: val, earlyStopping: es };
+}
+
+/** Throws a ConfigError unless `data.w`, when present, holds one finite weight ≥ 0 per example. */
+function checkSampleWeights(data: Dataset): void {
+  const w = data.w;
+  if (w === undefined) return;
+  if (w.length !== data.x.rows) {
+    throw new ConfigError(`got ${w.length} sample weights for ${data.x.rows} examples, expected one per example`);
+  }
+  const bad = w.findIndex((v) => !(v >= 0 && Number.isFinite(v)));
+  if (bad >= 0) throw new ConfigError(`sample weight ${bad + 1} is ${w[bad]}, expected a finite number ≥ 0`);
 }
 
 /**
@@ -178,13 +208,15 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
  */
 export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
-  const { epochs, batchSize, l2, optimizer } = checked;
+  const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
   const rng = createRandom(options.seed ?? 0);
   const shuffle = options.shuffle ?? true;
   const order = new Uint32Array(shuffle ? n : 0);
   for (let i = 0; i < order.length; i++) order[i] = i;
+  // Resuming: the order each earlier epoch used, so epoch initialEpoch + 1 shuffles as it would have.
+  for (let e = 0; shuffle && e < initialEpoch; e++) rng.shuffle(order);
   const batches = Math.ceil(n / batchSize);
   const engine = selectEngine(options.engine ?? 'auto', {
     net,
@@ -193,7 +225,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     optimizer,
     batchSize,
     l2,
-    epochs,
+    epochs: Math.max(0, epochs - initialEpoch),
     perStepCallback: options.onBatchEnd !== undefined,
   });
   const result = engine.result;
@@ -207,7 +239,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
   };
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     copyWeights(net, epochStart);
     if (shuffle) rng.shuffle(order);
     engine.startEpoch(shuffle ? order : null);

@@ -129,6 +129,9 @@ export async function fitParallel(
 
   // The same checks as fit, before anything starts.
   const checked = checkFitOptions(net, data, options);
+  if (checked.initialEpoch > 0 || data.w) {
+    throw new ConfigError('fitParallel does not resume (initialEpoch) or weight examples (w) yet: use fit');
+  }
   const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', workers);
   const ctrl = new Int32Array(setup.control);
   const own = attachShardThread(setup, 0, checked.optimizer);

@@ -107,8 +107,8 @@ describe('model file', () => {
     expect(() => parseModel('{"format":"keras","version":1}', 'b.json')).toThrow(
       'b.json: format is "keras", expected "backprop-model"',
     );
-    expect(() => parseModel('{"format":"backprop-model","version":2}', 'c.json')).toThrow(
-      'c.json: version is 2, expected 1',
+    expect(() => parseModel('{"format":"backprop-model","version":3}', 'c.json')).toThrow(
+      'c.json: version is 3, expected 1 or 2',
     );
     const shape = {
       ...valid,

@@ -34,6 +34,8 @@ export interface Coverage {
   readonly optimizers: Readonly<Record<OptimizerName, boolean>>;
   /** Largest batch size (Infinity: any). */
   readonly maxBatchSize: number;
+  /** Per-example loss weights (`Dataset.w`, class weights). */
+  readonly sampleWeights: boolean;
 }
 
 /** What an engine is made for. */
@@ -118,6 +120,7 @@ export function covers(coverage: Coverage, setup: EngineSetup): boolean {
     has(coverage.losses, loss.name) &&
     (!loss.epsilon || coverage.clippedLoss) &&
     (optimizer === undefined || has(coverage.optimizers, optimizer.config.name)) &&
-    Math.min(setup.batchSize, setup.data.x.rows) <= coverage.maxBatchSize
+    Math.min(setup.batchSize, setup.data.x.rows) <= coverage.maxBatchSize &&
+    (setup.data.w === undefined || coverage.sampleWeights)
   );
 }

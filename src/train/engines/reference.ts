@@ -18,6 +18,8 @@ interface Batch {
   x: Matrix;
   y: Matrix;
   ws: Workspace;
+  /** The examples' weights, when the data has them. */
+  w?: Float64Array;
 }
 
 /** The reference engine for `setup`. */
@@ -26,6 +28,7 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
   const full = Math.min(setup.batchSize, data.x.rows);
   const xs = new Float64Array(full * data.x.cols);
   const ys = new Float64Array(full * data.y.cols);
+  const ws = data.w ? new Float64Array(full) : undefined;
   const grads = createGradients(net);
   const gradArrays = gradientArrays(grads);
   const params = parameterArrays(net);
@@ -38,6 +41,7 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
         x: { rows: size, cols: data.x.cols, data: xs.subarray(0, size * data.x.cols) },
         y: { rows: size, cols: data.y.cols, data: ys.subarray(0, size * data.y.cols) },
         ws: createWorkspace(net, size),
+        ...(ws ? { w: ws.subarray(0, size) } : {}),
       };
       batches.set(size, b);
     }
@@ -48,10 +52,11 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
   let validation: Workspace | undefined;
 
   const gradient = (start: number, size: number) => {
-    const { x, y, ws } = batchOf(size);
+    const { x, y, ws, w } = batchOf(size);
     gatherRows(data.x.data, data.x.cols, order, start, size, x.data);
     gatherRows(data.y.data, data.y.cols, order, start, size, y.data);
-    result[0] = backProp(net, x, y, ws, grads, l2);
+    if (w && data.w) gatherRows(data.w, 1, order, start, size, w);
+    result[0] = backProp(net, x, y, ws, grads, l2, w);
     result[1] = classify ? countCorrect(ws.a[ws.a.length - 1], y) : 0;
   };
   return {
@@ -89,6 +94,7 @@ export const referenceEngine: EngineKind = {
     clippedLoss: true,
     optimizers: all(OPTIMIZER_NAMES),
     maxBatchSize: Number.POSITIVE_INFINITY,
+    sampleWeights: true,
   },
   available: () => true,
   pays: () => true,

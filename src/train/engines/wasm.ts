@@ -416,6 +416,7 @@ export const wasmEngine: EngineKind = {
     clippedLoss: false,
     optimizers: { sgd: true, momentum: true, nesterov: true, adam: true },
     maxBatchSize: Number.POSITIVE_INFINITY,
+    sampleWeights: false,
   },
   available: wasmKernelsAvailable,
   pays,
