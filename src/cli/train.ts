@@ -1,6 +1,9 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
 import { type Command, Option } from 'commander';
+import { trainingWarnings } from '../data/diagnose.js';
+import { featureWarnings } from '../data/examples.js';
 import type { TrainResult } from '../data/train.js';
+import { setParameterLimit } from '../nn/network.js';
 import { checkOutputPaths } from '../node/output-paths.js';
 import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
 import * as parse from './options.js';
@@ -18,6 +21,9 @@ interface TrainFlags extends Omit<TrainFileOptions, 'hiddenGiven' | 'initFile' |
   report?: string;
   json?: boolean;
   quiet?: boolean;
+  maxParameters?: number;
+  delimiter?: string;
+  comment?: string;
 }
 
 /** Registers `train`. */
@@ -28,6 +34,9 @@ export function registerTrain(program: Command): void {
     .argument('<data.csv>', "training data with a header row ('-' reads stdin)")
     .option('--target <column>', 'column to predict (default: the last)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)', parse.names)
+    .option('--ignore <columns>', 'comma-separated columns never used as features (an id, a leak)', parse.names)
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .addOption(
       new Option('--hidden <sizes>', "hidden layer sizes, e.g. 4 or 16,8 ('0' for none)")
         .argParser(parse.sizes)
@@ -55,6 +64,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
     .option('--no-standardize', 'use the features as they are (default: mean 0, std 1 from the training split)')
+    .option('--max-parameters <n>', parse.MAX_PARAMETERS_HELP, parse.positiveInteger)
     .option('--init <model.json>', 'start from the weights of this model file')
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
@@ -76,19 +86,33 @@ Examples:
       if (flags.init) inputs.push([flags.init, 'the --init model']);
       checkOutputPaths(inputs, outputs);
       const out = createOutput(flags);
-      const { init, out: modelPath, report, json, quiet, logEvery, ...options } = flags;
+      const {
+        init,
+        out: modelPath,
+        report,
+        json,
+        quiet,
+        logEvery,
+        maxParameters,
+        delimiter,
+        comment,
+        ...options
+      } = flags;
+      if (maxParameters !== undefined) setParameterLimit(maxParameters);
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
       let result: TrainResult;
       try {
         result = trainFromCsvFile(data, {
           ...options,
           ...(init ? { initFile: init } : {}),
+          csv: parse.csvDialect(flags),
           hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli',
           onEpochEnd: (log) => reporter.onEpochEnd(log),
         });
       } finally {
         reporter.stop();
       }
+      for (const w of [...featureWarnings(result.examples), ...trainingWarnings(result)]) out.note(`warning: ${w}`);
       saveTrainResult(result, modelPath, report);
       printTrainResult(result, out, modelPath);
       if (report) out.result(`report written to ${report}`);
