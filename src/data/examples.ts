@@ -7,7 +7,7 @@ import { type Matrix, zeros } from '../core/matrix.js';
 import type { Dataset } from '../train/fit.js';
 import { type CsvDialect, type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
-import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, outputUnits } from './labels.js';
+import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, oneHotLabels, outputUnits } from './labels.js';
 
 /** A table turned into numbers. */
 export interface Examples extends Dataset {
@@ -205,7 +205,8 @@ export function targetMatrix(table: Table, target: string, labels: LabelMapping)
 export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
   const { target, features } = chooseColumns(table, options.target, options.features, options.ignore);
   const x = featureMatrix(table, features);
-  const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
+  const inferred = options.labels ?? inferLabels(table, target, options.regression ?? false);
+  const labels = options.oneHot && !options.labels ? oneHotLabels(inferred) : inferred;
   const y = targetMatrix(table, target, labels);
   return { file: table.file, x, y, features, target, labels, lines: [...table.lines] };
 }
@@ -216,6 +217,8 @@ export interface ExampleOptions {
   features?: readonly string[];
   /** Columns never to use as features (a row id, a leaked column). */
   ignore?: readonly string[];
+  /** Two classes as two one-hot targets (for categorical cross-entropy) rather than one 0/1 target. */
+  oneHot?: boolean;
   regression?: boolean;
   labels?: LabelMapping;
 }
@@ -309,6 +312,7 @@ export class ExamplesSink implements CsvRowSink {
   private featureCols = new Int32Array(0);
   private targetCol = 0;
   private regression = false;
+  private oneHot = false;
   private given: LabelMapping | undefined;
   private givenIndex = new Map<string, number>();
   /** Row-major features, `capacity` rows. */
@@ -340,6 +344,7 @@ export class ExamplesSink implements CsvRowSink {
     this.featureCols = Int32Array.from(features, (f) => header.indexOf(f));
     this.targetCol = header.indexOf(target);
     this.given = opts.labels;
+    this.oneHot = opts.oneHot ?? false;
     this.regression = opts.labels ? opts.labels.kind === 'regression' : (opts.regression ?? false);
     if (opts.labels && opts.labels.kind !== 'regression') {
       opts.labels.classes.forEach((c, k) => {
@@ -452,6 +457,7 @@ export class ExamplesSink implements CsvRowSink {
         rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
       } else {
         labels = labelsFromValues(this.labelsSeen, file, this.target);
+        if (this.oneHot) labels = oneHotLabels(labels);
         const classes = labels.kind === 'regression' ? [] : labels.classes;
         rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
       }

@@ -166,6 +166,8 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
     ...(target !== undefined ? { target } : {}),
     ...(features ? { features } : {}),
     regression: options.loss !== undefined && lossName(options.loss) === 'mean_squared_error',
+    // Two classes with --loss cce: two softmax units, as Keras allows.
+    ...(options.loss !== undefined && lossName(options.loss) === 'categorical_crossentropy' ? { oneHot: true } : {}),
   };
 }
 
