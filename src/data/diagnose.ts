@@ -45,6 +45,19 @@ export function constantLoss(y: Matrix, loss: string): number {
   return mean.reduce((s, p) => s + h(p), 0);
 }
 
+/** The mean loss of outputs `out` against targets `y` (cross-entropy clipped as the losses clip it). */
+function meanLoss(out: Matrix, y: Matrix, loss: string): number {
+  const eps = 1e-7;
+  let s = 0;
+  for (let i = 0; i < y.data.length; i++) {
+    const p = Math.min(1 - eps, Math.max(eps, out.data[i]));
+    if (loss === 'mean_squared_error') s += (out.data[i] - y.data[i]) ** 2;
+    else if (loss === 'binary_crossentropy') s -= y.data[i] * Math.log(p) + (1 - y.data[i]) * Math.log(1 - p);
+    else s -= y.data[i] * Math.log(p);
+  }
+  return s / (loss === 'mean_squared_error' ? y.data.length : y.rows);
+}
+
 /** The likely cause of a run that went nowhere. */
 function hint(result: TrainResult): string {
   const raw = result.train.raw.data;
@@ -77,11 +90,12 @@ export function trainingWarnings(result: TrainResult): string[] {
       warnings.push(`the model predicts '${model.labels.classes[k[0]]}' for every training row; ${hint(result)}`);
     }
   }
-  const last = result.history.epochs[result.history.epochs.length - 1];
+  // The model as saved (the best epoch's weights when early stopping restored them), without L2.
+  const trained = meanLoss(out, train.y, lossName);
   const baseline = constantLoss(train.y, lossName);
-  if (warnings.length === 0 && last !== undefined && !(last.loss < baseline * 0.999)) {
+  if (warnings.length === 0 && !(trained < baseline * 0.999)) {
     warnings.push(
-      `the training loss ${last.loss.toPrecision(4)} is no better than predicting the ${lossName === 'mean_squared_error' ? 'mean' : 'class frequencies'} (${baseline.toPrecision(4)}); ${hint(result)}`,
+      `the training loss ${trained.toPrecision(4)} is no better than predicting the ${lossName === 'mean_squared_error' ? 'mean' : 'class frequencies'} (${baseline.toPrecision(4)}); ${hint(result)}`,
     );
   }
   return warnings;
