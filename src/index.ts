@@ -220,6 +220,7 @@ export {
   networkSize,
   parameterLimit,
   predict,
+  setMemoryBudget,
   setParameterLimit,
 } from './nn/network.js';
 /**

@@ -1,9 +1,10 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
+import { totalmem } from 'node:os';
 import { type Command, Option } from 'commander';
 import { initialModel } from '../data/init-model.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES } from '../nn/initializers.js';
-import { setParameterLimit } from '../nn/network.js';
+import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { saveModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
@@ -55,6 +56,7 @@ export function registerInit(program: Command): void {
     .action((flags: InitFlags) => {
       const out = createOutput(flags);
       if (flags.maxParameters !== undefined) setParameterLimit(flags.maxParameters);
+      setMemoryBudget(totalmem());
       const { model, loss, outputActivation } = initialModel(flags);
       const units = flags.sizes.slice(1);
       saveModel(flags.out, model);

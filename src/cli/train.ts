@@ -1,9 +1,10 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
+import { totalmem } from 'node:os';
 import { type Command, Option } from 'commander';
 import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
 import type { TrainResult } from '../data/train.js';
-import { setParameterLimit } from '../nn/network.js';
+import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { checkOutputPaths } from '../node/output-paths.js';
 import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
 import * as parse from './options.js';
@@ -99,6 +100,7 @@ Examples:
         ...options
       } = flags;
       if (maxParameters !== undefined) setParameterLimit(maxParameters);
+      setMemoryBudget(totalmem());
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
       let result: TrainResult;
       try {

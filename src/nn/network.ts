@@ -73,6 +73,19 @@ export const DEFAULT_MAX_PARAMETERS = 10_000_000;
 const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
 
 let maxParameters = DEFAULT_MAX_PARAMETERS;
+let memoryBytes = Number.POSITIVE_INFINITY;
+
+/**
+ * Tells the size checks how much memory there is (the CLI passes the machine's): a network whose
+ * training would need more is refused whatever the parameter limit.
+ * @param bytes the memory available, in bytes (Infinity: unknown)
+ * @example
+ * setMemoryBudget(os.totalmem());
+ */
+export function setMemoryBudget(bytes: number): void {
+  if (!(bytes > 0)) throw new ConfigError(`the memory budget must be > 0 bytes, got ${bytes}`);
+  memoryBytes = bytes;
+}
 
 /**
  * Sets the limit on a network's parameters used when no `maxParameters` is given.
@@ -141,6 +154,9 @@ function checkSize(config: NetworkConfig, limit: number): void {
     throw new ConfigError(
       `${what}, over the limit of ${limit.toLocaleString('en-US')} (raise it with --max-parameters)`,
     );
+  }
+  if (trainingBytes > memoryBytes) {
+    throw new ConfigError(`${what}: more than the ${bytes(memoryBytes)} of memory there is`);
   }
 }
 

@@ -27,6 +27,10 @@ describe('resource limits (issue 9.4)', () => {
     expect(refused(['init', '--sizes', '30000,30000,1', '--out', 'm.json'])).toMatch(
       /900,060,001 parameters \(7\.2 GB of weights, about 36\.0 GB to train\), over the limit of 10,000,000 \(raise it with --max-parameters\)/,
     );
+    // Raising the limit does not help a network bigger than the machine.
+    expect(
+      refused(['init', '--sizes', '100000,100000,1', '--max-parameters', '100000000000', '--out', 'm.json']),
+    ).toMatch(/10,000,200,001 parameters .*(does not fit in memory|of memory there is)/);
     expect(refused(['init', '--sizes', '3,40,1', '--max-parameters', '100', '--out', 'm.json'])).toMatch(
       /201 parameters.*over the limit of 100/,
     );

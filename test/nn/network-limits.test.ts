@@ -6,6 +6,7 @@ import {
   NOTES_NETWORK,
   networkSize,
   parameterLimit,
+  setMemoryBudget,
   setParameterLimit,
 } from '../../src/nn/network.js';
 
@@ -50,5 +51,16 @@ describe('network size limits (issue 9.4)', () => {
     }
     expect(parameterLimit()).toBe(DEFAULT_MAX_PARAMETERS);
     expect(() => setParameterLimit(0)).toThrow(ConfigError);
+  });
+
+  it('a network that needs more memory than there is is refused whatever the limit', () => {
+    setMemoryBudget(1e6);
+    try {
+      expect(() => createNetwork(sigmoid([200, 1], 200), { maxParameters: 1e9 })).toThrow(
+        /40,401 parameters \(323\.2 kB of weights, about 1\.6 MB to train\): more than the 1\.0 MB of memory there is/,
+      );
+    } finally {
+      setMemoryBudget(Number.POSITIVE_INFINITY);
+    }
   });
 });
