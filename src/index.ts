@@ -42,6 +42,7 @@ export { preloadWasmKernels, wasmKernelsAvailable } from './core/wasm/kernels.js
 export {
   type CsvDialect,
   DELIMITERS,
+  decodeCsvBytes,
   detectDelimiter,
   MAX_LINE_BYTES,
   parseCsv,

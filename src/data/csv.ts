@@ -186,8 +186,11 @@ function startLine(record: readonly string[], end: number, previousEnd: number):
   return line;
 }
 
-/** Why a header is unusable, or undefined. Empty names (pandas' index column) are allowed. */
+/** Why a header is unusable, or undefined. Some empty names (pandas' index column) are allowed. */
 function headerError(names: readonly string[], file: string, line: number): InputError | undefined {
+  // A header without a single name is no header (a line of spaces, a stray delimiter).
+  if (names.every((n) => n === ''))
+    return new InputError(`${file} line ${line}: column 1 of the header is empty, expected a name`);
   for (let i = 0; i < names.length; i++) {
     if (names[i] === '') continue;
     const first = names.indexOf(names[i]);
@@ -377,4 +380,43 @@ export function tableFromRows(
   [header, ...rows].forEach((record, i) => scanner.push([...record], i + 1));
   const scan = scanner.finish([header, ...rows].some((r) => r.some((f) => /\S/.test(f))));
   return { file, header: scan.header, rows: kept, lines };
+}
+
+/**
+ * The encoding a byte-order mark announces and the mark's length: UTF-8 (or none), UTF-16 LE or
+ * BE; UTF-32, and UTF-16 without a mark (a NUL in the first two bytes), are refused by name.
+ * @param chunk the first bytes of the file (4 or more unless the file is shorter)
+ * @param file the file's name in messages
+ * @example
+ * encodingOf(Uint8Array.of(0xff, 0xfe, 0x61, 0), 'data.csv'); // { encoding: 'utf-16le', bom: 2 }
+ */
+export function encodingOf(
+  chunk: Uint8Array,
+  file: string,
+): { encoding: 'utf-8' | 'utf-16le' | 'utf-16be'; bom: number } {
+  const [a, b, c, d] = chunk;
+  if (a === 0xef && b === 0xbb && c === 0xbf) return { encoding: 'utf-8', bom: 3 };
+  if ((a === 0xff && b === 0xfe && c === 0 && d === 0) || (a === 0 && b === 0 && c === 0xfe && d === 0xff))
+    throw new InputError(`${file}: the file is UTF-32, expected UTF-8 or UTF-16 (save it as UTF-8)`);
+  if (a === 0xff && b === 0xfe) return { encoding: 'utf-16le', bom: 2 };
+  if (a === 0xfe && b === 0xff) return { encoding: 'utf-16be', bom: 2 };
+  if (chunk.length >= 2 && ((a !== 0 && b === 0) || (a === 0 && b !== 0)))
+    throw new InputError(
+      `${file}: looks like UTF-16 without a byte-order mark, expected UTF-8 or UTF-16 with one (save it as UTF-8)`,
+    );
+  return { encoding: 'utf-8', bom: 0 };
+}
+
+/**
+ * The text of a CSV file's bytes, as the file readers decode them: UTF-8 with or without a
+ * byte-order mark, UTF-16 with one. For the browser, where a File's `text()` assumes UTF-8.
+ * @param bytes the file's contents
+ * @param file the file's name in messages
+ * @example
+ * const text = decodeCsvBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+ * const table = parseCsv(text, file.name);
+ */
+export function decodeCsvBytes(bytes: Uint8Array, file: string): string {
+  const { encoding, bom } = encodingOf(bytes, file);
+  return new TextDecoder(encoding).decode(bytes.subarray(bom));
 }

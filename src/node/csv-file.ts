@@ -17,6 +17,7 @@ import {
   csvParseError,
   csvParseOptions,
   detectDelimiter,
+  encodingOf,
   nulError,
   type Table,
 } from '../data/csv.js';
@@ -157,24 +158,6 @@ function firstChunk(source: ByteSource): Buffer | undefined {
     chunk = Buffer.concat([chunk, more]);
   }
   return chunk;
-}
-
-/**
- * The encoding a byte-order mark announces and the mark's length: UTF-8 (or none), UTF-16 LE or BE;
- * UTF-32 is refused by name.
- */
-function encodingOf(chunk: Buffer, file: string): { encoding: 'utf-8' | 'utf-16le' | 'utf-16be'; bom: number } {
-  const [a, b, c, d] = chunk;
-  if (a === 0xef && b === 0xbb && c === 0xbf) return { encoding: 'utf-8', bom: 3 };
-  if ((a === 0xff && b === 0xfe && c === 0 && d === 0) || (a === 0 && b === 0 && c === 0xfe && d === 0xff))
-    throw new InputError(`${file}: the file is UTF-32, expected UTF-8 or UTF-16 (save it as UTF-8)`);
-  if (a === 0xff && b === 0xfe) return { encoding: 'utf-16le', bom: 2 };
-  if (a === 0xfe && b === 0xff) return { encoding: 'utf-16be', bom: 2 };
-  if (chunk.length >= 2 && ((a !== 0 && b === 0) || (a === 0 && b !== 0)))
-    throw new InputError(
-      `${file}: looks like UTF-16 without a byte-order mark, expected UTF-8 or UTF-16 with one (save it as UTF-8)`,
-    );
-  return { encoding: 'utf-8', bom: 0 };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, parseCsv } from '../../src/data/csv.js';
+import { decodeCsvBytes, detectDelimiter, parseCsv } from '../../src/data/csv.js';
 import { csvTextToExamples, featureWarnings } from '../../src/data/examples.js';
 import { InputError } from '../../src/data/input-error.js';
 import { readCsv, readExamples } from '../../src/node/csv-file.js';
@@ -70,6 +70,12 @@ describe('the CSVs people have (issue 10.4)', () => {
     expect(
       readBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(withDelimiter('\t'), 'utf16le')])),
     ).toMatchObject(table(''));
+    // The browser's way in: bytes decoded as the file readers decode them.
+    for (const bytes of [Buffer.from(text), le, be])
+      expect(parseCsv(decodeCsvBytes(bytes, 'b.csv'), 'b.csv')).toMatchObject(want);
+    expect(() => decodeCsvBytes(Buffer.from(text, 'utf16le'), 'b.csv')).toThrow(
+      /b\.csv: looks like UTF-16 without a byte-order mark/,
+    );
     expect(() => readBytes(Buffer.from(text, 'utf16le'))).toThrow(/looks like UTF-16 without a byte-order mark/);
     expect(() => readBytes(Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('a')]))).toThrow(/UTF-32/);
     expect(() => readBytes(Buffer.from('a,b\n1,2\n3,\u00004\n'))).toThrow(/line 3: a NUL character/);
