@@ -35,10 +35,22 @@ export { createRandom, type Random } from './core/random.js';
 export { preloadWasmKernels, wasmKernelsAvailable } from './core/wasm/kernels.js';
 // ── Data and pipelines ───────────────────────────────────────────────────────────────────────
 /**
- * CSV text → table, with the CLI's rules and messages: `parseCsv('x,y\n1,0\n', 'data.csv')`;
- * `tableFromRows(header, rows)` checks rows that are already fields by the same rules.
+ * CSV text → table, with the CLI's rules and messages: `parseCsv('x,y\n1,0\n', 'data.csv')`
+ * (the delimiter detected among `,` `;` tab `|`, or `parseCsv(text, file, { delimiter: ';',
+ * comment: '#' })`); `tableFromRows(header, rows)` checks rows that are already fields by the same rules.
  */
-export { parseCsv, type Table, tableFromRows } from './data/csv.js';
+export {
+  type CsvDialect,
+  DELIMITERS,
+  decodeCsvBytes,
+  detectDelimiter,
+  MAX_LINE_BYTES,
+  parseCsv,
+  type Table,
+  tableFromRows,
+} from './data/csv.js';
+/** Warnings about a run that learnt nothing: `trainingWarnings(trainModel(table))`. */
+export { constantLoss, trainingWarnings } from './data/diagnose.js';
 /**
  * A model's metrics on a labelled table: `evaluateModel(model, table).accuracy`;
  * `describeMetrics(m)` as lines for a person.
@@ -60,6 +72,7 @@ export {
   csvTextToExamples,
   type ExampleOptions,
   type Examples,
+  featureWarnings,
   inferLabels,
   tableToExamples,
 } from './data/examples.js';
@@ -196,6 +209,7 @@ export { LOSS_NAMES, type LossConfig, type LossName } from './nn/losses.js';
 export {
   cloneNetwork,
   createNetwork,
+  DEFAULT_MAX_PARAMETERS,
   type InitOptions,
   type LayerConfig,
   type LayerWeights,
@@ -204,7 +218,11 @@ export {
   NOTES_NETWORK,
   networkConfig,
   networkFromWeights,
+  networkSize,
+  parameterLimit,
   predict,
+  setMemoryBudget,
+  setParameterLimit,
 } from './nn/network.js';
 /**
  * The notes' named quantities for one example: `notesQuantities(net, [0.5, -1, 2], 1).delta1`

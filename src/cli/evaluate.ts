@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { describeMetrics, evaluateModel } from '../data/evaluate.js';
 import { readCsv } from '../node/csv-file.js';
 import { loadModel } from '../node/model-files.js';
+import * as parse from './options.js';
 import { createOutput } from './output.js';
 
-interface EvaluateFlags {
+interface EvaluateFlags extends parse.CsvFlags {
   target?: string;
   bestThreshold?: boolean;
   json?: boolean;
@@ -21,13 +22,15 @@ export function registerEvaluate(program: Command): void {
     .argument('<data.csv>', "labelled data ('-' reads stdin)")
     .option('--target <column>', "label column (default: the model's target)")
     .option('--best-threshold', 'binary: also report the threshold that maximises F1 on this data')
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .option('--json', 'print the metrics as JSON')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText('after', '\nExample:\n  $ backprop evaluate model.json data/breast-cancer.csv --json')
     .action((modelPath: string, dataPath: string, flags: EvaluateFlags) => {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
-      const table = readCsv(dataPath);
+      const table = readCsv(dataPath, parse.csvDialect(flags));
       const { target, ...metrics } = evaluateModel(model, table, {
         modelName: modelPath,
         ...(flags.target !== undefined ? { target: flags.target } : {}),

@@ -11,7 +11,7 @@ import { loadModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
-interface ExplainFlags {
+interface ExplainFlags extends parse.CsvFlags {
   x?: number[];
   y?: string;
   data?: string;
@@ -44,6 +44,8 @@ export function registerExplain(program: Command): void {
     )
     .option('--target <column>', "label column of --data (default: the model's target)")
     .option('--lr <rate>', "learning rate of the SGD step shown (default: the model's, else 0.1)", parse.positiveNumber)
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .option('--json', 'print the quantities as JSON')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -65,7 +67,7 @@ Examples:
       const common = { ...(flags.y !== undefined ? { label: flags.y } : {}), ...(flags.lr ? { lr: flags.lr } : {}) };
       const input = flags.x
         ? explainInputFromValues(model, flags.x, common)
-        : explainInputFromTable(model, readCsv(flags.data!), {
+        : explainInputFromTable(model, readCsv(flags.data!, parse.csvDialect(flags)), {
             ...common,
             modelName: modelPath,
             ...(flags.row !== undefined ? { row: flags.row } : {}),

@@ -7,7 +7,7 @@ import { loadModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
-interface GradcheckFlags {
+interface GradcheckFlags extends parse.CsvFlags {
   target?: string;
   epsilon: number;
   tolerance: number;
@@ -32,13 +32,15 @@ export function registerGradcheck(program: Command): void {
       parse.positiveNumber,
       1e-4,
     )
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText('after', '\nExample:\n  $ backprop gradcheck model.json data/breast-cancer.csv')
     .action((modelPath: string, dataPath: string, flags: GradcheckFlags) => {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
-      const table = readCsv(dataPath);
+      const table = readCsv(dataPath, parse.csvDialect(flags));
       const { x, y } = labelledData(model, table, modelPath, flags.target);
       const result = gradientCheck(model.network, x, y, { epsilon: flags.epsilon, floor: flags.floor });
       const pass = result.maxRelError <= flags.tolerance;

@@ -1,8 +1,10 @@
 /** `backprop init`: a model file with seeded initial weights, so training can start from it. */
+import { totalmem } from 'node:os';
 import { type Command, Option } from 'commander';
 import { initialModel } from '../data/init-model.js';
 import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES } from '../nn/initializers.js';
+import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { saveModel } from '../node/model-files.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
@@ -19,6 +21,7 @@ interface InitFlags {
   out: string;
   json?: boolean;
   quiet?: boolean;
+  maxParameters?: number;
 }
 
 /** Registers `init`. */
@@ -42,6 +45,7 @@ export function registerInit(program: Command): void {
     .option('--kernel-init <name>', `kernel initialiser: ${INITIALIZER_NAMES.join(', ')}`, 'glorot_uniform')
     .option('--features <names>', 'feature (CSV column) names (default: x1, x2, …)', parse.names)
     .option('--classes <names>', 'class labels (default: 0, 1 or 0, 1, 2, …)', parse.names)
+    .option('--max-parameters <n>', parse.MAX_PARAMETERS_HELP, parse.positiveInteger)
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print nothing but errors (and --json)')
@@ -51,6 +55,8 @@ export function registerInit(program: Command): void {
     )
     .action((flags: InitFlags) => {
       const out = createOutput(flags);
+      if (flags.maxParameters !== undefined) setParameterLimit(flags.maxParameters);
+      setMemoryBudget(totalmem());
       const { model, loss, outputActivation } = initialModel(flags);
       const units = flags.sizes.slice(1);
       saveModel(flags.out, model);

@@ -66,6 +66,48 @@ export function positiveInteger(text: string): number {
   return v;
 }
 
+/** `--max-parameters`: the largest network `train` and `init` build (see setParameterLimit). */
+export const MAX_PARAMETERS_HELP = 'refuse networks with more parameters than this (default 10000000)';
+
+/** `--delimiter`: one character, or tab, comma, semicolon, pipe by name (`\t` for tab too). */
+export function delimiter(text: string): string {
+  const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
+  const d = named[text.toLowerCase()] ?? text;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r')
+    throw new InvalidArgumentError("expected one character, e.g. ';', or tab, comma, semicolon, pipe.");
+  return d;
+}
+
+/** `--comment`: one character. */
+export function commentChar(text: string): string {
+  if (text.length !== 1 || text === '"' || text === '\n' || text === '\r')
+    throw new InvalidArgumentError("expected one character, e.g. '#'.");
+  return text;
+}
+
+/** The flags of every command that reads CSV: how the file is written. */
+export interface CsvFlags {
+  delimiter?: string;
+  comment?: string;
+}
+
+/** Help of `--delimiter` and `--comment`, the same in every command that reads CSV. */
+export const DELIMITER_HELP = 'field delimiter: one character or tab (default: detected among , ; tab |)';
+export const COMMENT_HELP = "skip lines starting with this character, e.g. '#'";
+
+/**
+ * The CSV dialect the flags ask for.
+ * @param flags the parsed flags
+ * @example
+ * readCsv(path, csvDialect(flags));
+ */
+export function csvDialect(flags: CsvFlags): { delimiter?: string; comment?: string } {
+  return {
+    ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter } : {}),
+    ...(flags.comment !== undefined ? { comment: flags.comment } : {}),
+  };
+}
+
 /** An integer (seed). */
 export function integer(text: string): number {
   if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)))

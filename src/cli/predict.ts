@@ -4,9 +4,10 @@ import { predictTable } from '../data/predict.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { readCsv } from '../node/csv-file.js';
 import { loadModel } from '../node/model-files.js';
+import * as parse from './options.js';
 import { createOutput } from './output.js';
 
-interface PredictFlags {
+interface PredictFlags extends parse.CsvFlags {
   out?: string;
   json?: boolean;
   quiet?: boolean;
@@ -25,6 +26,8 @@ export function registerPredict(program: Command): void {
     .argument('<model.json>', 'a model file')
     .argument('<data.csv>', "rows with the model's feature columns ('-' reads stdin)")
     .option('--out <preds.csv>', 'write the predictions here (default: stdout)')
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .option('--json', 'print the predictions as JSON instead of CSV')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -40,7 +43,7 @@ Examples:
     .action((modelPath: string, dataPath: string, flags: PredictFlags) => {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
-      const table = readCsv(dataPath);
+      const table = readCsv(dataPath, parse.csvDialect(flags));
       const { columns, rows } = predictTable(model, table, modelPath);
       const records = rows.map((row, r) => ({
         line: table.lines[r],

@@ -1,6 +1,10 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
+import { totalmem } from 'node:os';
 import { type Command, Option } from 'commander';
+import { trainingWarnings } from '../data/diagnose.js';
+import { featureWarnings } from '../data/examples.js';
 import type { TrainResult } from '../data/train.js';
+import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { checkOutputPaths } from '../node/output-paths.js';
 import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
 import * as parse from './options.js';
@@ -18,6 +22,9 @@ interface TrainFlags extends Omit<TrainFileOptions, 'hiddenGiven' | 'initFile' |
   report?: string;
   json?: boolean;
   quiet?: boolean;
+  maxParameters?: number;
+  delimiter?: string;
+  comment?: string;
 }
 
 /** Registers `train`. */
@@ -28,6 +35,9 @@ export function registerTrain(program: Command): void {
     .argument('<data.csv>', "training data with a header row ('-' reads stdin)")
     .option('--target <column>', 'column to predict (default: the last)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)', parse.names)
+    .option('--ignore <columns>', 'comma-separated columns never used as features (an id, a leak)', parse.names)
+    .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
+    .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
     .addOption(
       new Option('--hidden <sizes>', "hidden layer sizes, e.g. 4 or 16,8 ('0' for none)")
         .argParser(parse.sizes)
@@ -63,6 +73,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--threshold <p>', 'binary: label positive from this probability (default 0.5; stored)', parse.openUnit)
     .option('--include-optimizer', "store the optimiser's state in the model, so that --init resumes it exactly")
+    .option('--max-parameters <n>', parse.MAX_PARAMETERS_HELP, parse.positiveInteger)
     .option(
       '--init <model.json>',
       'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size, --seed and --l2 unless given',
@@ -87,7 +98,20 @@ Examples:
       if (flags.init) inputs.push([flags.init, 'the --init model']);
       checkOutputPaths(inputs, outputs);
       const out = createOutput(flags);
-      const { init, out: modelPath, report, json, quiet, logEvery, ...options } = flags;
+      const {
+        init,
+        out: modelPath,
+        report,
+        json,
+        quiet,
+        logEvery,
+        maxParameters,
+        delimiter,
+        comment,
+        ...options
+      } = flags;
+      if (maxParameters !== undefined) setParameterLimit(maxParameters);
+      setMemoryBudget(totalmem());
       // With --init, what the command line leaves out comes from the model, not from the defaults.
       if (init) {
         for (const key of ['optimizer', 'batchSize', 'seed', 'l2'] as const) {
@@ -100,12 +124,14 @@ Examples:
         result = trainFromCsvFile(data, {
           ...options,
           ...(init ? { initFile: init } : {}),
+          csv: parse.csvDialect(flags),
           hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli',
           onEpochEnd: (log) => reporter.onEpochEnd(log),
         });
       } finally {
         reporter.stop();
       }
+      for (const w of [...featureWarnings(result.examples), ...trainingWarnings(result)]) out.note(`warning: ${w}`);
       saveTrainResult(result, modelPath, report);
       printTrainResult(result, out, modelPath);
       if (report) out.result(`report written to ${report}`);

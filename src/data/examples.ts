@@ -5,9 +5,9 @@
  */
 import { type Matrix, zeros } from '../core/matrix.js';
 import type { Dataset } from '../train/fit.js';
-import { type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
+import { type CsvDialect, type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
-import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, outputUnits } from './labels.js';
+import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, oneHotLabels, outputUnits } from './labels.js';
 
 /** A table turned into numbers. */
 export interface Examples extends Dataset {
@@ -18,6 +18,12 @@ export interface Examples extends Dataset {
   labels: LabelMapping;
   /** File line of each row, for messages. */
   lines: number[];
+}
+
+/** Why a cell is not a number, with a hint for a decimal comma. */
+function notANumber(cell: string): string {
+  const comma = /^[+-]?\d*,\d+$/.test(cell) ? " (a decimal comma? backprop reads '.' as the decimal point)" : '';
+  return `'${cell}' is not a number${comma}`;
 }
 
 /**
@@ -32,7 +38,7 @@ export function parseCell(table: Table, row: number, col: number): number {
   const cell = table.rows[row][col].trim();
   const where = `${table.file} line ${table.lines[row]}, column ${table.header[col]}`;
   if (cell === '') throw new InputError(`${where}: empty cell, expected a number`);
-  if (!DECIMAL.test(cell)) throw new InputError(`${where}: '${cell}' is not a number`);
+  if (!DECIMAL.test(cell)) throw new InputError(`${where}: ${notANumber(cell)}`);
   const v = Number(cell);
   if (!Number.isFinite(v)) throw new InputError(`${where}: '${cell}' is too large, expected a finite number`);
   return v;
@@ -49,32 +55,70 @@ export function parseCell(table: Table, row: number, col: number): number {
 export function columnIndex(table: Table, name: string, role: string): number {
   const i = table.header.indexOf(name);
   if (i < 0) {
-    throw new InputError(`${table.file}: no column '${name}' (${role}); the columns are: ${table.header.join(', ')}`);
+    const comment = /^\s*#/.test(table.header[0] ?? '') ? " (is line 1 a comment? skip it with --comment '#')" : '';
+    throw new InputError(
+      `${table.file}: no column '${name}' (${role}); the columns are: ${table.header.join(', ')}${comment}`,
+    );
   }
   return i;
 }
 
+/** How column `i` is named in messages (an unnamed one by its position). */
+function columnName(header: readonly string[], i: number): string {
+  return header[i] === '' ? `column ${i + 1} (unnamed)` : header[i];
+}
+
+/** Throws if a list names a column twice. */
+function checkDistinct(file: string, list: readonly string[], flag: string): void {
+  list.forEach((name, i) => {
+    if (list.indexOf(name) !== i)
+      throw new InputError(`${file}: ${flag} names '${name}' twice, expected each column once`);
+  });
+}
+
 /**
- * The target column (default: the last) and the feature columns (default: all others).
+ * The target column (default: the last) and the feature columns (default: all others but the
+ * ignored and the unnamed ones, such as pandas' index column).
  * @param table the table
  * @param target column name, or undefined for the last column
  * @param features column names, or undefined for every column but the target
+ * @param ignore columns never to use as features
  * @example
  * chooseColumns(table, 'species'); // { target: 'species', features: [every other column] }
+ * chooseColumns(table, 'y', undefined, ['id']); // every column but y and id
  */
 export function chooseColumns(
   table: Table,
   target?: string,
   features?: readonly string[],
+  ignore: readonly string[] = [],
 ): { target: string; features: string[] } {
-  const t = target ?? table.header[table.header.length - 1];
+  const { file, header } = table;
+  if (target === undefined && header[header.length - 1] === '') {
+    throw new InputError(
+      `${file}: the last column, the default target, has no name in the header; name it or choose one with --target`,
+    );
+  }
+  const t = target ?? header[header.length - 1];
   columnIndex(table, t, 'the target');
-  const f = features ? [...features] : table.header.filter((h) => h !== t);
+  checkDistinct(file, ignore, '--ignore');
+  for (const name of ignore) {
+    columnIndex(table, name, 'to ignore');
+    if (name === t) throw new InputError(`${file}: column '${name}' is the target, it cannot be ignored`);
+  }
+  if (features) checkDistinct(file, features, '--features');
+  const f = features ? [...features] : header.filter((h) => h !== t && h !== '' && !ignore.includes(h));
   for (const name of f) {
     columnIndex(table, name, 'a feature');
-    if (name === t) throw new InputError(`${table.file}: column '${name}' is the target, it cannot also be a feature`);
+    if (name === t) throw new InputError(`${file}: column '${name}' is the target, it cannot also be a feature`);
+    if (ignore.includes(name)) throw new InputError(`${file}: column '${name}' is both in --features and --ignore`);
   }
-  if (f.length === 0) throw new InputError(`${table.file}: no feature columns left besides the target '${t}'`);
+  if (f.length === 0) {
+    const others = header.filter((h) => h !== t).length;
+    throw new InputError(
+      `${file}: no feature columns left besides the target '${t}'${others > 0 ? ` (${others} unnamed or ignored)` : ''}; the columns are: ${header.map((_, i) => columnName(header, i)).join(', ')}`,
+    );
+  }
   return { target: t, features: f };
 }
 
@@ -159,9 +203,10 @@ export function targetMatrix(table: Table, target: string, labels: LabelMapping)
  * const { x, y, labels } = tableToExamples(parseCsv(text, 'iris.csv'), { target: 'species' });
  */
 export function tableToExamples(table: Table, options: ExampleOptions = {}): Examples {
-  const { target, features } = chooseColumns(table, options.target, options.features);
+  const { target, features } = chooseColumns(table, options.target, options.features, options.ignore);
   const x = featureMatrix(table, features);
-  const labels = options.labels ?? inferLabels(table, target, options.regression ?? false);
+  const inferred = options.labels ?? inferLabels(table, target, options.regression ?? false);
+  const labels = options.oneHot && !options.labels ? oneHotLabels(inferred) : inferred;
   const y = targetMatrix(table, target, labels);
   return { file: table.file, x, y, features, target, labels, lines: [...table.lines] };
 }
@@ -170,6 +215,10 @@ export function tableToExamples(table: Table, options: ExampleOptions = {}): Exa
 export interface ExampleOptions {
   target?: string;
   features?: readonly string[];
+  /** Columns never to use as features (a row id, a leaked column). */
+  ignore?: readonly string[];
+  /** Two classes as two one-hot targets (for categorical cross-entropy) rather than one 0/1 target. */
+  oneHot?: boolean;
   regression?: boolean;
   labels?: LabelMapping;
 }
@@ -189,13 +238,19 @@ export type ExampleOptionsFor = ExampleOptions | ((header: readonly string[], fi
  * @param text the CSV text
  * @param file the file's name in messages
  * @param options the target and feature columns and the label mapping, or a function choosing them from the header
+ * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
  * @example
  * const data = csvTextToExamples('x,y\n1,a\n2,b\n', 'data.csv', { target: 'y' });
  * data.labels; // { kind: 'binary', classes: ['a', 'b'] }
  */
-export function csvTextToExamples(text: string, file: string, options: ExampleOptionsFor = {}): Examples {
+export function csvTextToExamples(
+  text: string,
+  file: string,
+  options: ExampleOptionsFor = {},
+  dialect: CsvDialect = {},
+): Examples {
   const sink = new ExamplesSink(options);
-  const scan = scanCsvText(text, file, sink);
+  const scan = scanCsvText(text, file, sink, dialect);
   return sink.finish(scan.file, scan.rows);
 }
 
@@ -242,7 +297,7 @@ function cellValue(raw: string): number | string {
   }
   const cell = raw.trim();
   if (cell === '') return 'empty cell, expected a number';
-  if (!DECIMAL.test(cell)) return `'${cell}' is not a number`;
+  if (!DECIMAL.test(cell)) return notANumber(cell);
   const v = Number(cell);
   if (!Number.isFinite(v)) return `'${cell}' is too large, expected a finite number`;
   return v;
@@ -257,6 +312,7 @@ export class ExamplesSink implements CsvRowSink {
   private featureCols = new Int32Array(0);
   private targetCol = 0;
   private regression = false;
+  private oneHot = false;
   private given: LabelMapping | undefined;
   private givenIndex = new Map<string, number>();
   /** Row-major features, `capacity` rows. */
@@ -282,12 +338,13 @@ export class ExamplesSink implements CsvRowSink {
     // The scanner names the file; the header has no rows yet, which is all chooseColumns reads.
     const table: Table = { file: this.file, header, rows: [], lines: [] };
     const opts = typeof this.options === 'function' ? this.options(header, this.file) : this.options;
-    const { target, features } = chooseColumns(table, opts.target, opts.features);
+    const { target, features } = chooseColumns(table, opts.target, opts.features, opts.ignore);
     this.target = target;
     this.features = features;
     this.featureCols = Int32Array.from(features, (f) => header.indexOf(f));
     this.targetCol = header.indexOf(target);
     this.given = opts.labels;
+    this.oneHot = opts.oneHot ?? false;
     this.regression = opts.labels ? opts.labels.kind === 'regression' : (opts.regression ?? false);
     if (opts.labels && opts.labels.kind !== 'regression') {
       opts.labels.classes.forEach((c, k) => {
@@ -400,6 +457,7 @@ export class ExamplesSink implements CsvRowSink {
         rank = Int32Array.from((this.given as { classes: string[] }).classes, (_, k) => k);
       } else {
         labels = labelsFromValues(this.labelsSeen, file, this.target);
+        if (this.oneHot) labels = oneHotLabels(labels);
         const classes = labels.kind === 'regression' ? [] : labels.classes;
         rank = Int32Array.from(this.labelsSeen, (l) => classes.indexOf(l));
       }
@@ -415,4 +473,58 @@ export class ExamplesSink implements CsvRowSink {
     this.yNum = new Float64Array(0);
     return { file, x, y, features: this.features, target: this.target, labels, lines: this.lines };
   }
+}
+
+/** A feature name that says "row identifier". */
+const ID_NAME = /^(id|.*[_ .-]id|index|row|row_?number|unnamed: ?\d+)$/i;
+/** Fewer rows than this: distinct integers say nothing. */
+const ID_MIN_ROWS = 20;
+
+/** Whether a column of `n` rows holds distinct integers. */
+function distinctIntegers(x: Matrix, j: number): boolean {
+  const n = x.rows;
+  const col = new Float64Array(n);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let r = 0; r < n; r++) {
+    const v = x.data[r * x.cols + j];
+    if (!Number.isInteger(v)) return false;
+    col[r] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (max - min + 1 < n) return false; // too few values for all to differ
+  col.sort();
+  for (let r = 1; r < n; r++) if (col[r] === col[r - 1]) return false;
+  return true;
+}
+
+/**
+ * Warnings about feature columns that cannot help a model: a constant one, and one that looks
+ * like a row identifier (named id, index, …, or distinct integers on every row), which a network
+ * memorises instead of learning from.
+ * @param examples the features read from a file (`x` before standardisation)
+ * @returns one line per suspicious feature
+ * @example
+ * featureWarnings(csvTextToExamples(text, 'data.csv')); // ["feature 'id' looks like a row identifier …"]
+ */
+export function featureWarnings(examples: Pick<Examples, 'x' | 'features' | 'file'>): string[] {
+  const { x, features, file } = examples;
+  const warnings: string[] = [];
+  features.forEach((name, j) => {
+    if (x.rows === 0) return;
+    const first = x.data[j];
+    let constant = true;
+    for (let r = 1; r < x.rows && constant; r++) constant = x.data[r * x.cols + j] === first;
+    const drop = `leave it out with --ignore ${name}`;
+    if (constant && x.rows > 1)
+      warnings.push(`${file}: feature '${name}' is ${first} on every row, it cannot help; ${drop}`);
+    else if (ID_NAME.test(name) || (x.rows >= ID_MIN_ROWS && distinctIntegers(x, j))) {
+      const why = ID_NAME.test(name) ? 'its name' : 'a different integer on every row';
+      warnings.push(
+        `${file}: feature '${name}' looks like a row identifier (${why}), which a model memorises; ${drop}`,
+      );
+    }
+  });
+  return warnings;
 }

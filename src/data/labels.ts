@@ -66,6 +66,17 @@ export function labelsFromValues(seen: Iterable<string>, file: string, target: s
 }
 
 /**
+ * The mapping for one-hot targets: two classes as two softmax units (categorical cross-entropy,
+ * as Keras allows) instead of one sigmoid unit; other mappings as they are.
+ * @param labels the mapping
+ * @example
+ * oneHotLabels({ kind: 'binary', classes: ['no', 'yes'] }); // { kind: 'multiclass', classes: ['no', 'yes'] }
+ */
+export function oneHotLabels(labels: LabelMapping): LabelMapping {
+  return labels.kind === 'binary' ? { kind: 'multiclass', classes: [...labels.classes] } : labels;
+}
+
+/**
  * Number of output units a label mapping needs.
  * @param labels the mapping
  * @example

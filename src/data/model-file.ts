@@ -97,7 +97,7 @@ export interface Model {
 const num = z.number();
 const labelsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('binary'), classes: z.tuple([z.string(), z.string()]) }).strict(),
-  z.object({ kind: z.literal('multiclass'), classes: z.array(z.string()).min(3) }).strict(),
+  z.object({ kind: z.literal('multiclass'), classes: z.array(z.string()).min(2) }).strict(),
   z.object({ kind: z.literal('regression') }).strict(),
 ]);
 const layerSchema = z

@@ -225,6 +225,8 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
     // The initial model's classes, in its order: a label it does not know is refused.
     ...(init ? { labels: init.model.labels } : {}),
     regression: options.loss !== undefined && lossName(options.loss) === 'mean_squared_error',
+    // Two classes with --loss cce: two softmax units, as Keras allows.
+    ...(options.loss !== undefined && lossName(options.loss) === 'categorical_crossentropy' ? { oneHot: true } : {}),
   };
 }
 

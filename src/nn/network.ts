@@ -57,10 +57,118 @@ export interface InitOptions {
   kernelInitializer?: InitializerName;
   /** Bias initialiser (default zeros, Keras's). */
   biasInitializer?: InitializerName;
+  /** The most parameters the network may have (default: {@link parameterLimit}). */
+  maxParameters?: number;
 }
 
-/** Checks a configuration and returns it with names made canonical. */
-export function checkConfig(config: NetworkConfig): NetworkConfig {
+/**
+ * The default limit on a network's parameters: 10 million, 80 MB of float64 weights and about
+ * 400 MB to train with Adam (weights, gradients, the best weights so far and two moments). Larger
+ * networks are refused before anything is allocated unless the limit is raised
+ * ({@link setParameterLimit}, `--max-parameters`).
+ */
+export const DEFAULT_MAX_PARAMETERS = 10_000_000;
+
+/** The largest typed array a kernel may be (V8 refuses longer ones); no limit raises this. */
+const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+
+let maxParameters = DEFAULT_MAX_PARAMETERS;
+let memoryBytes = Number.POSITIVE_INFINITY;
+
+/**
+ * Tells the size checks how much memory there is (the CLI passes the machine's): a network whose
+ * training would need more is refused whatever the parameter limit.
+ * @param bytes the memory available, in bytes (Infinity: unknown)
+ * @example
+ * setMemoryBudget(os.totalmem());
+ */
+export function setMemoryBudget(bytes: number): void {
+  if (!(bytes > 0)) throw new ConfigError(`the memory budget must be > 0 bytes, got ${bytes}`);
+  memoryBytes = bytes;
+}
+
+/**
+ * Sets the limit on a network's parameters used when no `maxParameters` is given.
+ * @param limit the most parameters, an integer ≥ 1
+ * @returns the previous limit
+ * @example
+ * setParameterLimit(50_000_000); // allow networks of up to 50 million parameters
+ */
+export function setParameterLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new ConfigError(`the parameter limit must be an integer ≥ 1, got ${limit}`);
+  const previous = maxParameters;
+  maxParameters = limit;
+  return previous;
+}
+
+/**
+ * The limit on a network's parameters in force (default {@link DEFAULT_MAX_PARAMETERS}).
+ * @example
+ * parameterLimit(); // 10000000
+ */
+export function parameterLimit(): number {
+  return maxParameters;
+}
+
+function bytes(n: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * The size of a network before it is built: its parameters, the bytes of its float64 weights,
+ * and about what training it takes (weights, gradients, the best weights and two Adam moments).
+ * @param config the network's description
+ * @example
+ * networkSize(NOTES_NETWORK); // { parameters: 21, weightBytes: 168, trainingBytes: 840 }
+ */
+export function networkSize(config: NetworkConfig): { parameters: number; weightBytes: number; trainingBytes: number } {
+  let fanIn = config.inputSize;
+  let parameters = 0;
+  for (const l of config.layers) {
+    parameters += fanIn * l.units + l.units;
+    fanIn = l.units;
+  }
+  return { parameters, weightBytes: parameters * 8, trainingBytes: parameters * 8 * 5 };
+}
+
+/** Throws unless the network is within the parameter limit and each kernel fits one array. */
+function checkSize(config: NetworkConfig, limit: number): void {
+  const { parameters, weightBytes, trainingBytes } = networkSize(config);
+  const sizes = [config.inputSize, ...config.layers.map((l) => l.units)].join('-');
+  const biggest = config.layers.reduce(
+    (m, l, i) => Math.max(m, (i === 0 ? config.inputSize : config.layers[i - 1].units) * l.units),
+    0,
+  );
+  const what = `the network ${sizes} would have ${parameters.toLocaleString('en-US')} parameters (${bytes(weightBytes)} of weights, about ${bytes(trainingBytes)} to train)`;
+  if (biggest > MAX_ARRAY_LENGTH) {
+    throw new ConfigError(`${what}: a layer of ${biggest.toLocaleString('en-US')} weights does not fit in memory`);
+  }
+  if (parameters > limit) {
+    throw new ConfigError(
+      `${what}, over the limit of ${limit.toLocaleString('en-US')} (raise it with --max-parameters)`,
+    );
+  }
+  if (trainingBytes > memoryBytes) {
+    throw new ConfigError(`${what}: more than the ${bytes(memoryBytes)} of memory there is`);
+  }
+}
+
+/**
+ * Checks a configuration and returns it with names made canonical. A network over the parameter
+ * limit is refused before anything is allocated, with how big it would be.
+ * @param config the network's description
+ * @param limit the most parameters (default: {@link parameterLimit})
+ * @example
+ * checkConfig({ inputSize: 3, layers: [{ units: 1, activation: 'sigmoid' }], loss: { name: 'bce' } });
+ */
+export function checkConfig(config: NetworkConfig, limit = maxParameters): NetworkConfig {
   if (!Number.isInteger(config.inputSize) || config.inputSize < 1) {
     throw new ConfigError(`inputSize must be a positive integer, got ${config.inputSize}`);
   }
@@ -71,6 +179,7 @@ export function checkConfig(config: NetworkConfig): NetworkConfig {
     }
     getActivation(l.activation);
   });
+  checkSize(config, limit);
   const loss = getLoss(config.loss);
   const out = config.layers[config.layers.length - 1];
   loss.checkActivation(getActivation(out.activation));
@@ -82,7 +191,7 @@ export function checkConfig(config: NetworkConfig): NetworkConfig {
 
 /** A new network with freshly initialised weights; the same seed gives bit-identical weights. */
 export function createNetwork(config: NetworkConfig, options: InitOptions = {}): Network {
-  const cfg = checkConfig(config);
+  const cfg = checkConfig(config, options.maxParameters);
   const rng = createRandom(options.seed ?? 0);
   let fanIn = cfg.inputSize;
   const layers = cfg.layers.map((l) => {
@@ -104,7 +213,8 @@ export interface LayerWeights {
 
 /** A network from a configuration and given weights (checked against the configuration). */
 export function networkFromWeights(config: NetworkConfig, weights: readonly LayerWeights[]): Network {
-  const cfg = checkConfig(config);
+  // The weights exist already: only what cannot be allocated is refused.
+  const cfg = checkConfig(config, Number.POSITIVE_INFINITY);
   if (weights.length !== cfg.layers.length) {
     throw new ShapeError(`expected weights for ${cfg.layers.length} layers, got ${weights.length}`);
   }

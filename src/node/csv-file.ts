@@ -9,11 +9,16 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder';
 import { Parser } from 'csv-parse';
 import {
-  CSV_PARSE_OPTIONS,
+  type CsvDialect,
   type CsvRowSink,
   type CsvScan,
+  checkDialect,
   createCsvScanner,
   csvParseError,
+  csvParseOptions,
+  detectDelimiter,
+  encodingOf,
+  nulError,
   type Table,
 } from '../data/csv.js';
 import { type ExampleOptionsFor, type Examples, ExamplesSink } from '../data/examples.js';
@@ -134,8 +139,8 @@ interface IncrementalApi {
  * machine in `api`, whose `parse(chunk, end, push, close)` its `_transform` calls for each chunk.
  * Using it directly keeps loading synchronous and avoids a stream per record.
  */
-function incrementalParser(): { api: IncrementalApi; info: { readonly lines: number } } {
-  const parser = new Parser(CSV_PARSE_OPTIONS) as Parser & { api?: IncrementalApi };
+function incrementalParser(options: object): { api: IncrementalApi; info: { readonly lines: number } } {
+  const parser = new Parser(options) as Parser & { api?: IncrementalApi };
   if (typeof parser.api?.parse !== 'function') {
     throw new Error('csv-parse: this version has no incremental parser (Parser.api.parse); backprop needs csv-parse 6');
   }
@@ -144,56 +149,91 @@ function incrementalParser(): { api: IncrementalApi; info: { readonly lines: num
 
 const NONSPACE = /\S/;
 
-/** The first chunk of a source without a UTF-8 byte-order mark, which is not part of the first column's name. */
+/** The first chunk of a source, at least 4 bytes unless the source is shorter. */
 function firstChunk(source: ByteSource): Buffer | undefined {
   let chunk = source.read();
-  while (chunk !== undefined && chunk.length < 3) {
+  while (chunk !== undefined && chunk.length < 4) {
     const more = source.read();
     if (more === undefined) break;
     chunk = Buffer.concat([chunk, more]);
   }
-  if (chunk !== undefined && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
   return chunk;
 }
 
-function scan(source: ByteSource, file: string, sink: CsvRowSink): CsvScan {
-  const { api, info } = incrementalParser();
-  const scanner = createCsvScanner(file, sink, () => source.lineBound());
-  const push = (record: string[]) => scanner.push(record, info.lines);
-  const parse = (chunk: Buffer | undefined, end: boolean) => {
-    let err: unknown;
-    try {
-      err = api.parse(chunk, end, push, () => {});
-    } catch (e) {
-      err = e;
-    }
-    if (err !== undefined) throw csvParseError(file, err);
+/**
+ * The source's chunks as UTF-8 bytes without a byte-order mark, a NUL refused with its line.
+ * UTF-16 is decoded (a character split across chunks is kept whole).
+ */
+function* utf8Chunks(source: ByteSource, file: string): Generator<Buffer> {
+  const first = firstChunk(source);
+  if (first === undefined) return;
+  const { encoding, bom } = encodingOf(first, file);
+  const decoder = encoding === 'utf-8' ? undefined : new TextDecoder(encoding);
+  let line = 1;
+  const checked = (buf: Buffer): Buffer => {
+    const nul = buf.indexOf(0);
+    if (nul >= 0) throw nulError(file, line + countByte(buf.subarray(0, nul), LF));
+    line += countByte(buf, LF);
+    return buf;
   };
-  let nonSpace = false;
-  const decoder = new StringDecoder('utf8');
+  let chunk: Buffer | undefined = first.subarray(bom);
+  for (; chunk !== undefined; chunk = source.read()) {
+    yield checked(decoder ? Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8') : chunk);
+  }
+  if (decoder) {
+    const rest = decoder.decode();
+    if (rest !== '') yield checked(Buffer.from(rest, 'utf8'));
+  }
+}
+
+function scan(source: ByteSource, file: string, sink: CsvRowSink, dialect: CsvDialect): CsvScan {
   try {
-    for (let chunk = firstChunk(source); chunk !== undefined; chunk = source.read()) {
-      if (!nonSpace) nonSpace = NONSPACE.test(decoder.write(chunk));
-      parse(chunk, false);
+    checkDialect(dialect);
+    const chunks = utf8Chunks(source, file);
+    const first = chunks.next();
+    const head = first.done ? '' : first.value.toString('utf8', 0, Math.min(first.value.length, 65536));
+    const delimiter = dialect.delimiter ?? detectDelimiter(head, dialect.comment);
+    const { api, info } = incrementalParser(csvParseOptions(delimiter, dialect.comment));
+    const scanner = createCsvScanner(file, sink, () => source.lineBound());
+    const push = (record: string[]) => scanner.push(record, info.lines);
+    const parse = (chunk: Buffer | undefined, end: boolean) => {
+      let err: unknown;
+      try {
+        err = api.parse(chunk, end, push, () => {});
+      } catch (e) {
+        err = e;
+      }
+      if (err !== undefined) throw csvParseError(file, err);
+    };
+    let nonSpace = false;
+    const decoder = new StringDecoder('utf8');
+    if (!first.done) {
+      for (let r: IteratorResult<Buffer> = first; !r.done; r = chunks.next()) {
+        if (!nonSpace) nonSpace = NONSPACE.test(decoder.write(r.value));
+        parse(r.value, false);
+      }
     }
     if (!nonSpace) nonSpace = NONSPACE.test(decoder.end());
     parse(undefined, true);
+    return scanner.finish(nonSpace);
   } finally {
     source.close();
   }
-  return scanner.finish(nonSpace);
 }
 
 /**
  * Streams a CSV file (or stdin for `-`) through csv-parse, handing the header and each data row
- * to `sink`. Blank lines are skipped; every row must have as many fields as the header.
+ * to `sink`. Blank lines are skipped; every row must have as many fields as the header. UTF-8
+ * (with or without a byte-order mark) and UTF-16 with one are read; the delimiter is detected
+ * unless given.
  * @param path the file, or - for stdin
  * @param sink receives the header and the rows
+ * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
  * @example
  * scanCsv('big.csv', { header(h) {}, row(fields, line) {} });
  */
-export function scanCsv(path: string, sink: CsvRowSink): CsvScan {
-  return scan(openSource(path), displayName(path), sink);
+export function scanCsv(path: string, sink: CsvRowSink, dialect: CsvDialect = {}): CsvScan {
+  return scan(openSource(path), displayName(path), sink, dialect);
 }
 
 function tableSink(): CsvRowSink & { rows: string[][]; lines: number[] } {
@@ -213,12 +253,14 @@ function tableSink(): CsvRowSink & { rows: string[][]; lines: number[] } {
 /**
  * Reads and parses a CSV file into a table of strings; `-` reads standard input.
  * @param path the file, or - for stdin
+ * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
  * @example
  * const table = readCsv('data/iris.csv'); // { file, header, rows, lines }
+ * const eu = readCsv('export.csv', { delimiter: ';', comment: '#' });
  */
-export function readCsv(path: string): Table {
+export function readCsv(path: string, dialect: CsvDialect = {}): Table {
   const sink = tableSink();
-  const { header, file } = scanCsv(path, sink);
+  const { header, file } = scanCsv(path, sink, dialect);
   return { file, header, rows: sink.rows, lines: sink.lines };
 }
 
@@ -229,11 +271,12 @@ export function readCsv(path: string): Table {
  * and the order errors are reported in, are those of `tableToExamples(readCsv(path), options)`.
  * @param path the CSV file, `-` for stdin
  * @param options the target and feature columns and the label mapping, or a function choosing them from the header
+ * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
  * @example
  * const data = readExamples('data/iris.csv', { target: 'species' });
  */
-export function readExamples(path: string, options: ExampleOptionsFor = {}): Examples {
+export function readExamples(path: string, options: ExampleOptionsFor = {}, dialect: CsvDialect = {}): Examples {
   const sink = new ExamplesSink(options);
-  const scan = scanCsv(path, sink);
+  const scan = scanCsv(path, sink, dialect);
   return sink.finish(scan.file, scan.rows);
 }

@@ -1,4 +1,5 @@
 /** The training pipeline over a CSV file, streamed, and its results written to files. */
+import type { CsvDialect } from '../data/csv.js';
 import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -9,6 +10,10 @@ import { loadModel, saveModel } from './model-files.js';
 export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
   /** A model file whose weights training starts from. */
   initFile?: string;
+  /** Columns never used as features. */
+  ignore?: string[];
+  /** How the CSV file is written (default: the delimiter detected, no comments). */
+  csv?: CsvDialect;
 }
 
 /**
@@ -22,12 +27,16 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
  * saveModel('iris.json', model);
  */
 export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult {
-  const { initFile, ...rest } = options;
+  const { initFile, ignore, csv, ...rest } = options;
   let settings: TrainOptions = rest;
-  const examples = readExamples(path, (header, file) => {
-    if (initFile) settings = { ...rest, init: { model: loadModel(initFile), name: initFile } };
-    return trainingColumns(settings, header, file);
-  });
+  const examples = readExamples(
+    path,
+    (header, file) => {
+      if (initFile) settings = { ...rest, init: { model: loadModel(initFile), name: initFile } };
+      return { ...trainingColumns(settings, header, file), ...(ignore ? { ignore } : {}) };
+    },
+    csv,
+  );
   return trainModel(examples, settings);
 }
 
