@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { explain, explainInputFromSplit } from '../data/explain.js';
 import { InputError } from '../data/input-error.js';
 import { NOTES_TRAINING, type TrainResult } from '../data/train.js';
+import { checkOutputs, MODEL_OUTPUT } from '../node/output-paths.js';
 import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
@@ -26,6 +27,7 @@ const DEMO = NOTES_TRAINING;
 
 interface DemoFlags {
   out: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -36,11 +38,17 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description("train the notes' 3-4-1 network on the bundled breast-cancer data and explain one test example")
     .option('--out <model.json>', 'where to write the model', 'out/model.json')
+    .option('--force', 'replace an existing --out file that is not a model file')
     .option('--json', 'print a JSON summary (training and the explanation)')
     .option('--quiet', 'print nothing but errors (and --json)')
     .action((flags: DemoFlags) => {
       const out = createOutput(flags);
       const data = bundledData('breast-cancer.csv');
+      checkOutputs(
+        [[data, 'the bundled data']],
+        [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }],
+        flags.force,
+      );
       out.result(
         "The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD",
       );

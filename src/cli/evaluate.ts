@@ -1,8 +1,8 @@
 /** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
 import type { Command } from 'commander';
-import { describeMetrics, evaluateModel } from '../data/evaluate.js';
-import { readCsv } from '../node/csv-file.js';
+import { describeMetrics } from '../data/evaluate.js';
 import { loadModel } from '../node/model-files.js';
+import { evaluateCsvFile } from '../node/predict-file.js';
 import { createOutput } from './output.js';
 
 interface EvaluateFlags {
@@ -25,13 +25,12 @@ export function registerEvaluate(program: Command): void {
     .action((modelPath: string, dataPath: string, flags: EvaluateFlags) => {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
-      const table = readCsv(dataPath);
-      const { target, ...metrics } = evaluateModel(model, table, {
+      const { target, file, ...metrics } = evaluateCsvFile(model, dataPath, {
         modelName: modelPath,
         ...(flags.target !== undefined ? { target: flags.target } : {}),
       });
-      out.result(`${modelPath} on ${table.file} (target ${target}):`);
+      out.result(`${modelPath} on ${file} (target ${target}):`);
       for (const line of describeMetrics(metrics)) out.result(line);
-      out.document({ command: 'evaluate', model: modelPath, data: table.file, target, ...metrics });
+      out.document({ command: 'evaluate', model: modelPath, data: file, target, ...metrics });
     });
 }

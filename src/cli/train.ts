@@ -1,7 +1,7 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
 import { type Command, Option } from 'commander';
 import type { TrainResult } from '../data/train.js';
-import { checkOutputPaths } from '../node/output-paths.js';
+import { checkOutputs, DATA_OUTPUT, type InputSpec, MODEL_OUTPUT, type OutputSpec } from '../node/output-paths.js';
 import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
@@ -18,6 +18,7 @@ interface TrainFlags extends Omit<TrainFileOptions, 'hiddenGiven' | 'initFile' |
   report?: string;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 /** Registers `train`. */
@@ -59,6 +60,7 @@ export function registerTrain(program: Command): void {
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
     .option('--log-every <n>', 'print every n-th epoch (default: about 20 lines)', parse.positiveInteger)
+    .option('--force', 'replace an existing --out or --report file that is not what train writes (never an input)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -70,13 +72,13 @@ Examples:
   $ backprop train data.csv --optimizer adam --lr 0.01 --batch-size 32 --patience 10 --json`,
     )
     .action((data: string, flags: TrainFlags, cmd: Command) => {
-      const outputs: [string, string][] = [[flags.out, '--out']];
-      if (flags.report) outputs.push([flags.report, '--report']);
-      const inputs: [string, string][] = [[data, 'the training data']];
+      const outputs: OutputSpec[] = [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }];
+      if (flags.report) outputs.push({ path: flags.report, flag: '--report', replaces: DATA_OUTPUT });
+      const inputs: InputSpec[] = [[data, 'the training data']];
       if (flags.init) inputs.push([flags.init, 'the --init model']);
-      checkOutputPaths(inputs, outputs);
+      checkOutputs(inputs, outputs, flags.force);
       const out = createOutput(flags);
-      const { init, out: modelPath, report, json, quiet, logEvery, ...options } = flags;
+      const { init, out: modelPath, report, json, quiet, logEvery, force, ...options } = flags;
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
       let result: TrainResult;
       try {

@@ -94,6 +94,19 @@ export function rocCurves(
 export function evaluateNetwork(net: Network, x: Matrix, y: Matrix, labels: LabelMapping): Metrics {
   const yhat = predict(net, x);
   const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
+  return metricsOfOutputs(yhat, y, loss, labels);
+}
+
+/**
+ * Every metric from a network's outputs `yhat`, the targets `y` and the mean loss.
+ * @param yhat the network's outputs
+ * @param y the targets
+ * @param loss the mean loss over the rows
+ * @param labels the label mapping
+ * @example
+ * const m = metricsOfOutputs(predict(net, x), y, lossOf(net, x, y, ws), labels);
+ */
+export function metricsOfOutputs(yhat: Matrix, y: Matrix, loss: number, labels: LabelMapping): Metrics {
   if (labels.kind === 'regression') return { kind: 'regression', rows: y.rows, ...regressionMetrics(yhat, y) };
   const k = labels.classes.length;
   const predicted = predictedClasses(yhat);
@@ -190,5 +203,55 @@ export function headlineMetrics(m: Metrics): Record<string, number> {
     precision: m.precision,
     recall: m.recall,
     f1: m.f1,
+  };
+}
+
+/** Metrics gathered batch by batch; see {@link createEvaluation}. */
+export interface Evaluation {
+  /** Predicts one batch and keeps its outputs and targets (not its inputs). */
+  add(x: Matrix, y: Matrix): void;
+  /** The metrics over every batch added. */
+  result(): Metrics;
+}
+
+/**
+ * A model's metrics over labelled batches given one after another (a file read in chunks): each
+ * batch's outputs and targets are kept (a few numbers per row), its inputs are not. The log-loss
+ * is the row-weighted mean of the batches' mean losses.
+ * @param model the model
+ * @example
+ * const ev = createEvaluation(model); ev.add(x, y); const m = ev.result();
+ */
+export function createEvaluation(model: Model): Evaluation {
+  const net = model.network;
+  const cols = net.layers[net.layers.length - 1].bias.length;
+  const outs: Matrix[] = [];
+  const targets: Matrix[] = [];
+  let lossSum = 0;
+  let lastLoss = Number.NaN;
+  let rows = 0;
+  const join = (ms: Matrix[]): Matrix => {
+    if (ms.length === 1) return ms[0];
+    const data = new Float64Array(rows * cols);
+    let at = 0;
+    for (const m of ms) {
+      data.set(m.data, at);
+      at += m.data.length;
+    }
+    return { rows, cols, data };
+  };
+  return {
+    add(x, y) {
+      outs.push(predict(net, x));
+      targets.push(y);
+      lastLoss = lossOf(net, x, y, createWorkspace(net, x.rows));
+      lossSum += lastLoss * x.rows;
+      rows += x.rows;
+    },
+    result() {
+      // One batch: its own mean, exactly as evaluating the whole table at once gives it.
+      const loss = outs.length === 1 ? lastLoss : rows > 0 ? lossSum / rows : Number.NaN;
+      return metricsOfOutputs(join(outs), join(targets), loss, model.labels);
+    },
   };
 }

@@ -6,6 +6,7 @@ import { LOSS_NAMES, type LossConfig } from '../nn/losses.js';
 import { type Network, networkFromWeights } from '../nn/network.js';
 import { InputError } from './input-error.js';
 import { defaultLabels, type LabelMapping, labelsFitLoss, outputUnits } from './labels.js';
+import { parseJsonData } from './safe-text.js';
 import type { Standardization } from './standardize.js';
 
 export const MODEL_FORMAT = 'backprop-model';
@@ -228,8 +229,9 @@ export function fromModelFile(value: unknown, file = 'the model file'): Model {
 export function parseModel(text: string, file: string): Model {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonData(text, file);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const message = (err as Error).message.replace(/\s+/g, ' ');
     const at = /at position (\d+)/.exec(message);
     let where = '';

@@ -1,9 +1,12 @@
 /** The training pipeline over a CSV file, streamed, and its results written to files. */
+
+import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFilesAtomic } from './atomic-write.js';
 import { readExamples } from './csv-file.js';
-import { loadModel, saveModel } from './model-files.js';
+import { loadModel } from './model-files.js';
+import { checkOutputs, DATA_OUTPUT, MODEL_OUTPUT } from './output-paths.js';
 
 /** {@link trainModel}'s options, with the initial model named by its file. */
 export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
@@ -32,7 +35,8 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
 }
 
 /**
- * Writes a training run's model file and, if asked for, its HTML report (each atomically).
+ * Writes a training run's model file and, if asked for, its HTML report: both appear or neither,
+ * each flushed before it is renamed into place. The two may not be the same file.
  * @param result what {@link trainFromCsvFile} returned
  * @param modelPath where the model file goes
  * @param reportPath where the report goes, if anywhere
@@ -40,6 +44,17 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
  * saveTrainResult(trainFromCsvFile('data.csv'), 'model.json', 'report.html');
  */
 export function saveTrainResult(result: TrainResult, modelPath: string, reportPath?: string): void {
-  saveModel(modelPath, result.model);
-  if (reportPath) writeFileAtomic(reportPath, trainReport(result));
+  checkOutputs(
+    [],
+    [
+      { path: modelPath, flag: 'the model file', replaces: MODEL_OUTPUT },
+      ...(reportPath ? [{ path: reportPath, flag: 'the report', replaces: DATA_OUTPUT }] : []),
+    ],
+    true,
+  );
+  // Both files appear or neither: each is written in full before either is renamed into place.
+  writeFilesAtomic([
+    { path: modelPath, data: serializeModel(result.model) },
+    ...(reportPath ? [{ path: reportPath, data: trainReport(result) }] : []),
+  ]);
 }
