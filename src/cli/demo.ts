@@ -14,7 +14,7 @@ import { checkOutputs, MODEL_OUTPUT } from '../node/output-paths.js';
 import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
-import { printTrainResult, trainSummary } from './train-output.js';
+import { printTrainResult, trainSummary, viewOf } from './train-output.js';
 
 /** The bundled data file, found next to the installed package (dist/cli → ../../data). */
 function bundledData(name: string): string {
@@ -72,13 +72,13 @@ export function registerDemo(program: Command): void {
         reporter.stop();
       }
       saveTrainResult(result, flags.out);
-      printTrainResult(result, out, flags.out);
+      printTrainResult(viewOf(result), out, flags.out);
 
       // The first test example, explained quantity by quantity.
       const source = `the first test example, data/breast-cancer.csv line ${result.test!.lines[0]}`;
       const explanation = explain(explainInputFromSplit(result.model, result.test!, 0, DEMO.lr, source));
       out.result('');
       for (const line of explanation.lines) out.result(line);
-      out.document({ ...trainSummary(result, flags.out), explanation: explanation.json });
+      out.document({ ...trainSummary(viewOf(result), flags.out), explanation: explanation.json });
     });
 }

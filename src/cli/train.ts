@@ -1,8 +1,10 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
 import { type Command, Option } from 'commander';
-import type { TrainResult } from '../data/train.js';
+import { parseModel } from '../data/model-file.js';
 import { checkOutputs, DATA_OUTPUT, type InputSpec, MODEL_OUTPUT, type OutputSpec } from '../node/output-paths.js';
-import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
+import { saveTrainedRun, type TrainFileOptions, trainInWorker } from '../node/train-file.js';
+import type { TrainedRun } from '../node/train-worker-types.js';
+import { INTERRUPTED, interruptHandler } from './interrupt.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
@@ -71,7 +73,7 @@ Examples:
   $ backprop train data/iris.csv --hidden 8 --epochs 200 --report iris.html
   $ backprop train data.csv --optimizer adam --lr 0.01 --batch-size 32 --patience 10 --json`,
     )
-    .action((data: string, flags: TrainFlags, cmd: Command) => {
+    .action(async (data: string, flags: TrainFlags, cmd: Command) => {
       const outputs: OutputSpec[] = [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }];
       if (flags.report) outputs.push({ path: flags.report, flag: '--report', replaces: DATA_OUTPUT });
       const inputs: InputSpec[] = [[data, 'the training data']];
@@ -80,20 +82,24 @@ Examples:
       const out = createOutput(flags);
       const { init, out: modelPath, report, json, quiet, logEvery, force, ...options } = flags;
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
-      let result: TrainResult;
+      const training = trainInWorker(
+        data,
+        { ...options, ...(init ? { initFile: init } : {}), hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli' },
+        { onEpochEnd: (log) => reporter.onEpochEnd(log), report: report !== undefined },
+      );
+      const stopOnSignal = interruptHandler(out, reporter, () => training.stop());
+      let run: TrainedRun;
       try {
-        result = trainFromCsvFile(data, {
-          ...options,
-          ...(init ? { initFile: init } : {}),
-          hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli',
-          onEpochEnd: (log) => reporter.onEpochEnd(log),
-        });
+        run = await training.result;
       } finally {
         reporter.stop();
       }
-      saveTrainResult(result, modelPath, report);
-      printTrainResult(result, out, modelPath);
+      saveTrainedRun(run, modelPath, report);
+      stopOnSignal.saved();
+      const view = { ...run, model: parseModel(run.modelText, modelPath) };
+      printTrainResult(view, out, modelPath);
       if (report) out.result(`report written to ${report}`);
-      out.document({ ...trainSummary(result, modelPath), ...(report ? { report } : {}) });
+      out.document({ ...trainSummary(view, modelPath), ...(report ? { report } : {}) });
+      if (run.history.stopReason === 'interrupted') process.exitCode = INTERRUPTED;
     });
 }
