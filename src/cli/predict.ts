@@ -91,7 +91,7 @@ Examples:
         sink.abort();
         throw err;
       }
-      if (flags.out) out.note(`${rows} predictions written to ${flags.out}`);
+      if (flags.out) out.result(`${rows} predictions written to ${flags.out}`);
       out.document({ command: 'predict', model: modelPath, data: file, predictions: records });
     });
 }

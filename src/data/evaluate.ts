@@ -234,7 +234,8 @@ export function createEvaluation(model: Model): Evaluation {
     if (ms.length === 1) return ms[0];
     const data = new Float64Array(rows * cols);
     let at = 0;
-    for (const m of ms) {
+    // Each batch is let go as soon as it is copied, so the copy does not double the memory.
+    for (let m = ms.shift(); m !== undefined; m = ms.shift()) {
       data.set(m.data, at);
       at += m.data.length;
     }

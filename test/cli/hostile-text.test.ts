@@ -37,7 +37,7 @@ describe('CSV cells', () => {
     expect(run(['train', 'h.csv', '--epochs', '3', '--out', 'm.json', '--quiet'], dir).code).toBe(0);
     const r = run(['predict', 'm.json', 'h.csv', '--out', 'p.csv'], dir);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/40 predictions written to p\.csv/);
+    expect(r.stdout).toBe('40 predictions written to p.csv\n');
     const lines = readFileSync(join(dir, 'p.csv'), 'utf8').trim().split('\n').slice(1);
     for (const line of lines) {
       const label = line.slice(line.indexOf(',') + 1);
