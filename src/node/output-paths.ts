@@ -90,7 +90,7 @@ export function existingKind(path: string): ExistingKind {
 /** Refuses a path whose directory cannot be written (the nearest existing ancestor is checked). */
 function checkWritable(out: OutputSpec): void {
   const st = statOf(out.path);
-  if (st?.isDirectory()) throw new InputError(`${out.flag} ${out.path}: is a directory, expected a file name`);
+  if (st?.isDirectory()) throw new InputError(`${out.flag} ${out.path}: cannot be written (it is a directory)`);
   let dir = dirname(resolve(out.path));
   let ds = statOf(dir);
   while (ds === undefined && dirname(dir) !== dir) {
