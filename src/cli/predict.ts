@@ -1,5 +1,4 @@
 /** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV, written as they are computed. */
-import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { predictionColumns } from '../data/predict.js';
 import { csvField } from '../data/safe-text.js';
@@ -7,6 +6,7 @@ import { type AtomicFile, openAtomic } from '../node/atomic-write.js';
 import { loadModel } from '../node/model-files.js';
 import { checkOutputs, DATA_OUTPUT } from '../node/output-paths.js';
 import { predictCsvFile } from '../node/predict-file.js';
+import { writeStdoutSync } from '../node/stdout.js';
 import { createOutput } from './output.js';
 
 interface PredictFlags {
@@ -25,12 +25,8 @@ function csvLine(cells: readonly (number | string)[]): string {
 function csvSink(flags: PredictFlags): Pick<AtomicFile, 'commit' | 'abort'> & { write(text: string): void } {
   if (flags.out) return openAtomic(flags.out);
   if (flags.json) return { write() {}, commit() {}, abort() {} };
-  // Written synchronously, so that memory holds one batch however slow the reader.
-  const fd = 1;
   return {
-    write(text) {
-      writeSync(fd, text);
-    },
+    write: writeStdoutSync,
     commit() {},
     abort() {},
   };
