@@ -52,8 +52,14 @@ export function removeStaleTemporaryFiles(path: string): void {
   }
 }
 
-/** Writes and flushes one temporary file. */
-function writeSynced(tmp: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` to `path` and flushes it to disk (fsync) before returning; not atomic by itself.
+ * @param path the file
+ * @param data its contents
+ * @example
+ * writeSynced(join(tmpDir, 'model.json'), json); // then rename tmpDir into place
+ */
+export function writeSynced(tmp: string, data: string | Uint8Array): void {
   const fd = openSync(tmp, 'w', 0o666);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -3,22 +3,13 @@
  * `toTfjsLayers` and `fromTfjsLayers`; this module adds the paths, the refusal to write into a
  * non-empty directory without `force`, and writes no reader sees half of.
  */
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InputError } from '../data/input-error.js';
 import type { Model } from '../data/model-file.js';
 import { parseJsonData } from '../data/safe-text.js';
 import { fromTfjsLayers, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, toTfjsLayers } from '../data/tfjs-layers.js';
-import { writeFilesAtomic } from './atomic-write.js';
+import { writeFilesAtomic, writeSynced } from './atomic-write.js';
 import { readText } from './csv-file.js';
 
 /** The entries of `dir`, or undefined when it does not exist; an error if it is a file. */
@@ -84,8 +75,8 @@ export function writeTfjsLayers(dir: string, model: Model, options: { force?: bo
     mkdirSync(parent, { recursive: true });
     tmp = join(parent, `.${basename(resolve(dir))}.${process.pid}.${Date.now()}.tmp`);
     mkdirSync(tmp);
-    writeFileSync(join(tmp, TFJS_WEIGHTS_FILE), weights);
-    writeFileSync(join(tmp, TFJS_MODEL_FILE), json);
+    writeSynced(join(tmp, TFJS_WEIGHTS_FILE), weights);
+    writeSynced(join(tmp, TFJS_MODEL_FILE), json);
     // rename(2) replaces an empty directory.
     renameSync(tmp, dir);
   } catch (err) {
