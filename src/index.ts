@@ -122,9 +122,15 @@ export {
 /** ONNX bytes of a model, standardisation folded in: `new Blob([toOnnx(model)])`. */
 export { toOnnx } from './data/onnx.js';
 /** Predictions with probabilities and labels: `predictTable(model, table).rows[0]`. */
-export { type Predictions, predictTable, predictValues } from './data/predict.js';
+export { type Predictions, predictionColumns, predictTable, predictValues } from './data/predict.js';
 /** The training run's HTML report, `trainReport(result)`; `describeNetwork(net)` is '3-4-1 (…)'. */
 export { describeNetwork, type ReportInput, renderReport, trainReport } from './data/report.js';
+/**
+ * Hostile text made safe: `csvField(label)` neutralises spreadsheet formulas (`=`, `+`, `-`, `@`,
+ * tab, CR) and quotes; `escapeControl(name)` before printing to a terminal; `parseJsonData`
+ * refuses `__proto__`/`constructor`/`prototype` keys.
+ */
+export { csvField, escapeControl, neutralizeCell, parseJsonData } from './data/safe-text.js';
 /** Seeded stratified splits: `stratifiedSplit(rows, classes, 0.2, createRandom(0))`. */
 export { stratifiedSplit } from './data/split.js';
 /** Standardisation: `standardize(x, fitStandardization(xTrain))`. */

@@ -10,10 +10,11 @@ import type { Command } from 'commander';
 import { explain, explainInputFromSplit } from '../data/explain.js';
 import { InputError } from '../data/input-error.js';
 import { NOTES_TRAINING, type TrainResult } from '../data/train.js';
+import { checkOutputs, MODEL_OUTPUT } from '../node/output-paths.js';
 import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
-import { printTrainResult, trainSummary } from './train-output.js';
+import { printTrainResult, trainSummary, viewOf } from './train-output.js';
 
 /** The bundled data file, found next to the installed package (dist/cli → ../../data). */
 function bundledData(name: string): string {
@@ -26,6 +27,7 @@ const DEMO = NOTES_TRAINING;
 
 interface DemoFlags {
   out: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -36,11 +38,17 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description("train the notes' 3-4-1 network on the bundled breast-cancer data and explain one test example")
     .option('--out <model.json>', 'where to write the model', 'out/model.json')
+    .option('--force', 'replace an existing --out file that is not a model file')
     .option('--json', 'print a JSON summary (training and the explanation)')
     .option('--quiet', 'print nothing but errors (and --json)')
     .action((flags: DemoFlags) => {
       const out = createOutput(flags);
       const data = bundledData('breast-cancer.csv');
+      checkOutputs(
+        [[data, 'the bundled data']],
+        [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }],
+        flags.force,
+      );
       out.result(
         "The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD",
       );
@@ -64,13 +72,13 @@ export function registerDemo(program: Command): void {
         reporter.stop();
       }
       saveTrainResult(result, flags.out);
-      printTrainResult(result, out, flags.out);
+      printTrainResult(viewOf(result), out, flags.out);
 
       // The first test example, explained quantity by quantity.
       const source = `the first test example, data/breast-cancer.csv line ${result.test!.lines[0]}`;
       const explanation = explain(explainInputFromSplit(result.model, result.test!, 0, DEMO.lr, source));
       out.result('');
       for (const line of explanation.lines) out.result(line);
-      out.document({ ...trainSummary(result, flags.out), explanation: explanation.json });
+      out.document({ ...trainSummary(viewOf(result), flags.out), explanation: explanation.json });
     });
 }

@@ -1,8 +1,8 @@
 /** `backprop evaluate <model> <data.csv>`: the model's metrics on labelled rows. */
 import type { Command } from 'commander';
-import { describeMetrics, evaluateModel } from '../data/evaluate.js';
-import { readCsv } from '../node/csv-file.js';
+import { describeMetrics } from '../data/evaluate.js';
 import { loadModel } from '../node/model-files.js';
+import { evaluateCsvFile } from '../node/predict-file.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
@@ -30,14 +30,14 @@ export function registerEvaluate(program: Command): void {
     .action((modelPath: string, dataPath: string, flags: EvaluateFlags) => {
       const out = createOutput(flags);
       const model = loadModel(modelPath);
-      const table = readCsv(dataPath, parse.csvDialect(flags));
-      const { target, ...metrics } = evaluateModel(model, table, {
+      const { target, file, ...metrics } = evaluateCsvFile(model, dataPath, {
+        csv: parse.csvDialect(flags),
         modelName: modelPath,
         ...(flags.target !== undefined ? { target: flags.target } : {}),
         ...(flags.bestThreshold ? { bestThreshold: true } : {}),
       });
-      out.result(`${modelPath} on ${table.file} (target ${target}):`);
+      out.result(`${modelPath} on ${file} (target ${target}):`);
       for (const line of describeMetrics(metrics)) out.result(line);
-      out.document({ command: 'evaluate', model: modelPath, data: table.file, target, ...metrics });
+      out.document({ command: 'evaluate', model: modelPath, data: file, target, ...metrics });
     });
 }

@@ -1,6 +1,9 @@
 /** `backprop export <model> --format tfjs|onnx --out <dir|file.onnx>`: hand a model to TF.js/Keras or ONNX. */
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '../data/tfjs-layers.js';
 import { loadModel } from '../node/model-files.js';
+import { ANY_OUTPUT, checkOutputs } from '../node/output-paths.js';
 import { writeTfjsLayers } from '../node/tfjs-files.js';
 import { createOutput } from './output.js';
 
@@ -48,8 +51,18 @@ Examples:
     )
     .action(async (modelPath: string, flags: ExportFlags) => {
       const out = createOutput(flags);
-      const model = loadModel(modelPath);
       const force = flags.force ?? false;
+      // The files written, checked before anything is read: none may be the model exported.
+      const targets =
+        flags.format === 'tfjs'
+          ? [
+              { path: join(flags.out, TFJS_MODEL_FILE), flag: '--out', replaces: ['tfjs-model'] as const },
+              { path: join(flags.out, TFJS_WEIGHTS_FILE), flag: '--out', replaces: ['other'] as const },
+            ]
+          : // An existing file needs --force, as writeOnnx says.
+            [{ path: flags.out, flag: '--out', replaces: ANY_OUTPUT }];
+      checkOutputs([[modelPath, 'the model being exported']], targets, force);
+      const model = loadModel(modelPath);
       let files: string[];
       let what: string;
       if (flags.format === 'tfjs') {

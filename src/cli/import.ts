@@ -1,13 +1,16 @@
 /** `backprop import <dir>/model.json [--out model.json]`: a TF.js Layers model back into a model file. */
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../data/input-error.js';
+import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '../data/tfjs-layers.js';
 import { saveModel } from '../node/model-files.js';
+import { checkOutputs, MODEL_OUTPUT } from '../node/output-paths.js';
 import { readTfjsLayers } from '../node/tfjs-files.js';
 import { createOutput } from './output.js';
 
 interface ImportFlags {
   out: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -19,6 +22,7 @@ export function registerImport(program: Command): void {
     .description('read a TF.js Layers model (a Sequential of Dense layers) into a backprop model file')
     .argument('<model.json>', 'the TF.js model.json (or the directory holding it), its weights beside it')
     .option('--out <model.json>', 'where to write the backprop model file', 'model.json')
+    .option('--force', 'replace an existing --out file that is not a backprop model file (never an input)')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -33,12 +37,18 @@ Examples:
     )
     .action((input: string, flags: ImportFlags) => {
       const out = createOutput(flags);
+      const dir = existsSync(input) && statSync(input).isDirectory() ? input : dirname(input);
+      checkOutputs(
+        [
+          [input, 'the TF.js model being imported'],
+          [join(dir, TFJS_MODEL_FILE), 'the TF.js model being imported'],
+          [join(dir, TFJS_WEIGHTS_FILE), "the TF.js model's weights"],
+        ],
+        [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }],
+        flags.force,
+      );
       const model = readTfjsLayers(input);
-      const target = resolve(flags.out);
-      if (target === resolve(input) || target === resolve(input, 'model.json')) {
-        throw new InputError(`--out ${flags.out}: is the TF.js model being imported; choose another path`);
-      }
-      saveModel(flags.out, model);
+      saveModel(flags.out, model, { force: true });
       const sizes = [model.network.inputSize, ...model.network.layers.map((l) => l.bias.length)];
       out.result(
         `model ${sizes.join('-')} (${model.network.layers.map((l) => l.activation.name).join(', ')}; ${model.network.loss.config.name}) written to ${flags.out}`,

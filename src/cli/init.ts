@@ -6,6 +6,7 @@ import type { ActivationName } from '../nn/activations.js';
 import { INITIALIZER_NAMES } from '../nn/initializers.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { saveModel } from '../node/model-files.js';
+import { checkOutputs } from '../node/output-paths.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
@@ -19,6 +20,7 @@ interface InitFlags {
   features?: string[];
   classes?: string[];
   out: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
   maxParameters?: number;
@@ -47,6 +49,7 @@ export function registerInit(program: Command): void {
     .option('--classes <names>', 'class labels (default: 0, 1 or 0, 1, 2, …)', parse.names)
     .option('--max-parameters <n>', parse.MAX_PARAMETERS_HELP, parse.positiveInteger)
     .option('--out <model.json>', 'where to write the model', 'model.json')
+    .option('--force', 'replace an existing --out file that is not an untrained model file, such as a trained model')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -57,9 +60,11 @@ export function registerInit(program: Command): void {
       const out = createOutput(flags);
       if (flags.maxParameters !== undefined) setParameterLimit(flags.maxParameters);
       setMemoryBudget(totalmem());
+      // A trained model (often under the same default name, model.json) is kept unless --force.
+      checkOutputs([], [{ path: flags.out, flag: '--out', replaces: ['model'] }], flags.force);
       const { model, loss, outputActivation } = initialModel(flags);
       const units = flags.sizes.slice(1);
-      saveModel(flags.out, model);
+      saveModel(flags.out, model, { force: true });
       out.result(
         `model ${flags.sizes.join('-')} (${[...units.slice(0, -1).map(() => flags.activation), outputActivation].join(', ')}; ${loss}) written to ${flags.out}`,
       );

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BackpropError } from '../core/errors.js';
+import { escapeControl } from '../data/safe-text.js';
 import { registerDemo } from './demo.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerExercise } from './exercise.js';
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof BackpropError) {
-      process.stderr.write(`backprop: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.stderr.write(`backprop: ${escapeControl(err.message.replace(/\s*\n\s*/g, ' '))}\n`);
       process.exitCode = USAGE_ERROR;
       return;
     }

@@ -1,21 +1,36 @@
-/** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV. */
+/** `backprop predict <model> <data.csv|->`: probabilities and labels for each row, as CSV, written as they are computed. */
 import type { Command } from 'commander';
-import { predictTable } from '../data/predict.js';
-import { writeFileAtomic } from '../node/atomic-write.js';
-import { readCsv } from '../node/csv-file.js';
+import { predictionColumns } from '../data/predict.js';
+import { csvField } from '../data/safe-text.js';
+import { type AtomicFile, openAtomic } from '../node/atomic-write.js';
 import { loadModel } from '../node/model-files.js';
+import { checkOutputs, DATA_OUTPUT } from '../node/output-paths.js';
+import { predictCsvFile } from '../node/predict-file.js';
+import { writeStdoutSync } from '../node/stdout.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 
 interface PredictFlags extends parse.CsvFlags {
   out?: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
 
-/** A CSV field, quoted when it must be. */
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** One CSV line; cells that a spreadsheet would run as formulas are neutralised. */
+function csvLine(cells: readonly (number | string)[]): string {
+  return `${cells.map((v) => csvField(String(v))).join(',')}\n`;
+}
+
+/** Where the CSV goes: the --out file (appearing whole at the end), stdout, or nowhere. */
+function csvSink(flags: PredictFlags): Pick<AtomicFile, 'commit' | 'abort'> & { write(text: string): void } {
+  if (flags.out) return openAtomic(flags.out);
+  if (flags.json) return { write() {}, commit() {}, abort() {} };
+  return {
+    write: writeStdoutSync,
+    commit() {},
+    abort() {},
+  };
 }
 
 /** Registers `predict`. */
@@ -28,13 +43,15 @@ export function registerPredict(program: Command): void {
     .option('--out <preds.csv>', 'write the predictions here (default: stdout)')
     .option('--delimiter <char>', parse.DELIMITER_HELP, parse.delimiter)
     .option('--comment <char>', parse.COMMENT_HELP, parse.commentChar)
+    .option('--force', 'replace an existing --out file that is not a predictions file (never an input)')
     .option('--json', 'print the predictions as JSON instead of CSV')
-    .option('--quiet', 'print nothing but errors (and --json)')
+    .option('--quiet', 'print no messages (the predictions are still written)')
     .addHelpText(
       'after',
       `
 Output columns: binary: probability (of the positive class), label; multi-class: one p_<class>
-column per class, label; regression: prediction.
+column per class, label; regression: prediction. Text cells beginning with =, +, -, @, a tab or a
+carriage return get a leading ' so that a spreadsheet does not run them as formulas.
 
 Examples:
   $ backprop predict model.json new-rows.csv --out preds.csv
@@ -42,20 +59,44 @@ Examples:
     )
     .action((modelPath: string, dataPath: string, flags: PredictFlags) => {
       const out = createOutput(flags);
-      const model = loadModel(modelPath);
-      const table = readCsv(dataPath, parse.csvDialect(flags));
-      const { columns, rows } = predictTable(model, table, modelPath);
-      const records = rows.map((row, r) => ({
-        line: table.lines[r],
-        ...Object.fromEntries(columns.map((name, j) => [name, row[j]])),
-      }));
-      const csv = `${[columns, ...rows].map((r) => r.map((v) => csvField(String(v))).join(',')).join('\n')}\n`;
       if (flags.out) {
-        writeFileAtomic(flags.out, csv);
-        out.note(`${rows.length} predictions written to ${flags.out}`);
-      } else if (!flags.json && !flags.quiet) {
-        process.stdout.write(csv);
+        checkOutputs(
+          [
+            [modelPath, 'the model'],
+            [dataPath, 'the data'],
+          ],
+          [{ path: flags.out, flag: '--out', replaces: DATA_OUTPUT }],
+          flags.force,
+        );
       }
-      out.document({ command: 'predict', model: modelPath, data: table.file, predictions: records });
+      const model = loadModel(modelPath);
+      const columns = predictionColumns(model);
+      const records: Record<string, number | string>[] = [];
+      const sink = csvSink(flags);
+      let rows: number;
+      let file: string;
+      try {
+        sink.write(csvLine(columns));
+        ({ rows, file } = predictCsvFile(
+          model,
+          dataPath,
+          modelPath,
+          (p, lines) => {
+            sink.write(p.rows.map(csvLine).join(''));
+            if (flags.json) {
+              p.rows.forEach((row, r) =>
+                records.push({ line: lines[r], ...Object.fromEntries(p.columns.map((name, j) => [name, row[j]])) }),
+              );
+            }
+          },
+          parse.csvDialect(flags),
+        ));
+        sink.commit();
+      } catch (err) {
+        sink.abort();
+        throw err;
+      }
+      if (flags.out) out.result(`${rows} predictions written to ${flags.out}`);
+      out.document({ command: 'predict', model: modelPath, data: file, predictions: records });
     });
 }

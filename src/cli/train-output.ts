@@ -1,12 +1,32 @@
 /** How `train` and `demo` show a training run: lines for a person, and the `--json` summary. */
 import { describeMetrics } from '../data/evaluate.js';
+import type { Model } from '../data/model-file.js';
 import { describeNetwork } from '../data/report.js';
 import type { TrainResult } from '../data/train.js';
 import { networkConfig } from '../nn/network.js';
+import type { TrainedRun } from '../node/train-worker-types.js';
 import type { Output } from './output.js';
 
+/** What is shown of a training run: its model and numbers, whether it ran here or in a worker. */
+export type RunView = Pick<TrainedRun, 'history' | 'metrics' | 'metricsOn' | 'rows'> & { model: Model };
+
+/** The view of a run that trained in this thread. */
+export function viewOf(result: TrainResult): RunView {
+  return {
+    model: result.model,
+    history: result.history,
+    metrics: result.metrics,
+    metricsOn: result.metricsOn,
+    rows: {
+      train: result.train.rows.length,
+      validation: result.validation?.rows.length ?? 0,
+      test: result.test?.rows.length ?? 0,
+    },
+  };
+}
+
 /** The JSON summary of a training run, with the engine `fit` chose. */
-export function trainSummary(result: TrainResult, out: string): Record<string, unknown> {
+export function trainSummary(result: RunView, out: string): Record<string, unknown> {
   const { model, history } = result;
   const cfg = networkConfig(model.network);
   return {
@@ -21,11 +41,7 @@ export function trainSummary(result: TrainResult, out: string): Record<string, u
       loss: cfg.loss.name,
     },
     training: model.training,
-    rows: {
-      train: result.train.rows.length,
-      validation: result.validation?.rows.length ?? 0,
-      test: result.test?.rows.length ?? 0,
-    },
+    rows: result.rows,
     history: history.epochs,
     stopReason: history.stopReason,
     ...(history.bestEpoch !== undefined ? { bestEpoch: history.bestEpoch } : {}),
@@ -36,15 +52,15 @@ export function trainSummary(result: TrainResult, out: string): Record<string, u
 }
 
 /** Prints the run's result for a person. */
-export function printTrainResult(result: TrainResult, out: Output, modelPath: string): void {
+export function printTrainResult(result: RunView, out: Output, modelPath: string): void {
   const { history } = result;
   out.result(
     `network ${describeNetwork(result.model.network)}, ${history.epochs.length} epochs (${history.stopReason}${history.bestEpoch ? `, best epoch ${history.bestEpoch} restored` : ''})`,
   );
-  out.result(
-    `rows: ${result.train.rows.length} train, ${result.validation?.rows.length ?? 0} validation, ${result.test?.rows.length ?? 0} test`,
-  );
+  out.result(`rows: ${result.rows.train} train, ${result.rows.validation} validation, ${result.rows.test} test`);
   out.result(`${result.metricsOn} metrics:`);
   for (const line of describeMetrics(result.metrics)) out.result(line);
-  out.result(`model written to ${modelPath}`);
+  if (history.stopReason === 'interrupted') {
+    out.note(`interrupted: the model after ${history.epochs.length} epochs written to ${modelPath}`);
+  } else out.result(`model written to ${modelPath}`);
 }

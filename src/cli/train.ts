@@ -1,12 +1,11 @@
 /** `backprop train <data.csv>`: parse the flags, run the library's training pipeline, write and print. */
 import { totalmem } from 'node:os';
 import { type Command, Option } from 'commander';
-import { trainingWarnings } from '../data/diagnose.js';
-import { featureWarnings } from '../data/examples.js';
-import type { TrainResult } from '../data/train.js';
-import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
-import { checkOutputPaths } from '../node/output-paths.js';
-import { saveTrainResult, type TrainFileOptions, trainFromCsvFile } from '../node/train-file.js';
+import { parseModel } from '../data/model-file.js';
+import { checkOutputs, DATA_OUTPUT, type InputSpec, MODEL_OUTPUT, type OutputSpec } from '../node/output-paths.js';
+import { saveTrainedRun, type TrainFileOptions, trainInWorker } from '../node/train-file.js';
+import type { TrainedRun } from '../node/train-worker-types.js';
+import { INTERRUPTED, interruptHandler } from './interrupt.js';
 import * as parse from './options.js';
 import { createOutput } from './output.js';
 import { createEpochReporter } from './progress.js';
@@ -25,6 +24,7 @@ interface TrainFlags extends Omit<TrainFileOptions, 'hiddenGiven' | 'initFile' |
   maxParameters?: number;
   delimiter?: string;
   comment?: string;
+  force?: boolean;
 }
 
 /** Registers `train`. */
@@ -81,6 +81,7 @@ export function registerTrain(program: Command): void {
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
     .option('--log-every <n>', 'print every n-th epoch (default: about 20 lines)', parse.positiveInteger)
+    .option('--force', 'replace an existing --out or --report file that is not what train writes (never an input)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
@@ -91,12 +92,12 @@ Examples:
   $ backprop train data/iris.csv --hidden 8 --epochs 200 --report iris.html
   $ backprop train data.csv --optimizer adam --lr 0.01 --batch-size 32 --patience 10 --json`,
     )
-    .action((data: string, flags: TrainFlags, cmd: Command) => {
-      const outputs: [string, string][] = [[flags.out, '--out']];
-      if (flags.report) outputs.push([flags.report, '--report']);
-      const inputs: [string, string][] = [[data, 'the training data']];
+    .action(async (data: string, flags: TrainFlags, cmd: Command) => {
+      const outputs: OutputSpec[] = [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }];
+      if (flags.report) outputs.push({ path: flags.report, flag: '--report', replaces: DATA_OUTPUT });
+      const inputs: InputSpec[] = [[data, 'the training data']];
       if (flags.init) inputs.push([flags.init, 'the --init model']);
-      checkOutputPaths(inputs, outputs);
+      checkOutputs(inputs, outputs, flags.force);
       const out = createOutput(flags);
       const {
         init,
@@ -108,10 +109,9 @@ Examples:
         maxParameters,
         delimiter,
         comment,
+        force,
         ...options
       } = flags;
-      if (maxParameters !== undefined) setParameterLimit(maxParameters);
-      setMemoryBudget(totalmem());
       // With --init, what the command line leaves out comes from the model, not from the defaults.
       if (init) {
         for (const key of ['optimizer', 'batchSize', 'seed', 'l2'] as const) {
@@ -119,22 +119,35 @@ Examples:
         }
       }
       const reporter = createEpochReporter(out, flags.epochs, logEvery ?? Math.max(1, Math.ceil(flags.epochs / 20)));
-      let result: TrainResult;
-      try {
-        result = trainFromCsvFile(data, {
+      const training = trainInWorker(
+        data,
+        {
           ...options,
           ...(init ? { initFile: init } : {}),
           csv: parse.csvDialect(flags),
           hiddenGiven: cmd.getOptionValueSource('hidden') === 'cli',
+        },
+        {
           onEpochEnd: (log) => reporter.onEpochEnd(log),
-        });
+          report: report !== undefined,
+          maxParameters,
+          memoryBudget: totalmem(),
+        },
+      );
+      const stopOnSignal = interruptHandler(out, reporter, () => training.stop());
+      let run: TrainedRun;
+      try {
+        run = await training.result;
       } finally {
         reporter.stop();
       }
-      for (const w of [...featureWarnings(result.examples), ...trainingWarnings(result)]) out.note(`warning: ${w}`);
-      saveTrainResult(result, modelPath, report);
-      printTrainResult(result, out, modelPath);
+      for (const w of run.warnings) out.note(`warning: ${w}`);
+      saveTrainedRun(run, modelPath, report);
+      stopOnSignal.saved();
+      const view = { ...run, model: parseModel(run.modelText, modelPath) };
+      printTrainResult(view, out, modelPath);
       if (report) out.result(`report written to ${report}`);
-      out.document({ ...trainSummary(result, modelPath), ...(report ? { report } : {}) });
+      out.document({ ...trainSummary(view, modelPath), ...(report ? { report } : {}) });
+      if (run.history.stopReason === 'interrupted') process.exitCode = INTERRUPTED;
     });
 }

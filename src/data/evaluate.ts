@@ -160,6 +160,27 @@ export function evaluateNetwork(
   const yhat = predict(net, x);
   if (labels.kind === 'regression') return regressionReport(yhat, y, scoring.targetStandardization);
   const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
+  return metricsOfOutputs(yhat, y, loss, labels, scoring);
+}
+
+/**
+ * Every metric from a network's outputs `yhat`, the targets `y` and the mean loss.
+ * @param yhat the network's outputs
+ * @param y the targets (in the network's units)
+ * @param loss the mean loss over the rows
+ * @param labels the label mapping
+ * @param scoring the model's target scaling and decision threshold, and whether to find the best threshold
+ * @example
+ * const m = metricsOfOutputs(predict(net, x), y, lossOf(net, x, y, ws), labels);
+ */
+export function metricsOfOutputs(
+  yhat: Matrix,
+  y: Matrix,
+  loss: number,
+  labels: LabelMapping,
+  scoring: Scoring = {},
+): Metrics {
+  if (labels.kind === 'regression') return regressionReport(yhat, y, scoring.targetStandardization);
   const k = labels.classes.length;
   const t = labels.kind === 'binary' ? scoring.threshold : undefined;
   const predicted = t === undefined ? predictedClasses(yhat) : Int32Array.from(yhat.data, (p) => (p >= t ? 1 : 0));
@@ -279,5 +300,57 @@ export function headlineMetrics(m: Metrics): Record<string, number> {
     precision: m.precision,
     recall: m.recall,
     f1: m.f1,
+  };
+}
+
+/** Metrics gathered batch by batch; see {@link createEvaluation}. */
+export interface Evaluation {
+  /** Predicts one batch and keeps its outputs and targets (not its inputs). */
+  add(x: Matrix, y: Matrix): void;
+  /** The metrics over every batch added. */
+  result(): Metrics;
+}
+
+/**
+ * A model's metrics over labelled batches given one after another (a file read in chunks): each
+ * batch's outputs and targets are kept (a few numbers per row), its inputs are not. The log-loss
+ * is the row-weighted mean of the batches' mean losses.
+ * @param model the model
+ * @param bestThreshold also find the decision threshold that maximises F1 (binary models)
+ * @example
+ * const ev = createEvaluation(model); ev.add(x, y); const m = ev.result();
+ */
+export function createEvaluation(model: Model, bestThreshold = false): Evaluation {
+  const net = model.network;
+  const cols = net.layers[net.layers.length - 1].bias.length;
+  const outs: Matrix[] = [];
+  const targets: Matrix[] = [];
+  let lossSum = 0;
+  let lastLoss = Number.NaN;
+  let rows = 0;
+  const join = (ms: Matrix[]): Matrix => {
+    if (ms.length === 1) return ms[0];
+    const data = new Float64Array(rows * cols);
+    let at = 0;
+    // Each batch is let go as soon as it is copied, so the copy does not double the memory.
+    for (let m = ms.shift(); m !== undefined; m = ms.shift()) {
+      data.set(m.data, at);
+      at += m.data.length;
+    }
+    return { rows, cols, data };
+  };
+  return {
+    add(x, y) {
+      outs.push(predict(net, x));
+      targets.push(y);
+      lastLoss = lossOf(net, x, y, createWorkspace(net, x.rows));
+      lossSum += lastLoss * x.rows;
+      rows += x.rows;
+    },
+    result() {
+      // One batch: its own mean, exactly as evaluating the whole table at once gives it.
+      const loss = outs.length === 1 ? lastLoss : rows > 0 ? lossSum / rows : Number.NaN;
+      return metricsOfOutputs(join(outs), join(targets), loss, model.labels, modelScoring(model, bestThreshold));
+    },
   };
 }

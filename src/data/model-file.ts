@@ -7,6 +7,7 @@ import { type Network, networkFromWeights, parameterArrays } from '../nn/network
 import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerState, optimizerSlots } from '../nn/optimizers.js';
 import { InputError } from './input-error.js';
 import { defaultLabels, type LabelMapping, labelsFitLoss, outputUnits } from './labels.js';
+import { parseJsonData } from './safe-text.js';
 import type { Standardization } from './standardize.js';
 
 export const MODEL_FORMAT = 'backprop-model';
@@ -322,8 +323,9 @@ function checkVersion2Fields(m: ModelFile, network: Network, labels: LabelMappin
 export function parseModel(text: string, file: string): Model {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonData(text, file);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const message = (err as Error).message.replace(/\s+/g, ' ');
     const at = /at position (\d+)/.exec(message);
     let where = '';

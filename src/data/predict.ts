@@ -18,6 +18,19 @@ export interface Predictions {
   rows: (number | string)[][];
 }
 
+/**
+ * The columns of a model's predictions: `probability`, `label` (binary); `p_<class>`…, `label`
+ * (multi-class); `prediction` (regression).
+ * @param model the model
+ * @example
+ * predictionColumns(model); // ['probability', 'label']
+ */
+export function predictionColumns(model: Model): string[] {
+  const labels = model.labels;
+  if (labels.kind === 'regression') return ['prediction'];
+  return [...(labels.kind === 'binary' ? ['probability'] : labels.classes.map((c) => `p_${c}`)), 'label'];
+}
+
 /** The predictions for network inputs that are already standardised. */
 function predictionsOf(model: Model, x: Matrix): Predictions {
   const yhat = predict(model.network, x);

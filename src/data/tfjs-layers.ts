@@ -320,6 +320,12 @@ function float32s(bytes: Uint8Array, offset: number, count: number): number[] {
  * The path of `name` in the directory of `file`, normalised as Node's `path.join` does on POSIX
  * (written out because this module runs in browsers too).
  */
+/** Whether a manifest's weights path names a file in the model's directory or below it. */
+function staysBeside(name: string): boolean {
+  if (/^[/\\]|^[A-Za-z]:|:\/\/|\\/.test(name)) return false;
+  return !name.split('/').includes('..');
+}
+
 function siblingPath(file: string, name: string): string {
   const absolute = file.startsWith('/');
   const out: string[] = [];
@@ -448,6 +454,11 @@ function groupBytes(
   readWeights: (path: string) => Uint8Array,
 ): Uint8Array {
   const parts = group.paths.map((p) => {
+    if (!staysBeside(p)) {
+      throw new InputError(
+        `${file}: weightsManifest[${g}] names '${p}', which leaves the model's directory; weights files must be beside model.json`,
+      );
+    }
     const path = siblingPath(file, p);
     try {
       return readWeights(path);

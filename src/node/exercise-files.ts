@@ -1,5 +1,5 @@
 /** The exercise's files: JSON answers and problems read with the CLI's messages, class sheets written whole. */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../data/input-error.js';
 import { readText } from './csv-file.js';
@@ -30,11 +30,14 @@ export function readJsonFile(path: string): unknown {
 export function writeDirectoryAtomic(dir: string, files: ReadonlyMap<string, string>): void {
   const target = resolve(dir);
   let existing: string[] = [];
+  let kind: 'missing' | 'directory' | 'file' = 'missing';
   try {
-    existing = readdirSync(target);
+    kind = statSync(target).isDirectory() ? 'directory' : 'file';
   } catch {
     // Missing: it will be created.
   }
+  if (kind === 'file') throw new InputError(`${dir}: is a file, expected a new or empty directory; it is kept`);
+  if (kind === 'directory') existing = readdirSync(target);
   if (existing.length > 0) throw new InputError(`${dir}: exists and is not empty; choose a new directory`);
   let tmp: string | undefined;
   try {

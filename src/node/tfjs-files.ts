@@ -3,12 +3,13 @@
  * `toTfjsLayers` and `fromTfjsLayers`; this module adds the paths, the refusal to write into a
  * non-empty directory without `force`, and writes no reader sees half of.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InputError } from '../data/input-error.js';
 import type { Model } from '../data/model-file.js';
+import { parseJsonData } from '../data/safe-text.js';
 import { fromTfjsLayers, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, toTfjsLayers } from '../data/tfjs-layers.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFilesAtomic, writeSynced } from './atomic-write.js';
 import { readText } from './csv-file.js';
 
 /** The entries of `dir`, or undefined when it does not exist; an error if it is a file. */
@@ -62,8 +63,10 @@ export function writeTfjsLayers(dir: string, model: Model, options: { force?: bo
   const json = `${JSON.stringify(modelJson, null, 2)}\n`;
   const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
   if (nonEmpty) {
-    writeFileAtomic(files[1], weights);
-    writeFileAtomic(files[0], json);
+    writeFilesAtomic([
+      { path: files[1], data: weights },
+      { path: files[0], data: json },
+    ]);
     return files;
   }
   const parent = dirname(resolve(dir));
@@ -72,8 +75,8 @@ export function writeTfjsLayers(dir: string, model: Model, options: { force?: bo
     mkdirSync(parent, { recursive: true });
     tmp = join(parent, `.${basename(resolve(dir))}.${process.pid}.${Date.now()}.tmp`);
     mkdirSync(tmp);
-    writeFileSync(join(tmp, TFJS_WEIGHTS_FILE), weights);
-    writeFileSync(join(tmp, TFJS_MODEL_FILE), json);
+    writeSynced(join(tmp, TFJS_WEIGHTS_FILE), weights);
+    writeSynced(join(tmp, TFJS_MODEL_FILE), json);
     // rename(2) replaces an empty directory.
     renameSync(tmp, dir);
   } catch (err) {
@@ -99,11 +102,20 @@ export function readTfjsLayers(path: string): Model {
   const text = readText(file);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonData(text, file);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(
       `${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')}), expected a TF.js model.json`,
     );
   }
-  return fromTfjsLayers(value, file, (p) => new Uint8Array(readFileSync(p)));
+  const home = realpathSync(dirname(resolve(file)));
+  return fromTfjsLayers(value, file, (p) => {
+    // A link beside model.json may still point elsewhere: what is read must really be inside.
+    const real = realpathSync(p);
+    if (!real.startsWith(home + sep)) {
+      throw new InputError(`${p}: leads out of the model's directory (to ${real}); refused`);
+    }
+    return new Uint8Array(readFileSync(real));
+  });
 }

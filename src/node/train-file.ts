@@ -1,10 +1,16 @@
 /** The training pipeline over a CSV file, streamed, and its results written to files. */
+import { Worker } from 'node:worker_threads';
+import { BackpropError } from '../core/errors.js';
 import type { CsvDialect } from '../data/csv.js';
+import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
-import { writeFileAtomic } from './atomic-write.js';
+import type { EpochLog } from '../train/fit.js';
+import { writeFilesAtomic } from './atomic-write.js';
 import { readExamples } from './csv-file.js';
-import { loadModel, saveModel } from './model-files.js';
+import { loadModel } from './model-files.js';
+import { checkOutputs, DATA_OUTPUT, MODEL_OUTPUT } from './output-paths.js';
+import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
 
 /** {@link trainModel}'s options, with the initial model named by its file. */
 export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
@@ -41,7 +47,8 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
 }
 
 /**
- * Writes a training run's model file and, if asked for, its HTML report (each atomically).
+ * Writes a training run's model file and, if asked for, its HTML report: both appear or neither,
+ * each flushed before it is renamed into place. The two may not be the same file.
  * @param result what {@link trainFromCsvFile} returned
  * @param modelPath where the model file goes
  * @param reportPath where the report goes, if anywhere
@@ -49,6 +56,81 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
  * saveTrainResult(trainFromCsvFile('data.csv'), 'model.json', 'report.html');
  */
 export function saveTrainResult(result: TrainResult, modelPath: string, reportPath?: string): void {
-  saveModel(modelPath, result.model);
-  if (reportPath) writeFileAtomic(reportPath, trainReport(result));
+  checkOutputs(
+    [],
+    [
+      { path: modelPath, flag: 'the model file', replaces: MODEL_OUTPUT },
+      ...(reportPath ? [{ path: reportPath, flag: 'the report', replaces: DATA_OUTPUT }] : []),
+    ],
+    true,
+  );
+  // Both files appear or neither: each is written in full before either is renamed into place.
+  writeFilesAtomic([
+    { path: modelPath, data: serializeModel(result.model) },
+    ...(reportPath ? [{ path: reportPath, data: trainReport(result) }] : []),
+  ]);
+}
+
+/** A training run in a worker thread; see {@link trainInWorker}. */
+export interface WorkerTraining {
+  /** The run's model file text, report and numbers, once training ends. */
+  result: Promise<TrainedRun>;
+  /** Asks training to stop at the end of the current epoch; the result then says `interrupted`. */
+  stop(): void;
+}
+
+/**
+ * Trains on a CSV file as {@link trainFromCsvFile} does, in a worker thread, so that the calling
+ * thread stays free (to take Ctrl-C, to draw progress). `stop()` ends training after the current
+ * epoch; the model then holds the best weights so far (with `patience`) or the last epoch's,
+ * and its `training.stopReason` is `"interrupted"`. Nothing is written: save `modelText`.
+ * @param path the CSV file (`-` for stdin)
+ * @param options as {@link trainFromCsvFile}'s, without callbacks
+ * @param hooks `onEpochEnd` sees each epoch's log; `report` asks for the HTML report
+ * @example
+ * const run = trainInWorker('data/iris.csv', { hidden: [8] });
+ * process.once('SIGINT', () => run.stop());
+ * writeFileAtomic('iris.json', (await run.result).modelText);
+ */
+export function trainInWorker(
+  path: string,
+  options: Omit<TrainFileOptions, 'onEpochEnd'>,
+  hooks: { onEpochEnd?: (log: EpochLog) => void; report?: boolean; maxParameters?: number; memoryBudget?: number } = {},
+): WorkerTraining {
+  const stop = new SharedArrayBuffer(4);
+  const { maxParameters, memoryBudget } = hooks;
+  const data: TrainWorkerData = { path, options, report: hooks.report ?? false, stop, maxParameters, memoryBudget };
+  const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: data });
+  const result = new Promise<TrainedRun>((resolve, reject) => {
+    worker.on('message', (m: TrainWorkerMessage) => {
+      if (m.type === 'epoch') hooks.onEpochEnd?.(m.log);
+      else if (m.type === 'done') {
+        const { type: _, ...run } = m;
+        resolve(run);
+      } else {
+        const err = m.expected ? new BackpropError(m.message) : new Error(m.message);
+        if (!m.expected) err.stack = m.stack;
+        reject(err);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the training worker exited (code ${code}) without a result`)));
+  });
+  return { result, stop: () => Atomics.store(new Int32Array(stop), 0, 1) };
+}
+
+/**
+ * Writes a worker's training run: the model file and, if asked for, the report, both appearing
+ * or neither (see {@link saveTrainResult}).
+ * @param run what {@link trainInWorker} gave
+ * @param modelPath where the model file goes
+ * @param reportPath where the report goes, if anywhere
+ * @example
+ * saveTrainedRun(await trainInWorker('data.csv', {}).result, 'model.json');
+ */
+export function saveTrainedRun(run: TrainedRun, modelPath: string, reportPath?: string): void {
+  writeFilesAtomic([
+    { path: modelPath, data: run.modelText },
+    ...(reportPath && run.reportHtml !== undefined ? [{ path: reportPath, data: run.reportHtml }] : []),
+  ]);
 }

@@ -1,0 +1,60 @@
+/**
+ * predict and evaluate read the CSV in batches: peak memory stays flat however large the file.
+ * A 48 MB CSV (1.9 million rows) is predicted from a file and from stdin; each run's peak RSS
+ * (Node itself included) must stay under 250 MB — reading it whole took ~8 × the file's size.
+ * docs/performance.md has the figure for a 200 MB file.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, IRIS, run, tempDir } from './run-cli.js';
+
+const MB = 1024 * 1024;
+/** Prints the process's peak RSS (bytes) on stderr when it exits. */
+const REPORT_RSS = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS*1024+'\\n'))`;
+
+let dir: string;
+let rows = 0;
+
+beforeAll(() => {
+  dir = tempDir();
+  expect(run(['train', IRIS, '--epochs', '5', '--out', 'm.json', '--quiet'], dir).code).toBe(0);
+  const [header, ...lines] = readFileSync(IRIS, 'utf8').trim().split('\n');
+  const fd = openSync(join(dir, 'big.csv'), 'w');
+  writeSync(fd, `${header}\n`);
+  const block = `${lines.join('\n')}\n`;
+  while (statSync(join(dir, 'big.csv')).size < 48 * MB) {
+    writeSync(fd, block.repeat(200));
+    rows += lines.length * 200;
+  }
+  closeSync(fd);
+});
+
+function measured(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, ['--import', REPORT_RSS, CLI, ...args], {
+    cwd: dir,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * MB,
+    timeout: 120_000,
+  });
+  const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
+  return { code: r.status, stdout: r.stdout, rss };
+}
+
+describe('streaming predict', () => {
+  it('a 48 MB file: every row predicted, peak RSS under 250 MB', () => {
+    const r = measured(['predict', 'm.json', 'big.csv', '--out', 'p.csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${rows} predictions written to p.csv\n`);
+    expect(r.rss).toBeLessThan(250 * MB);
+  }, 120_000);
+
+  it('the same from stdin, the CSV on stdout', () => {
+    const r = measured(['predict', 'm.json', '-', '--quiet'], readFileSync(join(dir, 'big.csv')));
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').length).toBe(rows + 2);
+    expect(r.rss).toBeLessThan(250 * MB);
+  }, 120_000);
+});
