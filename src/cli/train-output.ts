@@ -2,7 +2,7 @@
 import { describeMetrics } from '../data/evaluate.js';
 import type { Model } from '../data/model-file.js';
 import { describeNetwork } from '../data/report.js';
-import type { TrainResult } from '../data/train.js';
+import { splitSizes, type TrainResult } from '../data/train.js';
 import { networkConfig } from '../nn/network.js';
 import type { TrainedRun } from '../node/train-worker-types.js';
 import type { Output } from './output.js';
@@ -17,11 +17,7 @@ export function viewOf(result: TrainResult): RunView {
     history: result.history,
     metrics: result.metrics,
     metricsOn: result.metricsOn,
-    rows: {
-      train: result.train.rows.length,
-      validation: result.validation?.rows.length ?? 0,
-      test: result.test?.rows.length ?? 0,
-    },
+    rows: splitSizes(result),
   };
 }
 

@@ -129,6 +129,20 @@ export interface TrainResult {
   examples: Examples;
 }
 
+/**
+ * How many rows each split of a run holds.
+ * @param result a training run
+ * @example
+ * splitSizes(trainModel(table)).test; // 114
+ */
+export function splitSizes(result: TrainResult): { train: number; validation: number; test: number } {
+  return {
+    train: result.train.rows.length,
+    validation: result.validation?.rows.length ?? 0,
+    test: result.test?.rows.length ?? 0,
+  };
+}
+
 type Settled = Required<
   Omit<
     TrainOptions,

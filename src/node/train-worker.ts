@@ -10,6 +10,7 @@ import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
 import { type Model, serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
+import { splitSizes } from '../data/train.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { trainFromCsvFile } from './train-file.js';
 import type { TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
@@ -46,11 +47,7 @@ try {
     history,
     metrics: result.metrics,
     metricsOn: result.metricsOn,
-    rows: {
-      train: result.train.rows.length,
-      validation: result.validation?.rows.length ?? 0,
-      test: result.test?.rows.length ?? 0,
-    },
+    rows: splitSizes(result),
     warnings: [...featureWarnings(result.examples), ...trainingWarnings(result)],
   });
 } catch (err) {
