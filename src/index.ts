@@ -167,6 +167,7 @@ export {
   checkAnswers,
   describeVerdict,
   parseAnswers,
+  parseAnswerText,
   type Verdict,
 } from './exercise/check.js';
 export type { MistakeCode } from './exercise/mistakes.js';

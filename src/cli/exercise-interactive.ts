@@ -5,25 +5,12 @@
  */
 import { createInterface } from 'node:readline';
 import { BackpropError } from '../core/errors.js';
-import { type Answers, checkAnswers, describeVerdict, parseAnswers } from '../exercise/check.js';
+import { type Answers, checkAnswers, describeVerdict, parseAnswers, parseAnswerText } from '../exercise/check.js';
 import type { Exercise } from '../exercise/problem.js';
 import { QUANTITY_KEYS, type QuantityKey, quantity, sizesOf } from '../exercise/quantities.js';
 import { renderProblem, solveExercise } from '../exercise/solution.js';
 
 const HELP = 'Type numbers separated by spaces or commas, rows separated by ";". Or: hint, show, skip, quit.';
-
-/** "0.1 0.2; 0.3 0.4" → [[0.1, 0.2], [0.3, 0.4]]; one row → a flat list (read in the expected shape). */
-function parseLine(line: string): unknown {
-  const rows = line.split(';').map((r) =>
-    r
-      .trim()
-      .split(/[\s,]+/)
-      .filter((t) => t !== '')
-      .map((t) => (Number.isFinite(Number(t)) ? Number(t) : t)),
-  );
-  if (rows.length === 1) return rows[0].length === 1 ? rows[0][0] : rows[0];
-  return rows;
-}
 
 /** Runs the session; resolves when every quantity is done or the input ends. */
 export async function runInteractive(ex: Exercise): Promise<void> {
@@ -72,7 +59,7 @@ export async function runInteractive(ex: Exercise): Promise<void> {
 
 function judgeLine(ex: Exercise, key: QuantityKey, input: string, answers: Answers) {
   try {
-    const parsed = parseAnswers({ [key]: parseLine(input) }, ex, 'your answer');
+    const parsed = parseAnswers({ [key]: parseAnswerText(input) }, ex, 'your answer');
     const verdict = checkAnswers(ex, { ...answers, ...parsed }).find((v) => v.key === key)!;
     return { verdict, answer: parsed[key]! };
   } catch (err) {

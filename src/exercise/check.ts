@@ -179,3 +179,24 @@ export function describeVerdict(v: Verdict): string {
   }
   return parts.length > 0 ? `wrong: ${parts.join('; ')}` : 'wrong';
 }
+
+/**
+ * An answer typed as text, as a JSON-like value for {@link parseAnswers}: numbers separated by
+ * spaces or commas, rows by ";". One row gives a flat list (read in the expected orientation);
+ * anything that is not a number stays a string, for parseAnswers to refuse by name.
+ *
+ * @param line the typed answer
+ * @example
+ * parseAnswerText('0.1 0.2; 0.3 0.4'); // [[0.1, 0.2], [0.3, 0.4]]
+ */
+export function parseAnswerText(line: string): unknown {
+  const rows = line.split(';').map((r) =>
+    r
+      .trim()
+      .split(/[\s,]+/)
+      .filter((t) => t !== '')
+      .map((t) => (Number.isFinite(Number(t)) ? Number(t) : t)),
+  );
+  if (rows.length === 1) return rows[0].length === 1 ? rows[0][0] : rows[0];
+  return rows;
+}

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
-import { type Answers, checkAnswers, parseAnswers } from '../../src/exercise/check.js';
+import { type Answers, checkAnswers, parseAnswers, parseAnswerText } from '../../src/exercise/check.js';
 import { createExercise, type Exercise, type ExerciseLevel } from '../../src/exercise/problem.js';
 import { QUANTITY_KEYS, type QuantityKey } from '../../src/exercise/quantities.js';
 import { solveExercise } from '../../src/exercise/solution.js';
@@ -159,5 +159,17 @@ describe('diagnoses', () => {
     for (const [answers, message] of bad) expect(() => parseAnswers(answers, ex, 'answers.json')).toThrow(message);
     const answers: Answers = parseAnswers({ z: [1, 2, 3, 4] }, ex, 'answers.json');
     expect(answers.z?.rows).toEqual([[1], [2], [3], [4]]);
+  });
+
+  it('reads typed answers: rows split by ";", numbers by spaces or commas, words kept for the checker to refuse', () => {
+    expect(parseAnswerText('0.1 0.2; 0.3, 0.4')).toEqual([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
+    expect(parseAnswerText(' -0.25 ')).toBe(-0.25);
+    expect(parseAnswerText('1, 2, 3, 4')).toEqual([1, 2, 3, 4]);
+    const ex = createExercise({ seed: 1 });
+    expect(parseAnswers({ z: parseAnswerText('1 2 3 4') }, ex, 'typed').z?.rows).toEqual([[1], [2], [3], [4]]);
+    expect(() => parseAnswers({ delta1: parseAnswerText('half') }, ex, 'typed')).toThrow(/'delta1': expected a number/);
   });
 });
