@@ -15,6 +15,7 @@ interface ExportFlags {
   format: ExportFormat;
   out: string;
   force?: boolean;
+  foldStandardization?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -37,13 +38,19 @@ export function registerExport(program: Command): void {
     )
     .requiredOption('--out <path>', 'tfjs: a directory (model.json + group1-shard1of1.bin); onnx: a .onnx file')
     .option('--force', 'write into a non-empty directory (tfjs) or over an existing file (onnx)')
+    .option(
+      '--fold-standardization',
+      "fold the standardisation into the first layer's weights instead of a frozen step before it",
+    )
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print nothing but errors (and --json)')
     .addHelpText(
       'after',
       `
-The standardisation is folded into the first layer's weights, so the exported model takes raw
-feature values. Weights become float32. See docs/interop.md.
+The exported model takes raw feature values: the standardisation is its own frozen step before
+the first layer (tfjs: a non-trainable Dense layer 'standardize'; onnx: Sub and Div nodes), so
+training the export trains the model's own weights. --fold-standardization folds it into the
+first layer's weights instead. Weights become float32. See docs/interop.md.
 
 Examples:
   $ backprop export model.json --format tfjs --out web-model/
@@ -52,6 +59,7 @@ Examples:
     .action(async (modelPath: string, flags: ExportFlags) => {
       const out = createOutput(flags);
       const force = flags.force ?? false;
+      const foldStandardization = flags.foldStandardization ?? false;
       // The files written, checked before anything is read: none may be the model exported.
       const targets =
         flags.format === 'tfjs'
@@ -66,7 +74,7 @@ Examples:
       let files: string[];
       let what: string;
       if (flags.format === 'tfjs') {
-        files = writeTfjsLayers(flags.out, model, { force });
+        files = writeTfjsLayers(flags.out, model, { force, foldStandardization });
         what = 'TF.js Layers model';
       } else {
         // Loaded here so that protobufjs is not loaded by every other command.
@@ -74,7 +82,7 @@ Examples:
           import('../data/onnx.js'),
           import('../node/onnx-file.js'),
         ]);
-        writeOnnx(flags.out, model, { force });
+        writeOnnx(flags.out, model, { force, foldStandardization });
         files = [flags.out];
         what = `ONNX model (opset ${ONNX_OPSET})`;
       }
@@ -84,7 +92,8 @@ Examples:
         model: modelPath,
         format: flags.format,
         files,
-        standardizationFolded: model.standardization !== undefined,
+        standardizationFolded: model.standardization !== undefined && foldStandardization,
+        standardizationStep: model.standardization !== undefined && !foldStandardization,
       });
     });
 }

@@ -2,15 +2,16 @@
  * ONNX export: a model file → one `.onnx` file (IR version 7, opset 13 of the default domain),
  * encoded with protobufjs from the onnx.proto subset in onnx-proto.ts. See docs/interop.md.
  *
- * The graph: input `input` float [N, inputs] (raw features: the standardisation is folded into
- * the first layer, see export-layers.ts); per layer a Gemm (Y = A·B + C, transA = transB = 0,
+ * The graph: input `input` float [N, inputs] (raw features); the standardisation as
+ * `Sub(input, standardize/mean)` then `Div(·, standardize/std)` (float32 initializers μ and σ),
+ * or, with `foldStandardization`, folded into the first layer (see export-layers.ts); per layer a Gemm (Y = A·B + C, transA = transB = 0,
  * the kernel [in, out] and bias [out] as float32 initializers), then Sigmoid, Tanh, Relu or
  * Softmax(axis = −1), nothing for linear; the last value is named `output` float [N, units].
  * The feature names, target, label mapping and loss go in the model's `metadata_props` as JSON.
  */
 import protobuf from 'protobufjs';
 import type { ActivationName } from '../nn/activations.js';
-import { exportLayers } from './export-layers.js';
+import { type ExportOptions, exportLayers, standardizationStep } from './export-layers.js';
 import type { Model } from './model-file.js';
 import { ONNX_PROTO } from './onnx-proto.js';
 import { BACKPROP_VERSION } from './version.js';
@@ -46,10 +47,10 @@ const ACTIVATION_OPS: Record<ActivationName, string | undefined> = {
 };
 
 /** Little-endian float32 bytes of `values`. */
-function float32Bytes(values: Float64Array): Uint8Array {
+function float32Bytes(values: ArrayLike<number>): Uint8Array {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
   return bytes;
 }
 
@@ -66,14 +67,35 @@ function floatMatrixInfo(name: string, cols: number) {
 /**
  * The ModelProto of a model, as a plain object (the fields of onnx.proto, snake_case).
  * @param model the model
+ * @param options `foldStandardization`: fold the standardisation into the first Gemm rather
+ *   than export it as Sub and Div nodes
  * @example
  * onnxModelObject(model).graph; // the nodes, initialisers, input and output
  */
-export function onnxModelObject(model: Model): Record<string, unknown> {
-  const layers = exportLayers(model);
+export function onnxModelObject(model: Model, options: ExportOptions = {}): Record<string, unknown> {
+  const layers = exportLayers(model, options);
+  const step = standardizationStep(model, options);
   const initializer: unknown[] = [];
   const node: unknown[] = [];
   let value = ONNX_INPUT;
+  if (step) {
+    // (x − μ)/σ as the model computes it, in two exact-as-float32 steps rather than a folded product.
+    const n = step.mean.length;
+    initializer.push(
+      { name: 'standardize/mean', dims: [n], data_type: FLOAT, raw_data: float32Bytes(step.mean) },
+      { name: 'standardize/std', dims: [n], data_type: FLOAT, raw_data: float32Bytes(step.std) },
+    );
+    node.push(
+      { name: 'standardize/Sub', op_type: 'Sub', input: [value, 'standardize/mean'], output: ['standardize/centred'] },
+      {
+        name: 'standardize/Div',
+        op_type: 'Div',
+        input: ['standardize/centred', 'standardize/std'],
+        output: ['standardize/x'],
+      },
+    );
+    value = 'standardize/x';
+  }
   layers.forEach((l, i) => {
     const name = `dense_${i + 1}`;
     const isLast = i === layers.length - 1;
@@ -108,14 +130,14 @@ export function onnxModelObject(model: Model): Record<string, unknown> {
     'backprop.labels': JSON.stringify(model.labels),
     'backprop.loss': JSON.stringify(model.network.loss.config),
     ...(model.target !== undefined ? { 'backprop.target': model.target } : {}),
+    ...(step ? { 'backprop.standardization': JSON.stringify(step) } : {}),
   };
   return {
     ir_version: ONNX_IR_VERSION,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     producer_name: 'backprop',
     producer_version: BACKPROP_VERSION,
-    doc_string:
-      'A multilayer perceptron exported by backprop. Input: raw feature values (standardisation folded into the first layer).',
+    doc_string: `A multilayer perceptron exported by backprop. Input: raw feature values (standardisation ${step ? 'applied by the Sub and Div nodes before the first layer' : 'folded into the first layer'}).`,
     graph: {
       name: 'backprop_mlp',
       node,
@@ -130,12 +152,13 @@ export function onnxModelObject(model: Model): Record<string, unknown> {
 /**
  * The bytes of the `.onnx` file of a model (nothing is written).
  * @param model the model
+ * @param options `foldStandardization`: fold the standardisation into the first Gemm
  * @example
  * const blob = new Blob([toOnnx(model)], { type: 'application/octet-stream' });
  */
-export function toOnnx(model: Model): Uint8Array {
+export function toOnnx(model: Model, options: ExportOptions = {}): Uint8Array {
   const { ModelProto } = onnxTypes();
-  const object = onnxModelObject(model);
+  const object = onnxModelObject(model, options);
   const problem = ModelProto.verify(object);
   // A bug, not bad input: the object is built above from a checked model.
   if (problem) throw new Error(`ONNX ModelProto: ${problem}`);

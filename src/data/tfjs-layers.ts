@@ -5,18 +5,23 @@
  * [in, out] row-major, then its bias). `tf.loadLayersModel` loads it, and tensorflowjs_converter
  * turns it into a Keras model. See docs/interop.md.
  *
- * Export folds the standardisation into the first layer (see export-layers.ts), so the exported
- * network takes raw features. The feature names, target, label mapping, loss, training settings
- * and metrics go in `userDefinedMetadata.backprop`, which TF.js keeps with the model and which
- * import reads back; a model without it (one made by TF.js or Keras) imports with default names.
+ * The exported network takes raw features. The standardisation is its first layer, a frozen
+ * (`trainable: false`) linear Dense layer named `standardize` with the diagonal kernel 1/σ and
+ * the bias −μ/σ, so that `fit` on raw features trains the model's own weights; with
+ * `foldStandardization` it is folded into the first layer instead (see export-layers.ts). Import
+ * turns that frozen layer back into the model's `standardization`. The feature names, target,
+ * label mapping, loss, standardisation, training settings and metrics go in
+ * `userDefinedMetadata.backprop`, which TF.js keeps with the model and which import reads back; a
+ * model without it (one made by TF.js or Keras) imports with default names.
  */
 import { z } from 'zod';
 import { ACTIVATION_NAMES, type ActivationName } from '../nn/activations.js';
 import type { LossName } from '../nn/losses.js';
-import { exportLayers } from './export-layers.js';
+import { type ExportOptions, exportLayers, standardizationStep } from './export-layers.js';
 import { InputError } from './input-error.js';
 import { lossForOutputActivation } from './labels.js';
 import { fromModelFile, MODEL_FORMAT, MODEL_VERSION, type Model, modelFileSchema } from './model-file.js';
+import type { Standardization } from './standardize.js';
 import { BACKPROP_VERSION } from './version.js';
 
 /** The manifest's file name inside the export directory. */
@@ -25,6 +30,8 @@ export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_WEIGHTS_FILE = 'group1-shard1of1.bin';
 /** The layer classes import understands. */
 export const TFJS_SUPPORTED_LAYERS = ['Dense'] as const;
+/** The name of the frozen Dense layer that holds the standardisation. */
+export const TFJS_STANDARDIZE_LAYER = 'standardize';
 
 /** What export writes: the manifest (as JSON) and the bytes of the weights file. */
 export interface TfjsArtifacts {
@@ -66,7 +73,7 @@ function optimizerConfig(model: Model): Record<string, unknown> | undefined {
 }
 
 /** The metadata import reads back (everything of the model file but the weights). */
-function backpropMetadata(model: Model): Record<string, unknown> {
+function backpropMetadata(model: Model, step: Standardization | undefined): Record<string, unknown> {
   return {
     format: MODEL_FORMAT,
     version: 1,
@@ -74,25 +81,80 @@ function backpropMetadata(model: Model): Record<string, unknown> {
     ...(model.target !== undefined ? { target: model.target } : {}),
     labels: model.labels,
     loss: { ...model.network.loss.config },
+    // The exact float64 statistics of the `standardize` layer, which holds them in float32.
+    ...(step ? { standardization: step } : {}),
     // Informational: these statistics are already folded into layer 1's weights.
-    ...(model.standardization ? { foldedStandardization: model.standardization } : {}),
+    ...(model.standardization && !step ? { foldedStandardization: model.standardization } : {}),
     ...(model.training ? { training: model.training } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
   };
 }
 
+/** A Dense layer's config as TF.js Layers 4 writes it. */
+function denseConfig(
+  name: string,
+  units: number,
+  activation: string,
+  regularizer: Record<string, unknown> | null,
+  trainable: boolean,
+  inputs: number | undefined,
+): Record<string, unknown> {
+  return {
+    units,
+    activation,
+    use_bias: true,
+    kernel_initializer: {
+      class_name: 'VarianceScaling',
+      config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
+    },
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    kernel_regularizer: regularizer,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+    name,
+    trainable,
+    ...(inputs !== undefined ? { batch_input_shape: [null, inputs] } : {}),
+    dtype: 'float32',
+  };
+}
+
+/**
+ * The standardisation as a linear layer: x·K + b with K = diag(1/σ) and b = −μ/σ is (x − μ)/σ.
+ * Each output is one product and one sum (the other products are exact zeros), so in float32 it
+ * is (x − μ)/σ to a couple of roundings.
+ */
+function standardizeLayer(st: Standardization): { kernel: Float64Array; bias: Float64Array } {
+  const n = st.mean.length;
+  const kernel = new Float64Array(n * n);
+  const bias = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    kernel[p * n + p] = 1 / st.std[p];
+    bias[p] = -st.mean[p] / st.std[p];
+  }
+  return { kernel, bias };
+}
+
 /**
  * The TF.js Layers artifacts of a model (nothing is written).
  * @param model the model
+ * @param options `foldStandardization`: fold the standardisation into the first layer rather
+ *   than export it as the frozen `standardize` layer
  * @example
  * const { modelJson, weights } = toTfjsLayers(model); // model.json's value and the .bin bytes
  */
-export function toTfjsLayers(model: Model): TfjsArtifacts {
-  const layers = exportLayers(model);
+export function toTfjsLayers(model: Model, options: ExportOptions = {}): TfjsArtifacts {
+  const layers = exportLayers(model, options);
+  const step = standardizationStep(model, options);
+  const front = step ? standardizeLayer(step) : undefined;
   // backprop's L2 penalty l2·Σ‖kernel‖² is Keras's L1L2(l1=0, l2) on every kernel: kept, not dropped.
   const l2 = model.training?.l2;
   const regularizer = l2 ? { class_name: 'L1L2', config: { l1: 0, l2 } } : null;
-  const count = layers.reduce((n, l) => n + l.kernel.length + l.bias.length, 0);
+  const count = layers.reduce(
+    (n, l) => n + l.kernel.length + l.bias.length,
+    front ? front.kernel.length + front.bias.length : 0,
+  );
   const bytes = new Uint8Array(count * 4);
   const view = new DataView(bytes.buffer);
   let offset = 0;
@@ -103,34 +165,28 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
     }
   };
   const weights: { name: string; shape: number[]; dtype: 'float32' }[] = [];
-  const topology = layers.map((l, i) => {
+  const topology: Record<string, unknown>[] = [];
+  if (front) {
+    const n = layers[0].inputs;
+    put(front.kernel);
+    put(front.bias);
+    const name = TFJS_STANDARDIZE_LAYER;
+    weights.push({ name: `${name}/kernel`, shape: [n, n], dtype: 'float32' });
+    weights.push({ name: `${name}/bias`, shape: [n], dtype: 'float32' });
+    // Frozen and unregularised: fit neither moves it nor adds a penalty for it.
+    topology.push({ class_name: 'Dense', config: denseConfig(name, n, 'linear', null, false, n) });
+  }
+  layers.forEach((l, i) => {
     const name = `dense_${i + 1}`;
     put(l.kernel);
     put(l.bias);
     weights.push({ name: `${name}/kernel`, shape: [l.inputs, l.units], dtype: 'float32' });
     weights.push({ name: `${name}/bias`, shape: [l.units], dtype: 'float32' });
-    return {
+    const inputs = i === 0 && !front ? l.inputs : undefined;
+    topology.push({
       class_name: 'Dense',
-      config: {
-        units: l.units,
-        activation: KERAS_ACTIVATIONS[l.activation],
-        use_bias: true,
-        kernel_initializer: {
-          class_name: 'VarianceScaling',
-          config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
-        },
-        bias_initializer: { class_name: 'Zeros', config: {} },
-        kernel_regularizer: regularizer,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
-        name,
-        trainable: true,
-        ...(i === 0 ? { batch_input_shape: [null, l.inputs] } : {}),
-        dtype: 'float32',
-      },
-    };
+      config: denseConfig(name, l.units, KERAS_ACTIVATIONS[l.activation], regularizer, true, inputs),
+    });
   });
   const optimizer = optimizerConfig(model);
   const modelJson: Record<string, unknown> = {
@@ -148,7 +204,7 @@ export function toTfjsLayers(model: Model): TfjsArtifacts {
     ...(optimizer
       ? { trainingConfig: { loss: model.network.loss.config.name, metrics: [], optimizer_config: optimizer } }
       : {}),
-    userDefinedMetadata: { backprop: backpropMetadata(model) },
+    userDefinedMetadata: { backprop: backpropMetadata(model, step) },
   };
   return { modelJson, weights: bytes };
 }
@@ -189,6 +245,7 @@ const denseConfigSchema = z
     units: z.number().int().positive(),
     activation: z.string().nullable().optional(),
     use_bias: z.boolean().optional(),
+    trainable: z.boolean().optional(),
     name: z.string().optional(),
   })
   .loose();
@@ -201,6 +258,7 @@ const metadataSchema = z
     target: modelFileSchema.shape.target,
     labels: modelFileSchema.shape.labels,
     loss: modelFileSchema.shape.loss.optional(),
+    standardization: modelFileSchema.shape.standardization,
     foldedStandardization: z.unknown().optional(),
     training: modelFileSchema.shape.training,
     metrics: modelFileSchema.shape.metrics,
@@ -259,12 +317,17 @@ function topologyKind(cls: string): string {
  * The L2 penalty λ the Dense layers' regularisers amount to: every kernel regularised by
  * L2(λ) (or L1L2 with l1 = 0) with one λ, as backprop's `l2` is; none at all gives undefined.
  * Anything else (L1, bias or activity regularisers, different λ per layer) is refused, never dropped.
+ * @param skip the 1-based index of the frozen standardisation step, which is not trained
  */
-function regularizerL2(topoLayers: z.infer<typeof layerSchema>[], file: string): number | undefined {
+function regularizerL2(
+  topoLayers: z.infer<typeof layerSchema>[],
+  file: string,
+  skip: number | undefined,
+): number | undefined {
   const found: number[] = [];
   let plain = 0;
   topoLayers.forEach((layer, i) => {
-    if (layer.class_name !== 'Dense') return;
+    if (layer.class_name !== 'Dense' || i + 1 === skip) return;
     const where = `${file}: layer ${i + 1} '${String(layer.config.name ?? '(unnamed)')}'`;
     for (const key of ['bias_regularizer', 'activity_regularizer'] as const) {
       if (layer.config[key] != null)
@@ -338,7 +401,14 @@ function siblingPath(file: string, name: string): string {
 }
 
 type TfjsJson = z.infer<typeof tfjsModelJsonSchema>;
-type DenseSpec = { name: string; units: number; activation: ActivationName; useBias: boolean; index: number };
+type DenseSpec = {
+  name: string;
+  units: number;
+  activation: ActivationName;
+  useBias: boolean;
+  trainable: boolean;
+  index: number;
+};
 type WeightValue = { shape: number[]; data?: number[]; problem?: string };
 
 /** The parsed manifest, checked: a TF.js Layers model.json and not something else. */
@@ -424,6 +494,7 @@ function denseLayers(topoLayers: z.infer<typeof layerSchema>[], file: string) {
       units: cfg.data.units,
       activation: activation as ActivationName,
       useBias: cfg.data.use_bias ?? true,
+      trainable: layer.config.trainable !== false,
       index: i + 1,
     });
   });
@@ -561,6 +632,75 @@ function layerWeights(dense: DenseSpec[], inputs: number | undefined, values: Ma
   });
 }
 
+type LayerWeights = ReturnType<typeof layerWeights>[number];
+
+/**
+ * The statistics of a frozen first layer that is a standardisation step: linear, a square
+ * kernel diag(k) with every k_p > 0, bias b, i.e. (x − μ)/σ with σ = 1/k and μ = −b/k. When
+ * backprop's metadata holds float64 statistics that round to exactly these weights, those are
+ * returned (export wrote them), so that export → import gives back the model's own μ and σ.
+ */
+function stepStatistics(
+  spec: DenseSpec,
+  w: LayerWeights,
+  saved: Standardization | undefined,
+  file: string,
+): Standardization {
+  const n = w.kernel.length;
+  const where = `${file}: layer ${spec.index} '${spec.name}'`;
+  const diagonal = w.kernel.every((row, p) => row.every((v, j) => (p === j ? v > 0 && Number.isFinite(v) : v === 0)));
+  if (spec.activation !== 'linear' || spec.units !== n || !diagonal || !w.bias.every(Number.isFinite)) {
+    throw new InputError(
+      `${where}: a frozen (trainable: false) Dense layer is supported only as a standardisation step: linear, its kernel square and diagonal with positive entries`,
+    );
+  }
+  const k = w.kernel.map((row, p) => row[p]);
+  const matches =
+    saved !== undefined &&
+    saved.mean.length === n &&
+    saved.std.length === n &&
+    k.every(
+      (kp, p) => Math.fround(1 / saved.std[p]) === kp && Math.fround(-saved.mean[p] / saved.std[p]) === w.bias[p],
+    );
+  if (matches) return { mean: [...saved.mean], std: [...saved.std] };
+  return { std: k.map((kp) => 1 / kp), mean: w.bias.map((b, p) => -b / k[p]) };
+}
+
+/**
+ * Splits off a frozen first layer as the standardisation; any other frozen layer is refused
+ * (backprop trains every layer, so training it would silently change what the file means).
+ */
+function splitStandardization(
+  dense: DenseSpec[],
+  weights: LayerWeights[],
+  saved: Standardization | undefined,
+  file: string,
+): { standardization?: Standardization; layers: LayerWeights[]; step?: DenseSpec } {
+  dense.forEach((spec, i) => {
+    if (!spec.trainable && i > 0) {
+      throw new InputError(
+        `${file}: layer ${spec.index} '${spec.name}': a frozen (trainable: false) Dense layer is supported only first, as a standardisation step`,
+      );
+    }
+  });
+  if (dense[0].trainable) {
+    if (saved) {
+      throw new InputError(
+        `${file}: userDefinedMetadata.backprop.standardization is given but the first layer is not a frozen standardisation step`,
+      );
+    }
+    return { layers: weights };
+  }
+  if (dense.length === 1) {
+    throw new InputError(`${file}: the model has no Dense layers besides its frozen standardisation step`);
+  }
+  return {
+    standardization: stepStatistics(dense[0], weights[0], saved, file),
+    layers: weights.slice(1),
+    step: dense[0],
+  };
+}
+
 /** backprop's own metadata (features, labels, loss, …), if the export wrote it. */
 function importedMetadata(json: TfjsJson, file: string): z.infer<typeof metadataSchema> {
   const udm = json.userDefinedMetadata?.backprop;
@@ -591,10 +731,12 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
   const json = checkedManifest(value, file);
   const topoLayers = sequentialLayers(json, file);
   const { inputs, dense } = denseLayers(topoLayers, file);
-  const l2 = regularizerL2(topoLayers, file);
-  const layers = layerWeights(dense, inputs, weightValues(json, file, readWeights), file);
+  const all = layerWeights(dense, inputs, weightValues(json, file, readWeights), file);
   // The model file's other fields: from our metadata, else defaults from the network.
   const meta = importedMetadata(json, file);
+  const { standardization, layers, step } = splitStandardization(dense, all, meta.standardization, file);
+  // The frozen step carries no penalty of backprop's; the trained layers' regularisers must agree.
+  const l2 = regularizerL2(topoLayers, file, step?.index);
   if (l2 !== undefined) meta.training = { ...meta.training, l2 };
   const last = dense[dense.length - 1].activation;
   const loss = meta.loss ?? { name: trainingLoss(json) ?? lossForOutputActivation(last) };
@@ -605,6 +747,7 @@ export function fromTfjsLayers(value: unknown, file: string, readWeights: (path:
       ...(meta.features ? { features: meta.features } : {}),
       ...(meta.target !== undefined ? { target: meta.target } : {}),
       ...(meta.labels ? { labels: meta.labels } : {}),
+      ...(standardization ? { standardization } : {}),
       loss,
       layers,
       ...(meta.training ? { training: meta.training } : {}),

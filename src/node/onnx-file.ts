@@ -3,6 +3,7 @@
  * loaded only by the code that writes ONNX.
  */
 import { statSync } from 'node:fs';
+import type { ExportOptions } from '../data/export-layers.js';
 import { InputError } from '../data/input-error.js';
 import type { Model } from '../data/model-file.js';
 import { toOnnx } from '../data/onnx.js';
@@ -12,11 +13,11 @@ import { writeFileAtomic } from './atomic-write.js';
  * Writes the ONNX export of `model` to `path` (atomically); an existing file needs `force`.
  * @param path the .onnx file
  * @param model the model
- * @param options force: replace an existing file
+ * @param options force: replace an existing file; foldStandardization: fold it into the first Gemm
  * @example
  * writeOnnx('model.onnx', model, { force: true });
  */
-export function writeOnnx(path: string, model: Model, options: { force?: boolean } = {}): void {
+export function writeOnnx(path: string, model: Model, options: { force?: boolean } & ExportOptions = {}): void {
   let exists = false;
   try {
     const st = statSync(path);
@@ -29,5 +30,5 @@ export function writeOnnx(path: string, model: Model, options: { force?: boolean
     }
   }
   if (exists && !options.force) throw new InputError(`${path}: already exists; use --force to replace it`);
-  writeFileAtomic(path, toOnnx(model));
+  writeFileAtomic(path, toOnnx(model, { foldStandardization: options.foldStandardization }));
 }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { ExportOptions } from '../data/export-layers.js';
 import { InputError } from '../data/input-error.js';
 import type { Model } from '../data/model-file.js';
 import { parseJsonData } from '../data/safe-text.js';
@@ -53,13 +54,17 @@ export function checkExportDirectory(dir: string, force: boolean): boolean {
  * @returns the paths written
  * @param dir the directory
  * @param model the model
- * @param options force: write into a non-empty directory
+ * @param options force: write into a non-empty directory; foldStandardization: fold it into the first layer
  * @example
  * writeTfjsLayers('web-model', model); // ['web-model/model.json', 'web-model/group1-shard1of1.bin']
  */
-export function writeTfjsLayers(dir: string, model: Model, options: { force?: boolean } = {}): string[] {
+export function writeTfjsLayers(
+  dir: string,
+  model: Model,
+  options: { force?: boolean } & ExportOptions = {},
+): string[] {
   const nonEmpty = checkExportDirectory(dir, options.force ?? false);
-  const { modelJson, weights } = toTfjsLayers(model);
+  const { modelJson, weights } = toTfjsLayers(model, { foldStandardization: options.foldStandardization });
   const json = `${JSON.stringify(modelJson, null, 2)}\n`;
   const files = [join(dir, TFJS_MODEL_FILE), join(dir, TFJS_WEIGHTS_FILE)];
   if (nonEmpty) {

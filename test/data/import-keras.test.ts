@@ -29,7 +29,9 @@ describe('import of regularisers and Keras training configurations', () => {
     const { modelJson } = toTfjsLayers(model);
     // biome-ignore lint/suspicious/noExplicitAny: reading the written topology
     const layers = (modelJson as any).modelTopology.config.layers;
-    for (const l of layers)
+    // The frozen standardisation step is not trained, so not penalised; every trained kernel is.
+    expect(layers[0].config).toMatchObject({ name: 'standardize', trainable: false, kernel_regularizer: null });
+    for (const l of layers.slice(1))
       expect(l.config.kernel_regularizer).toEqual({ class_name: 'L1L2', config: { l1: 0, l2: 0.003 } });
     expect(roundTrip(0.003)().training?.l2).toBe(0.003);
   });
@@ -45,16 +47,17 @@ describe('import of regularisers and Keras training configurations', () => {
 
   it('refuses regularisers it cannot keep', () => {
     const l1 = roundTrip(0, (j) => {
-      j.modelTopology.config.layers[0].config.kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.1, l2: 0 } };
+      j.modelTopology.config.layers[1].config.kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.1, l2: 0 } };
     });
     expect(l1).toThrow(InputError);
-    expect(l1).toThrow(/layer 1 'dense_1': kernel_regularizer .* is not supported; supported: L2/);
+    // Layer 1 is the frozen standardisation step.
+    expect(l1).toThrow(/layer 2 'dense_1': kernel_regularizer .* is not supported; supported: L2/);
     const bias = roundTrip(0, (j) => {
-      j.modelTopology.config.layers[1].config.bias_regularizer = { class_name: 'L2', config: { l2: 0.1 } };
+      j.modelTopology.config.layers[2].config.bias_regularizer = { class_name: 'L2', config: { l2: 0.1 } };
     });
-    expect(bias).toThrow(/layer 2 'dense_2': a bias_regularizer is not supported/);
+    expect(bias).toThrow(/layer 3 'dense_2': a bias_regularizer is not supported/);
     const mixed = roundTrip(0, (j) => {
-      j.modelTopology.config.layers[0].config.kernel_regularizer = { class_name: 'L2', config: { l2: 0.1 } };
+      j.modelTopology.config.layers[1].config.kernel_regularizer = { class_name: 'L2', config: { l2: 0.1 } };
     });
     expect(mixed).toThrow(/L2 kernel regularisers differ \(0\.1, and some have none\)/);
   });

@@ -48,11 +48,15 @@ describe('the ONNX file', () => {
     expect(m.ir_version).toBe(ONNX_IR_VERSION);
     expect(m.opset_import).toEqual([{ domain: '', version: ONNX_OPSET }]);
     expect(m.producer_name).toBe('backprop');
-    expect(m.graph.node.map((n) => n.op_type)).toEqual(['Gemm', 'Sigmoid', 'Gemm', 'Softmax']);
-    expect(m.graph.node[3].attribute).toEqual([{ name: 'axis', type: 2, i: -1 }]);
-    expect(m.graph.node[0].input).toEqual(['input', 'dense_1/kernel', 'dense_1/bias']);
-    expect(m.graph.node[3].output).toEqual(['output']);
+    expect(m.graph.node.map((n) => n.op_type)).toEqual(['Sub', 'Div', 'Gemm', 'Sigmoid', 'Gemm', 'Softmax']);
+    expect(m.graph.node[5].attribute).toEqual([{ name: 'axis', type: 2, i: -1 }]);
+    expect(m.graph.node[0].input).toEqual(['input', 'standardize/mean']);
+    expect(m.graph.node[1].input).toEqual(['standardize/centred', 'standardize/std']);
+    expect(m.graph.node[2].input).toEqual(['standardize/x', 'dense_1/kernel', 'dense_1/bias']);
+    expect(m.graph.node[5].output).toEqual(['output']);
     expect(m.graph.initializer.map((t) => [t.name, t.dims, t.data_type, t.raw_data.byteLength])).toEqual([
+      ['standardize/mean', [4], 1, 16],
+      ['standardize/std', [4], 1, 16],
       ['dense_1/kernel', [4, 6], 1, 96],
       ['dense_1/bias', [6], 1, 24],
       ['dense_2/kernel', [6, 3], 1, 72],
@@ -62,6 +66,11 @@ describe('the ONNX file', () => {
     expect(JSON.parse(meta['backprop.features'])).toEqual(c.model.features);
     expect(JSON.parse(meta['backprop.labels'])).toEqual(c.model.labels);
     expect(meta['backprop.target']).toBe('species');
+    expect(JSON.parse(meta['backprop.standardization'])).toEqual(c.model.standardization);
+    // The initializers hold μ and σ rounded to float32 once.
+    const floats = (b: Uint8Array) => Array.from(new Float32Array(new Uint8Array(b).buffer));
+    expect(floats(m.graph.initializer[0].raw_data)).toEqual(c.model.standardization!.mean.map(Math.fround));
+    expect(floats(m.graph.initializer[1].raw_data)).toEqual(c.model.standardization!.std.map(Math.fround));
   });
 
   it('a linear output layer is the Gemm itself', () => {
@@ -69,8 +78,8 @@ describe('the ONNX file', () => {
     const m = onnxTypes().ModelProto.decode(toOnnx(c.model)) as unknown as {
       graph: { node: { op_type: string; output: string[] }[] };
     };
-    expect(m.graph.node.map((n) => n.op_type)).toEqual(['Gemm', 'Tanh', 'Gemm']);
-    expect(m.graph.node[2].output).toEqual(['output']);
+    expect(m.graph.node.map((n) => n.op_type)).toEqual(['Sub', 'Div', 'Gemm', 'Tanh', 'Gemm']);
+    expect(m.graph.node[4].output).toEqual(['output']);
   });
 
   it('is the same bytes for the same model', () => {

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/data/input-error.js';
 import { type Model, serializeModel } from '../../src/data/model-file.js';
-import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, toTfjsLayers } from '../../src/data/tfjs-layers.js';
+import { standardize } from '../../src/data/standardize.js';
+import { fromTfjsLayers, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, toTfjsLayers } from '../../src/data/tfjs-layers.js';
 import { createNetwork, predict } from '../../src/nn/network.js';
 import { readTfjsLayers, writeTfjsLayers } from '../../src/node/tfjs-files.js';
 import { exportCases, maxAbsDiff } from '../helpers/export-models.js';
@@ -111,10 +112,57 @@ describe('export → import', () => {
     expect(serializeModel(readTfjsLayers(dir))).toBe(serializeModel(original));
   });
 
-  it('with standardisation: the imported model takes raw features, its first layer the folded float32 weights', () => {
+  it("with standardisation: the frozen step comes back as the model file's standardization, exactly", () => {
     const c = exportCases()[0];
     const dir = join(tmp(), 'm');
     writeTfjsLayers(dir, c.model);
+    const back = readTfjsLayers(dir);
+    // μ and σ are the model's float64 values (the metadata's, checked against the float32 layer).
+    expect(back.standardization).toEqual(c.model.standardization);
+    // The layers are the model's own, unfolded, each weight rounded to float32.
+    const rounded = JSON.parse(serializeModel(c.model)) as { layers: { kernel: number[][]; bias: number[] }[] };
+    for (const l of rounded.layers) {
+      l.kernel = l.kernel.map((row) => row.map(Math.fround));
+      l.bias = l.bias.map(Math.fround);
+    }
+    expect(JSON.parse(serializeModel(back))).toEqual(rounded);
+    const y = predict(back.network, standardize(c.raw, back.standardization!));
+    expect(maxAbsDiff(y.data, c.expected.data)).toBeLessThan(2e-6);
+  });
+
+  it("without backprop metadata, the frozen step's weights give μ = −b/k and σ = 1/k", () => {
+    const c = exportCases()[1];
+    const { modelJson, weights } = toTfjsLayers(c.model);
+    delete (modelJson as { userDefinedMetadata?: unknown }).userDefinedMetadata;
+    const back = fromTfjsLayers(modelJson, 'model.json', () => weights);
+    const st = c.model.standardization!;
+    back.standardization!.std.forEach((s, p) => {
+      expect(s).toBe(1 / Math.fround(1 / st.std[p]));
+      expect(Math.abs(s - st.std[p]) / st.std[p]).toBeLessThan(1e-7);
+      expect(Math.abs(back.standardization!.mean[p] - st.mean[p])).toBeLessThan(1e-6 * st.std[p]);
+    });
+    expect(back.network.layers.length).toBe(c.model.network.layers.length);
+  });
+
+  it('refuses a frozen layer that is not a standardisation step, or one that is not first', () => {
+    const { modelJson, weights } = toTfjsLayers(exportCases()[1].model);
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits the JSON.
+    const layers = (modelJson as any).modelTopology.config.layers;
+    layers[2].config.trainable = false;
+    expect(() => fromTfjsLayers(modelJson, 'm.json', () => weights)).toThrow(
+      "m.json: layer 3 'dense_2': a frozen (trainable: false) Dense layer is supported only first, as a standardisation step",
+    );
+    layers[2].config.trainable = true;
+    layers[0].config.activation = 'tanh';
+    expect(() => fromTfjsLayers(modelJson, 'm.json', () => weights)).toThrow(
+      "m.json: layer 1 'standardize': a frozen (trainable: false) Dense layer is supported only as a standardisation step: linear, its kernel square and diagonal with positive entries",
+    );
+  });
+
+  it('with --fold-standardization: the imported model takes raw features, its first layer the folded float32 weights', () => {
+    const c = exportCases()[0];
+    const dir = join(tmp(), 'm');
+    writeTfjsLayers(dir, c.model, { foldStandardization: true });
     const back = readTfjsLayers(dir);
     expect(back.standardization).toBeUndefined();
     // Every other field comes back as it was.
