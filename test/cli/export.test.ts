@@ -85,7 +85,8 @@ describe('train → export (tfjs, onnx) → predict elsewhere → import', () =>
       model: 'model.json',
       format: 'onnx',
       files: ['model.onnx'],
-      standardizationFolded: true,
+      standardizationFolded: false,
+      standardizationStep: true,
     });
     const session = await ort.InferenceSession.create(readFileSync(join(dir, 'model.onnx')));
     const x = rawFeatures(model.features);
@@ -99,10 +100,74 @@ describe('train → export (tfjs, onnx) → predict elsewhere → import', () =>
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe('model 30-6-1 (tanh, sigmoid; binary_crossentropy) written to back.json\n');
     const back = JSON.parse(readFileSync(join(dir, 'back.json'), 'utf8'));
-    expect(back.standardization).toBeUndefined();
+    // The frozen step comes back as the model file's own standardisation, float64 for float64.
+    expect(back.standardization).toEqual(model.standardization);
     for (const key of ['features', 'target', 'labels', 'loss', 'training', 'metrics'])
       expect(back[key]).toEqual(model[key]);
-    expect(maxAbsDiff(predictions('back.json', dir), expected)).toBeLessThan(2e-5);
+    expect(back.layers[0].kernel[0][0]).toBe(Math.fround(model.layers[0].kernel[0][0]));
+    expect(maxAbsDiff(predictions('back.json', dir), expected)).toBeLessThan(2e-6);
+  });
+
+  it('export → import → train --init at η → 0 keeps the original metrics', () => {
+    run(['export', 'model.json', '--format', 'tfjs', '--out', 'web3'], dir);
+    expect(run(['import', 'web3', '--out', 'back3.json', '--quiet'], dir).code).toBe(0);
+    const evaluate = (m: string) => {
+      const r = run(['evaluate', m, BREAST_CANCER, '--json'], dir);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as Json;
+    };
+    const r = run(
+      [
+        'train',
+        BREAST_CANCER,
+        '--init',
+        'back3.json',
+        '--lr',
+        '1e-12',
+        '--epochs',
+        '1',
+        '--out',
+        'again.json',
+        '--quiet',
+      ],
+      dir,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const want = evaluate('model.json');
+    const got = evaluate('again.json');
+    expect(got.accuracy).toBe(want.accuracy);
+    expect(Math.abs(got.logLoss - want.logLoss)).toBeLessThan(1e-6);
+  });
+
+  it('export --fold-standardization writes the folded layer 1 and no step, predicting the same', async () => {
+    const r = run(
+      ['export', 'model.json', '--format', 'tfjs', '--out', 'folded', '--fold-standardization', '--json'],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ standardizationFolded: true, standardizationStep: false });
+    const json = JSON.parse(readFileSync(join(dir, 'folded', 'model.json'), 'utf8'));
+    expect(json.modelTopology.config.layers.map((l: Json) => l.config.name)).toEqual(['dense_1', 'dense_2']);
+    expect(json.userDefinedMetadata.backprop.foldedStandardization).toEqual(model.standardization);
+    // Folded by hand from the model file: K'[p][j] = K[p][j] / σ_p, rounded to float32 once.
+    const bin = new Float32Array(new Uint8Array(readFileSync(join(dir, 'folded', 'group1-shard1of1.bin'))).buffer);
+    const k = model.layers[0].kernel as number[][];
+    const sigma = model.standardization.std as number[];
+    const units = k[0].length;
+    k.forEach((row, p) => {
+      row.forEach((v, j) => {
+        expect(bin[p * units + j]).toBe(Math.fround(v / sigma[p]));
+      });
+    });
+    const onnx = run(
+      ['export', 'model.json', '--format', 'onnx', '--out', 'folded.onnx', '--fold-standardization'],
+      dir,
+    );
+    expect(onnx.code).toBe(0);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'folded.onnx')));
+    const x = rawFeatures(model.features);
+    const out = await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, model.features.length]) });
+    expect(maxAbsDiff(out.output.data as Float32Array, expected)).toBeLessThan(2e-5);
   });
 
   it('init → export → import gives back the same file when the weights are float32', () => {
