@@ -25,8 +25,10 @@ import { fitStandardizationOfRows, type Standardization, standardize } from './s
 export interface TrainOptions {
   /** The column to predict (default: the initial model's target if the data has it, else the last). */
   target?: string;
-  /** The feature columns (default: the initial model's, else every column but the target). */
+  /** The feature columns (default: the initial model's, else every column but the target and `ignore`). */
   features?: string[];
+  /** Columns never used as features (a row id, a leaked column); naming one that is not there is an error. */
+  ignore?: readonly string[];
   /** Hidden layer sizes (default [4]). */
   hidden?: number[];
   /** Whether `hidden` was chosen by the user, who must then agree with `init`. */
@@ -148,6 +150,7 @@ type Settled = Required<
     TrainOptions,
     | 'target'
     | 'features'
+    | 'ignore'
     | 'loss'
     | 'lr'
     | 'momentum'
@@ -236,6 +239,7 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
   return {
     ...(target !== undefined ? { target } : {}),
     ...(features ? { features } : {}),
+    ...(options.ignore ? { ignore: options.ignore } : {}),
     // The initial model's classes, in its order: a label it does not know is refused.
     ...(init ? { labels: init.model.labels } : {}),
     regression: options.loss !== undefined && lossName(options.loss) === 'mean_squared_error',

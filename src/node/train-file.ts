@@ -16,8 +16,6 @@ import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-wo
 export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
   /** A model file whose weights training starts from. */
   initFile?: string;
-  /** Columns never used as features. */
-  ignore?: string[];
   /** How the CSV file is written (default: the delimiter detected, no comments). */
   csv?: CsvDialect;
 }
@@ -33,13 +31,13 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
  * saveModel('iris.json', model);
  */
 export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult {
-  const { initFile, ignore, csv, ...rest } = options;
+  const { initFile, csv, ...rest } = options;
   let settings: TrainOptions = rest;
   const examples = readExamples(
     path,
     (header, file) => {
       if (initFile) settings = { ...rest, init: { model: loadModel(initFile), name: initFile } };
-      return { ...trainingColumns(settings, header, file), ...(ignore ? { ignore } : {}) };
+      return trainingColumns(settings, header, file);
     },
     csv,
   );
