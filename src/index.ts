@@ -119,7 +119,7 @@ export {
   type TrainingSettings,
   toModelFile,
 } from './data/model-file.js';
-/** ONNX bytes of a model, standardisation folded in: `new Blob([toOnnx(model)])`. */
+/** ONNX bytes of a model, taking raw features: `new Blob([toOnnx(model)])`. */
 export { toOnnx } from './data/onnx.js';
 /** Predictions with probabilities and labels: `predictTable(model, table).rows[0]`. */
 export { type Predictions, predictionColumns, predictTable, predictValues } from './data/predict.js';

@@ -29,8 +29,9 @@ export function registerImport(program: Command): void {
       'after',
       `
 Supported: Dense layers (after an optional InputLayer) with sigmoid, tanh, relu, linear or softmax
-activations and float32 weights. Feature names, labels and loss come from the metadata backprop's
-export writes; without it: x1, x2, … and the loss implied by the last activation.
+activations and float32 weights; a frozen (trainable: false) diagonal linear first layer, as
+export writes, becomes the model's standardisation. Feature names, labels and loss come from the
+metadata backprop's export writes; without it: x1, x2, … and the loss implied by the last activation.
 
 Examples:
   $ backprop import web-model/model.json --out model.json`,
