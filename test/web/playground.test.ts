@@ -419,6 +419,8 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     const message = await page.locator('#settings-message').textContent();
     expect(message).toMatch(/URL setting lr: expected a number > 0 and ≤ 10, got 'banana'; using 0.1/);
     expect(message).toMatch(/URL setting data: .*got 'mnist'; using xor/);
+    expect(message).toMatch(/URL: a link without a version \(v=2\) may be from before version 2/);
+    expect(page.url()).toContain('?v=2&');
     expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.1');
     // A value out of range typed in a control: a message, the control and the run as they were.
     const url = page.url();
