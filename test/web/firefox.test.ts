@@ -6,9 +6,17 @@
 import { writeFileSync } from 'node:fs';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import { csvTextToExamples, networkFromWeights, notesQuantities } from '../../src/index.js';
+import {
+  csvTextToExamples,
+  evaluateNetwork,
+  networkFromWeights,
+  notesQuantities,
+  serializeModel,
+} from '../../src/index.js';
 import { num } from '../../web/src/format.js';
 import type { LayerWeights, NetworkConfig } from '../../web/src/library.js';
+import { bundledExamples, prepareTable } from '../../web/src/prepare.js';
+import { settingsFromQuery } from '../../web/src/settings.js';
 import { firefoxAvailable, launchFirefox } from '../helpers/firefox.js';
 import { SHOTS, usePlaygroundSite } from '../helpers/playground-site.js';
 
@@ -58,13 +66,15 @@ describe.runIf(firefoxAvailable)('the playground in Firefox', () => {
     return file;
   };
   // Firefox's accessibility locator does not reach a file input (not even with an aria-label), so
-  // this one is found as a person sees it: the control of the label that reads "Open CSV".
-  const openCsv = async (page: Page, file: string) => {
+  // one is found as a person sees it: the control of the label that reads "Open CSV" (or "Open model").
+  const openFile = async (page: Page, label: string, file: string) => {
     const input = await page.evaluateHandle(
-      () => [...document.querySelectorAll('label')].find((l) => l.textContent?.trim() === 'Open CSV')?.control,
+      (text) => [...document.querySelectorAll('label')].find((l) => l.textContent?.trim() === text)?.control,
+      label,
     );
     await (input as ElementHandle<HTMLInputElement>).uploadFile(file);
   };
+  const openCsv = (page: Page, file: string) => openFile(page, 'Open CSV', file);
 
   /** Nothing is wider than the window, and every control of the top bar is inside it. */
   async function layoutHolds(page: Page, width: number): Promise<void> {
@@ -206,6 +216,44 @@ describe.runIf(firefoxAvailable)('the playground in Firefox', () => {
         'nobom.csv: looks like UTF-16 without a byte-order mark, expected UTF-8 or UTF-16 with one (save it as UTF-8)',
       );
     expect(await text(page, '#data option[value="csv"]')).toBe('CSV: utf16.csv');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("uses an opened binary model file's decision threshold for the test accuracy and confusion matrix", async () => {
+    const query = '?data=breast-cancer&hidden=4&lr=0.1&seed=3';
+    const { page, problems } = await open(query);
+    await expect.poll(() => weights(page)).toBeDefined();
+    const step = await named(page, 'Step', 'button');
+    for (let s = 0; s < 30; s++) await step.click();
+    await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(30);
+    const config = (await page.evaluate(() => window.playground.config())) as NetworkConfig;
+    const network = networkFromWeights(config, await weights(page));
+    const p = prepareTable(bundledExamples('breast-cancer'), settingsFromQuery(query).settings);
+    const threshold = 0.2;
+    const model = {
+      network,
+      features: p.featureNames,
+      target: p.target,
+      labels: p.labels,
+      standardization: p.standardization,
+      threshold,
+    };
+    await openFile(page, 'Open model', csvFile('cut.json', serializeModel(model)));
+    await expect.poll(() => statusText(page)).toMatch(/threshold 0\.2$/);
+    const evaluate = (scoring: { threshold?: number }) => {
+      const m = evaluateNetwork(network, p.test.x, p.test.y, p.labels, scoring);
+      if (m.kind !== 'classification') throw new Error('expected a classification');
+      return m;
+    };
+    const cut = evaluate({ threshold });
+    expect(cut.confusion).not.toEqual(evaluate({}).confusion);
+    const confusion = await page.$$eval('#confusion table tr', (trs) =>
+      trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
+    );
+    expect(confusion).toEqual(cut.confusion);
+    expect(await statusNumber(page, 'test accuracy')).toBe(Number(cut.accuracy.toFixed(3)));
+    await page.screenshot({ path: `${SHOTS}/firefox-07-threshold.png` });
     expect(problems).toEqual([]);
     await page.close();
   });
