@@ -257,4 +257,40 @@ describe.runIf(firefoxAvailable)('the playground in Firefox', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('is operated from the keyboard: Tab reaches the buttons and settings, Enter acts, the arrows switch tabs', async () => {
+    const { page, problems } = await open('?v=2&data=xor&seed=5');
+    await expect.poll(() => weights(page)).toBeDefined();
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    /** Presses Tab until the element with this id has the focus (at most 30 times). */
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 30 && (await focused()) !== id; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(id);
+    };
+    await tabTo('step');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => window.playground.steps())).toBe(1);
+    await tabTo('lr');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('0.05');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain('lr=0.05');
+    expect(await page.evaluate(() => window.playground.steps())).toBe(0); // a new run from the seed
+    // A weight of the drawing is reached by Tab too, and reads out its value.
+    await tabTo('csv');
+    for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement?.tagName === 'line')); i++)
+      await page.keyboard.press('Tab');
+    await expect.poll(() => text(page, '#readout')).toMatch(/^W\[\d,\d\] = −?\d+\.\d+$/);
+    // The tab list: the right arrow opens the Exercise tab, the left one goes back.
+    await page.$eval('#tab-playground', (b) => (b as HTMLElement).focus());
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.$eval('#tab-exercise', (b) => b.getAttribute('aria-selected'))).toBe('true');
+    expect(await focused()).toBe('tab-exercise');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.$eval('#tab-playground', (b) => b.getAttribute('aria-selected'))).toBe('true');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
