@@ -13,6 +13,9 @@ const CHROMIUM_TESTS = [
   'test/data/browser-bundle.test.ts',
 ];
 
+/** The tests that drive headless Firefox: their own project, after the Chromium one, one file at a time. */
+const FIREFOX_TESTS = ['test/web/firefox.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -23,7 +26,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...CHROMIUM_TESTS],
+          exclude: [...configDefaults.exclude, ...CHROMIUM_TESTS, ...FIREFOX_TESTS],
         },
       },
       {
@@ -35,6 +38,16 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           // A page's first snapshot can take seconds on a busy 2-core machine: poll for up to
           // 20 s instead of the default 1 s (the assertions themselves are unchanged).
+          expect: { poll: { timeout: 20_000 } },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'firefox',
+          include: FIREFOX_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
           expect: { poll: { timeout: 20_000 } },
         },
       },

@@ -3,9 +3,8 @@
  * `createExercise` gives in Node), answers checked with the library's verdicts (a right δ1, the
  * slide's typo in ∂L/∂W), the worked solution revealed step by step, and seed and level in the URL.
  */
-import { rm } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   checkAnswers,
   createExercise,
@@ -17,9 +16,7 @@ import {
 } from '../../src/index.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { library } from '../helpers/exercise-answers.js';
-import { buildPlayground, serve } from './serve.js';
-
-const SHOTS = 'test-output/playground';
+import { SHOTS, usePlaygroundSite } from '../helpers/playground-site.js';
 
 /** ∂L/∂W as the slide prints it (eq. 6 with σ′(z1) in the last row), computed here from scratch. */
 function slideTypoDW(ex: Exercise): number[][] {
@@ -37,30 +34,16 @@ function slideTypoDW(ex: Exercise): number[][] {
 }
 
 describe.runIf(chromiumAvailable)("the playground's Exercise tab in Chromium", () => {
-  let dir: string;
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    dir = await buildPlayground();
-    server = await serve(dir);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const site = usePlaygroundSite(launchChromium);
 
   async function open(query: string): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 720 } });
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${server.url}${query}`);
+    await page.goto(`${site.url}${query}`);
     return { page, problems };
   }
 

@@ -4,24 +4,27 @@
  * to test-output/playground/ (not committed).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   csvTextToExamples,
+  evaluateNetwork,
   networkFromWeights,
   notesQuantities,
   parseModel,
+  serializeModel,
   toOnnx,
   toTfjsLayers,
 } from '../../src/index.js';
+import { readExamples } from '../../src/node/csv-file.js';
 import { num } from '../../web/src/format.js';
 import type { LayerWeights, NetworkConfig } from '../../web/src/library.js';
+import { bundledExamples, prepareTable } from '../../web/src/prepare.js';
+import { settingsFromQuery } from '../../web/src/settings.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
-import { buildPlayground, serve } from './serve.js';
-
-const SHOTS = 'test-output/playground';
+import { SHOTS, usePlaygroundSite } from '../helpers/playground-site.js';
 
 interface Opened {
   page: Page;
@@ -30,25 +33,10 @@ interface Opened {
 }
 
 describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
-  let dir: string;
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dir = await buildPlayground();
-    server = await serve(dir);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const site = usePlaygroundSite(launchChromium);
 
   async function open(query = ''): Promise<Opened> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 720 } });
     const problems: string[] = [];
     const foreign: string[] = [];
     page.on('console', (m) => {
@@ -56,9 +44,9 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     });
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('request', (r) => {
-      if (!r.url().startsWith(server.url)) foreign.push(r.url());
+      if (!r.url().startsWith(site.url)) foreign.push(r.url());
     });
-    await page.goto(`${server.url}${query}`);
+    await page.goto(`${site.url}${query}`);
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/train loss/);
     return { page, problems, foreign };
   }
@@ -277,8 +265,46 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     await page.close();
   });
 
+  it('opens a UTF-16 CSV as the CLI decodes it, and refuses one it cannot decode with the CLI message', async () => {
+    const { page, problems } = await open('?data=gaussians');
+    await expect.poll(() => weights(page)).toBeDefined();
+    const rows = ['größe,wärme,label'];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 7},${(i * 3) % 11},${['ja', 'nein'][i % 2]}`);
+    const text = `${rows.join('\r\n')}\r\n`;
+    const input = page.getByLabel('Open CSV');
+    // UTF-16LE with a byte-order mark, as Excel's "Unicode text" writes it.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    await input.setInputFiles({ name: 'utf16.csv', mimeType: 'text/csv', buffer: utf16 });
+    await expect.poll(() => page.getByLabel('Dataset').inputValue()).toBe('csv');
+    expect(await page.locator('#csv-message').textContent()).toBe('');
+    expect(await page.evaluate(() => window.playground.config()?.inputSize)).toBe(2);
+    // The network is drawn with the header's names, decoded.
+    expect(await page.locator('#network').textContent()).toContain('größe');
+    expect(await page.locator('#network').textContent()).toContain('wärme');
+    const url = page.url();
+
+    // The same text as UTF-16 without the mark: the CLI refuses it, naming the encoding.
+    const file = `${site.scratch}/nobom.csv`;
+    writeFileSync(file, Buffer.from(text, 'utf16le'));
+    const shown = relative(process.cwd(), file);
+    let expected = '';
+    try {
+      readExamples(shown);
+    } catch (err) {
+      expected = (err as Error).message.replace(shown, 'nobom.csv');
+    }
+    expect(expected).toMatch(/^nobom\.csv: looks like UTF-16 without a byte-order mark/);
+    await input.setInputFiles(file);
+    await expect.poll(() => page.locator('#csv-message').textContent()).toBe(expected);
+    expect(page.url()).toBe(url);
+    expect(await page.locator('#data option[value="csv"]').textContent()).toBe('CSV: utf16.csv');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('downloads a model file that `backprop evaluate` accepts, the ONNX and TF.js files the library exports, and opens the model again', async () => {
-    const { page, problems } = await open('?data=breast-cancer&hidden=4&lr=0.1&batch=1&seed=3');
+    const query = '?data=breast-cancer&hidden=4&lr=0.1&batch=1&seed=3';
+    const { page, problems } = await open(query);
     await expect.poll(() => weights(page)).toBeDefined();
     await page.getByRole('button', { name: 'Train' }).click();
     await expect.poll(() => statusNumber(page, 'epoch'), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
@@ -298,7 +324,7 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download model' }).click(),
     ]);
-    const file = `${dir}/${download.suggestedFilename()}`;
+    const file = `${site.scratch}/${download.suggestedFilename()}`;
     await download.saveAs(file);
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     expect(saved.features).toEqual(['worst_radius', 'worst_texture', 'worst_smoothness']);
@@ -325,18 +351,20 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download ONNX' }).click(),
     ]);
-    await onnx.saveAs(`${dir}/m.onnx`);
-    expect(new Uint8Array(readFileSync(`${dir}/m.onnx`))).toEqual(new Uint8Array(toOnnx(libraryModel))); // Node's protobufjs gives a Buffer
+    await onnx.saveAs(`${site.scratch}/m.onnx`);
+    expect(new Uint8Array(readFileSync(`${site.scratch}/m.onnx`))).toEqual(new Uint8Array(toOnnx(libraryModel))); // Node's protobufjs gives a Buffer
     const tfjs: string[] = [];
     page.on('download', async (d) => {
-      await d.saveAs(`${dir}/${d.suggestedFilename()}`);
+      await d.saveAs(`${site.scratch}/${d.suggestedFilename()}`);
       tfjs.push(d.suggestedFilename());
     });
     await page.getByRole('button', { name: 'Download TF.js' }).click();
     await expect.poll(() => tfjs.length).toBe(2);
     const expected = toTfjsLayers(libraryModel);
-    expect(JSON.parse(readFileSync(`${dir}/model.json`, 'utf8'))).toEqual(expected.modelJson);
-    expect(new Uint8Array(readFileSync(`${dir}/group1-shard1of1.bin`))).toEqual(new Uint8Array(expected.weights));
+    expect(JSON.parse(readFileSync(`${site.scratch}/model.json`, 'utf8'))).toEqual(expected.modelJson);
+    expect(new Uint8Array(readFileSync(`${site.scratch}/group1-shard1of1.bin`))).toEqual(
+      new Uint8Array(expected.weights),
+    );
 
     // Opened again on a fresh page (after a Reset to other weights), the model's weights come back.
     await page.getByRole('button', { name: 'Reset' }).click();
@@ -351,6 +379,37 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
       .poll(() => page.locator('#model-message').textContent())
       .toBe('bad.json: format is "onnx", expected "backprop-model"');
     expect(await weights(page)).toEqual(trained);
+
+    // A binary model file's decision threshold decides its classes: the test set's accuracy and
+    // confusion matrix are the library's evaluation of that file on the same split.
+    const threshold = 0.2;
+    writeFileSync(`${site.scratch}/cut.json`, serializeModel({ ...libraryModel, threshold }));
+    await page.getByLabel('Open model').setInputFiles(`${site.scratch}/cut.json`);
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/threshold 0\.2$/);
+    expect(await page.locator('#model-message').textContent()).toContain('decision threshold 0.2');
+    const prepared = prepareTable(bundledExamples('breast-cancer'), settingsFromQuery(query).settings);
+    const evaluate = (scoring: { threshold?: number }) => {
+      const m = evaluateNetwork(libraryModel.network, prepared.test.x, prepared.test.y, libraryModel.labels, scoring);
+      if (m.kind !== 'classification') throw new Error('expected a classification');
+      return m;
+    };
+    const cut = evaluate({ threshold });
+    expect(cut.confusion).not.toEqual(evaluate({}).confusion); // the threshold matters for these weights
+    const confusion = await page
+      .locator('#confusion table tr')
+      .evaluateAll((trs) =>
+        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
+      );
+    expect(confusion).toEqual(cut.confusion);
+    expect(await statusNumber(page, 'test accuracy')).toBe(Number(cut.accuracy.toFixed(3)));
+    expect(await page.locator('#confusion p').textContent()).toMatch(/from ŷ ≥ 0\.2$/);
+    // Downloaded again, the model keeps it.
+    const [again] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download model' }).click(),
+    ]);
+    await again.saveAs(`${site.scratch}/again.json`);
+    expect(JSON.parse(readFileSync(`${site.scratch}/again.json`, 'utf8')).threshold).toBe(threshold);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -360,6 +419,8 @@ describe.runIf(chromiumAvailable)('the playground in Chromium', () => {
     const message = await page.locator('#settings-message').textContent();
     expect(message).toMatch(/URL setting lr: expected a number > 0 and ≤ 10, got 'banana'; using 0.1/);
     expect(message).toMatch(/URL setting data: .*got 'mnist'; using xor/);
+    expect(message).toMatch(/URL: a link without a version \(v=2\) may be from before version 2/);
+    expect(page.url()).toContain('?v=2&');
     expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.1');
     // A value out of range typed in a control: a message, the control and the run as they were.
     const url = page.url();

@@ -1,6 +1,6 @@
 /** The playground's settings in the URL: a round trip, and garbage replaced by defaults with a message. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, type Settings, settingsFromQuery, settingsToQuery } from '../../web/src/settings.js';
+import { DEFAULTS, LINK_VERSION, type Settings, settingsFromQuery, settingsToQuery } from '../../web/src/settings.js';
 
 describe('playground settings in the URL', () => {
   it('round-trips every setting', () => {
@@ -20,11 +20,13 @@ describe('playground settings in the URL', () => {
     };
     const query = settingsToQuery(s);
     expect(query).toContain('hidden=8,4');
+    expect(query).toMatch(/^v=2&/);
+    expect(LINK_VERSION).toBe(2);
     expect(settingsFromQuery(query)).toEqual({ settings: s, problems: [] });
   });
 
   it('replaces garbage by the defaults and says so', () => {
-    const { settings, problems } = settingsFromQuery('?lr=fast&batch=0&hidden=4,x&data=mnist&seed=1.5&features=x3');
+    const { settings, problems } = settingsFromQuery('?v=2&lr=fast&batch=0&hidden=4,x&data=mnist&seed=1.5&features=x3');
     expect(settings).toEqual(DEFAULTS);
     expect(problems).toEqual([
       "URL setting data: expected one of xor, circle, gaussians, spiral, breast-cancer, iris, csv, got 'mnist'; using xor",
@@ -34,6 +36,24 @@ describe('playground settings in the URL', () => {
       "URL setting batch: expected an integer ≥ 1 and ≤ 1000, got '0'; using 10",
       "URL setting seed: expected an integer ≥ 0 and ≤ 4294967295, got '1.5'; using 1",
     ]);
+  });
+
+  it('tells an old link (plain shuffled split) from a current one (stratified split)', () => {
+    const old =
+      'the train/test split was a plain seeded shuffle then, and is stratified now, so the run differs from the one the link was made with';
+    expect(settingsFromQuery('?v=1&data=circle&seed=3')).toEqual({
+      settings: { ...DEFAULTS, data: 'circle', seed: 3 },
+      problems: [`URL: a version 1 link: ${old}`],
+    });
+    expect(settingsFromQuery('?data=circle&seed=3').problems).toEqual([
+      `URL: a link without a version (v=2) may be from before version 2: if so, ${old}`,
+    ]);
+    expect(settingsFromQuery('?v=9&seed=3').problems).toEqual([
+      "URL setting v: expected 1 or 2, got '9'; read as version 2",
+    ]);
+    // No settings at all (a bare address, or only the Exercise tab's): nothing to tell.
+    expect(settingsFromQuery('').problems).toEqual([]);
+    expect(settingsFromQuery('?tab=exercise&exseed=7').problems).toEqual([]);
   });
 
   it('makes the loss fit the data', () => {

@@ -14,6 +14,7 @@ export {
   createOptimizer,
   createRandom,
   csvTextToExamples,
+  decodeCsvBytes,
   describeVerdict,
   EXERCISE_LEVELS,
   type Examples,

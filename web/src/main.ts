@@ -20,6 +20,7 @@ import {
   confusionMatrix,
   createNetwork,
   csvTextToExamples,
+  decodeCsvBytes,
   type Examples,
   type Exercise,
   type LayerWeights,
@@ -69,6 +70,8 @@ const LOSS_LABELS = { bce: 'binary cross-entropy', cce: 'categorical cross-entro
 interface State {
   settings: Settings;
   csv?: { examples: Examples; name: string };
+  /** An opened binary model file's decision threshold, while its run is on screen. */
+  threshold?: number;
   prepared: Prepared;
   config: NetworkConfig;
   /** Class of each example, train then test. */
@@ -145,8 +148,16 @@ function prepare(s: Settings, csv: State['csv']): Prepared {
 /**
  * Makes `next` the page's settings: prepares its data and network and resets the worker.
  * On failure nothing changes and the message is returned.
+ * @param next the settings
+ * @param csv the open CSV file's examples, if any
+ * @param opened an opened model file's weights (instead of the seed's) and decision threshold
  */
-function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): string | undefined {
+function apply(
+  next: Settings,
+  csv = state?.csv,
+  opened?: { weights: LayerWeights[]; threshold?: number },
+): string | undefined {
+  const weights = opened?.weights;
   let prepared: Prepared;
   let config: NetworkConfig;
   try {
@@ -166,6 +177,7 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
   state = {
     settings: next,
     csv,
+    ...(opened?.threshold !== undefined ? { threshold: opened.threshold } : {}),
     prepared: prepared,
     config,
     classes: classesOf(prepared),
@@ -176,7 +188,10 @@ function apply(next: Settings, csv = state?.csv, weights?: LayerWeights[]): stri
   };
   writeUrl();
   startWorker();
-  post({ type: 'reset', spec: { ...runSpec(next, prepared, config), ...(weights ? { weights } : {}) } });
+  const spec = runSpec(next, prepared, config);
+  if (weights) spec.weights = weights;
+  if (opened?.threshold !== undefined) spec.threshold = opened.threshold;
+  post({ type: 'reset', spec });
   syncControls();
   return undefined;
 }
@@ -251,12 +266,14 @@ function openCsv(file: File): void {
     csvMessage.textContent = `${file.name}: ${(file.size / 1e6).toFixed(1)} MB is more than the playground reads (${MAX_CSV_BYTES / 1e6} MB); train it with the CLI`;
     return;
   }
-  file.text().then(
-    (text) => {
+  // The bytes, decoded as the CLI decodes a file (UTF-8 with or without a byte-order mark, UTF-16
+  // with one): File.text() would read everything as UTF-8.
+  file.arrayBuffer().then(
+    (bytes) => {
       if (!state) return;
       let examples: Examples;
       try {
-        examples = csvTextToExamples(text, file.name);
+        examples = csvTextToExamples(decodeCsvBytes(new Uint8Array(bytes), file.name), file.name);
       } catch (err) {
         csvMessage.textContent = (err as Error).message; // the previous data and run stay as they were
         return;
@@ -279,6 +296,7 @@ function currentModel(s: State): Model {
     target: p.target,
     labels: p.labels,
     ...(p.standardization ? { standardization: p.standardization } : {}),
+    ...(s.threshold !== undefined ? { threshold: s.threshold } : {}),
     training: {
       optimizer: { name: s.settings.opt, learningRate: s.settings.lr },
       batchSize: s.settings.batch,
@@ -349,8 +367,9 @@ function openModel(file: File): void {
       loss: lossShort[net.loss.config.name],
     };
     const weights = net.layers.map((l) => ({ kernel: toRows(l.kernel), bias: Array.from(l.bias) }));
-    const problem = apply(next, state.csv, weights);
-    modelMessage.textContent = problem ?? `opened ${file.name}: Reset goes back to the seeded weights`;
+    const problem = apply(next, state.csv, { weights, threshold: model.threshold });
+    const cut = model.threshold === undefined ? '' : ` (decision threshold ${model.threshold})`;
+    modelMessage.textContent = problem ?? `opened ${file.name}${cut}: Reset goes back to the seeded weights`;
   });
 }
 
@@ -359,7 +378,8 @@ function openModel(file: File): void {
 function statusText(s: State): string {
   const snap = s.snapshot;
   if (!snap) return 'epoch 0';
-  return `epoch ${snap.epoch}  batch ${snap.batch}/${snap.batches}   train loss ${fixed(snap.now.trainLoss, 4)}   test loss ${fixed(snap.now.testLoss, 4)}   test accuracy ${fixed(snap.now.testAccuracy, 3)}`;
+  const threshold = s.threshold === undefined ? '' : `   threshold ${s.threshold}`;
+  return `epoch ${snap.epoch}  batch ${snap.batch}/${snap.batches}   train loss ${fixed(snap.now.trainLoss, 4)}   test loss ${fixed(snap.now.testLoss, 4)}   test accuracy ${fixed(snap.now.testAccuracy, 3)}${threshold}`;
 }
 
 function currentWeights(s: State): LayerWeights[] {
@@ -413,7 +433,8 @@ function drawConfusion(s: State): void {
   table.className = 'confusion';
   const caption = document.createElement('p');
   caption.className = 'help';
-  caption.textContent = `test set: actual (rows) × predicted (columns), accuracy ${fixed(snap.now.testAccuracy, 3)}`;
+  const cut = s.threshold === undefined ? '' : `, class ${s.prepared.classes[1]} from ŷ ≥ ${s.threshold}`;
+  caption.textContent = `test set: actual (rows) × predicted (columns), accuracy ${fixed(snap.now.testAccuracy, 3)}${cut}`;
   const head = table.insertRow();
   head.append(document.createElement('th'));
   for (const c of s.prepared.classes) head.append(Object.assign(document.createElement('th'), { textContent: c }));

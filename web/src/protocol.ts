@@ -17,6 +17,8 @@ export interface RunSpec {
   shuffleSeed: number;
   /** Start from these weights (an opened model file) instead of the seeded initialiser's. */
   weights?: { kernel: number[][]; bias: number[] }[];
+  /** One sigmoid output: class 1 from this probability on (an opened model file's), not 0.5. */
+  threshold?: number;
   /** For 2-D data: the features of every grid point, row by row (top row first), and the grid's side. */
   grid?: { x: Matrix; side: number };
 }

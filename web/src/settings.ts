@@ -151,11 +151,33 @@ export function checkSetting<K extends keyof Settings>(key: K, text: string): Ch
   return CHECKS[key](text);
 }
 
+/**
+ * The version of the links the page writes (`v=2`). Version 1 links (no `v`, before the version
+ * was written) split the data by a plain seeded shuffle; version 2 splits it as the library's
+ * stratified split does, so an old link's seed no longer gives the run it was made with.
+ */
+export const LINK_VERSION = 2;
+
+/** A message when the link's version is not this page's (undefined when it is, or there are no settings). */
+function versionProblem(params: URLSearchParams): string | undefined {
+  const v = params.get('v');
+  if (v === String(LINK_VERSION)) return undefined;
+  const old = `the train/test split was a plain seeded shuffle then, and is stratified now, so the run differs from the one the link was made with`;
+  if (v === '1') return `URL: a version 1 link: ${old}`;
+  if (v === null)
+    return (Object.keys(CHECKS) as string[]).some((key) => params.has(key))
+      ? `URL: a link without a version (v=${LINK_VERSION}) may be from before version ${LINK_VERSION}: if so, ${old}`
+      : undefined;
+  return `URL setting v: expected 1 or ${LINK_VERSION}, got '${v}'; read as version ${LINK_VERSION}`;
+}
+
 /** The settings a query string holds, with a message for each value that had to be replaced. */
 export function settingsFromQuery(query: string): { settings: Settings; problems: string[] } {
   const params = new URLSearchParams(query);
   const settings: Settings = { ...DEFAULTS, features: [...DEFAULTS.features], hidden: [...DEFAULTS.hidden] };
   const problems: string[] = [];
+  const version = versionProblem(params);
+  if (version) problems.push(version);
   for (const key of Object.keys(CHECKS) as (keyof Settings)[]) {
     const text = params.get(key);
     if (text === null) continue;
@@ -169,7 +191,7 @@ export function settingsFromQuery(query: string): { settings: Settings; problems
 
 /** The query string for settings, in a fixed order so that equal settings give equal links. */
 export function settingsToQuery(s: Settings): string {
-  const params = new URLSearchParams();
+  const params = new URLSearchParams({ v: String(LINK_VERSION) });
   for (const key of Object.keys(CHECKS) as (keyof Settings)[]) {
     const v = s[key];
     params.set(key, Array.isArray(v) ? v.join(',') : String(v));

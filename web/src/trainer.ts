@@ -20,6 +20,7 @@ import {
   type Optimizer,
   predictedClasses,
   type Random,
+  targetClasses,
   zeros,
 } from './library.js';
 import type { CurvePoint, RunSpec, Snapshot } from './protocol.js';
@@ -64,15 +65,27 @@ function gather(m: Matrix, order: Uint32Array, from: number, to: number): Matrix
   return out;
 }
 
-/** Loss and accuracy on a whole set, the output layer's predicted classes too. */
+/**
+ * Loss and accuracy on a whole set, the output layer's predicted classes too.
+ * @param net the network
+ * @param data the set's inputs and targets
+ * @param threshold for one sigmoid output: class 1 from this probability on (default 0.5)
+ */
 export function measure(
   net: Network,
   data: { x: Matrix; y: Matrix },
+  threshold?: number,
 ): { loss: number; accuracy: number; predicted: Int32Array } {
   const ws = createWorkspace(net, data.x.rows);
   const loss = lossOf(net, data.x, data.y, ws);
   const out = ws.a[ws.a.length - 1];
-  return { loss, accuracy: accuracy(out, data.y), predicted: predictedClasses(out) };
+  if (threshold === undefined || out.cols !== 1)
+    return { loss, accuracy: accuracy(out, data.y), predicted: predictedClasses(out) };
+  // As the library's evaluateModel reads a model file's threshold.
+  const predicted = Int32Array.from(out.data, (p) => (p >= threshold ? 1 : 0));
+  const truth = targetClasses(data.y);
+  const correct = predicted.reduce((n, c, i) => n + (c === truth[i] ? 1 : 0), 0);
+  return { loss, accuracy: data.y.rows === 0 ? Number.NaN : correct / data.y.rows, predicted };
 }
 
 /** Runs up to `limit` optimiser steps, stopping early at `deadline` (performance.now()). */
@@ -104,8 +117,8 @@ export function trainSteps(r: Run, limit: number, deadline: number): void {
     if (r.batch === r.batches) {
       r.batch = 0;
       r.epoch++;
-      const train = measure(net, spec.train);
-      const test = measure(net, spec.test);
+      const train = measure(net, spec.train, spec.threshold);
+      const test = measure(net, spec.test, spec.threshold);
       r.curve.push({
         epoch: r.epoch,
         trainLoss: train.loss,
@@ -120,8 +133,8 @@ export function trainSteps(r: Run, limit: number, deadline: number): void {
 /** The run as the page draws it; hands over (and forgets) the curve points gathered since the last call. */
 export function snapshot(r: Run, running: boolean): Snapshot {
   const { net, spec } = r;
-  const train = measure(net, spec.train);
-  const test = measure(net, spec.test);
+  const train = measure(net, spec.train, spec.threshold);
+  const test = measure(net, spec.test, spec.threshold);
   let grid: Float64Array[] | undefined;
   if (spec.grid) {
     const ws = createWorkspace(net, spec.grid.x.rows);
