@@ -177,15 +177,7 @@ function stage(r: Run, start: number, count: number): void {
 }
 
 /** `count` batches of `size` from `rows` staged rows at x, y; `rate` 0: gradients only. */
-function trainBatches(
-  r: Run,
-  x: number,
-  y: number,
-  rows: number,
-  size: number,
-  count: number,
-  rate: number,
-) {
+function trainBatches(r: Run, x: number, y: number, rows: number, size: number, count: number, rate: number) {
   const { at } = r;
   const depth = r.setup.net.layers.length;
   return r.wasm.trainBatches(
