@@ -272,11 +272,44 @@ function sigmoid(t: f32): f32 {
   return e / (1 + e);
 }
 
+/**
+ * e^x on four lanes for x ≤ 0 (Cephes' expf: x = n·ln2 + r with ln2 in two parts, a degree-5
+ * polynomial in r, 2^n from the exponent bits), within 2 ulp of musl's expf; x below −87.3 is
+ * taken as −87.3 (e^x ≈ 1.2e-38, still a normal float) so that 2^n never leaves the normal range.
+ */
+// @ts-ignore: decorator
+@inline
+function expNonPositive4(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87.3));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  const z = f32x4.mul(r, r);
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), f32x4.splat(1));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2n);
+}
+
 /** A = f(Z) over an n×m block. */
 function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
-    for (let i: usize = 0; i < len; i++) store<f32>(A + i * 4, sigmoid(load<f32>(Z + i * 4)));
+    // σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = e^−|t|, four at a time; the scalar tail as `sigmoid`.
+    const one = f32x4.splat(1);
+    let i: usize = 0;
+    for (; i + 4 <= len; i += 4) {
+      const t = v128.load(Z + i * 4);
+      const e = expNonPositive4(f32x4.neg(f32x4.abs(t)));
+      const num = v128.bitselect(one, e, f32x4.ge(t, f32x4.splat(0)));
+      v128.store(A + i * 4, f32x4.div(num, f32x4.add(one, e)));
+    }
+    for (; i < len; i++) store<f32>(A + i * 4, sigmoid(load<f32>(Z + i * 4)));
   } else if (code === TANH) {
     for (let i: usize = 0; i < len; i++) store<f32>(A + i * 4, Mathf.tanh(load<f32>(Z + i * 4)));
   } else if (code === RELU) {
