@@ -6,7 +6,8 @@
 // exp and log1p, `+0` sums, the batch-1 kernels), none of which carries over to four float32
 // lanes. Here every value is an f32 — data, weights, Z, A, δ, gradients, losses — products run
 // in f32x4 lanes, and exp, log, log1p and tanh are musl's single-precision functions compiled
-// into the module (no imports), so one seed gives the same bits on every run and host. Each
+// into the module (no imports; sigmoid layers use a four-lane exp of their own), so one seed
+// gives the same bits on every run and host. Each
 // output element still sums its products in one fixed order (p for Z = A·K, i for ∂K = Aᵀ·Δ, j
 // for Δ·Kᵀ), as the reference path does, only rounded to float32 at every step.
 //
