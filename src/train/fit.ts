@@ -129,7 +129,7 @@ export interface History {
   /**
    * Which of the engine's kernels ran the epochs, where it has several: `'sgd1-2layer'` or
    * `'sgd1'` for the WebAssembly engine's whole-epoch kernels for batch size 1 and plain SGD
-   * (see docs/wasm.md); absent otherwise.
+   * (see docs/wasm.md); `'float32'` for a `dtype: 'float32'` run; absent otherwise.
    */
   detail?: EngineDetail;
   /** Why training ended. */
