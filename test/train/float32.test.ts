@@ -21,6 +21,7 @@ import {
   OPTIMIZER_NAMES,
 } from '../../src/index.js';
 import { computeGradients } from '../../src/nn/backprop.js';
+import { fitParallel } from '../../src/parallel.js';
 import { createWasmF32Engine, float32Gap } from '../../src/train/engines/wasm-f32.js';
 import { bits, dataset } from '../helpers/engine-equality.js';
 import {
@@ -189,6 +190,12 @@ describe('a run the float32 engine has no kernel for', () => {
       /not made by createOptimizer/,
     );
     expect(float32Gap({ net, data, batchSize: 1, l2: 0, epochs: 1, perStepCallback: false })).toBeUndefined();
+  });
+
+  it('fitParallel: refused before any thread starts', async () => {
+    const copy = cloneNetwork(net);
+    await expect(fitParallel(copy, data, { dtype: 'float32', workers: 2 })).rejects.toThrow(/no dtype 'float32'/);
+    expect(bits(copy)).toBe(bits(net));
   });
 
   it('rejects a dtype it does not know', () => {
