@@ -255,6 +255,7 @@ export {
   DivergenceError,
   type EarlyStoppingOptions,
   type EpochLog,
+  type FitDtype,
   type FitOptions,
   fit,
   type History,

@@ -53,6 +53,16 @@ export const backpropPeer: Peer = {
   },
 };
 
+export const backpropFloat32Peer: Peer = {
+  name: 'backprop-f32',
+  description: "backprop's fit with { dtype: 'float32' } (the float32 f32x4 kernels)",
+  workloads: ['W1', 'W2', 'W3'],
+  details: {},
+  async load(problem) {
+    return session(problem, { dtype: 'float32' }, backpropFloat32Peer.details!);
+  },
+};
+
 export const backpropReferencePeer: Peer = {
   name: 'backprop-ref',
   description: "backprop's fit with { engine: 'reference' } (the readable matrix kernels)",

@@ -1,4 +1,4 @@
-import { backpropPeer, backpropReferencePeer } from './backprop.js';
+import { backpropFloat32Peer, backpropPeer, backpropReferencePeer } from './backprop.js';
 import { brainPeer } from './brain.js';
 import { cPeer } from './c.js';
 import { plainJsPeer } from './plain-js.js';
@@ -9,6 +9,7 @@ import type { Peer } from './types.js';
 /** Every peer the bench knows, in table order. */
 export const PEER_NAMES = [
   'backprop',
+  'backprop-f32',
   'backprop-ref',
   'plain-js',
   'c',
@@ -28,6 +29,8 @@ export function getPeer(name: PeerName, cBinary: string | Error = new Error('the
   switch (name) {
     case 'backprop':
       return backpropPeer;
+    case 'backprop-f32':
+      return backpropFloat32Peer;
     case 'backprop-ref':
       return backpropReferencePeer;
     case 'plain-js':

@@ -152,6 +152,7 @@ function oneOf<T extends string>(allowed: readonly T[]) {
 export const activationName = oneOf(ACTIVATION_NAMES.filter((a) => a !== 'softmax'));
 export const outputActivationName = oneOf(ACTIVATION_NAMES);
 export const optimizerName = oneOf(OPTIMIZER_NAMES);
+export const dtypeName = oneOf(['float64', 'float32'] as const);
 export const lossFlag = oneOf([
   'bce',
   'cce',

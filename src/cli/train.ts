@@ -64,6 +64,12 @@ export function registerTrain(program: Command): void {
       parse.positiveInteger,
     )
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
+    .option(
+      '--dtype <type>',
+      "float64 or float32 (Keras's floatx): float32 trains plain SGD in float32 kernels, recorded in the model",
+      parse.dtypeName,
+      'float64',
+    )
     .option('--no-standardize', 'use the features as they are (default: mean 0, std 1 from the training split)')
     .option('--no-standardize-target', 'regression: fit y as it is (default: mean 0, std 1, stored in the model)')
     .option(

@@ -66,6 +66,8 @@ export interface TrainingSettings {
   /** Keras's `class_weight`: `'balanced'` or a weight per class name. */
   classWeight?: 'balanced' | Record<string, number>;
   initializedFrom?: 'seed' | 'file';
+  /** `'float32'` when trained in float32 (`--dtype float32`); absent: float64. */
+  dtype?: 'float32';
   trainRows?: number;
   validationRows?: number;
   testRows?: number;

@@ -10,7 +10,7 @@ import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
 import { cloneNetwork, createNetwork, type Network, outputSize } from '../nn/network.js';
 import { createOptimizer, type Optimizer, type OptimizerName, resolveOptimizerConfig } from '../nn/optimizers.js';
-import { type Dataset, type EpochLog, fit, type History } from '../train/fit.js';
+import { type Dataset, type EpochLog, type FitDtype, fit, type History } from '../train/fit.js';
 import { targetClasses } from '../train/metrics.js';
 import type { Table } from './csv.js';
 import { evaluateNetwork, headlineMetrics, type Metrics } from './evaluate.js';
@@ -57,6 +57,11 @@ export interface TrainOptions {
   patience?: number;
   /** L2 penalty λ (default 0). */
   l2?: number;
+  /**
+   * The training arithmetic, as `fit`'s `dtype` (default `'float64'`): `'float32'` trains in the
+   * float32 kernels (plain SGD only; other runs are refused) and is recorded in the model file.
+   */
+  dtype?: FitDtype;
   /** Standardise the features with the training split's statistics (default true). */
   standardize?: boolean;
   /**
@@ -160,6 +165,7 @@ type Settled = Required<
     | 'classWeight'
     | 'threshold'
     | 'includeOptimizer'
+    | 'dtype'
   >
 > &
   TrainOptions;
@@ -367,6 +373,7 @@ function trainingSettings(o: Settled, optimizer: TrainingSettings['optimizer'], 
     initializedFrom: o.init ? 'file' : 'seed',
     ...(cw !== undefined ? { classWeight: cw } : {}),
     ...(o.standardizeTarget === false ? { standardizeTarget: false } : {}),
+    ...(o.dtype === 'float32' ? { dtype: 'float32' as const } : {}),
     trainRows: rows[0],
     validationRows: rows[1],
     testRows: rows[2],
@@ -447,6 +454,7 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     seed: o.seed,
     optimizer,
     l2: o.l2,
+    ...(o.dtype === 'float32' ? { dtype: o.dtype } : {}),
     ...(validation ? { validationData: validation } : {}),
     ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
     // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.

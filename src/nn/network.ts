@@ -5,7 +5,7 @@
  * Wᵀ (3×4) and the output layer's is Uᵀ (4×1).
  */
 import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
-import { addRowVector, allFinite, clone, type Matrix, matmul, zeros } from '../core/matrix.js';
+import { addRowVector, allFinite, clone, type Matrix, matmul, rowSlice, zeros } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { type Activation, type ActivationName, activate, getActivation } from './activations.js';
 import { type InitializerName, initialize } from './initializers.js';
@@ -332,9 +332,26 @@ export function forwardProp(net: Network, x: Matrix, ws: Workspace): Matrix {
   return input;
 }
 
-/** The network's outputs for a batch `x` [n, inputSize], as a new [n, outputs] matrix. */
+/** Rows per forward pass of {@link predict}: its buffers stay this size however many rows come. */
+const PREDICT_BLOCK = 4096;
+
+/**
+ * The network's outputs for a batch `x` [n, inputSize], as a new [n, outputs] matrix. Computed
+ * in blocks of rows (each row's outputs are the same numbers however rows are grouped), so that
+ * predicting a million rows does not hold every layer's activations for all of them at once.
+ */
 export function predict(net: Network, x: Matrix): Matrix {
   checkInputs(net, x);
-  if (x.rows === 0) return zeros(0, outputSize(net));
-  return clone(forwardProp(net, x, createWorkspace(net, x.rows)));
+  if (x.rows <= PREDICT_BLOCK) {
+    if (x.rows === 0) return zeros(0, outputSize(net));
+    return clone(forwardProp(net, x, createWorkspace(net, x.rows)));
+  }
+  const out = zeros(x.rows, outputSize(net));
+  const ws = createWorkspace(net, PREDICT_BLOCK);
+  for (let start = 0; start < x.rows; start += PREDICT_BLOCK) {
+    const count = Math.min(PREDICT_BLOCK, x.rows - start);
+    const block = count === PREDICT_BLOCK ? ws : createWorkspace(net, count);
+    out.data.set(forwardProp(net, rowSlice(x, start, count), block).data, start * out.cols);
+  }
+  return out;
 }

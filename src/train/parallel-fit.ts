@@ -129,6 +129,7 @@ export async function fitParallel(
 
   // The same checks as fit, before anything starts.
   const checked = checkFitOptions(net, data, options);
+  if (options.dtype === 'float32') throw new ConfigError("fitParallel has no dtype 'float32' yet: use fit");
   if (checked.initialEpoch > 0 || data.w) {
     throw new ConfigError('fitParallel does not resume (initialEpoch) or weight examples (w) yet: use fit');
   }

@@ -109,7 +109,8 @@ function log1pAgrees(kernels: WasmKernels): boolean {
   return probes.every((x) => Object.is(kernels.fdlibmLog1p(x), Math.log1p(x)));
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+/** The bytes of a base64 string (atob: in browsers and Node alike). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);

@@ -14,8 +14,8 @@ import type { Dataset } from '../fit.js';
 /** The engines: the readable reference path and the WebAssembly SIMD kernels. */
 export type EngineName = 'wasm' | 'reference';
 
-/** Which of an engine's whole-epoch kernels ran, where it has several (see docs/wasm.md). */
-export type EngineDetail = 'sgd1-2layer' | 'sgd1';
+/** Which of an engine's whole-epoch kernels ran, where it has several (see docs/wasm.md); 'float32' for dtype float32. */
+export type EngineDetail = 'sgd1-2layer' | 'sgd1' | 'float32';
 
 /**
  * What an engine covers. Each table is keyed by a vocabulary's names, so adding a kind to the

@@ -2,7 +2,8 @@
 
 /**
  * Copies rows `order[start + i]` (or `start + i` when `order` is null), i < count, of a
- * row-major array of `cols` columns into the first `count` rows of `dst`.
+ * row-major array of `cols` columns into the first `count` rows of `dst` (a Float32Array
+ * rounds each value to float32 as it is stored, as Math.fround does).
  */
 export function gatherRows(
   src: Float64Array,
@@ -10,7 +11,7 @@ export function gatherRows(
   order: Uint32Array | null,
   start: number,
   count: number,
-  dst: Float64Array,
+  dst: Float64Array | Float32Array,
 ): void {
   if (order === null) {
     dst.set(src.subarray(start * cols, (start + count) * cols));

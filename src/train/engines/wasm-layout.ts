@@ -20,7 +20,8 @@ export interface WasmArena {
   commit(): boolean;
 }
 
-export function createArena(wasm: WasmKernels): WasmArena {
+/** An arena in `wasm`'s memory (either module's: they share the layout). */
+export function createArena(wasm: Pick<WasmKernels, 'heapBase' | 'memory'>): WasmArena {
   let top = wasm.heapBase();
   return {
     alloc(bytes) {
@@ -42,7 +43,7 @@ export function createArena(wasm: WasmKernels): WasmArena {
 }
 
 /** A network laid out for batches of up to `rows` examples; see {@link layoutNetwork}. */
-export interface NetworkLayout {
+export interface NetworkLayout<V = Float64Array> {
   /** Address of the layer table. */
   readonly table: number;
   /** Scratch for one transposed kernel (the widest). */
@@ -51,11 +52,27 @@ export interface NetworkLayout {
    * Writes the layer table into the committed memory and returns views of the parameters and
    * their gradients, in `parameterArrays` order (kernel 1, bias 1, kernel 2, …).
    */
-  bind(buffer: ArrayBuffer): { params: Float64Array[]; grads: Float64Array[] };
+  bind(buffer: ArrayBuffer): { params: V[]; grads: V[] };
 }
 
-/** Reserves each layer's kernel, bias, their gradients and its Z, A and δ for `rows` examples. */
-export function layoutNetwork(arena: WasmArena, net: Network, rows: number): NetworkLayout {
+/** A typed-array type the layout can hold its values in. */
+interface ValueType<V> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: ArrayBuffer, at: number, length: number): V;
+}
+
+/** Reserves each layer's kernel, bias, their gradients and its Z, A and δ for `rows` examples, as float64. */
+export function layoutNetwork(arena: WasmArena, net: Network, rows: number): NetworkLayout<Float64Array> {
+  return layoutValues(arena, net, rows, Float64Array);
+}
+
+/** {@link layoutNetwork} with float32 values, for the float32 kernels (assembly/kernels-f32.ts). */
+export function layoutNetworkF32(arena: WasmArena, net: Network, rows: number): NetworkLayout<Float32Array> {
+  return layoutValues(arena, net, rows, Float32Array);
+}
+
+function layoutValues<V>(arena: WasmArena, net: Network, rows: number, type: ValueType<V>): NetworkLayout<V> {
+  const size = type.BYTES_PER_ELEMENT;
   const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
   const table = arena.alloc(net.layers.length * FIELDS * 4);
   const layers = net.layers.map((l, i) => {
@@ -64,17 +81,17 @@ export function layoutNetwork(arena: WasmArena, net: Network, rows: number): Net
     return {
       k,
       m,
-      K: arena.alloc(k * m * 8),
-      b: arena.alloc(m * 8),
-      gK: arena.alloc(k * m * 8),
-      gb: arena.alloc(m * 8),
-      Z: arena.alloc(rows * m * 8),
-      A: arena.alloc(rows * m * 8),
-      D: arena.alloc(rows * m * 8),
+      K: arena.alloc(k * m * size),
+      b: arena.alloc(m * size),
+      gK: arena.alloc(k * m * size),
+      gb: arena.alloc(m * size),
+      Z: arena.alloc(rows * m * size),
+      A: arena.alloc(rows * m * size),
+      D: arena.alloc(rows * m * size),
       act: ACTIVATION_CODES[l.activation.name],
     };
   });
-  const kt = arena.alloc(Math.max(...layers.map((l) => l.k * l.m)) * 8);
+  const kt = arena.alloc(Math.max(...layers.map((l) => l.k * l.m)) * size);
   return {
     table,
     kt,
@@ -83,10 +100,10 @@ export function layoutNetwork(arena: WasmArena, net: Network, rows: number): Net
       layers.forEach((l, i) => {
         view.set([l.k, l.m, l.act, l.K, l.b, l.gK, l.gb, l.Z, l.A, l.D], i * FIELDS);
       });
-      const f64 = (at: number, len: number) => new Float64Array(buffer, at, len);
+      const values = (at: number, len: number) => new type(buffer, at, len);
       return {
-        params: layers.flatMap((l) => [f64(l.K, l.k * l.m), f64(l.b, l.m)]),
-        grads: layers.flatMap((l) => [f64(l.gK, l.k * l.m), f64(l.gb, l.m)]),
+        params: layers.flatMap((l) => [values(l.K, l.k * l.m), values(l.b, l.m)]),
+        grads: layers.flatMap((l) => [values(l.gK, l.k * l.m), values(l.gb, l.m)]),
       };
     },
   };

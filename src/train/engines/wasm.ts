@@ -1,10 +1,9 @@
 /**
  * The WebAssembly SIMD engine: the weights, the gradients and each layer's Z, A and δ for a batch
  * live in the linear memory of one instance of the kernels (src/core/wasm), laid out by
- * wasm-layout.ts. The examples are either copied in once and read through the epoch's order (whole
- * epochs of a run of several) or gathered in whole batches into a buffer that stays in the L2
- * cache (rows.ts), and each span of batches — forward, loss, backward, L2 penalty and, for plain
- * SGD, the update — runs in one call. Other optimisers step in JavaScript over views of the same
+ * wasm-layout.ts. The examples are never copied in whole: each span of batches is gathered, in the
+ * epoch's order, into a buffer that stays in the L2 cache (rows.ts), and runs in one call —
+ * forward, loss, backward, L2 penalty and, for plain SGD, the update. Other optimisers step in JavaScript over views of the same
  * memory after each batch's gradient.
  *
  * The kernels perform the reference path's floating-point operations in the same order (see
@@ -51,12 +50,6 @@ interface Plan {
   /** The batch-1 kernels (batch size 1, no L2), and of them the two-layer one. */
   sgd1: boolean;
   twoLayer: boolean;
-  /**
-   * Whole epochs of a run of several read the dataset in place, copied in once, through the
-   * epoch's order (the kernels gather: no per-epoch gathering in JavaScript); single steps and
-   * one-epoch runs gather their rows into the chunk buffer instead (no copy of the dataset).
-   */
-  resident: boolean;
 }
 
 /** An engine's instance, memory and views (the memory no longer grows, so they stay attached). */
@@ -64,15 +57,12 @@ interface Run {
   setup: EngineSetup;
   plan: Plan;
   wasm: WasmKernels;
-  /** Addresses: layer table, transposed-kernel scratch, chunk buffer, resident data, order, … */
+  /** Addresses: layer table, transposed-kernel scratch, chunk buffer, … */
   at: {
     table: number;
     kt: number;
     X: number;
     Y: number;
-    EX: number;
-    EY: number;
-    order: number;
     xb: number;
     yb: number;
     losses: number;
@@ -86,7 +76,6 @@ interface Run {
   lossCode: number;
   xView: Float64Array;
   yView: Float64Array;
-  orderView: Uint32Array;
   losses: Float64Array;
   corrects: Int32Array;
   /** The batch-1 kernels' running loss sum and correct count. */
@@ -110,7 +99,6 @@ function planOf(setup: EngineSetup): Plan {
     wholeEpochs,
     sgd1,
     twoLayer: sgd1 && twoLayerShaped(setup.net),
-    resident: wholeEpochs && setup.epochs > 1,
   };
 }
 
@@ -125,7 +113,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
   const bs = Math.min(batchSize, n);
   const chunkBatches = Math.max(1, Math.floor(CHUNK_BYTES / ((nIn + nOut) * 8 * bs)));
   const chunkRows = Math.min(n, chunkBatches * bs);
-  const span = plan.resident ? Math.ceil(n / batchSize) : chunkBatches;
+  const span = chunkBatches;
   const arena = createArena(wasm);
   const alloc = arena.alloc;
   const X = alloc(chunkRows * nIn * 8);
@@ -136,12 +124,9 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     kt: layout.kt,
     X,
     Y,
-    EX: plan.resident ? alloc(n * nIn * 8) : X,
-    EY: plan.resident ? alloc(n * nOut * 8) : Y,
-    order: alloc(plan.resident ? n * 4 : 0),
-    // The kernels gather a batch into xb/yb only when given an order.
-    xb: alloc(plan.resident ? bs * nIn * 8 : 8),
-    yb: alloc(plan.resident ? bs * nOut * 8 : 8),
+    // The kernels gather a batch into xb/yb only when given an order, which they never are here.
+    xb: alloc(8),
+    yb: alloc(8),
     losses: alloc(span * 8),
     corrects: alloc(span * 4),
     out: alloc(24), // loss sum, correct count, and the kernels' `touch` sum
@@ -163,10 +148,6 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     const { params } = v.layout.bind(buf);
     validation = { X: v.X, Y: v.Y, rows: v.rows, table: v.layout.table, kt: v.layout.kt, params };
   }
-  if (plan.resident) {
-    new Float64Array(buf, at.EX, n * nIn).set(data.x.data);
-    new Float64Array(buf, at.EY, n * nOut).set(data.y.data);
-  }
   return {
     setup,
     plan,
@@ -177,7 +158,6 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     lossCode: LOSS_CODES[net.loss.config.name],
     xView: new Float64Array(buf, X, chunkRows * nIn),
     yView: new Float64Array(buf, Y, chunkRows * nOut),
-    orderView: new Uint32Array(buf, at.order, plan.resident ? n : 0),
     losses: new Float64Array(buf, at.losses, span),
     corrects: new Int32Array(buf, at.corrects, span),
     outLoss: new Float64Array(buf, at.out, 1),
@@ -196,27 +176,8 @@ function stage(r: Run, start: number, count: number): void {
   gatherRows(y.data, y.cols, r.order, start, count, r.yView);
 }
 
-/**
- * Rows [start, start + count) of the epoch for a whole-epoch kernel: the resident dataset and
- * the order's address, or the rows staged in the chunk buffer and no order.
- */
-function source(r: Run, start: number, count: number): number {
-  if (r.plan.resident) return r.order === null ? 0 : r.at.order;
-  stage(r, start, count);
-  return 0;
-}
-
-/** `count` batches of `size` from `rows` rows at x, y (through `order` unless 0); `rate` 0: gradients only. */
-function trainBatches(
-  r: Run,
-  x: number,
-  y: number,
-  order: number,
-  rows: number,
-  size: number,
-  count: number,
-  rate: number,
-) {
+/** `count` batches of `size` from `rows` staged rows at x, y; `rate` 0: gradients only. */
+function trainBatches(r: Run, x: number, y: number, rows: number, size: number, count: number, rate: number) {
   const { at } = r;
   const depth = r.setup.net.layers.length;
   return r.wasm.trainBatches(
@@ -225,7 +186,7 @@ function trainBatches(
     r.lossCode,
     x,
     y,
-    order,
+    0,
     rows,
     size,
     0,
@@ -248,14 +209,14 @@ function runSgd1(r: Run, lr: number): void {
   r.outLoss[0] = 0;
   r.outCorrect[0] = 0;
   let steps = n;
-  const rows = r.plan.resident ? n : r.chunkRows;
+  const rows = r.chunkRows;
   for (let start = 0; start < n; start += rows) {
     const count = Math.min(rows, n - start);
-    const order = source(r, start, count);
+    stage(r, start, count);
     // The kernels carry the running loss sum and correct count on from `out`.
     const ran = r.plan.twoLayer
-      ? wasm.sgd1TwoLayer(at.table, at.EX, at.EY, order, count, lr, at.scratch, at.out)
-      : wasm.sgd1Epoch(at.table, depth, r.lossCode, at.EX, at.EY, order, count, lr, at.out);
+      ? wasm.sgd1TwoLayer(at.table, at.X, at.Y, 0, count, lr, at.scratch, at.out)
+      : wasm.sgd1Epoch(at.table, depth, r.lossCode, at.X, at.Y, 0, count, lr, at.out);
     if (ran < count || !Number.isFinite(r.outLoss[0])) {
       steps = start + ran;
       break;
@@ -283,8 +244,8 @@ function runBatches(r: Run, lr: number): void {
     const count = Math.min(span, batches - b0);
     const start = b0 * batchSize;
     const rows = Math.min(n - start, count * batchSize);
-    const order = source(r, start, rows);
-    const ran = trainBatches(r, r.at.EX, r.at.EY, order, rows, batchSize, count, lr);
+    stage(r, start, rows);
+    const ran = trainBatches(r, r.at.X, r.at.Y, rows, batchSize, count, lr);
     for (let b = 0; b < ran; b++) {
       if (!Number.isFinite(r.losses[b])) {
         result[0] = r.losses[b];
@@ -338,7 +299,7 @@ function validate(r: Run, weights: Float64Array[]): void {
 /** One batch of the epoch's order: its gradient, and with `rate` > 0 the kernels' SGD update. */
 function oneBatch(r: Run, start: number, size: number, rate: number): void {
   stage(r, start, size);
-  trainBatches(r, r.at.X, r.at.Y, 0, size, size, 1, rate);
+  trainBatches(r, r.at.X, r.at.Y, size, size, 1, rate);
   r.result[0] = r.losses[0];
   r.result[1] = r.corrects[0];
 }
@@ -368,7 +329,6 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       // The network's arrays hold the truth between epochs (callbacks may read or set them).
       loadWeights();
       r.order = order;
-      if (plan.resident && order !== null) r.orderView.set(order);
     },
     runEpoch() {
       if (!plan.wholeEpochs) return false;

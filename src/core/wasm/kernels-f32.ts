@@ -1,0 +1,65 @@
+/**
+ * Loader of the float32 WebAssembly SIMD kernels (assembly/kernels-f32.ts, compiled at build time
+ * and embedded as base64 in `kernels-f32.generated.ts`), for `dtype: 'float32'`. Synchronous, as
+ * the float64 loader (kernels.ts); `undefined` where WebAssembly SIMD is missing. The module
+ * imports nothing: its exp, log, log1p and tanh are compiled in, so its results do not depend on
+ * the host.
+ */
+
+import { decodeBase64 } from './kernels.js';
+import { KERNELS_F32_WASM_BASE64 } from './kernels-f32.generated.js';
+
+/** The module's exports. Pointers are byte offsets into `memory`; every value is an f32. */
+export interface WasmKernelsF32 {
+  readonly memory: WebAssembly.Memory;
+  /** First free byte after the module's own static data. */
+  heapBase(): number;
+  /** C[n×m] = A[n×k]·B[k×m] (+ bias when bias ≠ 0). */
+  gemmNN(A: number, B: number, bias: number, C: number, n: number, k: number, m: number): void;
+  /** G[k×m] = A[n×k]ᵀ·D[n×m]. */
+  gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
+  /** See `trainBatches` in assembly/kernels-f32.ts: `count` batches of rows stored in order. */
+  trainBatches(
+    table: number,
+    depth: number,
+    loss: number,
+    x: number,
+    y: number,
+    n: number,
+    batchSize: number,
+    count: number,
+    learningRate: number,
+    l2: number,
+    kt: number,
+    losses: number,
+    corrects: number,
+  ): number;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function compiledModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = typeof WebAssembly === 'object' ? new WebAssembly.Module(decodeBase64(KERNELS_F32_WASM_BASE64)) : null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** True when the float32 SIMD kernels can run here. */
+export function wasmKernelsF32Available(): boolean {
+  return compiledModule() !== null;
+}
+
+/** A fresh instance with its own memory (one per training run), or undefined when unavailable. */
+export function instantiateWasmKernelsF32(): WasmKernelsF32 | undefined {
+  const mod = compiledModule();
+  if (mod === null) return undefined;
+  try {
+    return new WebAssembly.Instance(mod, {}).exports as unknown as WasmKernelsF32;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The float32 engine (`dtype: 'float32'`, Keras's floatx): the WebAssembly engine's memory plan
+ * (wasm-layout.ts, the examples streamed span by span through a chunk buffer, rows.ts) with every
+ * value stored as float32 — weights, gradients, Z, A, δ and the examples, rounded to float32 as
+ * they are gathered — and the products in f32x4 lanes (assembly/kernels-f32.ts). What JavaScript
+ * computes of it (the epoch's loss sum) is rounded to float32 too. The network's own arrays stay
+ * Float64Array and hold the float32 values exactly between epochs.
+ *
+ * It is not the reference path's arithmetic, so it is tested within float32 tolerance of it, and
+ * bit for bit against itself. There is no fallback: a run it does not cover throws (see
+ * {@link float32Engine}) rather than train in float64.
+ */
+import { ConfigError } from '../../core/errors.js';
+import {
+  instantiateWasmKernelsF32,
+  type WasmKernelsF32,
+  wasmKernelsF32Available,
+} from '../../core/wasm/kernels-f32.js';
+import { LOSS_CODES } from '../../nn/losses.js';
+import { type KernelUpdate, kernelUpdate } from '../../nn/optimizers.js';
+import type { Coverage, Engine, EngineSetup } from './engine.js';
+import { gatherRows } from './rows.js';
+import { createArena, layoutNetworkF32 } from './wasm-layout.js';
+
+/** Size of the buffer the examples stream through (at least one batch). */
+const CHUNK_BYTES = 1 << 17;
+
+/**
+ * What the float32 kernels cover: every activation, the three losses without clipping, plain SGD
+ * (made by `createOptimizer`) run inside the kernels, any batch size; not yet momentum, Nesterov
+ * or Adam, clipped cross-entropies or sample weights.
+ */
+export const FLOAT32_COVERAGE: Coverage = {
+  hidden: { sigmoid: true, tanh: true, relu: true, linear: true, softmax: true },
+  output: { sigmoid: true, tanh: true, relu: true, linear: true, softmax: true },
+  losses: { binary_crossentropy: true, categorical_crossentropy: true, mean_squared_error: true },
+  clippedLoss: false,
+  optimizers: { sgd: true, momentum: false, nesterov: false, adam: false },
+  maxBatchSize: Number.POSITIVE_INFINITY,
+  sampleWeights: false,
+};
+
+/** What in `setup` the float32 engine lacks a kernel for, or undefined when it covers the run. */
+export function float32Gap(setup: EngineSetup): string | undefined {
+  const c = FLOAT32_COVERAGE;
+  const { net, optimizer, data } = setup;
+  const last = net.layers.length - 1;
+  for (const [i, l] of net.layers.entries()) {
+    if (!(i < last ? c.hidden : c.output)[l.activation.name]) return `the activation ${l.activation.name}`;
+  }
+  const loss = net.loss.config;
+  if (!c.losses[loss.name]) return `the loss ${loss.name}`;
+  if (loss.epsilon) return `a clipped cross-entropy (epsilon ${loss.epsilon})`;
+  if (optimizer !== undefined && (!c.optimizers[optimizer.config.name] || kernelUpdate(optimizer) === undefined)) {
+    return `the optimiser ${optimizer.config.name}${c.optimizers[optimizer.config.name] ? ' as an object not made by createOptimizer' : ''}`;
+  }
+  if (data.w !== undefined) return 'sample weights (class weights)';
+  if (!wasmKernelsF32Available()) return 'this runtime (no WebAssembly SIMD)';
+  return undefined;
+}
+
+/** One run's instance, memory and views. */
+interface Run {
+  setup: EngineSetup;
+  sgd: KernelUpdate | undefined;
+  wasm: WasmKernelsF32;
+  table: number;
+  kt: number;
+  X: number;
+  Y: number;
+  losses: number;
+  corrects: number;
+  span: number;
+  chunkRows: number;
+  lossCode: number;
+  xView: Float32Array;
+  yView: Float32Array;
+  lossView: Float32Array;
+  correctView: Int32Array;
+  params: Float32Array[];
+  grads32: Float32Array[];
+  validation?: { X: number; Y: number; rows: number; table: number; kt: number; params: Float32Array[] };
+  order: Uint32Array | null;
+  result: Float64Array;
+}
+
+function setUp(setup: EngineSetup): Run | undefined {
+  const wasm = instantiateWasmKernelsF32();
+  if (wasm === undefined) return undefined;
+  const { net, data, batchSize } = setup;
+  const n = data.x.rows;
+  const nIn = data.x.cols;
+  const nOut = data.y.cols;
+  const bs = Math.min(batchSize, n);
+  const span = Math.max(1, Math.floor(CHUNK_BYTES / ((nIn + nOut) * 4 * bs)));
+  const chunkRows = Math.min(n, span * bs);
+  const arena = createArena(wasm);
+  const X = arena.alloc(chunkRows * nIn * 4);
+  const Y = arena.alloc(chunkRows * nOut * 4);
+  const layout = layoutNetworkF32(arena, net, bs);
+  const losses = arena.alloc(span * 4);
+  const corrects = arena.alloc(span * 4);
+  const val = setup.validation;
+  const v = val && {
+    X: arena.alloc(val.x.data.length * 4),
+    Y: arena.alloc(val.y.data.length * 4),
+    layout: layoutNetworkF32(arena, net, val.x.rows),
+  };
+  if (!arena.commit()) return undefined;
+  const buf = wasm.memory.buffer;
+  let validation: Run['validation'];
+  if (val && v) {
+    new Float32Array(buf, v.X, val.x.data.length).set(val.x.data);
+    new Float32Array(buf, v.Y, val.y.data.length).set(val.y.data);
+    const { params } = v.layout.bind(buf);
+    validation = { X: v.X, Y: v.Y, rows: val.x.rows, table: v.layout.table, kt: v.layout.kt, params };
+  }
+  const { params, grads } = layout.bind(buf);
+  return {
+    setup,
+    sgd: setup.optimizer ? kernelUpdate(setup.optimizer) : undefined,
+    wasm,
+    table: layout.table,
+    kt: layout.kt,
+    X,
+    Y,
+    losses,
+    corrects,
+    span,
+    chunkRows,
+    lossCode: LOSS_CODES[net.loss.config.name],
+    xView: new Float32Array(buf, X, chunkRows * nIn),
+    yView: new Float32Array(buf, Y, chunkRows * nOut),
+    lossView: new Float32Array(buf, losses, span),
+    correctView: new Int32Array(buf, corrects, span),
+    params,
+    grads32: grads,
+    validation,
+    order: null,
+    result: new Float64Array(3),
+  };
+}
+
+/** Gathers rows [start, start + count) of the epoch's order into the chunk buffer, as float32. */
+function stage(r: Run, start: number, count: number): void {
+  const { x, y } = r.setup.data;
+  gatherRows(x.data, x.cols, r.order, start, count, r.xView);
+  gatherRows(y.data, y.cols, r.order, start, count, r.yView);
+}
+
+/** `count` batches of `size` from the `rows` staged rows; `rate` 0: gradients only. */
+function run(
+  r: Run,
+  table: number,
+  kt: number,
+  x: number,
+  y: number,
+  rows: number,
+  size: number,
+  count: number,
+  rate: number,
+) {
+  const depth = r.setup.net.layers.length;
+  const l2 = Math.fround(r.setup.l2);
+  return r.wasm.trainBatches(table, depth, r.lossCode, x, y, rows, size, count, rate, l2, kt, r.losses, r.corrects);
+}
+
+/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update. */
+function runEpoch(r: Run, lr: number): void {
+  const { result, span } = r;
+  const { batchSize } = r.setup;
+  const n = r.setup.data.x.rows;
+  const batches = Math.ceil(n / batchSize);
+  let lossSum = 0;
+  let correct = 0;
+  result[2] = 0;
+  for (let b0 = 0; b0 < batches; b0 += span) {
+    const count = Math.min(span, batches - b0);
+    const start = b0 * batchSize;
+    const rows = Math.min(n - start, count * batchSize);
+    stage(r, start, rows);
+    const ran = run(r, r.table, r.kt, r.X, r.Y, rows, batchSize, count, lr);
+    for (let b = 0; b < ran; b++) {
+      const loss = r.lossView[b];
+      if (!Number.isFinite(loss)) {
+        result[0] = loss;
+        result[2] = b0 + b + 1;
+        r.sgd?.advance(b0 + b);
+        return;
+      }
+      lossSum = Math.fround(lossSum + Math.fround(loss * Math.min(batchSize, n - (b0 + b) * batchSize)));
+      correct += r.correctView[b];
+    }
+  }
+  result[0] = lossSum;
+  result[1] = correct;
+  r.sgd?.advance(batches);
+}
+
+/** One batch of the epoch's order: its gradient, and with `rate` > 0 the SGD update. */
+function oneBatch(r: Run, start: number, size: number, rate: number): void {
+  stage(r, start, size);
+  run(r, r.table, r.kt, r.X, r.Y, size, size, 1, rate);
+  r.result[0] = r.lossView[0];
+  r.result[1] = r.correctView[0];
+}
+
+/** The validation data as one batch through `weights` (rounded to float32). */
+function validate(r: Run, weights: Float64Array[]): void {
+  const v = r.validation;
+  if (v === undefined) return;
+  for (let i = 0; i < v.params.length; i++) v.params[i].set(weights[i]);
+  run(r, v.table, v.kt, v.X, v.Y, v.rows, v.rows, 1, 0);
+  r.result[0] = r.lossView[0];
+  r.result[1] = r.correctView[0];
+}
+
+/**
+ * The float32 engine for `setup`, or undefined when the instance or its memory cannot be had.
+ * Callers check {@link float32Gap} first.
+ */
+export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
+  const r = setUp(setup);
+  if (r === undefined) return undefined;
+  const lr = Math.fround(r.sgd?.learningRate ?? 0);
+  const netParams = setup.net.layers.flatMap((l) => [l.kernel.data, l.bias]);
+  const grads = r.grads32.map((g) => new Float64Array(g.length));
+  const loadWeights = () => {
+    for (let i = 0; i < r.params.length; i++) r.params[i].set(netParams[i]);
+  };
+  return {
+    name: 'wasm',
+    detail: 'float32',
+    result: r.result,
+    grads,
+    startEpoch(order) {
+      loadWeights();
+      r.order = order;
+    },
+    runEpoch() {
+      if (setup.perStepCallback) return false;
+      runEpoch(r, lr);
+      return true;
+    },
+    gradient(start, size) {
+      oneBatch(r, start, size, 0);
+      for (let i = 0; i < grads.length; i++) grads[i].set(r.grads32[i]);
+    },
+    validate: () => validate(r, netParams),
+    runBatch(start, size) {
+      oneBatch(r, start, size, lr);
+      if (Number.isFinite(r.result[0])) r.sgd?.advance(1);
+    },
+    storeWeights() {
+      for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
+    },
+    loadWeights,
+  };
+}
+
+/**
+ * The engine for a `dtype: 'float32'` run: the float32 engine, or a ConfigError naming what it
+ * lacks a kernel for (never a silent float64 run).
+ * @param setup the run
+ */
+export function float32Engine(setup: EngineSetup): Engine {
+  const gap = float32Gap(setup);
+  if (gap !== undefined) {
+    throw new ConfigError(`dtype 'float32' has no kernel for ${gap}; train this run with dtype 'float64'`);
+  }
+  const engine = createWasmF32Engine(setup);
+  if (engine === undefined) throw new ConfigError("dtype 'float32': WebAssembly memory for the run was refused");
+  return engine;
+}
