@@ -24,6 +24,8 @@ export const SGD1_TWO_LAYER_MAX_HIDDEN = 16;
 export const SGD1_TWO_LAYER_MAX_INPUT = 64;
 /** Size of the buffer the examples stream through (at least one batch). */
 const CHUNK_BYTES = 1 << 18;
+/** Forward multiply-adds per whole-epoch kernel call when a stop check is given (~1 ms of work). */
+const STOP_SPAN_WORK = 1 << 20;
 
 /**
  * Whether the two-layer batch-1 kernel (`sgd1TwoLayer`) covers `net`: in-h-1 with an element-wise
@@ -185,7 +187,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     ...layout.bind(buf),
     validation,
     order: null,
-    result: new Float64Array(3),
+    result: new Float64Array(4),
   };
 }
 
@@ -197,13 +199,27 @@ function stage(r: Run, start: number, count: number): void {
 }
 
 /**
- * Rows [start, start + count) of the epoch for a whole-epoch kernel: the resident dataset and
- * the order's address, or the rows staged in the chunk buffer and no order.
+ * Rows [start, start + count) of the epoch for a whole-epoch kernel, as the addresses of X, Y
+ * and the order: the resident dataset read through the order from `start` (or from row `start`
+ * when unshuffled), or the rows staged in the chunk buffer and no order.
  */
-function source(r: Run, start: number, count: number): number {
-  if (r.plan.resident) return r.order === null ? 0 : r.at.order;
-  stage(r, start, count);
-  return 0;
+function source(r: Run, start: number, count: number): [number, number, number] {
+  const { at } = r;
+  if (!r.plan.resident) {
+    stage(r, start, count);
+    return [at.X, at.Y, 0];
+  }
+  if (r.order !== null) return [at.EX, at.EY, at.order + start * 4];
+  const { x, y } = r.setup.data;
+  return [at.EX + start * x.cols * 8, at.EY + start * y.cols * 8, 0];
+}
+
+/** Rows per whole-epoch kernel call: all `rows` without a stop check, else ~{@link STOP_SPAN_WORK}'s worth. */
+function spanRows(r: Run, rows: number, stop: (() => boolean) | undefined): number {
+  if (stop === undefined) return rows;
+  let work = 0;
+  for (const l of r.setup.net.layers) work += l.kernel.rows * l.kernel.cols;
+  return Math.max(1, Math.min(rows, Math.floor(STOP_SPAN_WORK / Math.max(work, 1))));
 }
 
 /** `count` batches of `size` from `rows` rows at x, y (through `order` unless 0); `rate` 0: gradients only. */
@@ -240,24 +256,28 @@ function trainBatches(
   );
 }
 
-/** A whole epoch, one example at a time, in the batch-1 kernels. */
-function runSgd1(r: Run, lr: number): void {
+/** A whole epoch, one example at a time, in the batch-1 kernels (until `stop`, checked between calls). */
+function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
   const { at, wasm, result } = r;
   const n = r.setup.data.x.rows;
   const depth = r.setup.net.layers.length;
   r.outLoss[0] = 0;
   r.outCorrect[0] = 0;
   let steps = n;
-  const rows = r.plan.resident ? n : r.chunkRows;
+  const rows = spanRows(r, r.plan.resident ? n : r.chunkRows, stop);
   for (let start = 0; start < n; start += rows) {
     const count = Math.min(rows, n - start);
-    const order = source(r, start, count);
+    const [x, y, order] = source(r, start, count);
     // The kernels carry the running loss sum and correct count on from `out`.
     const ran = r.plan.twoLayer
-      ? wasm.sgd1TwoLayer(at.table, at.EX, at.EY, order, count, lr, at.scratch, at.out)
-      : wasm.sgd1Epoch(at.table, depth, r.lossCode, at.EX, at.EY, order, count, lr, at.out);
+      ? wasm.sgd1TwoLayer(at.table, x, y, order, count, lr, at.scratch, at.out)
+      : wasm.sgd1Epoch(at.table, depth, r.lossCode, x, y, order, count, lr, at.out);
     if (ran < count || !Number.isFinite(r.outLoss[0])) {
       steps = start + ran;
+      break;
+    }
+    if (start + count < n && stop?.()) {
+      steps = start + count;
       break;
     }
   }
@@ -267,24 +287,27 @@ function runSgd1(r: Run, lr: number): void {
   result[0] = r.outLoss[0];
   result[1] = r.outCorrect[0];
   result[2] = failed ? steps : 0;
-  r.plan.sgd?.advance(failed ? steps - 1 : n);
+  result[3] = steps;
+  r.plan.sgd?.advance(failed ? steps - 1 : steps);
 }
 
-/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update. */
-function runBatches(r: Run, lr: number): void {
-  const { result, span } = r;
+/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update (until `stop`). */
+function runBatches(r: Run, lr: number, stop?: () => boolean): void {
+  const { result } = r;
   const { batchSize } = r.setup;
   const n = r.setup.data.x.rows;
   const batches = Math.ceil(n / batchSize);
+  const span = stop ? Math.max(1, Math.floor(spanRows(r, r.span * batchSize, stop) / batchSize)) : r.span;
   let lossSum = 0;
   let correct = 0;
+  let done = batches;
   result[2] = 0;
   for (let b0 = 0; b0 < batches; b0 += span) {
     const count = Math.min(span, batches - b0);
     const start = b0 * batchSize;
     const rows = Math.min(n - start, count * batchSize);
-    const order = source(r, start, rows);
-    const ran = trainBatches(r, r.at.EX, r.at.EY, order, rows, batchSize, count, lr);
+    const [x, y, order] = source(r, start, rows);
+    const ran = trainBatches(r, x, y, order, rows, batchSize, count, lr);
     for (let b = 0; b < ran; b++) {
       if (!Number.isFinite(r.losses[b])) {
         result[0] = r.losses[b];
@@ -295,10 +318,15 @@ function runBatches(r: Run, lr: number): void {
       lossSum += r.losses[b] * Math.min(batchSize, n - (b0 + b) * batchSize);
       correct += r.corrects[b];
     }
+    if (b0 + count < batches && stop?.()) {
+      done = b0 + count;
+      break;
+    }
   }
   result[0] = lossSum;
   result[1] = correct;
-  r.plan.sgd?.advance(batches);
+  result[3] = done;
+  r.plan.sgd?.advance(done);
 }
 
 /**
@@ -370,10 +398,10 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       r.order = order;
       if (plan.resident && order !== null) r.orderView.set(order);
     },
-    runEpoch() {
+    runEpoch(stop) {
       if (!plan.wholeEpochs) return false;
-      if (plan.sgd1) runSgd1(r, lr);
-      else runBatches(r, lr);
+      if (plan.sgd1) runSgd1(r, lr, stop);
+      else runBatches(r, lr, stop);
       return true;
     },
     gradient: (start, size) => oneBatch(r, start, size, 0),
