@@ -7,6 +7,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackpropError } from '../core/errors.js';
 import { memoryScoreStore, type ScoreStore } from '../data/evaluate.js';
 
 /** Rows read back at a time. */
@@ -45,10 +46,16 @@ export function fileScoreStore(): ClosableScoreStore {
   };
   return {
     append(c, values) {
-      const fd = fdOf(c);
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      for (let done = 0; done < bytes.length; ) {
-        done += writeSync(fd, bytes, done, bytes.length - done, sizes[c] + done);
+      try {
+        const fd = fdOf(c);
+        for (let done = 0; done < bytes.length; ) {
+          done += writeSync(fd, bytes, done, bytes.length - done, sizes[c] + done);
+        }
+      } catch (err) {
+        // A full disk is the user's to fix: one line, not a stack.
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new BackpropError(`cannot keep the rows' scores in a temporary file in ${dir} (${code})`);
       }
       sizes[c] += bytes.length;
     },
