@@ -4,17 +4,22 @@
  * explained in the notes' notation.
  */
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { explain, explainInputFromSplit } from '../data/explain.js';
+import { fromRows } from '../core/matrix.js';
+import { explain } from '../data/explain.js';
 import { InputError } from '../data/input-error.js';
-import { NOTES_TRAINING, type TrainResult } from '../data/train.js';
+import { parseModel } from '../data/model-file.js';
+import { NOTES_TRAINING } from '../data/train.js';
 import { checkOutputs, MODEL_OUTPUT } from '../node/output-paths.js';
-import { saveTrainResult, trainFromCsvFile } from '../node/train-file.js';
+import { saveTrainedRun, trainInWorker } from '../node/train-file.js';
+import type { TrainedRun } from '../node/train-worker-types.js';
+import { INTERRUPTED, interruptHandler } from './interrupt.js';
 import { createOutput } from './output.js';
-import { createEpochReporter } from './progress.js';
-import { printTrainResult, trainSummary, viewOf } from './train-output.js';
+import { createEpochReporter, type EpochReporter } from './progress.js';
+import { printTrainResult, trainSummary } from './train-output.js';
 
 /** The bundled data file, found next to the installed package (dist/cli → ../../data). */
 function bundledData(name: string): string {
@@ -41,7 +46,7 @@ export function registerDemo(program: Command): void {
     .option('--force', 'replace an existing --out file that is not a model file')
     .option('--json', 'print a JSON summary (training and the explanation)')
     .option('--quiet', 'print nothing but errors (and --json)')
-    .action((flags: DemoFlags) => {
+    .action(async (flags: DemoFlags) => {
       const out = createOutput(flags);
       const data = bundledData('breast-cancer.csv');
       checkOutputs(
@@ -49,6 +54,15 @@ export function registerDemo(program: Command): void {
         [{ path: flags.out, flag: '--out', replaces: MODEL_OUTPUT }],
         flags.force,
       );
+      // In a worker, as `train` does: this thread stays free to take Ctrl-C. The handler is in
+      // place before anything is printed; the reporter (which may draw a bar) after the heading.
+      let reporter: EpochReporter | undefined;
+      const training = trainInWorker(
+        data,
+        { ...DEMO, features: [...DEMO.features], hidden: [...DEMO.hidden] },
+        { onEpochEnd: (log) => reporter?.onEpochEnd(log), firstTest: true, memoryBudget: totalmem() },
+      );
+      const stopOnSignal = interruptHandler(out, { stop: () => reporter?.stop() }, () => training.stop());
       out.result(
         "The notes' network: x (3 standardised features) → 4 sigmoid units → 1 sigmoid unit, binary cross-entropy, plain SGD",
       );
@@ -59,26 +73,36 @@ export function registerDemo(program: Command): void {
         `  η = ${DEMO.lr}, batch size ${DEMO.batchSize}, ${DEMO.epochs} epochs, seed ${DEMO.seed}, stratified 80/20 train/test split (10% of train for validation)`,
       );
       out.result('');
-      const reporter = createEpochReporter(out, DEMO.epochs, 10);
-      let result: TrainResult;
+      reporter = createEpochReporter(out, DEMO.epochs, 10);
+      let run: TrainedRun;
       try {
-        result = trainFromCsvFile(data, {
-          ...DEMO,
-          features: [...DEMO.features],
-          hidden: [...DEMO.hidden],
-          onEpochEnd: (log) => reporter.onEpochEnd(log),
-        });
+        run = await training.result;
       } finally {
         reporter.stop();
       }
-      saveTrainResult(result, flags.out);
-      printTrainResult(viewOf(result), out, flags.out);
-
+      saveTrainedRun(run, flags.out);
+      stopOnSignal.saved();
+      const view = { ...run, model: parseModel(run.modelText, flags.out) };
+      printTrainResult(view, out, flags.out);
+      const summary = trainSummary(view, flags.out);
+      if (run.history.stopReason === 'interrupted' || run.firstTest === undefined) {
+        out.document(summary);
+        if (run.history.stopReason === 'interrupted') process.exitCode = INTERRUPTED;
+        return;
+      }
       // The first test example, explained quantity by quantity.
-      const source = `the first test example, data/breast-cancer.csv line ${result.test!.lines[0]}`;
-      const explanation = explain(explainInputFromSplit(result.model, result.test!, 0, DEMO.lr, source));
+      const first = run.firstTest;
+      const explanation = explain({
+        model: view.model,
+        x: fromRows([first.x]),
+        raw: fromRows([first.raw]),
+        y: fromRows([first.y]),
+        yGiven: true,
+        lr: DEMO.lr,
+        source: `the first test example, data/breast-cancer.csv line ${first.line}`,
+      });
       out.result('');
       for (const line of explanation.lines) out.result(line);
-      out.document({ ...trainSummary(viewOf(result), flags.out), explanation: explanation.json });
+      out.document({ ...summary, explanation: explanation.json });
     });
 }

@@ -1,6 +1,6 @@
 /**
  * Ctrl-C during training: the first SIGINT (or SIGTERM) asks training to stop after the current
- * epoch, so that the model so far is saved; a second one exits at once, before anything is
+ * batch, so that the model so far is saved; a second one exits at once, before anything is
  * written (saves are atomic, so no partial file is left either way).
  */
 import type { Output } from './output.js';
@@ -14,15 +14,19 @@ export const INTERRUPTED = 130;
  * too, with nothing left to lose).
  * @param out where the message goes
  * @param reporter the progress bar to clear before a message
- * @param stop asks training to stop after the current epoch
+ * @param stop asks training to stop after the current batch
  */
-export function interruptHandler(out: Output, reporter: EpochReporter, stop: () => void): { saved(): void } {
+export function interruptHandler(
+  out: Output,
+  reporter: Pick<EpochReporter, 'stop'>,
+  stop: () => void,
+): { saved(): void } {
   let count = 0;
   const onSignal = () => {
     count++;
     reporter.stop();
     if (count === 1) {
-      out.note('interrupted: stopping after this epoch to save the model; press Ctrl-C again to quit without saving');
+      out.note('interrupted: stopping after this batch to save the model; press Ctrl-C again to quit without saving');
       stop();
       return;
     }

@@ -23,6 +23,7 @@ export function describeEpoch(log: EpochLog, epochs: number): string {
   if (log.accuracy !== undefined) parts.push(`acc ${f(log.accuracy)}`);
   if (log.valLoss !== undefined) parts.push(`val_loss ${f(log.valLoss)}`);
   if (log.valAccuracy !== undefined) parts.push(`val_acc ${f(log.valAccuracy)}`);
+  if (log.partial) parts.push(`(interrupted after ${log.partial.batches} of ${log.partial.of} batches)`);
   return parts.join('  ');
 }
 
@@ -54,7 +55,7 @@ export function createEpochReporter(out: Output, epochs: number, every: number):
   if (tty) draw(0, '-');
   return {
     onEpochEnd(log) {
-      if (log.epoch % every === 0 || log.epoch === epochs || log.epoch === 1) {
+      if (log.epoch % every === 0 || log.epoch === epochs || log.epoch === 1 || log.partial) {
         const line = describeEpoch(log, epochs);
         if (tty) {
           process.stderr.write(`${ERASE_LINE}${line}\n`);

@@ -2,24 +2,12 @@
 import { describeMetrics } from '../data/evaluate.js';
 import type { Model } from '../data/model-file.js';
 import { describeNetwork } from '../data/report.js';
-import { splitSizes, type TrainResult } from '../data/train.js';
 import { networkConfig } from '../nn/network.js';
 import type { TrainedRun } from '../node/train-worker-types.js';
 import type { Output } from './output.js';
 
 /** What is shown of a training run: its model and numbers, whether it ran here or in a worker. */
 export type RunView = Pick<TrainedRun, 'history' | 'metrics' | 'metricsOn' | 'rows'> & { model: Model };
-
-/** The view of a run that trained in this thread. */
-export function viewOf(result: TrainResult): RunView {
-  return {
-    model: result.model,
-    history: result.history,
-    metrics: result.metrics,
-    metricsOn: result.metricsOn,
-    rows: splitSizes(result),
-  };
-}
 
 /** The JSON summary of a training run, with the engine `fit` chose. */
 export function trainSummary(result: RunView, out: string): Record<string, unknown> {
@@ -57,6 +45,8 @@ export function printTrainResult(result: RunView, out: Output, modelPath: string
   out.result(`${result.metricsOn} metrics:`);
   for (const line of describeMetrics(result.metrics)) out.result(line);
   if (history.stopReason === 'interrupted') {
-    out.note(`interrupted: the model after ${history.epochs.length} epochs written to ${modelPath}`);
+    const partial = history.epochs.at(-1)?.partial;
+    const cut = partial ? ` (the last cut short after ${partial.batches} of its ${partial.of} batches)` : '';
+    out.note(`interrupted: the model after ${history.epochs.length} epochs${cut} written to ${modelPath}`);
   } else out.result(`model written to ${modelPath}`);
 }

@@ -305,28 +305,239 @@ export function headlineMetrics(m: Metrics): Record<string, number> {
 
 /** Metrics gathered batch by batch; see {@link createEvaluation}. */
 export interface Evaluation {
-  /** Predicts one batch and keeps its outputs and targets (not its inputs). */
+  /** Predicts one batch and keeps what the metrics need of it (not its inputs). */
   add(x: Matrix, y: Matrix): void;
-  /** The metrics over every batch added. */
+  /** The metrics over every batch added (once: a classifier's kept scores are let go as they are used). */
   result(): Metrics;
 }
 
+/** Rows per chunk of a kept column: a column grows by whole chunks, never by copying itself. */
+const CHUNK_ROWS = 1 << 16;
+
 /**
- * A model's metrics over labelled batches given one after another (a file read in chunks): each
- * batch's outputs and targets are kept (a few numbers per row), its inputs are not. The log-loss
- * is the row-weighted mean of the batches' mean losses.
+ * Where a classifier's evaluation keeps each row's scores until the end, one column per output
+ * unit: in memory by default ({@link memoryScoreStore}); a Node caller may keep them in a file.
+ */
+export interface ScoreStore {
+  /** Appends rows' values to column `c`. */
+  append(c: number, values: Float64Array): void;
+  /** Hands column `c` back in row order, piece by piece; `last`: it will not be read again. */
+  read(c: number, visit: (piece: Float64Array) => void, last: boolean): void;
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Score columns in memory, each in fixed-size chunks (a column grows by whole chunks, never by
+ * copying itself); a column read for the last time is let go chunk by chunk.
+ * @example
+ * createEvaluation(model, false, memoryScoreStore());
+ */
+export function memoryScoreStore(): ScoreStore {
+  const columns: Float64Array[][] = [];
+  const lengths: number[] = [];
+  return {
+    append(c, values) {
+      columns[c] ??= [];
+      const chunks = columns[c];
+      let length = lengths[c] ?? 0;
+      for (let i = 0; i < values.length; ) {
+        const at = length % CHUNK_ROWS;
+        if (at === 0) chunks.push(new Float64Array(CHUNK_ROWS));
+        const n = Math.min(CHUNK_ROWS - at, values.length - i);
+        chunks[chunks.length - 1].set(values.subarray(i, i + n), at);
+        i += n;
+        length += n;
+      }
+      lengths[c] = length;
+    },
+    read(c, visit, last) {
+      const chunks = columns[c] ?? [];
+      const length = lengths[c] ?? 0;
+      for (let i = 0; i < chunks.length; i++) {
+        visit(chunks[i].subarray(0, Math.min(CHUNK_ROWS, length - i * CHUNK_ROWS)));
+        // So that a column and its sorted copy are not both held.
+        if (last) chunks[i] = EMPTY;
+      }
+    },
+  };
+}
+
+/** Each row's true class, one byte per row (four past 256 classes), in fixed-size chunks. */
+interface Classes {
+  chunks: (Uint8Array | Int32Array)[];
+  length: number;
+  push(v: number): void;
+  at(row: number): number;
+}
+
+function classesOf(k: number): Classes {
+  const c: Classes = {
+    chunks: [],
+    length: 0,
+    push(v) {
+      const at = c.length % CHUNK_ROWS;
+      if (at === 0) c.chunks.push(k <= 256 ? new Uint8Array(CHUNK_ROWS) : new Int32Array(CHUNK_ROWS));
+      c.chunks[c.chunks.length - 1][at] = v;
+      c.length++;
+    },
+    at: (row) => c.chunks[Math.floor(row / CHUNK_ROWS)][row % CHUNK_ROWS],
+  };
+  return c;
+}
+
+/**
+ * A model's metrics over labelled batches given one after another (a file read in chunks),
+ * exactly as {@link evaluateNetwork} gives them over all the rows at once. Of a classifier only
+ * the confusion matrix, the loss sum, each row's true class (one byte) and the scores the ROC
+ * AUCs need (one number per row and output unit, in `store`) are kept; a regression model keeps
+ * its outputs and targets. The log-loss is the row-weighted mean of the batches' mean losses.
  * @param model the model
  * @param bestThreshold also find the decision threshold that maximises F1 (binary models)
+ * @param store where the scores wait for the end (default: in memory)
  * @example
  * const ev = createEvaluation(model); ev.add(x, y); const m = ev.result();
  */
-export function createEvaluation(model: Model, bestThreshold = false): Evaluation {
+export function createEvaluation(
+  model: Model,
+  bestThreshold = false,
+  store: ScoreStore = memoryScoreStore(),
+): Evaluation {
+  if (model.labels.kind === 'regression') return createRegressionEvaluation(model);
+  const net = model.network;
+  const labels = model.labels;
+  const k = labels.classes.length;
+  const cols = net.layers[net.layers.length - 1].bias.length;
+  const t = labels.kind === 'binary' ? model.threshold : undefined;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const truths = classesOf(k);
+  let lossSum = 0;
+  let lastLoss = Number.NaN;
+  let batches = 0;
+  return {
+    add(x, y) {
+      const yhat = predict(net, x);
+      lastLoss = lossOf(net, x, y, createWorkspace(net, x.rows));
+      lossSum += lastLoss * x.rows;
+      batches++;
+      const predicted = t === undefined ? predictedClasses(yhat) : Int32Array.from(yhat.data, (p) => (p >= t ? 1 : 0));
+      const truth = targetClasses(y);
+      for (let r = 0; r < x.rows; r++) {
+        confusion[truth[r]][predicted[r]]++;
+        truths.push(truth[r]);
+      }
+      if (cols === 1) store.append(0, yhat.data);
+      else
+        for (let c = 0; c < cols; c++)
+          store.append(
+            c,
+            Float64Array.from({ length: x.rows }, (_, r) => yhat.data[r * cols + c]),
+          );
+    },
+    result() {
+      const rows = truths.length;
+      // One batch: its own mean, exactly as evaluating the whole table at once gives it.
+      const loss = batches === 1 ? lastLoss : rows > 0 ? lossSum / rows : Number.NaN;
+      let correct = 0;
+      for (let c = 0; c < k; c++) correct += confusion[c][c];
+      const sorted = new Float64Array(rows);
+      let best: { threshold: number; f1: number } | undefined;
+      const binary = cols === 1;
+      const perClass = labels.classes.map((label, c) => {
+        // Binary: one output, P(class 1); class 0's score is 1 − p, as `oneVsRest` takes it.
+        const column = (visit: (piece: Float64Array) => void) =>
+          store.read(binary ? 0 : c, visit, !binary || c === k - 1);
+        const walk = rocWalk(sorted, column, truths, c, binary && c === 0);
+        if (binary && c === 1 && bestThreshold) best = walk.bestF1;
+        return { label, ...classScores(confusion, c), rocAuc: walk.auc };
+      });
+      const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') => perClass.reduce((s, c) => s + c[key], 0) / k;
+      const headline =
+        labels.kind === 'binary'
+          ? perClass[1]
+          : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
+      return {
+        kind: 'classification',
+        rows,
+        accuracy: correct / rows,
+        logLoss: loss,
+        rocAuc: headline.rocAuc,
+        precision: headline.precision,
+        recall: headline.recall,
+        f1: headline.f1,
+        perClass,
+        confusion,
+        labels: [...labels.classes],
+        ...(t !== undefined ? { threshold: t } : {}),
+        ...(best ? { bestThreshold: best } : {}),
+      };
+    },
+  };
+}
+
+/**
+ * Class `c`'s ROC AUC against the rest, and (for the positive class of a binary model) the
+ * F1-maximising threshold, from a column of scores: its positives are gathered at the front of
+ * `buf` and its negatives at the back, each part sorted (a numeric sort, no index array), and the
+ * two walked from the highest score down, ties as one step. The steps and the sums are those of
+ * `rocAuc` and {@link bestF1Threshold}, so the numbers are the same bits.
+ */
+function rocWalk(
+  buf: Float64Array,
+  column: (visit: (piece: Float64Array) => void) => void,
+  truths: Classes,
+  c: number,
+  complement: boolean,
+): { auc: number; bestF1: { threshold: number; f1: number } } {
+  let front = 0;
+  let back = buf.length;
+  let row = 0;
+  column((piece) => {
+    for (let r = 0; r < piece.length; r++) {
+      const v = complement ? 1 - piece[r] : piece[r];
+      if (truths.at(row++) === c) buf[front++] = v;
+      else buf[--back] = v;
+    }
+  });
+  const pos = front;
+  const neg = buf.length - pos;
+  const P = buf.subarray(0, pos).sort();
+  const N = buf.subarray(pos).sort();
+  let i = pos - 1;
+  let j = neg - 1;
+  let tp = 0;
+  let fp = 0;
+  let fpr0 = 0;
+  let tpr0 = 0;
+  let area = 0;
+  let bestF1 = { threshold: 1, f1: 0 };
+  while (i >= 0 || j >= 0) {
+    const s = j < 0 || (i >= 0 && P[i] >= N[j]) ? P[i] : N[j];
+    while (i >= 0 && P[i] === s) {
+      tp++;
+      i--;
+    }
+    while (j >= 0 && N[j] === s) {
+      fp++;
+      j--;
+    }
+    const fpr = neg === 0 ? 0 : fp / neg;
+    const tpr = pos === 0 ? 0 : tp / pos;
+    area += ((fpr - fpr0) * (tpr + tpr0)) / 2;
+    fpr0 = fpr;
+    tpr0 = tpr;
+    const f1 = (2 * tp) / (tp + fp + pos);
+    if (f1 > bestF1.f1) bestF1 = { threshold: s, f1 };
+  }
+  return { auc: fpr0 === 0 || tpr0 === 0 ? Number.NaN : area, bestF1 };
+}
+
+/** {@link createEvaluation} for a regression model: its outputs and targets, joined at the end. */
+function createRegressionEvaluation(model: Model): Evaluation {
   const net = model.network;
   const cols = net.layers[net.layers.length - 1].bias.length;
   const outs: Matrix[] = [];
   const targets: Matrix[] = [];
-  let lossSum = 0;
-  let lastLoss = Number.NaN;
   let rows = 0;
   const join = (ms: Matrix[]): Matrix => {
     if (ms.length === 1) return ms[0];
@@ -343,14 +554,10 @@ export function createEvaluation(model: Model, bestThreshold = false): Evaluatio
     add(x, y) {
       outs.push(predict(net, x));
       targets.push(y);
-      lastLoss = lossOf(net, x, y, createWorkspace(net, x.rows));
-      lossSum += lastLoss * x.rows;
       rows += x.rows;
     },
     result() {
-      // One batch: its own mean, exactly as evaluating the whole table at once gives it.
-      const loss = outs.length === 1 ? lastLoss : rows > 0 ? lossSum / rows : Number.NaN;
-      return metricsOfOutputs(join(outs), join(targets), loss, model.labels, modelScoring(model, bestThreshold));
+      return regressionReport(join(outs), join(targets), model.targetStandardization);
     },
   };
 }

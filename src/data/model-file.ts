@@ -54,6 +54,8 @@ export interface TrainingSettings {
   epochs?: number;
   epochsRun?: number;
   stopReason?: string;
+  /** The last epoch run was cut short by an interruption after `batches` of its `of` batches. */
+  partialEpoch?: { batches: number; of: number };
   seed?: number;
   shuffle?: boolean;
   testSplit?: number;

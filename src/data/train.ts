@@ -86,6 +86,8 @@ export interface TrainOptions {
   init?: { model: Model; name: string };
   /** Sees each epoch's log. */
   onEpochEnd?: (log: EpochLog) => void;
+  /** Stops training after the current batch once it returns true (see `FitOptions.shouldStop`). */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -162,6 +164,7 @@ type Settled = Required<
     | 'patience'
     | 'init'
     | 'onEpochEnd'
+    | 'shouldStop'
     | 'classWeight'
     | 'threshold'
     | 'includeOptimizer'
@@ -357,12 +360,14 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
 /** How the model was trained, as its file records it. */
 function trainingSettings(o: Settled, optimizer: TrainingSettings['optimizer'], history: History, rows: number[]) {
   const cw = o.classWeight;
+  const partial = history.epochs.at(-1)?.partial; // the last epoch was cut short by shouldStop
   return {
     optimizer,
     batchSize: o.batchSize,
     epochs: o.epochs,
     epochsRun: history.epochs.length,
     stopReason: history.stopReason,
+    ...(partial ? { partialEpoch: partial } : {}),
     seed: o.seed,
     shuffle: o.shuffle,
     testSplit: o.testSplit,
@@ -459,6 +464,7 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
     // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.
     ...(onEpochEnd ? { onEpochEnd: (log: EpochLog) => onEpochEnd({ ...log, epoch: log.epoch - initialEpoch }) } : {}),
+    ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
   });
   const evalSet = test ?? train;
   const scoring = { ...(targetStandardization ? { targetStandardization } : {}), ...(threshold ? { threshold } : {}) };

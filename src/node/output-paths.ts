@@ -157,10 +157,11 @@ export function checkOutputPaths(inputs: InputSpec[], outputs: [string, string][
 }
 
 /**
- * What a model file output of `train`, `import` or `demo` may replace without `--force`: any file
- * but a TF.js model (`model.json` is the default name of both) — and never an input.
+ * What a model file output of `train`, `import` or `demo` may replace without `--force`: a
+ * backprop model file — not a CSV, a text file or a TF.js model (`model.json` is the default name
+ * of both) — and, even with `--force`, never an input.
  */
-export const MODEL_OUTPUT: readonly ExistingKind[] = ['model', 'trained-model', 'other'];
+export const MODEL_OUTPUT: readonly ExistingKind[] = ['model', 'trained-model'];
 /** Every kind: only the input, collision and writability rules apply. */
 export const ANY_OUTPUT: readonly ExistingKind[] = ['model', 'trained-model', 'tfjs-model', 'other'];
 /** What a CSV or HTML output may replace without `--force`: anything but a model. */

@@ -1,7 +1,8 @@
 /**
  * Predictions and evaluation over a CSV file read in chunks: rows are gathered into batches of
  * {@link PREDICT_BATCH_ROWS}, each batch is predicted and handed on, and nothing of the file is
- * kept beyond the batch (evaluation keeps the predictions and targets, a few numbers per row).
+ * kept beyond the batch (evaluation keeps a byte per row in memory, and a classifier's scores in a
+ * temporary file until its exact ROC AUCs are computed).
  */
 import type { CsvDialect, Table } from '../data/csv.js';
 import { createEvaluation, type Metrics } from '../data/evaluate.js';
@@ -9,6 +10,7 @@ import { labelledData, modelInputs } from '../data/model-data.js';
 import type { Model } from '../data/model-file.js';
 import { type Predictions, predictTable } from '../data/predict.js';
 import { scanCsv } from './csv-file.js';
+import { fileScoreStore } from './score-file.js';
 
 /** Rows per batch: enough for the matrix kernels to be efficient, few enough to stay small. */
 export const PREDICT_BATCH_ROWS = 4096;
@@ -87,8 +89,9 @@ export function predictCsvFile(
 }
 
 /**
- * A model's metrics on a labelled CSV file (`-` reads stdin), read in batches: only the
- * predictions and targets are kept, never the file's text.
+ * A model's metrics on a labelled CSV file (`-` reads stdin), read in batches: never the file's
+ * text is kept, only each row's class (a byte) in memory and a classifier's scores in a temporary
+ * file (see {@link fileScoreStore}), so that the ROC AUCs are exact in bounded memory.
  * @param model the model
  * @param path the CSV file
  * @param options `target`: the label column; `modelName`: the model's name in messages;
@@ -102,18 +105,23 @@ export function evaluateCsvFile(
   options: { target?: string; modelName?: string; bestThreshold?: boolean; csv?: CsvDialect } = {},
 ): Metrics & { target: string; file: string } {
   const name = options.modelName ?? 'the model';
-  const evaluation = createEvaluation(model, options.bestThreshold);
-  let target = '';
-  const { file } = scanBatches(
-    path,
-    options.csv ?? {},
-    (t) => {
-      target = labelledData(model, t, name, options.target).target;
-    },
-    (t) => {
-      const { x, y } = labelledData(model, t, name, options.target);
-      evaluation.add(x, y);
-    },
-  );
-  return { ...evaluation.result(), target, file };
+  const store = fileScoreStore();
+  try {
+    const evaluation = createEvaluation(model, options.bestThreshold, store);
+    let target = '';
+    const { file } = scanBatches(
+      path,
+      options.csv ?? {},
+      (t) => {
+        target = labelledData(model, t, name, options.target).target;
+      },
+      (t) => {
+        const { x, y } = labelledData(model, t, name, options.target);
+        evaluation.add(x, y);
+      },
+    );
+    return { ...evaluation.result(), target, file };
+  } finally {
+    store.close();
+  }
 }

@@ -73,18 +73,20 @@ export function saveTrainResult(result: TrainResult, modelPath: string, reportPa
 export interface WorkerTraining {
   /** The run's model file text, report and numbers, once training ends. */
   result: Promise<TrainedRun>;
-  /** Asks training to stop at the end of the current epoch; the result then says `interrupted`. */
+  /** Asks training to stop after the current batch; the result then says `interrupted`. */
   stop(): void;
 }
 
 /**
  * Trains on a CSV file as {@link trainFromCsvFile} does, in a worker thread, so that the calling
  * thread stays free (to take Ctrl-C, to draw progress). `stop()` ends training after the current
- * epoch; the model then holds the best weights so far (with `patience`) or the last epoch's,
- * and its `training.stopReason` is `"interrupted"`. Nothing is written: save `modelText`.
+ * batch; the model then holds the best weights so far (with `patience`) or the last batch's, and
+ * its `training.stopReason` is `"interrupted"` (`training.partialEpoch` when the last epoch was cut
+ * short). Nothing is written: save `modelText`.
  * @param path the CSV file (`-` for stdin)
  * @param options as {@link trainFromCsvFile}'s, without callbacks
- * @param hooks `onEpochEnd` sees each epoch's log; `report` asks for the HTML report
+ * @param hooks `onEpochEnd` sees each epoch's log; `report` asks for the HTML report; `firstTest`
+ *   for the first test example's rows (what `demo` explains)
  * @example
  * const run = trainInWorker('data/iris.csv', { hidden: [8] });
  * process.once('SIGINT', () => run.stop());
@@ -93,11 +95,25 @@ export interface WorkerTraining {
 export function trainInWorker(
   path: string,
   options: Omit<TrainFileOptions, 'onEpochEnd'>,
-  hooks: { onEpochEnd?: (log: EpochLog) => void; report?: boolean; maxParameters?: number; memoryBudget?: number } = {},
+  hooks: {
+    onEpochEnd?: (log: EpochLog) => void;
+    report?: boolean;
+    firstTest?: boolean;
+    maxParameters?: number;
+    memoryBudget?: number;
+  } = {},
 ): WorkerTraining {
   const stop = new SharedArrayBuffer(4);
   const { maxParameters, memoryBudget } = hooks;
-  const data: TrainWorkerData = { path, options, report: hooks.report ?? false, stop, maxParameters, memoryBudget };
+  const data: TrainWorkerData = {
+    path,
+    options,
+    report: hooks.report ?? false,
+    firstTest: hooks.firstTest ?? false,
+    stop,
+    maxParameters,
+    memoryBudget,
+  };
   const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: data });
   const result = new Promise<TrainedRun>((resolve, reject) => {
     worker.on('message', (m: TrainWorkerMessage) => {

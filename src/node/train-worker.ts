@@ -1,54 +1,51 @@
 /**
  * The worker thread that `trainInWorker` starts: it trains on a CSV file as `trainFromCsvFile`
- * does, posts each epoch's log, and stops at the end of an epoch once the main thread sets the
+ * does, posts each epoch's log, and stops after the current batch once the main thread sets the
  * shared stop flag (the main thread stays free to receive Ctrl-C while training runs). It sends
  * back the model file's text, the report's HTML if asked for, and the run's numbers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
 import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
-import { type Model, serializeModel } from '../data/model-file.js';
+import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
-import { splitSizes } from '../data/train.js';
+import { type Split, splitSizes } from '../data/train.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
 import { trainFromCsvFile } from './train-file.js';
-import type { TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
+import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
 
-const { path, options, report, stop, maxParameters, memoryBudget } = workerData as TrainWorkerData;
+const { path, options, report, firstTest, stop, maxParameters, memoryBudget } = workerData as TrainWorkerData;
 // Limits are module state: the main thread's settings do not reach this thread by themselves.
 if (maxParameters !== undefined) setParameterLimit(maxParameters);
 if (memoryBudget !== undefined) setMemoryBudget(memoryBudget);
 const flag = new Int32Array(stop);
 const post = (m: TrainWorkerMessage) => parentPort!.postMessage(m);
 
+/** A split's first row as plain numbers: its file line, standardised and raw inputs, targets. */
+function firstRow(split: Split): NonNullable<TrainedRun['firstTest']> {
+  const row = (m: Matrix) => Array.from(m.data.subarray(0, m.cols));
+  return { line: split.lines[0], x: row(split.x), raw: row(split.raw), y: row(split.y) };
+}
+
 try {
-  let interrupted = false;
   const result = trainFromCsvFile(path, {
     ...options,
-    onEpochEnd(log) {
-      post({ type: 'epoch', log });
-      if (Atomics.load(flag, 0) !== 0) {
-        interrupted = true;
-        return false;
-      }
-      return true;
-    },
+    onEpochEnd: (log) => post({ type: 'epoch', log }),
+    // Read after every batch (and between the WebAssembly kernels' spans): Ctrl-C acts within milliseconds.
+    shouldStop: () => Atomics.load(flag, 0) !== 0,
   });
-  const model: Model = interrupted
-    ? { ...result.model, training: { ...result.model.training, stopReason: 'interrupted' } }
-    : result.model;
-  const history = interrupted ? { ...result.history, stopReason: 'interrupted' as const } : result.history;
-  const run = { ...result, model, history };
   post({
     type: 'done',
-    modelText: serializeModel(model),
-    ...(report ? { reportHtml: trainReport(run as typeof result) } : {}),
-    history,
+    modelText: serializeModel(result.model),
+    ...(report ? { reportHtml: trainReport(result) } : {}),
+    history: result.history,
     metrics: result.metrics,
     metricsOn: result.metricsOn,
     rows: splitSizes(result),
     warnings: [...featureWarnings(result.examples), ...trainingWarnings(result)],
+    ...(firstTest && result.test ? { firstTest: firstRow(result.test) } : {}),
   });
 } catch (err) {
   const e = err as Error;

@@ -50,6 +50,11 @@ export interface EpochLog {
   accuracy?: number;
   valLoss?: number;
   valAccuracy?: number;
+  /**
+   * Present only on an epoch cut short by `shouldStop`: the batches it ran, of the `of` an epoch
+   * has. Its loss and accuracy are over those batches' examples.
+   */
+  partial?: { batches: number; of: number };
 }
 
 /** Passed to `onBatchEnd` after each optimiser step. */
@@ -120,6 +125,13 @@ export interface FitOptions {
   onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
   onEpochEnd?: (log: EpochLog) => unknown;
+  /**
+   * Read before each epoch and after each batch (every engine, whole-epoch kernels included, which
+   * then run in spans of a few milliseconds): once it returns true, training stops there, the
+   * epoch so far is logged (marked `partial`) and `stopReason` is `'interrupted'`. For a stop asked
+   * from outside (Ctrl-C), e.g. `() => Atomics.load(flag, 0) !== 0`.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface History {
@@ -133,7 +145,7 @@ export interface History {
    */
   detail?: EngineDetail;
   /** Why training ended. */
-  stopReason: 'completed' | 'early-stopping' | 'callback';
+  stopReason: 'completed' | 'early-stopping' | 'callback' | 'interrupted';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
   bestEpoch?: number;
 }
@@ -264,19 +276,26 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
   };
 
+  const { shouldStop } = options;
   for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
+    if (shouldStop?.()) {
+      history.stopReason = 'interrupted';
+      break;
+    }
     copyWeights(net, epochStart);
     if (shuffle) rng.shuffle(order);
     engine.startEpoch(shuffle ? order : null);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    if (engine.runEpoch()) {
-      // The whole epoch ran in one call (no per-step callback to make).
+    let ran = batches;
+    if (engine.runEpoch(shouldStop)) {
+      // The whole epoch ran in one call, or in spans until `shouldStop` (no per-step callback).
       if (result[2] > 0) throw diverged(epoch, result[2], result[0]);
       lossSum = result[0];
       correct = result[1];
-      seen = n;
+      ran = result[3];
+      seen = Math.min(n, ran * batchSize);
     } else {
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
@@ -298,12 +317,18 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
             break;
           }
         }
+        if (b + 1 < batches && shouldStop?.()) {
+          ran = b + 1;
+          break;
+        }
       }
     }
+    if (ran < batches) history.stopReason = 'interrupted';
     engine.storeWeights();
     if (!params.every(allFinite)) throw diverged(epoch, batches, Number.NaN);
 
-    if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
+    const partial = ran < batches ? { batches: ran, of: batches } : undefined;
+    if (!epochEnd.close(epoch, lossSum, correct, seen, partial)) break;
   }
   epochEnd.finish();
   return history;
@@ -314,9 +339,10 @@ export interface EpochEnd {
   /**
    * Logs the epoch (loss and accuracy from the sums of its steps, validation metrics from the
    * network as it now is), calls `onEpochEnd` and applies early stopping. Returns false when
-   * training should stop, with `history.stopReason` saying why.
+   * training should stop, with `history.stopReason` saying why. `partial`: the epoch was cut
+   * short (`history.stopReason` is already `'interrupted'`).
    */
-  close(epoch: number, lossSum: number, correct: number, seen: number): boolean;
+  close(epoch: number, lossSum: number, correct: number, seen: number, partial?: EpochLog['partial']): boolean;
   /** Puts back the best epoch's weights if early stopping kept them. */
   finish(): void;
 }
@@ -341,7 +367,7 @@ export function createEpochEnd(
   let bestEpoch = 0;
   let waited = 0;
   return {
-    close(epoch, lossSum, correct, seen) {
+    close(epoch, lossSum, correct, seen, partial) {
       const log: EpochLog = { epoch, loss: lossSum / seen };
       if (classify) log.accuracy = correct / seen;
       if (val && engine) {
@@ -352,6 +378,7 @@ export function createEpochEnd(
         log.valLoss = lossOf(net, val.x, val.y, validation, l2);
         if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
       }
+      if (partial) log.partial = partial;
       history.epochs.push(log);
       if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
       // Early stopping sees every epoch, the last one too when a callback ends training there.
@@ -365,7 +392,8 @@ export function createEpochEnd(
           if (best) copyWeights(net, best);
         } else patienceOut = ++waited >= es.patience;
       }
-      if (history.stopReason === 'callback') return false; // by onEpochEnd or onBatchEnd
+      // By onEpochEnd or onBatchEnd, or the epoch was cut short by shouldStop.
+      if (history.stopReason === 'callback' || history.stopReason === 'interrupted') return false;
       if (patienceOut) {
         history.stopReason = 'early-stopping';
         return false;

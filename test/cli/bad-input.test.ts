@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BREAST_CANCER, fixture, run, tempDir } from './run-cli.js';
 
-const OLD = 'OLD MODEL — must survive\n';
+const OLD = 'OLD OUTPUT — must survive\n';
+/** A stale model file (train --out replaces a model file, but not on bad input). */
+const OLD_MODEL = '{"format": "backprop-model", "version": 1, "note": "OLD MODEL — must survive"}\n';
 
 /** Runs a failing command in a directory holding a stale model.json; checks the error contract. */
 function fails(args: string[], setup?: (dir: string) => void): string {
   const dir = tempDir();
-  writeFileSync(join(dir, 'model.json'), OLD);
+  writeFileSync(join(dir, 'model.json'), OLD_MODEL);
   writeFileSync(join(dir, 'preds.csv'), OLD);
   setup?.(dir);
   const before = readdirSync(dir).sort();
@@ -21,7 +23,7 @@ function fails(args: string[], setup?: (dir: string) => void): string {
   expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
   // Nothing created or overwritten.
   expect(readdirSync(dir).sort()).toEqual(before);
-  expect(readFileSync(join(dir, 'model.json'), 'utf8')).toBe(OLD);
+  expect(readFileSync(join(dir, 'model.json'), 'utf8')).toBe(OLD_MODEL);
   expect(readFileSync(join(dir, 'preds.csv'), 'utf8')).toBe(OLD);
   return r.stderr.trim();
 }

@@ -237,7 +237,8 @@ const smallModel = () => ({
 
 /** A model file plus its TF.js export in `web/`, with model.json edited by `edit`. */
 function exported(dir: string, edit?: (json: Json) => void) {
-  writeFileSync(join(dir, 'model.json'), 'OLD\n');
+  // A stale model file: import --out may replace one, but not on bad input.
+  writeFileSync(join(dir, 'model.json'), '{"format": "backprop-model", "note": "OLD"}\n');
   writeTfjsLayers(join(dir, 'web'), smallModel());
   if (edit) {
     const file = join(dir, 'web', 'model.json');

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IRIS, run, tempDir } from './run-cli.js';
+import { BREAST_CANCER, IRIS, run, tempDir } from './run-cli.js';
 
 let trained: Buffer;
 
@@ -31,6 +31,9 @@ function workspace() {
   const dir = tempDir();
   writeFileSync(join(dir, 'model.json'), trained);
   copyFileSync(IRIS, join(dir, 'iris.csv'));
+  // Files no command here reads: a CSV and a text file a model must not silently replace.
+  copyFileSync(IRIS, join(dir, 'copy.csv'));
+  writeFileSync(join(dir, 'notes.txt'), 'my notes\n');
   const snapshot = () =>
     Object.fromEntries(
       readdirSync(dir).map((f) => [f, existsSync(join(dir, f)) ? readFileSync(join(dir, f)).toString('base64') : '']),
@@ -81,6 +84,27 @@ const refusals: [string, string[], RegExp][] = [
     ['train', 'iris.csv', '--out', 'n.json', '--report', 'iris.csv/r.html'],
     /--report iris\.csv\/r\.html: cannot be written/,
   ],
+  [
+    'train --out over a CSV that is not an input',
+    ['train', 'iris.csv', '--out', 'copy.csv'],
+    /^backprop: --out copy\.csv: exists and is a file this command does not write; it is kept \(use --force to replace it\)$/m,
+  ],
+  [
+    'train --out over a text file',
+    ['train', 'iris.csv', '--out', 'notes.txt', '--epochs', '1'],
+    /--out notes\.txt: exists and is a file this command does not write; it is kept/,
+  ],
+  [
+    'import --out over a CSV',
+    ['import', 'model.json', '--out', 'copy.csv'],
+    /--out copy\.csv: exists and is a file this command does not write; it is kept/,
+  ],
+  [
+    'demo --out over a text file',
+    ['demo', '--out', 'notes.txt'],
+    /--out notes\.txt: exists and is a file this command does not write; it is kept/,
+  ],
+  ['demo --out its own data, with --force', ['demo', '--out', BREAST_CANCER, '--force'], /is the bundled data/],
   [
     'import over the model it reads',
     ['import', 'model.json', '--out', 'model.json'],
@@ -147,6 +171,14 @@ describe('--force', () => {
     const r = run(['predict', 'model.json', 'iris.csv', '--out', 'other.json', '--force'], dir);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'other.json'), 'utf8')).toMatch(/^p_setosa,/);
+  });
+
+  it('train --out --force replaces a CSV that is not an input, and a model file without --force', () => {
+    const { dir } = workspace();
+    expect(run(['train', 'iris.csv', '--out', 'copy.csv', '--force', '--epochs', '1', '--quiet'], dir).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'copy.csv'), 'utf8')).format).toBe('backprop-model');
+    expect(run(['train', 'iris.csv', '--out', 'model.json', '--epochs', '1', '--quiet'], dir).code).toBe(0);
+    expect(readFileSync(join(dir, 'model.json'))).not.toEqual(trained);
   });
 
   it('train writes the model and the report together', () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
 import { parseCsv } from '../../src/data/csv.js';
 import { describeMetrics, evaluateModel } from '../../src/data/evaluate.js';
-import { exportLayers } from '../../src/data/export-layers.js';
+import { exportLayers, standardizationStep } from '../../src/data/export-layers.js';
 import { parseModel, serializeModel } from '../../src/data/model-file.js';
 import { predictTable, predictValues } from '../../src/data/predict.js';
 import { trainModel } from '../../src/data/train.js';
@@ -36,8 +36,12 @@ const scaled = parseCsv(csv(2000, 1000, 50000), 'scaled.csv');
 const plain = parseCsv(csv(2000, 1, 0), 'plain.csv');
 
 /** The exported layers run in float64 by hand: what ONNX or TF.js compute, on raw features. */
-function runExported(layers: ReturnType<typeof exportLayers>, x: number[]): number[] {
-  let a = x;
+function runExported(
+  layers: ReturnType<typeof exportLayers>,
+  step: ReturnType<typeof standardizationStep>,
+  x: number[],
+): number[] {
+  let a = step ? x.map((v, i) => (v - step.mean[i]) / step.std[i]) : x;
   for (const l of layers) {
     const z = Array.from(
       { length: l.units },
@@ -89,12 +93,17 @@ describe('a standardised regression target', () => {
     expect(m.baseline.rmse).toBeCloseTo(Math.sqrt(sst / n), 6);
     expect(m.baseline.mae).toBeCloseTo(y.reduce((s, v) => s + Math.abs(v - mean), 0) / n, 6);
     expect(describeMetrics(m).join('\n')).toMatch(/mean predictor \(baseline\): RMSE [\d.]+ {3}MAE [\d.]+ {3}R² 0/);
-    // The export folds the scaling into the last layer: raw features in, y's units out.
+    // The export folds the target's scaling into the last layer: raw features in, y's units out,
+    // with the features' standardisation as its own step or folded into the first layer.
     const layers = exportLayers(model);
+    const folded = exportLayers(model, { foldStandardization: true });
+    const step = standardizationStep(model);
+    expect(step).toBeDefined();
     for (const row of scaled.rows.slice(0, 20)) {
       const x = [Number(row[0]), Number(row[1])];
       const want = predictValues(model, [x]).rows[0][0] as number;
-      expect(runExported(layers, x)[0]).toBeCloseTo(want, 6);
+      expect(runExported(layers, step, x)[0]).toBeCloseTo(want, 6);
+      expect(runExported(folded, undefined, x)[0]).toBeCloseTo(want, 6);
       expect(Math.abs(want - Number(row[2]))).toBeLessThan(30000);
     }
   });

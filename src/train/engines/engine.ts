@@ -62,17 +62,21 @@ export interface Engine {
   readonly name: EngineName;
   readonly detail?: EngineDetail;
   /**
-   * After `runEpoch`: [Σ batch loss × batch size, correct predictions, 0] — or, when a loss was
-   * not finite, [that loss, _, its 1-based batch]. After `gradient` or `runBatch`: [the batch's
-   * mean loss (with the L2 penalty), its correct predictions, _].
+   * After `runEpoch`: [Σ batch loss × batch size, correct predictions, 0, batches run] — or, when
+   * a loss was not finite, [that loss, _, its 1-based batch, _]. After `gradient` or `runBatch`:
+   * [the batch's mean loss (with the L2 penalty), its correct predictions, _, _].
    */
   readonly result: Float64Array;
   /** The gradient of the last `gradient` call, in `parameterArrays` order. */
   readonly grads: readonly Float64Array[];
   /** Takes the network's weights and the epoch's example order (null: as stored). */
   startEpoch(order: Uint32Array | null): void;
-  /** Runs the whole epoch in one call if this engine can; false when the caller must step. */
-  runEpoch(): boolean;
+  /**
+   * Runs the whole epoch in one call if this engine can; false when the caller must step. With
+   * `shouldStop`, the epoch runs in spans of batches (a few milliseconds each) and stops after
+   * the first span at whose end it returns true; the batches run are in `result[3]`.
+   */
+  runEpoch(shouldStop?: () => boolean): boolean;
   /** The gradient of the mean loss (plus the L2 term) over examples [start, start + size) of the order. */
   gradient(start: number, size: number): void;
   /** {@link gradient}, then the optimiser's update (skipped when the loss is not finite). */

@@ -47,7 +47,7 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
     }
     return b;
   };
-  const result = new Float64Array(3);
+  const result = new Float64Array(4);
   let order: Uint32Array | null = null;
   let validation: Workspace | undefined;
 

@@ -23,6 +23,8 @@ export const SGD1_TWO_LAYER_MAX_HIDDEN = 16;
 export const SGD1_TWO_LAYER_MAX_INPUT = 64;
 /** Size of the buffer the examples stream through (at least one batch). */
 const CHUNK_BYTES = 1 << 18;
+/** Forward multiply-adds per whole-epoch kernel call when a stop check is given (~1 ms of work). */
+const STOP_SPAN_WORK = 1 << 20;
 
 /**
  * Whether the two-layer batch-1 kernel (`sgd1TwoLayer`) covers `net`: in-h-1 with an element-wise
@@ -165,7 +167,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     ...layout.bind(buf),
     validation,
     order: null,
-    result: new Float64Array(3),
+    result: new Float64Array(4),
   };
 }
 
@@ -174,6 +176,14 @@ function stage(r: Run, start: number, count: number): void {
   const { x, y } = r.setup.data;
   gatherRows(x.data, x.cols, r.order, start, count, r.xView);
   gatherRows(y.data, y.cols, r.order, start, count, r.yView);
+}
+
+/** Rows per whole-epoch kernel call: all `rows` without a stop check, else ~{@link STOP_SPAN_WORK}'s worth. */
+function spanRows(r: Run, rows: number, stop: (() => boolean) | undefined): number {
+  if (stop === undefined) return rows;
+  let work = 0;
+  for (const l of r.setup.net.layers) work += l.kernel.rows * l.kernel.cols;
+  return Math.max(1, Math.min(rows, Math.floor(STOP_SPAN_WORK / Math.max(work, 1))));
 }
 
 /** `count` batches of `size` from `rows` staged rows at x, y; `rate` 0: gradients only. */
@@ -201,15 +211,15 @@ function trainBatches(r: Run, x: number, y: number, rows: number, size: number, 
   );
 }
 
-/** A whole epoch, one example at a time, in the batch-1 kernels. */
-function runSgd1(r: Run, lr: number): void {
+/** A whole epoch, one example at a time, in the batch-1 kernels (until `stop`, checked between calls). */
+function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
   const { at, wasm, result } = r;
   const n = r.setup.data.x.rows;
   const depth = r.setup.net.layers.length;
   r.outLoss[0] = 0;
   r.outCorrect[0] = 0;
   let steps = n;
-  const rows = r.chunkRows;
+  const rows = spanRows(r, r.chunkRows, stop);
   for (let start = 0; start < n; start += rows) {
     const count = Math.min(rows, n - start);
     stage(r, start, count);
@@ -221,6 +231,10 @@ function runSgd1(r: Run, lr: number): void {
       steps = start + ran;
       break;
     }
+    if (start + count < n && stop?.()) {
+      steps = start + count;
+      break;
+    }
   }
   // On a non-finite loss the kernels stop at that step, before its update: the loss itself
   // tells failure from success (the failing step may be the last).
@@ -228,17 +242,20 @@ function runSgd1(r: Run, lr: number): void {
   result[0] = r.outLoss[0];
   result[1] = r.outCorrect[0];
   result[2] = failed ? steps : 0;
-  r.plan.sgd?.advance(failed ? steps - 1 : n);
+  result[3] = steps;
+  r.plan.sgd?.advance(failed ? steps - 1 : steps);
 }
 
-/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update. */
-function runBatches(r: Run, lr: number): void {
-  const { result, span } = r;
+/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update (until `stop`). */
+function runBatches(r: Run, lr: number, stop?: () => boolean): void {
+  const { result } = r;
   const { batchSize } = r.setup;
   const n = r.setup.data.x.rows;
   const batches = Math.ceil(n / batchSize);
+  const span = stop ? Math.max(1, Math.floor(spanRows(r, r.span * batchSize, stop) / batchSize)) : r.span;
   let lossSum = 0;
   let correct = 0;
+  let done = batches;
   result[2] = 0;
   for (let b0 = 0; b0 < batches; b0 += span) {
     const count = Math.min(span, batches - b0);
@@ -256,10 +273,15 @@ function runBatches(r: Run, lr: number): void {
       lossSum += r.losses[b] * Math.min(batchSize, n - (b0 + b) * batchSize);
       correct += r.corrects[b];
     }
+    if (b0 + count < batches && stop?.()) {
+      done = b0 + count;
+      break;
+    }
   }
   result[0] = lossSum;
   result[1] = correct;
-  r.plan.sgd?.advance(batches);
+  result[3] = done;
+  r.plan.sgd?.advance(done);
 }
 
 /**
@@ -330,10 +352,10 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       loadWeights();
       r.order = order;
     },
-    runEpoch() {
+    runEpoch(stop) {
       if (!plan.wholeEpochs) return false;
-      if (plan.sgd1) runSgd1(r, lr);
-      else runBatches(r, lr);
+      if (plan.sgd1) runSgd1(r, lr, stop);
+      else runBatches(r, lr, stop);
       return true;
     },
     gradient: (start, size) => oneBatch(r, start, size, 0),
