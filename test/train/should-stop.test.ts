@@ -156,3 +156,33 @@ describe('shouldStop stops after the current batch, in every engine', () => {
     expect(checked.history.epochs).toEqual(plain.history.epochs);
   });
 });
+
+describe('shouldStop in the float32 engine', () => {
+  it('cuts the epoch between spans, with the bits of a float32 run stopped after the same batch', () => {
+    const net = network(20, [120, 120], 'sigmoid', 1, 'binary_crossentropy');
+    const data = dataset(20, 1, 'binary_crossentropy', 4000, 4);
+    const options: FitOptions = {
+      dtype: 'float32',
+      batchSize: 4,
+      epochs: 2,
+      optimizer: { name: 'sgd', learningRate: 0.1 },
+    };
+    const fast = cloneNetwork(net);
+    const history = fit(fast, data, { ...options, shouldStop: stopAfterCalls(3) });
+    expect(history.detail).toBe('float32');
+    expect(history.stopReason).toBe('interrupted');
+    const last = history.epochs.at(-1)!;
+    expect(last.partial).toBeDefined();
+    expect(last.partial!.of).toBe(1000);
+    expect(last.partial!.batches).toBeGreaterThan(0);
+    expect(last.partial!.batches).toBeLessThan(1000);
+
+    const stepped = cloneNetwork(net);
+    const stopAt = { epoch: last.epoch, batch: last.partial!.batches };
+    fit(stepped, data, {
+      ...options,
+      onBatchEnd: (log) => !(log.epoch === stopAt.epoch && log.batch === stopAt.batch),
+    });
+    expect(bits(fast)).toBe(bits(stepped));
+  });
+});

@@ -137,7 +137,7 @@ function setUp(setup: EngineSetup): Run | undefined {
     grads32: grads,
     validation,
     order: null,
-    result: new Float64Array(3),
+    result: new Float64Array(4),
   };
 }
 
@@ -165,14 +165,15 @@ function run(
   return r.wasm.trainBatches(table, depth, r.lossCode, x, y, rows, size, count, rate, l2, kt, r.losses, r.corrects);
 }
 
-/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update. */
-function runEpoch(r: Run, lr: number): void {
+/** A whole epoch of mini-batches, span by span, each batch followed by its SGD update (until `stop`). */
+function runEpoch(r: Run, lr: number, stop?: () => boolean): void {
   const { result, span } = r;
   const { batchSize } = r.setup;
   const n = r.setup.data.x.rows;
   const batches = Math.ceil(n / batchSize);
   let lossSum = 0;
   let correct = 0;
+  let done = batches;
   result[2] = 0;
   for (let b0 = 0; b0 < batches; b0 += span) {
     const count = Math.min(span, batches - b0);
@@ -191,10 +192,15 @@ function runEpoch(r: Run, lr: number): void {
       lossSum = Math.fround(lossSum + Math.fround(loss * Math.min(batchSize, n - (b0 + b) * batchSize)));
       correct += r.correctView[b];
     }
+    if (b0 + count < batches && stop?.()) {
+      done = b0 + count;
+      break;
+    }
   }
   result[0] = lossSum;
   result[1] = correct;
-  r.sgd?.advance(batches);
+  result[3] = done;
+  r.sgd?.advance(done);
 }
 
 /** One batch of the epoch's order: its gradient, and with `rate` > 0 the SGD update. */
@@ -237,9 +243,9 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
       loadWeights();
       r.order = order;
     },
-    runEpoch() {
+    runEpoch(stop) {
       if (setup.perStepCallback) return false;
-      runEpoch(r, lr);
+      runEpoch(r, lr, stop);
       return true;
     },
     gradient(start, size) {
