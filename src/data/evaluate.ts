@@ -163,6 +163,43 @@ export function evaluateNetwork(
   return metricsOfOutputs(yhat, y, loss, labels, scoring);
 }
 
+/** What a classification report is made of, however its counts were gathered. */
+interface ClassificationParts {
+  rows: number;
+  correct: number;
+  loss: number;
+  perClass: ClassMetrics[];
+  confusion: number[][];
+  classes: readonly string[];
+  binary: boolean;
+  threshold: number | undefined;
+  best: { threshold: number; f1: number } | undefined;
+}
+
+/** The report: a binary model headlines its positive class, others the mean over classes (macro). */
+function classificationReport(p: ClassificationParts): Metrics {
+  const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') =>
+    p.perClass.reduce((s, c) => s + c[key], 0) / p.perClass.length;
+  const headline = p.binary
+    ? p.perClass[1]
+    : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
+  return {
+    kind: 'classification',
+    rows: p.rows,
+    accuracy: p.correct / p.rows,
+    logLoss: p.loss,
+    rocAuc: headline.rocAuc,
+    precision: headline.precision,
+    recall: headline.recall,
+    f1: headline.f1,
+    perClass: p.perClass,
+    confusion: p.confusion,
+    labels: [...p.classes],
+    ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
+    ...(p.best ? { bestThreshold: p.best } : {}),
+  };
+}
+
 /**
  * Every metric from a network's outputs `yhat`, the targets `y` and the mean loss.
  * @param yhat the network's outputs
@@ -192,26 +229,18 @@ export function metricsOfOutputs(
     const { scores, labels: l } = oneVsRest(yhat, y, c);
     return { label, ...classScores(confusion, c), rocAuc: rocAuc(scores, l) };
   });
-  const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') => perClass.reduce((s, c) => s + c[key], 0) / k;
-  const headline =
-    labels.kind === 'binary'
-      ? perClass[1]
-      : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
-  return {
-    kind: 'classification',
+  const best = labels.kind === 'binary' && scoring.bestThreshold ? bestF1Threshold(yhat.data, truth) : undefined;
+  return classificationReport({
     rows: y.rows,
-    accuracy: correct / y.rows,
-    logLoss: loss,
-    rocAuc: headline.rocAuc,
-    precision: headline.precision,
-    recall: headline.recall,
-    f1: headline.f1,
+    correct,
+    loss,
     perClass,
     confusion,
-    labels: [...labels.classes],
-    ...(t !== undefined ? { threshold: t } : {}),
-    ...(labels.kind === 'binary' && scoring.bestThreshold ? { bestThreshold: bestF1Threshold(yhat.data, truth) } : {}),
-  };
+    classes: labels.classes,
+    binary: labels.kind === 'binary',
+    threshold: t,
+    best,
+  });
 }
 
 /**
@@ -451,26 +480,17 @@ export function createEvaluation(
         if (binary && c === 1 && bestThreshold) best = walk.bestF1;
         return { label, ...classScores(confusion, c), rocAuc: walk.auc };
       });
-      const mean = (key: 'precision' | 'recall' | 'f1' | 'rocAuc') => perClass.reduce((s, c) => s + c[key], 0) / k;
-      const headline =
-        labels.kind === 'binary'
-          ? perClass[1]
-          : { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), rocAuc: mean('rocAuc') };
-      return {
-        kind: 'classification',
+      return classificationReport({
         rows,
-        accuracy: correct / rows,
-        logLoss: loss,
-        rocAuc: headline.rocAuc,
-        precision: headline.precision,
-        recall: headline.recall,
-        f1: headline.f1,
+        correct,
+        loss,
         perClass,
         confusion,
-        labels: [...labels.classes],
-        ...(t !== undefined ? { threshold: t } : {}),
-        ...(best ? { bestThreshold: best } : {}),
-      };
+        classes: labels.classes,
+        binary: labels.kind === 'binary',
+        threshold: t,
+        best,
+      });
     },
   };
 }
