@@ -14,6 +14,7 @@ import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/opt
 import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
 import { countCorrect } from './metrics.js';
+import { fitSharded, planThreads } from './parallel-fit.js';
 
 /** The engines `fit` can train with; `'auto'` picks one. See `FitOptions.engine`. */
 export type FitEngine = EngineChoice;
@@ -96,6 +97,15 @@ export interface FitOptions {
    * - `'reference'`: `backProp` over the matrix kernels of core/matrix.ts.
    */
   engine?: FitEngine;
+  /**
+   * Threads computing each batch (Node only; docs/threads.md). By default `fit` shards a run
+   * whose parameter count × batch size is large (`SHARDED_WORK`) into two halves per batch,
+   * computed on up to two threads; a smaller run uses one thread and the engine alone,
+   * bit-identical to the reference path. A sharded run gives the same bits for any thread
+   * count: `threads: 1` computes both shards on the calling thread, `threads: N ≥ 2` forces
+   * sharding (with at most two threads) on a run of any size.
+   */
+  threads?: number;
   /** Called after each step; return `false` to stop training. */
   onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
@@ -112,6 +122,8 @@ export interface History {
    * (see docs/wasm.md); absent otherwise.
    */
   detail?: EngineDetail;
+  /** Threads that computed each batch's shards, when the run was sharded (see `FitOptions.threads`). */
+  threads?: number;
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
@@ -208,6 +220,8 @@ function checkSampleWeights(data: Dataset): void {
  */
 export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
+  const threads = planThreads(net, data, checked, options.threads);
+  if (threads > 0) return fitSharded(net, data, options, checked, threads);
   const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
