@@ -34,8 +34,10 @@ function session(problem: Problem, extra: Record<string, unknown>, details: Reco
         datasets.set(samples, data);
       }
       // History.engine says which implementation fit chose (where fit reports it).
-      const engine = (fit(net, data, options) as { engine?: string }).engine;
-      if (engine !== undefined) details.engine = engine;
+      const history = fit(net, data, options) as { engine?: string; threads?: number };
+      if (history.engine !== undefined) {
+        details.engine = history.threads ? `${history.engine}, ${history.threads} thread(s), sharded` : history.engine;
+      }
     },
     predictEval() {
       return predict(net, evalX).data;
@@ -60,5 +62,15 @@ export const backpropReferencePeer: Peer = {
   details: {},
   async load(problem) {
     return session(problem, { engine: 'reference' }, backpropReferencePeer.details!);
+  },
+};
+
+export const backpropOneThreadPeer: Peer = {
+  name: 'backprop-1t',
+  description: "backprop's fit with { threads: 1 } (a run the rule shards: both shards on one thread)",
+  workloads: ['W1', 'W2', 'W3'],
+  details: {},
+  async load(problem) {
+    return session(problem, { threads: 1 }, backpropOneThreadPeer.details!);
   },
 };

@@ -1,4 +1,4 @@
-import { backpropPeer, backpropReferencePeer } from './backprop.js';
+import { backpropOneThreadPeer, backpropPeer, backpropReferencePeer } from './backprop.js';
 import { brainPeer } from './brain.js';
 import { cPeer } from './c.js';
 import { plainJsPeer } from './plain-js.js';
@@ -10,6 +10,7 @@ import type { Peer } from './types.js';
 export const PEER_NAMES = [
   'backprop',
   'backprop-ref',
+  'backprop-1t',
   'plain-js',
   'c',
   'tfjs-cpu',
@@ -20,8 +21,8 @@ export const PEER_NAMES = [
 
 export type PeerName = (typeof PEER_NAMES)[number];
 
-/** Run when `--peers` is not given (backprop-ref is on request: it is there to compare paths). */
-export const DEFAULT_PEERS: readonly PeerName[] = PEER_NAMES.filter((p) => p !== 'backprop-ref');
+/** Run when `--peers` is not given (backprop-ref and backprop-1t are on request: they compare paths). */
+export const DEFAULT_PEERS: readonly PeerName[] = PEER_NAMES.filter((p) => p !== 'backprop-ref' && p !== 'backprop-1t');
 
 /** The peer of that name; the C peer needs its compiled binary (or why there is none). */
 export function getPeer(name: PeerName, cBinary: string | Error = new Error('the C reference was not compiled')): Peer {
@@ -30,6 +31,8 @@ export function getPeer(name: PeerName, cBinary: string | Error = new Error('the
       return backpropPeer;
     case 'backprop-ref':
       return backpropReferencePeer;
+    case 'backprop-1t':
+      return backpropOneThreadPeer;
     case 'plain-js':
       return plainJsPeer;
     case 'c':

@@ -99,7 +99,8 @@ export interface FitOptions {
   engine?: FitEngine;
   /**
    * Threads computing each batch (Node only; docs/threads.md). By default `fit` shards a run
-   * whose parameter count × batch size is large (`SHARDED_WORK`) into two halves per batch,
+   * whose batch (≥ 64) and parameter count × batch size (`SHARDED_WORK`) are large into two
+   * halves per batch,
    * computed on up to two threads; a smaller run uses one thread and the engine alone,
    * bit-identical to the reference path. A sharded run gives the same bits for any thread
    * count: `threads: 1` computes both shards on the calling thread, `threads: N ≥ 2` forces

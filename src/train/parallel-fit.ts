@@ -48,12 +48,14 @@ import {
   fit,
   type History,
 } from './fit.js';
-import { availableCores, startJobs, threadsSupported } from './parallel-pool.js';
+import { idleCores, startJobs, threadsSupported } from './parallel-pool.js';
 import {
   attachShardThread,
+  CHUNKS,
   CMD_EXIT,
   CMD_RUN,
   CTRL,
+  combineShards,
   ERROR_BYTES,
   MAX_WORKERS,
   recordedError,
@@ -61,7 +63,8 @@ import {
   type ShardThread,
   type SharedSetup,
   shardRange,
-  waitAtLeast,
+  tag,
+  waitCount,
 } from './parallel-shard.js';
 
 export interface ParallelFitOptions extends FitOptions {
@@ -80,6 +83,12 @@ export interface ParallelHistory extends History {
  * (66k) loses.
  */
 export const SHARDED_WORK = 4_000_000;
+/**
+ * The smallest batch `fit` shards on its own: the copies a sharded batch adds are a fixed number
+ * of passes over the parameters, ~35 % of the compute at batch 64 (docs/threads.md), twice that
+ * at 32, where two threads could no longer win.
+ */
+export const SHARDED_BATCH = 64;
 
 /**
  * `fit` with the `threads` option: kept as the `backprop/parallel` entry of earlier releases.
@@ -101,9 +110,9 @@ export async function fitParallel(
 /**
  * Whether `fit` shards this run, and on how many threads: 0 for an unsharded run (the engine
  * alone, bit-identical to the reference path), else 1 … {@link SHARDS}. Sharded when the
- * run is big enough ({@link SHARDED_WORK}) and can be (Node; no sample weights), or when
+ * run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and can be (Node; no sample weights), or when
  * `threads` ≥ 2 asks for it; the thread count is `threads` (at most {@link SHARDS}), by default
- * the cores available. So `threads: 1` on a run the rule shards gives the same bits on one thread.
+ * the cores that look free (available cores less the load average, see `idleCores`). So `threads: 1` on a run the rule shards gives the same bits on one thread.
  * @param net the network
  * @param data the training data
  * @param checked fit's checked options
@@ -119,8 +128,9 @@ export function planThreads(
     throw new ConfigError(`threads must be an integer ≥ 1, got ${threads}`);
   }
   const canShard = threadsSupported() && data.w === undefined;
-  const pays = parameterCount(net) * Math.min(checked.batchSize, data.x.rows) >= SHARDED_WORK;
-  if (threads === undefined) return canShard && pays ? Math.min(SHARDS, availableCores()) : 0;
+  const batch = Math.min(checked.batchSize, data.x.rows);
+  const pays = batch >= SHARDED_BATCH && parameterCount(net) * batch >= SHARDED_WORK;
+  if (threads === undefined) return canShard && pays ? Math.min(SHARDS, idleCores()) : 0;
   if (threads === 1) return canShard && pays ? 1 : 0;
   if (!threadsSupported()) throw new ConfigError('threads > 1 needs Node ≥ 20.16 (worker_threads)');
   if (data.w !== undefined) throw new ConfigError('threads > 1 does not weight examples (w, class weights) yet');
@@ -145,7 +155,7 @@ export function fitSharded(
 ): History {
   const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', threads);
   const ctrl = new Int32Array(setup.control);
-  const own = attachShardThread(setup, 0, checked.optimizer);
+  const own = attachShardThread(setup, 0);
   setup.engine = own.engine; // the workers ask for the engine this thread got
   try {
     if (threads > 1) startJobs(setup);
@@ -165,12 +175,28 @@ export function fitSharded(
       batchY,
       round: 0,
       correct: 0,
+      ...phase2Views(own.net, setup),
     });
   } finally {
     Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
     Atomics.add(ctrl, CTRL.GEN, 1);
-    Atomics.notify(ctrl, CTRL.GEN);
+    for (const at of [CTRL.GEN, CTRL.SHARD_DONE, CTRL.CHUNK_DONE]) Atomics.notify(ctrl, at);
   }
+}
+
+/** The calling thread's views for a phase 2 it runs alone: the slots, the combined gradient cut like the parameters. */
+function phase2Views(net: Network, setup: SharedSetup) {
+  const P = parameterCount(net);
+  const combined = new Float64Array(P);
+  const params = parameterArrays(net);
+  let off = 0;
+  const gradArrays = params.map((p) => {
+    const v = combined.subarray(off, off + p.length);
+    off += p.length;
+    return v;
+  });
+  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  return { combined, gradArrays, slots };
 }
 
 /**
@@ -184,13 +210,13 @@ function sharedSetup(
   engine: FitEngine,
   threads: number,
 ): SharedSetup {
-  const { optimizer } = checked;
   const rows = Math.min(checked.batchSize, data.x.rows);
   const P = parameterCount(net);
-  // An optimiser built from a configuration, or plain SGD from createOptimizer (no state but its
-  // step count, advanced per batch on the calling thread), is re-built in every thread for its
-  // slice; any other object passed in (whose state the caller owns) runs on the calling thread.
-  const distributed = !checked.optimizerGiven || kernelUpdate(optimizer) !== undefined;
+  // Plain SGD (no state but its step count, advanced per batch on the calling thread) without L2
+  // is updated in chunks by every thread; any other optimiser by the calling thread, whose
+  // optimiser object it is.
+  const sgd = kernelUpdate(checked.optimizer);
+  const sgdRate = sgd !== undefined && checked.l2 === 0 ? sgd.learningRate : 0;
   const setup: SharedSetup = {
     config: networkConfig(net),
     engine,
@@ -198,7 +224,7 @@ function sharedSetup(
     rows,
     batches: Math.ceil(data.x.rows / checked.batchSize) * Math.max(1, checked.epochs - checked.initialEpoch),
     l2: checked.l2,
-    optimizer: distributed ? optimizer.config : null,
+    sgdRate,
     x: new SharedArrayBuffer(rows * data.x.cols * 8),
     y: new SharedArrayBuffer(rows * data.y.cols * 8),
     params: new SharedArrayBuffer(P * 8),
@@ -224,7 +250,11 @@ interface ParallelRun {
   /** The shared batch buffers. */
   batchX: Float64Array;
   batchY: Float64Array;
-  /** Batches started so far (the barriers count in rounds). */
+  /** Phase 2 on the calling thread: the combined gradient, as one array and cut like the parameters; the slots. */
+  combined: Float64Array;
+  gradArrays: Float64Array[];
+  slots: Float64Array[];
+  /** Batches started so far: the round of the claim counters. */
   round: number;
   /** The last batch's correct predictions. */
   correct: number;
@@ -292,22 +322,24 @@ function gatherBatch(run: ParallelRun, order: Uint32Array | null, start: number,
 }
 
 /**
- * Phase 1 of a batch: every thread computes its shards (this one shard 0 at least) and publishes
- * their gradients. Returns the batch's loss — Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order,
- * then the L2 term layer by layer from the last, as backProp adds it — and sets `run.correct`.
+ * Phase 1 of a batch: the threads claim and compute the shards. Returns the batch's loss —
+ * Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order, then the L2 term layer by layer from
+ * the last, as backProp adds it — and sets `run.correct`.
  */
 function computeBatch(run: ParallelRun, size: number): number {
   const { ctrl, setup, own } = run;
   const layers = own.net.layers;
   ctrl[CTRL.SIZE] = size;
-  run.round++;
-  Atomics.add(ctrl, CTRL.GEN, 1);
+  const round = ++run.round;
+  for (const at of [CTRL.SHARD_NEXT, CTRL.SHARD_DONE, CTRL.CHUNK_NEXT, CTRL.CHUNK_DONE]) {
+    Atomics.store(ctrl, at, tag(round, 0));
+  }
+  Atomics.store(ctrl, CTRL.GEN, round);
   Atomics.notify(ctrl, CTRL.GEN);
-  // Ω = l2·Σ‖kernel‖² on the weights before the update: computed before this thread arrives at
-  // the barrier, past which the others start updating their slices.
+  own.computeShards(round);
+  // Ω = l2·Σ‖kernel‖² on the weights before the update (with L2 only this thread updates them).
   const penalties = setup.l2 > 0 ? layers.map((l) => squaredNorm(l.kernel.data)) : [];
-  own.computeShard();
-  own.awaitShards();
+  waitCount(ctrl, CTRL.SHARD_DONE, round, SHARDS);
   if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
   const shardLosses = new Float64Array(setup.losses);
   let loss = 0;
@@ -322,12 +354,27 @@ function computeBatch(run: ParallelRun, size: number): number {
   return loss;
 }
 
-/** Phase 2 of a batch: every thread combines the shards' gradients and updates its slice of the weights. */
+/**
+ * Phase 2 of a batch: plain SGD in chunks claimed by every thread (its step counted on the
+ * caller's optimiser), or, for any other optimiser or with L2, on this thread: the shards'
+ * gradients combined in shard order, 2·l2·kernel added, the optimiser's step.
+ */
 function updateBatch(run: ParallelRun): void {
-  const { ctrl, setup, own, threads, checked } = run;
-  own.update();
-  // The threads stepped optimisers re-built from its configuration: count the step on the caller's.
-  if (checked.optimizerGiven && setup.optimizer !== null) kernelUpdate(checked.optimizer)?.advance(1);
-  waitAtLeast(ctrl, CTRL.DONE, (threads - 1) * run.round);
-  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+  const { ctrl, setup, own, checked, round } = run;
+  if (setup.sgdRate > 0) {
+    own.updateChunks(round);
+    kernelUpdate(checked.optimizer)?.advance(1);
+    waitCount(ctrl, CTRL.CHUNK_DONE, round, CHUNKS);
+    return;
+  }
+  combineShards(run.slots, ctrl[CTRL.SIZE], run.combined);
+  if (setup.l2 > 0) {
+    // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
+    own.net.layers.forEach((l, i) => {
+      const g = run.gradArrays[2 * i];
+      const w = l.kernel.data;
+      for (let j = 0; j < w.length; j++) g[j] += 2 * setup.l2 * w[j];
+    });
+  }
+  checked.optimizer.step(parameterArrays(own.net), run.gradArrays);
 }

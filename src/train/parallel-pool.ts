@@ -31,9 +31,15 @@ export function threadsSupported(): boolean {
   return builtin('node:worker_threads') !== undefined;
 }
 
-/** The cores this process may use (1 where that cannot be known). */
-export function availableCores(): number {
-  return builtin<typeof import('node:os')>('node:os')?.availableParallelism() ?? 1;
+/**
+ * The cores that look free: the available ones less the last minute's load average (other
+ * processes' runnable threads), at least 1. Two threads that meet at every batch lose to one when
+ * a core is busy elsewhere (docs/threads.md); the thread count never changes the result.
+ */
+export function idleCores(): number {
+  const os = builtin<typeof import('node:os')>('node:os');
+  if (!os) return 1;
+  return Math.max(1, Math.min(os.availableParallelism(), Math.round(os.availableParallelism() - os.loadavg()[0])));
 }
 
 /**

@@ -1,39 +1,43 @@
 /**
- * What each thread of a sharded run runs, the calling thread (thread 0) and every worker thread
- * alike: phase 1, the gradient of the mean loss over each of its shards (a batch is always cut
- * into {@link SHARDS} contiguous runs of rows, whatever the thread count; a thread computes one
- * or more of them), computed by the engine `fit` would choose (src/train/engines) from the
- * batch's rows and the current weights in shared memory; phase 2, its slice of the
- * update (the shards' gradients combined in shard order, the L2 term, the optimiser). See
- * docs/threads.md.
+ * What each thread of a sharded run runs, the calling thread and every worker thread alike. A
+ * batch is always cut into {@link SHARDS} contiguous runs of rows, whatever the thread count.
+ * Phase 1: the threads claim shards one at a time from a shared counter and compute each one's
+ * mean gradient with the engine `fit` would choose (src/train/engines), from the batch's rows and
+ * the current weights in shared memory, into the shard's slot. Phase 2, with plain SGD: the
+ * threads claim chunks of the parameter vector and update them from the slots; with any other
+ * optimiser the calling thread updates all of it. See docs/threads.md.
  *
- * The engines give a shard's gradient bit for bit alike (see docs/wasm.md), so which one a
- * thread ends up with never changes the result.
+ * Who computes what never changes a bit: the engines give a shard's gradient bit for bit alike
+ * (see docs/wasm.md), every slot is combined in shard order, and the updates are element-wise.
+ * Claiming instead of fixed assignment keeps a descheduled thread from holding the others up: a
+ * thread that comes late finds the work taken and waits for the next batch.
+ *
+ * The claim counters carry the batch's round in their high bits (round·256 + count), so a thread
+ * that wakes up late for an earlier round can never take work of a later one.
  */
 import type { Matrix } from '../core/matrix.js';
 import { getActivation } from '../nn/activations.js';
 import { getLoss } from '../nn/losses.js';
-import { type Network, type NetworkConfig, parameterArrays, parameterCount } from '../nn/network.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
+import { type Network, type NetworkConfig, parameterCount } from '../nn/network.js';
 import type { EngineName } from './engines/engine.js';
 import { type EngineChoice, selectEngine } from './engines/select.js';
 
 /** Indices into the shared Int32 control array. */
 export const CTRL = {
-  /** Bumped by the calling thread to start a batch (or to exit); workers wait on it. */
+  /** The round: set by the calling thread to start a batch (or bumped to exit); workers wait on it. */
   GEN: 0,
   /** {@link CMD_RUN} or {@link CMD_EXIT}. */
   CMD: 1,
-  /** Unused. */
-  START: 2,
   /** Rows in the batch. */
-  SIZE: 3,
-  /** Unused. */
-  ORDERED: 4,
-  /** Bumped by every thread (the calling one included) once its shards' gradients are published. */
-  ARRIVED: 5,
-  /** Bumped by each worker once its slice of the update is applied; the calling thread waits on it. */
-  DONE: 6,
+  SIZE: 2,
+  /** Shards claimed (tagged with the round, see {@link tag}). */
+  SHARD_NEXT: 3,
+  /** Shards published. */
+  SHARD_DONE: 4,
+  /** Update chunks claimed. */
+  CHUNK_NEXT: 5,
+  /** Update chunks applied. */
+  CHUNK_DONE: 6,
   /** 1 + the index of a thread that failed (its message is in the error buffer), else 0. */
   ERROR: 7,
   /** Worker k's answer to its job at JOIN + k − 1: 1 when it took it, −1 when the caller gave up waiting. */
@@ -46,6 +50,8 @@ export const CTRL = {
  * number of threads (1 to {@link SHARDS}) computing it.
  */
 export const SHARDS = 2;
+/** Chunks of the parameter vector claimed in phase 2 (plain SGD). */
+export const CHUNKS = 16;
 /** Worker threads a run can have beside the calling thread (JOIN's room in the control array). */
 export const MAX_WORKERS = 8;
 export const CMD_RUN = 1;
@@ -53,6 +59,13 @@ export const CMD_EXIT = 2;
 export const ERROR_BYTES = 2048;
 /** Spins this many times reading a control word before sleeping in `Atomics.wait`. */
 const SPIN = 1000;
+/** Rounds wrap here: a claim counter is round·256 + count in an int32. */
+const ROUND_MASK = 0x7fffff;
+
+/** A claim counter's value for `round` after `count` claims. */
+export function tag(round: number, count: number): number {
+  return ((round & ROUND_MASK) << 8) | count;
+}
 
 /** Everything a thread works from (SharedArrayBuffers are shared with workers, not copied). */
 export interface SharedSetup {
@@ -68,13 +81,10 @@ export interface SharedSetup {
   rows: number;
   /** Batches in the whole run (for the engine's `pays`: the rows it will see, as passes over a batch). */
   batches: number;
+  /** The L2 penalty λ (phase 2 on the calling thread adds 2·λ·kernel). */
   l2: number;
-  /**
-   * The optimiser's configuration when each thread updates its own slice of the parameters
-   * (the optimisers are element-wise, so slices updated apart give the same values); null when
-   * the calling thread updates all of them with an optimiser object it was given.
-   */
-  optimizer: Required<OptimizerConfig> | null;
+  /** Plain SGD's learning rate when phase 2 is claimed in chunks by every thread (no L2); 0 when the calling thread updates. */
+  sgdRate: number;
   /** The batch's inputs and targets, gathered there by the calling thread before each batch. */
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
@@ -94,14 +104,6 @@ export interface ShardJob {
   index: number;
 }
 
-/** Waits until the counter `ctrl[at]` reaches `target`: spins briefly, then sleeps. */
-export function waitAtLeast(ctrl: Int32Array, at: number, target: number): void {
-  let spins = 0;
-  for (let v = Atomics.load(ctrl, at); v < target; v = Atomics.load(ctrl, at)) {
-    if (++spins > SPIN) Atomics.wait(ctrl, at, v);
-  }
-}
-
 /** Waits until `ctrl[at]` differs from `value`: spins briefly, then sleeps. Returns the new value. */
 export function waitChange(ctrl: Int32Array, at: number, value: number): number {
   let spins = 0;
@@ -109,6 +111,37 @@ export function waitChange(ctrl: Int32Array, at: number, value: number): number 
     if (v !== value) return v;
     if (++spins > SPIN) Atomics.wait(ctrl, at, value);
   }
+}
+
+/**
+ * Waits until the claim counter `ctrl[at]` reaches `tag(round, count)`. Returns false, at once,
+ * when the counter belongs to another round (this thread is late) or the run is ending.
+ */
+export function waitCount(ctrl: Int32Array, at: number, round: number, count: number): boolean {
+  const target = tag(round, count);
+  let spins = 0;
+  for (let v = Atomics.load(ctrl, at); v !== target; v = Atomics.load(ctrl, at)) {
+    if (v >>> 8 !== (round & ROUND_MASK) || Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return false;
+    if (++spins > SPIN) Atomics.wait(ctrl, at, v, 50);
+  }
+  return true;
+}
+
+/** Claims the next of `limit` items of `round` from the counter at `at`: its index, or −1 when none is left (or the round is over). */
+function claim(ctrl: Int32Array, at: number, round: number, limit: number): number {
+  for (;;) {
+    const v = Atomics.load(ctrl, at);
+    if (v >>> 8 !== (round & ROUND_MASK)) return -1;
+    const k = v & 0xff;
+    if (k >= limit) return -1;
+    if (Atomics.compareExchange(ctrl, at, v, v + 1) === v) return k;
+  }
+}
+
+/** Counts one item of `round` done at `at` and wakes whoever waits for it. */
+function finish(ctrl: Int32Array, at: number): void {
+  Atomics.add(ctrl, at, 1);
+  Atomics.notify(ctrl, at);
 }
 
 /** Records a thread's failure (the first one's message wins). */
@@ -135,35 +168,25 @@ export interface ShardThread {
   /** The network over the shared weights. */
   readonly net: Network;
   /**
-   * Phase 1: this thread's shards of the batch described in the control array — each one's
-   * gradient into its shared slot, its loss and correct count beside — then arrival at the barrier.
+   * Phase 1 of `round`: claims shards until none is left, computing each one's gradient into its
+   * slot, its loss and correct count beside. A failure is recorded, and the shard still counted.
    */
-  computeShard(): void;
-  /** Waits until every thread has arrived for this batch. */
-  awaitShards(): void;
-  /**
-   * Phase 2: this thread's slice of the parameters — the shards' gradients combined in shard
-   * order into the batch's mean gradient, the L2 term added, the optimiser applied.
-   */
-  update(): void;
+  computeShards(round: number): void;
+  /** Phase 2 of `round` with plain SGD: claims chunks of the parameters until none is left and updates them. */
+  updateChunks(round: number): void;
 }
 
-/**
- * Attaches thread `index` to the shared state. `optimizer` is the calling thread's optimiser
- * object when {@link SharedSetup.optimizer} is null (it then updates every parameter itself).
- */
-export function attachShardThread(setup: SharedSetup, index: number, optimizer?: Optimizer): ShardThread {
-  const { config, threads, rows } = setup;
+/** Attaches thread `index` to the shared state. */
+export function attachShardThread(setup: SharedSetup, index: number): ShardThread {
+  const { config, rows } = setup;
   const net = networkOver(config, setup.params);
   const x = { rows, cols: config.inputSize, data: new Float64Array(setup.x) };
   const y = { rows, cols: config.layers[config.layers.length - 1].units, data: new Float64Array(setup.y) };
   const ctrl = new Int32Array(setup.control);
   const losses = new Float64Array(setup.losses);
   const P = parameterCount(net);
-  // The shards this thread computes, and their gradient slots shaped like the network's parameters.
-  const [firstShard, endShard] = shardRange(SHARDS, threads, index);
-  const slots: Float64Array[] = [];
-  for (let k = firstShard; k < endShard; k++) slots.push(new Float64Array(setup.grads, k * P * 8, P));
+  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const params = new Float64Array(setup.params, 0, P);
   // Gradients only (the update is phase 2's), of shards of at most maxShardRows rows.
   const engine = selectEngine(setup.engine, {
     net,
@@ -173,167 +196,94 @@ export function attachShardThread(setup: SharedSetup, index: number, optimizer?:
     epochs: setup.batches,
     perStepCallback: true,
   });
-  const [lo, hi] = sliceOf(setup, index, P);
-  // Where each parameter array starts in the flat vector.
-  const offsets: number[] = [];
-  for (let i = 0, at = 0; i < engine.grads.length; at += engine.grads[i].length, i++) offsets.push(at);
-  // Publishes shard k's gradient: all of it, or, when it is this thread's last shard and the
-  // fused SGD update will read this thread's slice from the engine itself, all but that slice.
-  const publish = (k: number, keepOwn: boolean) => {
-    const slot = slots[k - firstShard];
-    for (let i = 0; i < engine.grads.length; i++) {
-      const g = engine.grads[i];
-      const o = offsets[i];
-      if (!keepOwn) {
-        slot.set(g, o);
-        continue;
-      }
-      const cut0 = Math.min(Math.max(lo - o, 0), g.length);
-      const cut1 = Math.min(Math.max(hi - o, 0), g.length);
-      if (cut0 > 0) slot.set(g.subarray(0, cut0), o);
-      if (cut1 < g.length) slot.set(g.subarray(cut1), o + cut1);
-    }
+  const computeShard = (k: number) => {
+    const size = ctrl[CTRL.SIZE];
+    const [a, b] = shardRange(size, SHARDS, k);
+    if (b === a) return;
+    engine.gradient(a, b - a);
+    losses[k] = engine.result[0];
+    ctrl[CTRL.CORRECT + k] = engine.result[1];
+    for (let i = 0, o = 0; i < engine.grads.length; o += engine.grads[i].length, i++) slots[k].set(engine.grads[i], o);
   };
-  const update = createSliceUpdate(setup, index, net, engine.grads, optimizer);
-  let round = 0;
 
   return {
     engine: engine.name,
     net,
-    computeShard() {
-      round++;
-      const size = ctrl[CTRL.SIZE];
-      let started = false;
-      for (let k = firstShard; k < endShard; k++) {
-        const [a, b] = shardRange(size, SHARDS, k);
-        if (b === a) continue;
-        // The weights in shared memory have changed since the last batch: start afresh from them.
-        if (!started) engine.startEpoch(null);
-        started = true;
-        engine.gradient(a, b - a);
-        losses[k] = engine.result[0];
-        ctrl[CTRL.CORRECT + k] = engine.result[1];
-        publish(k, k === endShard - 1 && fusedSgdRuns(setup, size));
+    computeShards(round) {
+      let loaded = false;
+      for (
+        let k = claim(ctrl, CTRL.SHARD_NEXT, round, SHARDS);
+        k >= 0;
+        k = claim(ctrl, CTRL.SHARD_NEXT, round, SHARDS)
+      ) {
+        try {
+          // The weights changed in the last round; every claim here is of this round (the tag).
+          if (!loaded) engine.startEpoch(null);
+          loaded = true;
+          computeShard(k);
+        } catch (e) {
+          reportError(setup, index, e);
+        }
+        finish(ctrl, CTRL.SHARD_DONE);
       }
-      Atomics.add(ctrl, CTRL.ARRIVED, 1);
-      Atomics.notify(ctrl, CTRL.ARRIVED);
     },
-    awaitShards() {
-      waitAtLeast(ctrl, CTRL.ARRIVED, threads * round);
-    },
-    update,
-  };
-}
-
-/**
- * Thread `index`'s slice of the flat parameter vector in phase 2: all of it on the calling
- * thread when it steps an optimiser object of its own, none on the others then. Element-wise
- * steps: how the parameters are sliced between threads does not change a bit.
- */
-function sliceOf(setup: SharedSetup, index: number, P: number): [number, number] {
-  if (setup.optimizer) return shardRange(P, setup.threads, index);
-  return index === 0 ? [0, P] : [0, 0];
-}
-
-/** Whether phase 2 runs {@link fusedSgd} for a batch of `size` rows (plain SGD, no L2, both shards used). */
-function fusedSgdRuns(setup: SharedSetup, size: number): boolean {
-  return setup.optimizer?.name === 'sgd' && setup.l2 === 0 && SHARDS === 2 && size >= 2;
-}
-
-/**
- * Phase 2 of thread `index`: its slice of the flat parameter vector, the shards' gradients
- * combined there, the L2 term, the optimiser's step. `own` is the thread's engine's gradient
- * (of its last shard), which {@link fusedSgd} reads in place.
- */
-function createSliceUpdate(
-  setup: SharedSetup,
-  index: number,
-  net: Network,
-  own: readonly Float64Array[],
-  optimizer?: Optimizer,
-): () => void {
-  const { l2 } = setup;
-  const ctrl = new Int32Array(setup.control);
-  const P = parameterCount(net);
-  const flatParams = new Float64Array(setup.params, 0, P);
-  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
-  const [lo, hi] = sliceOf(setup, index, P);
-  const step = setup.optimizer ? createOptimizer(setup.optimizer) : optimizer;
-  const combined = new Float64Array(hi - lo);
-  // The kernels' ranges in the slice, for the L2 term.
-  const kernelRanges: [number, number][] = [];
-  let at = 0;
-  for (const l of net.layers) {
-    const a = Math.max(at, lo);
-    const b = Math.min(at + l.kernel.data.length, hi);
-    if (b > a) kernelRanges.push([a, b]);
-    at += l.kernel.data.length + l.bias.length;
-  }
-  // The optimiser sees one flat slice (element-wise optimisers do not care where arrays end), or,
-  // given an object, the parameter arrays themselves as fit passes them.
-  let stepParams: Float64Array[] = [flatParams.subarray(lo, hi)];
-  let stepGrads: Float64Array[] = [combined];
-  if (!setup.optimizer) {
-    stepParams = parameterArrays(net);
-    let off = 0;
-    stepGrads = stepParams.map((p) => {
-      const v = combined.subarray(off, off + p.length);
-      off += p.length;
-      return v;
-    });
-  }
-  // The fused update's pieces: the slice cut at the parameter arrays' ends, each with its part
-  // of the weights and of both shards' gradients (the last shard this thread computed read from
-  // its engine, the other from its slot).
-  const lastShard = shardRange(SHARDS, setup.threads, index)[1] - 1;
-  const pieces: { w: Float64Array; g: Float64Array[] }[] = [];
-  for (let i = 0, o = 0; i < own.length; o += own[i].length, i++) {
-    const a = Math.max(o, lo);
-    const b = Math.min(o + own[i].length, hi);
-    if (b <= a) continue;
-    const g = slots.map((slot, k) => (k === lastShard ? own[i].subarray(a - o, b - o) : slot.subarray(a, b)));
-    pieces.push({ w: flatParams.subarray(a, b), g });
-  }
-  const rate = setup.optimizer?.learningRate ?? 0;
-  return () => {
-    if (hi === lo || step === undefined) return;
-    const size = ctrl[CTRL.SIZE];
-    if (fusedSgdRuns(setup, size)) {
-      // Plain SGD in one pass: the same operations as combineShards then the step, without
-      // storing the combined gradient (the thread's step count is unused by SGD).
+    updateChunks(round) {
+      const size = ctrl[CTRL.SIZE];
+      // Both shards non-empty (a batch of one row has only shard 1): w₀·ĝ₀ + w₁·ĝ₁ as combineShards.
       const b0 = shardRange(size, 2, 0)[1];
       const w0 = b0 / size;
       const w1 = (size - b0) / size;
-      for (const { w, g } of pieces) fusedSgd(w, g[0], g[1], w0, w1, rate);
-      return;
-    }
-    combineShards(slots, size, lo, combined);
-    if (l2 > 0) {
-      // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
-      for (const [a, b] of kernelRanges) for (let i = a; i < b; i++) combined[i - lo] += 2 * l2 * flatParams[i];
-    }
-    step.step(stepParams, stepGrads);
+      for (
+        let c = claim(ctrl, CTRL.CHUNK_NEXT, round, CHUNKS);
+        c >= 0;
+        c = claim(ctrl, CTRL.CHUNK_NEXT, round, CHUNKS)
+      ) {
+        const [lo, hi] = shardRange(P, CHUNKS, c);
+        if (b0 > 0) fusedSgd(params, slots[0], slots[1], w0, w1, setup.sgdRate, lo, hi);
+        else singleSgd(params, slots[1], setup.sgdRate, lo, hi);
+        finish(ctrl, CTRL.CHUNK_DONE);
+      }
+    },
   };
 }
 
-/** `w[i] −= rate·(w0·s0[i] + w1·s1[i])`: two shards' gradients combined, then SGD's step. */
-function fusedSgd(w: Float64Array, s0: Float64Array, s1: Float64Array, w0: number, w1: number, rate: number): void {
-  for (let i = 0; i < w.length; i++) w[i] -= rate * (w0 * s0[i] + w1 * s1[i]);
+/**
+ * `w[i] −= rate·(w0·s0[i] + w1·s1[i])` for i in [lo, hi): {@link combineShards} and SGD's step
+ * in one pass, the same operations.
+ */
+function fusedSgd(
+  w: Float64Array,
+  s0: Float64Array,
+  s1: Float64Array,
+  w0: number,
+  w1: number,
+  rate: number,
+  lo: number,
+  hi: number,
+): void {
+  for (let i = lo; i < hi; i++) w[i] -= rate * (w0 * s0[i] + w1 * s1[i]);
+}
+
+/** `w[i] −= rate·(1·s1[i])`: a batch of one row, whose only shard is shard 1. */
+function singleSgd(w: Float64Array, s1: Float64Array, rate: number, lo: number, hi: number): void {
+  for (let i = lo; i < hi; i++) w[i] -= rate * (1 * s1[i]);
 }
 
 /**
- * `combined[i] = Σₖ (sizeₖ / size)·slots[k][lo + i]` over the non-empty shards k = 0, 1, … in
- * order: the batch's mean gradient from the shards' mean gradients, in a fixed order.
+ * `combined[i] = Σₖ (sizeₖ / size)·slots[k][i]` over the non-empty shards k = 0, 1, … in order:
+ * the batch's mean gradient from the shards' mean gradients, in a fixed order.
+ * @param slots the shards' gradients, each the whole parameter vector
+ * @param size the batch's rows
+ * @param combined where the sum goes
  */
-function combineShards(slots: Float64Array[], size: number, lo: number, combined: Float64Array): void {
-  const shards = slots.length;
+export function combineShards(slots: Float64Array[], size: number, combined: Float64Array): void {
   const used: number[] = [];
-  for (let k = 0; k < shards; k++) {
-    const [a, b] = shardRange(size, shards, k);
+  for (let k = 0; k < slots.length; k++) {
+    const [a, b] = shardRange(size, slots.length, k);
     if (b > a) used.push(k);
   }
   const weight = (k: number) => {
-    const [a, b] = shardRange(size, shards, k);
+    const [a, b] = shardRange(size, slots.length, k);
     return (b - a) / size;
   };
   const len = combined.length;
@@ -342,16 +292,16 @@ function combineShards(slots: Float64Array[], size: number, lo: number, combined
     const w1 = weight(used[1]);
     const s0 = slots[used[0]];
     const s1 = slots[used[1]];
-    for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i] + w1 * s1[lo + i];
+    for (let i = 0; i < len; i++) combined[i] = w0 * s0[i] + w1 * s1[i];
     return;
   }
   const w0 = weight(used[0]);
   const s0 = slots[used[0]];
-  for (let i = 0; i < len; i++) combined[i] = w0 * s0[lo + i];
+  for (let i = 0; i < len; i++) combined[i] = w0 * s0[i];
   for (let u = 1; u < used.length; u++) {
     const w = weight(used[u]);
     const s = slots[used[u]];
-    for (let i = 0; i < len; i++) combined[i] += w * s[lo + i];
+    for (let i = 0; i < len; i++) combined[i] += w * s[i];
   }
 }
 

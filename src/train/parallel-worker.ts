@@ -2,9 +2,8 @@
  * A pooled worker thread of the sharded runs: it sleeps on its door word until the calling
  * thread posts a job (a run's shared state and this thread's index), takes the job from its port
  * synchronously, says it joined, then, for every mini-batch, woken through `Atomics.wait` on the
- * run's control array, computes its shards' gradients into shared memory, waits for the other
- * threads, combines and applies the update to its slice of the shared weights; at the run's end
- * it goes back to sleep for the next job. No message but the job is exchanged. See docs/threads.md.
+ * run's control array, claims shards and computes their gradients into shared memory and, with
+ * plain SGD, claims chunks of the update; at the run's end it goes back to sleep for the next job. No message but the job is exchanged. See docs/threads.md.
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
@@ -12,9 +11,11 @@ import {
   CMD_EXIT,
   CTRL,
   reportError,
+  SHARDS,
   type ShardJob,
   type ShardThread,
   waitChange,
+  waitCount,
 } from './parallel-shard.js';
 
 /** What a pooled worker is started with. */
@@ -35,29 +36,17 @@ function runJob({ setup, index }: ShardJob): void {
     reportError(setup, index, e);
   }
   // Read before joining: the caller starts the first batch as soon as every worker has joined.
-  let gen = Atomics.load(ctrl, CTRL.GEN);
+  let round = Atomics.load(ctrl, CTRL.GEN);
   // The caller may have given up waiting (and ended the run): then stay out.
   if (Atomics.compareExchange(ctrl, CTRL.JOIN + index - 1, 0, 1) !== 0) return;
   Atomics.notify(ctrl, CTRL.JOIN + index - 1);
   for (;;) {
-    gen = waitChange(ctrl, CTRL.GEN, gen);
+    round = waitChange(ctrl, CTRL.GEN, round);
     if (Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return;
-    try {
-      if (!thread) throw new Error('not set up');
-      thread.computeShard();
-    } catch (e) {
-      reportError(setup, index, e);
-      Atomics.add(ctrl, CTRL.ARRIVED, 1); // still arrive: nobody waits forever
-      Atomics.notify(ctrl, CTRL.ARRIVED);
-    }
-    if (thread) thread.awaitShards();
-    try {
-      if (thread && Atomics.load(ctrl, CTRL.ERROR) === 0) thread.update();
-    } catch (e) {
-      reportError(setup, index, e);
-    }
-    Atomics.add(ctrl, CTRL.DONE, 1);
-    Atomics.notify(ctrl, CTRL.DONE);
+    // A thread that failed to set up takes no work: the others do it (and the caller reports it).
+    if (!thread) continue;
+    thread.computeShards(round);
+    if (setup.sgdRate > 0 && waitCount(ctrl, CTRL.SHARD_DONE, round, SHARDS)) thread.updateChunks(round);
   }
 }
 

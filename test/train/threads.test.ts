@@ -128,11 +128,16 @@ function train(options: FitOptions): { net: Network; history: History } {
 }
 
 describe("fit's threads", () => {
-  it('the rule shards 60-256-1 with batch 256 and not batch 64 (parameters × batch against SHARDED_WORK)', () => {
+  it('the rule shards 60-256-1 with batch 256, not with batch 64 (parameters × batch) nor 784-256-1 with batch 32 (the batch)', () => {
     expect(15_873 * BATCH).toBeGreaterThanOrEqual(SHARDED_WORK);
     expect(15_873 * 64).toBeLessThan(SHARDED_WORK);
     expect(train({ optimizer: { name: 'sgd', learningRate: 0.5 } }).history.threads).toBeGreaterThanOrEqual(1);
     expect(train({ batchSize: 64, epochs: 1 }).history.threads).toBeUndefined();
+    // A batch below SHARDED_BATCH is never sharded on its own, however many parameters.
+    const big = createNetwork({ ...WIDE, inputSize: 784 }, { seed: 1 });
+    const rows = { x: zeros(40, 784), y: zeros(40, 1) };
+    expect(784 * 256 * 32).toBeGreaterThanOrEqual(SHARDED_WORK);
+    expect(fit(big, rows, { batchSize: 32, epochs: 0 }).threads).toBeUndefined();
   });
 
   it('plain SGD: the same bits for threads 1, 2, 3 and the default, equal to the sharded step by hand', () => {
