@@ -65,12 +65,19 @@ export const backpropReferencePeer: Peer = {
   },
 };
 
-export const backpropOneThreadPeer: Peer = {
-  name: 'backprop-1t',
-  description: "backprop's fit with { threads: 1 } (a run the rule shards: both shards on one thread)",
-  workloads: ['W1', 'W2', 'W3'],
-  details: {},
-  async load(problem) {
-    return session(problem, { threads: 1 }, backpropOneThreadPeer.details!);
-  },
-};
+/** backprop's fit with `threads` forced: on a run the rule shards, the same bits on 1 or 2 threads. */
+function threadsPeer(threads: number): Peer {
+  const peer: Peer = {
+    name: `backprop-${threads}t`,
+    description: `backprop's fit with { threads: ${threads} } (a run the rule shards: both shards on ${threads} thread(s))`,
+    workloads: ['W1', 'W2', 'W3'],
+    details: {},
+    async load(problem) {
+      return session(problem, { threads }, peer.details!);
+    },
+  };
+  return peer;
+}
+
+export const backpropOneThreadPeer = threadsPeer(1);
+export const backpropTwoThreadsPeer = threadsPeer(2);
