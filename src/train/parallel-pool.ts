@@ -32,14 +32,17 @@ export function threadsSupported(): boolean {
 }
 
 /**
- * The cores that look free: the available ones less the last minute's load average (other
- * processes' runnable threads), at least 1. Two threads that meet at every batch lose to one when
- * a core is busy elsewhere (docs/threads.md); the thread count never changes the result.
+ * The cores that look free: the available ones less what of the last minute's load average is
+ * not this run's own (up to two runnable threads: the training thread and its worker), at
+ * least 1. Two threads that meet at every batch lose to one when a core is busy elsewhere
+ * (docs/threads.md); the thread count never changes the result.
  */
 export function idleCores(): number {
   const os = builtin<typeof import('node:os')>('node:os');
   if (!os) return 1;
-  return Math.max(1, Math.min(os.availableParallelism(), Math.round(os.availableParallelism() - os.loadavg()[0])));
+  const cores = os.availableParallelism();
+  const others = Math.max(0, os.loadavg()[0] - 2);
+  return Math.max(1, Math.min(cores, Math.round(cores - others)));
 }
 
 /**
