@@ -85,7 +85,7 @@ export interface ParallelHistory extends History {
 export const SHARDED_WORK = 4_000_000;
 /**
  * The smallest batch `fit` shards on its own: the copies a sharded batch adds are a fixed number
- * of passes over the parameters, ~35 % of the compute at batch 64 (docs/threads.md), twice that
+ * of passes over the parameters, ~30 % of the compute at batch 64 (docs/threads.md), twice that
  * at 32, where two threads could no longer win.
  */
 export const SHARDED_BATCH = 64;
@@ -110,9 +110,11 @@ export async function fitParallel(
 /**
  * Whether `fit` shards this run, and on how many threads: 0 for an unsharded run (the engine
  * alone, bit-identical to the reference path), else 1 … {@link SHARDS}. Sharded when the
- * run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and can be (Node; no sample weights), or when
+ * run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and can be (Node; no sample
+ * weights), or when
  * `threads` ≥ 2 asks for it; the thread count is `threads` (at most {@link SHARDS}), by default
- * the cores that look free (available cores less the load average, see `idleCores`). So `threads: 1` on a run the rule shards gives the same bits on one thread.
+ * the cores that look free (`idleCores`). So `threads: 1` on a run the rule shards gives the
+ * same bits on one thread.
  * @param net the network
  * @param data the training data
  * @param checked fit's checked options
