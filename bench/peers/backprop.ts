@@ -34,8 +34,10 @@ function session(problem: Problem, extra: Record<string, unknown>, details: Reco
         datasets.set(samples, data);
       }
       // History.engine says which implementation fit chose (where fit reports it).
-      const engine = (fit(net, data, options) as { engine?: string }).engine;
-      if (engine !== undefined) details.engine = engine;
+      const history = fit(net, data, options) as { engine?: string; threads?: number };
+      if (history.engine !== undefined) {
+        details.engine = history.threads ? `${history.engine}, ${history.threads} thread(s), sharded` : history.engine;
+      }
     },
     predictEval() {
       return predict(net, evalX).data;
@@ -72,3 +74,20 @@ export const backpropReferencePeer: Peer = {
     return session(problem, { engine: 'reference' }, backpropReferencePeer.details!);
   },
 };
+
+/** backprop's fit with `threads` forced: on a run the rule shards, the same bits on 1 or 2 threads. */
+function threadsPeer(threads: number): Peer {
+  const peer: Peer = {
+    name: `backprop-${threads}t`,
+    description: `backprop's fit with { threads: ${threads} } (a run the rule shards: both shards on ${threads} thread(s))`,
+    workloads: ['W1', 'W2', 'W3'],
+    details: {},
+    async load(problem) {
+      return session(problem, { threads }, peer.details!);
+    },
+  };
+  return peer;
+}
+
+export const backpropOneThreadPeer = threadsPeer(1);
+export const backpropTwoThreadsPeer = threadsPeer(2);

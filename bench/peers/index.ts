@@ -1,4 +1,10 @@
-import { backpropFloat32Peer, backpropPeer, backpropReferencePeer } from './backprop.js';
+import {
+  backpropFloat32Peer,
+  backpropOneThreadPeer,
+  backpropPeer,
+  backpropReferencePeer,
+  backpropTwoThreadsPeer,
+} from './backprop.js';
 import { brainPeer } from './brain.js';
 import { cPeer } from './c.js';
 import { plainJsPeer } from './plain-js.js';
@@ -11,6 +17,8 @@ export const PEER_NAMES = [
   'backprop',
   'backprop-f32',
   'backprop-ref',
+  'backprop-1t',
+  'backprop-2t',
   'plain-js',
   'c',
   'tfjs-cpu',
@@ -21,8 +29,10 @@ export const PEER_NAMES = [
 
 export type PeerName = (typeof PEER_NAMES)[number];
 
-/** Run when `--peers` is not given (backprop-ref is on request: it is there to compare paths). */
-export const DEFAULT_PEERS: readonly PeerName[] = PEER_NAMES.filter((p) => p !== 'backprop-ref');
+/** Run when `--peers` is not given (backprop-ref, -1t and -2t are on request: they compare paths). */
+export const DEFAULT_PEERS: readonly PeerName[] = PEER_NAMES.filter(
+  (p) => p !== 'backprop-ref' && p !== 'backprop-1t' && p !== 'backprop-2t',
+);
 
 /** The peer of that name; the C peer needs its compiled binary (or why there is none). */
 export function getPeer(name: PeerName, cBinary: string | Error = new Error('the C reference was not compiled')): Peer {
@@ -33,6 +43,10 @@ export function getPeer(name: PeerName, cBinary: string | Error = new Error('the
       return backpropFloat32Peer;
     case 'backprop-ref':
       return backpropReferencePeer;
+    case 'backprop-1t':
+      return backpropOneThreadPeer;
+    case 'backprop-2t':
+      return backpropTwoThreadsPeer;
     case 'plain-js':
       return plainJsPeer;
     case 'c':

@@ -29,7 +29,12 @@ export function trainSummary(result: RunView, out: string): Record<string, unkno
     history: history.epochs,
     stopReason: history.stopReason,
     ...(history.bestEpoch !== undefined ? { bestEpoch: history.bestEpoch } : {}),
-    engine: { name: history.engine, ...(history.detail ? { detail: history.detail } : {}) },
+    engine: {
+      name: history.engine,
+      ...(history.detail ? { detail: history.detail } : {}),
+      threads: history.threads ?? 1,
+      sharded: history.threads !== undefined,
+    },
     metricsOn: result.metricsOn,
     metrics: result.metrics,
   };

@@ -54,6 +54,11 @@ export function registerTrain(program: Command): void {
     .option('--momentum <m>', 'momentum for momentum/nesterov (default 0.9)', parse.unitInterval)
     .option('--batch-size <n>', 'examples per SGD step', parse.positiveInteger, 8)
     .option('--epochs <n>', 'passes over the training data', parse.positiveInteger, 100)
+    .option(
+      '--threads <n>',
+      'threads computing each batch (default: 2 for large layers × batches, else 1; 1 turns threads off, same result)',
+      parse.positiveInteger,
+    )
     .option('--seed <n>', 'seed of the split, the initial weights and the shuffling', parse.integer, 0)
     .option('--no-shuffle', 'keep the training rows in file order every epoch')
     .option('--test-split <fraction>', 'fraction held out for the test metrics', parse.fraction, 0.2)

@@ -43,6 +43,8 @@ export interface TrainOptions {
   momentum?: number;
   /** Examples per step (default 8). */
   batchSize?: number;
+  /** Threads computing each batch (`fit`'s `threads`; default: `fit`'s rule). Node only. */
+  threads?: number;
   /** Passes over the training split (default 100). */
   epochs?: number;
   /** Seed of the splits, the initial weights and the shuffling (default 0). */
@@ -169,6 +171,7 @@ type Settled = Required<
     | 'threshold'
     | 'includeOptimizer'
     | 'dtype'
+    | 'threads'
   >
 > &
   TrainOptions;
@@ -460,6 +463,7 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     optimizer,
     l2: o.l2,
     ...(o.dtype === 'float32' ? { dtype: o.dtype } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(validation ? { validationData: validation } : {}),
     ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
     // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.

@@ -15,6 +15,7 @@ import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
 import { float32Engine } from './engines/wasm-f32.js';
 import { countCorrect } from './metrics.js';
+import { fitSharded, planThreads } from './parallel-fit.js';
 
 /** The engines `fit` can train with; `'auto'` picks one. See `FitOptions.engine`. */
 export type FitEngine = EngineChoice;
@@ -121,6 +122,16 @@ export interface FitOptions {
    * The network's arrays stay Float64Array, holding float32 values.
    */
   dtype?: FitDtype;
+  /**
+   * Threads computing each batch (Node only; docs/threads.md). By default `fit` shards a run
+   * whose batch (≥ 64) and parameter count × batch size (`SHARDED_WORK`) are large into two
+   * halves per batch,
+   * computed on up to two threads; a smaller run uses one thread and the engine alone,
+   * bit-identical to the reference path. A sharded run gives the same bits for any thread
+   * count: `threads: 1` computes both shards on the calling thread, `threads: N ≥ 2` forces
+   * sharding (with at most two threads) on a run of any size.
+   */
+  threads?: number;
   /** Called after each step; return `false` to stop training. */
   onBatchEnd?: (log: BatchLog) => unknown;
   /** Called after each epoch; return `false` to stop training. */
@@ -144,6 +155,8 @@ export interface History {
    * (see docs/wasm.md); `'float32'` for a `dtype: 'float32'` run; absent otherwise.
    */
   detail?: EngineDetail;
+  /** Threads that computed each batch's shards, when the run was sharded (see `FitOptions.threads`). */
+  threads?: number;
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback' | 'interrupted';
   /** 1-based epoch whose weights the model holds when early stopping restored the best ones. */
@@ -244,6 +257,11 @@ function checkSampleWeights(data: Dataset): void {
  */
 export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
+  if (options.dtype === 'float32' && (options.threads ?? 1) > 1) {
+    throw new ConfigError("dtype 'float32' trains on one thread: threads > 1 is float64 only");
+  }
+  const threads = options.dtype === 'float32' ? 0 : planThreads(net, data, checked, options.threads);
+  if (threads > 0) return fitSharded(net, data, options, checked, threads);
   const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;

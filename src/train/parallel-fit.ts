@@ -1,27 +1,28 @@
 /**
- * Data-parallel training across worker threads (Node's `worker_threads`). Every mini-batch is
- * split into `workers` contiguous shards of rows, and each batch runs in two phases:
+ * Data-parallel training across worker threads (Node's `worker_threads`), chosen by `fit` itself
+ * for runs big enough to pay (see {@link planThreads}) or asked for with its `threads` option.
+ * Every mini-batch is cut into {@link SHARDS} contiguous shards of rows — always that many,
+ * whatever the thread count — and runs in two phases:
  *
- * 1. every thread — the calling one computes shard 0, one worker thread each of the others —
- *    computes the gradient of its shard's mean loss with the fastest engine that covers the
- *    network (src/train/engines: the WebAssembly SIMD kernels, else `backProp`) and
- *    publishes it in shared memory; a barrier;
+ * 1. every thread — the calling one and pooled worker threads (parallel-pool.ts) — computes the
+ *    gradient of the mean loss of its shards with the fastest engine that covers the network
+ *    (src/train/engines: the WebAssembly SIMD kernels, else `backProp`) and publishes each in
+ *    shared memory; a barrier;
  * 2. every thread takes a slice of the parameter vector, combines the shards' gradients there in
  *    a fixed order (shard 0, 1, …) into the batch's mean gradient, adds the L2 term and applies
  *    the optimiser (element-wise, so slices updated apart agree with one update of the whole);
  *    the calling thread waits for all slices, then sums the loss and runs the callbacks.
  *
- * The dataset is copied once per call into SharedArrayBuffers, the weights live in one that every
- * thread reads at each batch, and the threads synchronise with `Atomics.wait`/`notify` on a shared
- * control array: no message carries data after start-up.
+ * The calling thread gathers each batch's rows into shared buffers (the dataset itself is never
+ * copied), the weights live in one that every thread reads at each batch, and the threads synchronise with `Atomics.wait`/`notify` on a shared
+ * control array: no message carries data but the job each worker gets at the start.
  *
- * A run is deterministic for a given worker count (bit for bit, run to run) but NOT
- * bit-identical to `fit`: the batch's sum is split into partial sums and each shard's mean is
- * rescaled, so the weights agree with `fit`'s to ~1e-15 relative per step (the tests hold them to
- * 1e-10 after several epochs). `workers: 1` runs `fit` itself. See docs/threads.md for when it
- * pays (large batches of wide layers) and when it does not (small batches, narrow layers).
+ * A sharded run gives the same bits for any thread count, 1 included (the reduction is fixed by
+ * the shards, not by the threads), and is deterministic run to run; it is NOT bit-identical to
+ * unsharded `fit`: the batch's sum is split into two partial sums and each shard's mean is
+ * rescaled, so the weights agree with unsharded `fit`'s to ~1e-15 relative per step. See
+ * docs/threads.md for the rule and the measurements behind it.
  */
-import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
@@ -35,10 +36,9 @@ import {
   parameterCount,
 } from '../nn/network.js';
 import { kernelUpdate } from '../nn/optimizers.js';
+import { gatherRows } from './engines/rows.js';
 import {
   type CheckedFitOptions,
-  checkFitOptions,
-  checkPositiveInteger,
   createEpochEnd,
   type Dataset,
   DivergenceError,
@@ -48,151 +48,193 @@ import {
   fit,
   type History,
 } from './fit.js';
+import { idleCores, startJobs, threadsSupported } from './parallel-pool.js';
 import {
   attachShardThread,
+  CHUNKS,
   CMD_EXIT,
   CMD_RUN,
   CTRL,
+  combineShards,
   ERROR_BYTES,
+  MAX_WORKERS,
   recordedError,
+  SHARDS,
   type ShardThread,
   type SharedSetup,
   shardRange,
-  type WorkerData,
-  waitAtLeast,
+  tag,
+  waitCount,
 } from './parallel-shard.js';
 
 export interface ParallelFitOptions extends FitOptions {
-  /**
-   * Threads computing each batch's gradient, the calling thread included (so `workers: 2`
-   * starts one worker thread). Default: the machine's available parallelism. 1 runs `fit`.
-   */
+  /** Threads, as `FitOptions.threads` (an alias kept for `fitParallel`'s callers). */
   workers?: number;
 }
 
 export interface ParallelHistory extends History {
-  /** Threads that computed the gradients (1: `fit` ran). */
+  /** Threads that computed the gradients (1: one thread). */
   workers: number;
 }
 
-/** A SharedArrayBuffer holding a copy of `data`. */
-function sharedCopy(data: Float64Array): SharedArrayBuffer {
-  const buf = new SharedArrayBuffer(data.length * 8);
-  new Float64Array(buf).set(data);
-  return buf;
-}
-
 /**
- * How to start a worker: the built `parallel-worker.js` beside this module; or, when this module
- * is itself running from TypeScript sources (tests, `tsx`), a bootstrap that registers tsx's
- * loader in the worker and then imports `parallel-worker.ts` (Node 20 does not apply an
- * `--import` given in a worker's `execArgv` to the worker's own entry module).
+ * The smallest parameter count × batch size for which `fit` shards a run on its own, measured
+ * on 2 cores (docs/threads.md): 784-256-1 with batch 64 (12.9M) gains, 30-64-1 with batch 32
+ * (66k) loses.
  */
-async function workerScript(): Promise<{ script: URL | string; eval: boolean }> {
-  if (!import.meta.url.endsWith('.ts'))
-    return { script: new URL('./parallel-worker.js', import.meta.url), eval: false };
-  const { createRequire } = await import('node:module');
-  const { pathToFileURL } = await import('node:url');
-  let api: string;
-  try {
-    // tsx/esm/api resolves to its CommonJS build under require; its ES module build sits beside it.
-    api = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-  } catch {
-    throw new ConfigError('fitParallel from TypeScript sources needs tsx installed; or run the built dist/ instead');
-  }
-  const entry = new URL('./parallel-worker.ts', import.meta.url).href;
-  const script = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return { script, eval: true };
-}
+export const SHARDED_WORK = 4_000_000;
+/**
+ * The smallest batch `fit` shards on its own: the copies a sharded batch adds are a fixed number
+ * of passes over the parameters, ~30 % of the compute at batch 64 (docs/threads.md), twice that
+ * at 32, where two threads could no longer win.
+ */
+export const SHARDED_BATCH = 64;
 
 /**
- * Trains `net` in place on `data` like {@link fit}, with each batch's gradient computed by
- * `options.workers` threads (see the module comment). Resolves to the history once the worker
- * threads have been terminated; rejects with the errors `fit` throws (a {@link ConfigError} also
- * for a `workers` that is not an integer ≥ 1), leaving `net` as `fit` would.
- *
- * Node only (worker_threads and SharedArrayBuffer); browser Web Workers are not supported yet.
- * The training loop itself runs synchronously on the calling thread, like `fit`.
+ * `fit` with the `threads` option: kept as the `backprop/parallel` entry of earlier releases.
+ * Resolves to `fit`'s history with `workers` (the threads used) added.
+ * @param net the network, trained in place
+ * @param data the training examples
+ * @param options `fit`'s options; `workers` is `threads`
  */
 export async function fitParallel(
   net: Network,
   data: Dataset,
   options: ParallelFitOptions = {},
 ): Promise<ParallelHistory> {
-  const workers = options.workers ?? (await import('node:os')).availableParallelism();
-  checkPositiveInteger('workers', workers);
-  if (workers === 1) return { ...fit(net, data, options), workers: 1 };
-
-  // The same checks as fit, before anything starts.
-  const checked = checkFitOptions(net, data, options);
-  if (options.dtype === 'float32') throw new ConfigError("fitParallel has no dtype 'float32' yet: use fit");
-  if (checked.initialEpoch > 0 || data.w) {
-    throw new ConfigError('fitParallel does not resume (initialEpoch) or weight examples (w) yet: use fit');
-  }
-  const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', workers);
-  const ctrl = new Int32Array(setup.control);
-  const own = attachShardThread(setup, 0, checked.optimizer);
-  setup.engine = own.engine; // the workers ask for the engine this thread got
-
-  const { Worker } = await import('node:worker_threads');
-  const script = await workerScript();
-  const threads: Worker[] = [];
-  try {
-    for (let k = 1; k < workers; k++) {
-      const workerData: WorkerData = { setup, index: k };
-      threads.push(new Worker(script.script, { workerData, eval: script.eval }));
-    }
-    await Promise.all(threads.map(ready));
-    return trainOnThreads({ net, data, options, checked, setup, ctrl, own, workers, round: 0, correct: 0 });
-  } finally {
-    Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
-    Atomics.add(ctrl, CTRL.GEN, 1);
-    Atomics.notify(ctrl, CTRL.GEN);
-    await Promise.all(threads.map((t) => t.terminate()));
-  }
+  const { workers, ...rest } = options;
+  const history = fit(net, data, { ...rest, ...(workers !== undefined ? { threads: workers } : {}) });
+  return { ...history, workers: history.threads ?? 1 };
 }
 
 /**
- * Shared memory for a run: the data (copied once), the order, the weights, one gradient slot per
- * shard, the control words, the shard losses and room for a thread's error message.
+ * Whether `fit` shards this run, and on how many threads: 0 for an unsharded run (the engine
+ * alone, bit-identical to the reference path), else 1 … {@link SHARDS}. Sharded when the
+ * run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and can be (Node; no sample
+ * weights), or when
+ * `threads` ≥ 2 asks for it; the thread count is `threads` (at most {@link SHARDS}), by default
+ * the cores that look free (`idleCores`). So `threads: 1` on a run the rule shards gives the
+ * same bits on one thread.
+ * @param net the network
+ * @param data the training data
+ * @param checked fit's checked options
+ * @param threads the `threads` option, if given
+ */
+export function planThreads(
+  net: Network,
+  data: Dataset,
+  checked: CheckedFitOptions,
+  threads: number | undefined,
+): number {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new ConfigError(`threads must be an integer ≥ 1, got ${threads}`);
+  }
+  const canShard = threadsSupported() && data.w === undefined;
+  const batch = Math.min(checked.batchSize, data.x.rows);
+  const pays = batch >= SHARDED_BATCH && parameterCount(net) * batch >= SHARDED_WORK;
+  if (threads === undefined) return canShard && pays ? Math.min(SHARDS, idleCores()) : 0;
+  if (threads === 1) return canShard && pays ? 1 : 0;
+  if (!threadsSupported()) throw new ConfigError('threads > 1 needs Node ≥ 20.16 (worker_threads)');
+  if (data.w !== undefined) throw new ConfigError('threads > 1 does not weight examples (w, class weights) yet');
+  return Math.min(SHARDS, threads, MAX_WORKERS + 1);
+}
+
+/**
+ * Trains `net` in place as `fit` does, each batch cut into shards computed by `threads` threads
+ * (see the module comment); `fit` calls it once {@link planThreads} said so.
+ * @param net the network
+ * @param data the training data
+ * @param options fit's options
+ * @param checked the same, checked
+ * @param threads 1 … {@link SHARDS}
+ */
+export function fitSharded(
+  net: Network,
+  data: Dataset,
+  options: FitOptions,
+  checked: CheckedFitOptions,
+  threads: number,
+): History {
+  const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', threads);
+  const ctrl = new Int32Array(setup.control);
+  const own = attachShardThread(setup, 0);
+  setup.engine = own.engine; // the workers ask for the engine this thread got
+  try {
+    if (threads > 1) startJobs(setup);
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+    const batchX = new Float64Array(setup.x);
+    const batchY = new Float64Array(setup.y);
+    return trainOnThreads({
+      net,
+      data,
+      options,
+      checked,
+      setup,
+      ctrl,
+      own,
+      threads,
+      batchX,
+      batchY,
+      round: 0,
+      correct: 0,
+      ...phase2Views(own.net, setup),
+    });
+  } finally {
+    Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
+    Atomics.add(ctrl, CTRL.GEN, 1);
+    for (const at of [CTRL.GEN, CTRL.SHARD_DONE, CTRL.CHUNK_DONE]) Atomics.notify(ctrl, at);
+  }
+}
+
+/** The calling thread's views for a phase 2 it runs alone: the slots, the combined gradient cut like the parameters. */
+function phase2Views(net: Network, setup: SharedSetup) {
+  const P = parameterCount(net);
+  const combined = new Float64Array(P);
+  const params = parameterArrays(net);
+  let off = 0;
+  const gradArrays = params.map((p) => {
+    const v = combined.subarray(off, off + p.length);
+    off += p.length;
+    return v;
+  });
+  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  return { combined, gradArrays, slots };
+}
+
+/**
+ * Shared memory for a run: the batch buffers, the weights, one gradient slot per shard, the
+ * control words, the shard losses and room for a thread's error message.
  */
 function sharedSetup(
   net: Network,
   data: Dataset,
   checked: CheckedFitOptions,
   engine: FitEngine,
-  workers: number,
+  threads: number,
 ): SharedSetup {
-  const { optimizer } = checked;
-  const n = data.x.rows;
+  const rows = Math.min(checked.batchSize, data.x.rows);
   const P = parameterCount(net);
-  // An optimiser built from a configuration, or plain SGD from createOptimizer (no state but its
-  // step count, advanced per batch on the calling thread), is re-built in every thread for its
-  // slice; any other object passed in (whose state the caller owns) runs on the calling thread.
-  const distributed = !checked.optimizerGiven || kernelUpdate(optimizer) !== undefined;
+  // Plain SGD (no state but its step count, advanced per batch on the calling thread) without L2
+  // is updated in chunks by every thread; any other optimiser by the calling thread, whose
+  // optimiser object it is.
+  const sgd = kernelUpdate(checked.optimizer);
+  const sgdRate = sgd !== undefined && checked.l2 === 0 ? sgd.learningRate : 0;
   const setup: SharedSetup = {
     config: networkConfig(net),
     engine,
-    shards: workers,
-    n,
-    batchSize: checked.batchSize,
+    threads,
+    rows,
+    batches: Math.ceil(data.x.rows / checked.batchSize) * Math.max(1, checked.epochs - checked.initialEpoch),
     l2: checked.l2,
-    optimizer: distributed ? optimizer.config : null,
-    x: sharedCopy(data.x.data),
-    y: sharedCopy(data.y.data),
-    order: new SharedArrayBuffer(n * 4),
+    sgdRate,
+    x: new SharedArrayBuffer(rows * data.x.cols * 8),
+    y: new SharedArrayBuffer(rows * data.y.cols * 8),
     params: new SharedArrayBuffer(P * 8),
-    grads: new SharedArrayBuffer(P * 8 * workers),
-    control: new SharedArrayBuffer((CTRL.CORRECT + workers) * 4),
-    losses: new SharedArrayBuffer(workers * 8),
+    grads: new SharedArrayBuffer(P * 8 * SHARDS),
+    control: new SharedArrayBuffer((CTRL.CORRECT + SHARDS) * 4),
+    losses: new SharedArrayBuffer(SHARDS * 8),
     error: new SharedArrayBuffer(ERROR_BYTES),
   };
-  const order = new Uint32Array(setup.order);
-  for (let i = 0; i < n; i++) order[i] = i;
   return setup;
 }
 
@@ -204,27 +246,37 @@ interface ParallelRun {
   checked: CheckedFitOptions;
   setup: SharedSetup;
   ctrl: Int32Array;
-  /** The calling thread's part (shard 0), over the shared weights. */
+  /** The calling thread's part (thread 0), over the shared weights. */
   own: ShardThread;
-  workers: number;
-  /** Batches started so far (the barriers count in rounds). */
+  threads: number;
+  /** The shared batch buffers. */
+  batchX: Float64Array;
+  batchY: Float64Array;
+  /** Phase 2 on the calling thread: the combined gradient, as one array and cut like the parameters; the slots. */
+  combined: Float64Array;
+  gradArrays: Float64Array[];
+  slots: Float64Array[];
+  /** Batches started so far: the round of the claim counters. */
   round: number;
   /** The last batch's correct predictions. */
   correct: number;
 }
 
 /** The epochs: shuffling, the batches on the threads, divergence checks and the epoch's bookkeeping. */
-function trainOnThreads(run: ParallelRun): ParallelHistory {
-  const { net, data, options, checked, ctrl, own, workers } = run;
-  const { epochs, batchSize, optimizer } = checked;
+function trainOnThreads(run: ParallelRun): History {
+  const { net, data, options, checked, ctrl, own, threads } = run;
+  const { epochs, initialEpoch, batchSize, optimizer } = checked;
   const n = data.x.rows;
   const rng = createRandom(options.seed ?? 0);
   const shuffle = options.shuffle ?? true;
-  const order = new Uint32Array(run.setup.order);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  // Resuming: the order each earlier epoch used, as fit does.
+  for (let e = 0; shuffle && e < initialEpoch; e++) rng.shuffle(order);
   const batches = Math.ceil(n / batchSize);
   const work = own.net;
   const epochStart = cloneNetwork(net);
-  const history: ParallelHistory = { epochs: [], engine: own.engine, stopReason: 'completed', workers };
+  const history: History = { epochs: [], engine: own.engine, stopReason: 'completed', threads };
   const epochEnd = createEpochEnd(net, options, checked, history);
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
@@ -232,18 +284,23 @@ function trainOnThreads(run: ParallelRun): ParallelHistory {
   };
   Atomics.store(ctrl, CTRL.CMD, CMD_RUN);
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
+    if (options.shouldStop?.()) {
+      history.stopReason = 'interrupted';
+      break;
+    }
     copyWeights(net, epochStart);
     copyWeights(net, work);
     if (shuffle) rng.shuffle(order);
-    ctrl[CTRL.ORDERED] = shuffle ? 1 : 0;
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
+    let ran = batches;
     for (let b = 0; b < batches; b++) {
       const start = b * batchSize;
       const size = Math.min(batchSize, n - start);
-      const loss = computeBatch(run, start, size);
+      gatherBatch(run, shuffle ? order : null, start, size);
+      const loss = computeBatch(run, size);
       if (!Number.isFinite(loss)) throw diverged(epoch, b + 1, loss);
       updateBatch(run);
       lossSum += loss * size;
@@ -255,58 +312,53 @@ function trainOnThreads(run: ParallelRun): ParallelHistory {
         copyWeights(net, work);
       }
       if (history.stopReason === 'callback') break;
+      if (b + 1 < batches && options.shouldStop?.()) {
+        ran = b + 1;
+        history.stopReason = 'interrupted';
+        break;
+      }
     }
     copyWeights(work, net);
     if (!parameterArrays(net).every(allFinite)) throw diverged(epoch, batches, Number.NaN);
-    if (!epochEnd.close(epoch, lossSum, correct, seen)) break;
+    const partial = ran < batches ? { batches: ran, of: batches } : undefined;
+    if (!epochEnd.close(epoch, lossSum, correct, seen, partial)) break;
   }
   epochEnd.finish();
   return history;
 }
 
-/** Resolves when a worker has set up its shard engine; rejects if it fails or exits first. */
-function ready(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (e: unknown) => {
-      worker.off('message', onMessage);
-      reject(e instanceof Error ? e : new Error(`fitParallel: worker exited with code ${e} before it was ready`));
-    };
-    const onMessage = (m: { type: string }) => {
-      if (m.type !== 'ready') return;
-      worker.off('error', fail);
-      worker.off('exit', fail);
-      resolve();
-    };
-    worker.on('message', onMessage);
-    worker.once('error', fail);
-    worker.once('exit', fail);
-  });
+/** Copies the batch's rows (through the epoch's order, if any) into the shared batch buffers. */
+function gatherBatch(run: ParallelRun, order: Uint32Array | null, start: number, size: number): void {
+  const { x, y } = run.data;
+  gatherRows(x.data, x.cols, order, start, size, run.batchX);
+  gatherRows(y.data, y.cols, order, start, size, run.batchY);
 }
 
 /**
- * Phase 1 of a batch: every thread computes its shard (this one shard 0) and publishes its
- * gradient. Returns the batch's loss — Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order,
- * then the L2 term layer by layer from the last, as backProp adds it — and sets `run.correct`.
+ * Phase 1 of a batch: the threads claim and compute the shards. Returns the batch's loss —
+ * Σₖ (sizeₖ / size)·(shard k's mean loss) in shard order, then the L2 term layer by layer from
+ * the last, as backProp adds it — and sets `run.correct`.
  */
-function computeBatch(run: ParallelRun, start: number, size: number): number {
-  const { ctrl, setup, own, workers } = run;
+function computeBatch(run: ParallelRun, size: number): number {
+  const { ctrl, setup, own } = run;
   const layers = own.net.layers;
-  ctrl[CTRL.START] = start;
   ctrl[CTRL.SIZE] = size;
-  run.round++;
-  Atomics.add(ctrl, CTRL.GEN, 1);
+  const round = ++run.round;
+  for (const at of [CTRL.SHARD_NEXT, CTRL.SHARD_DONE, CTRL.CHUNK_NEXT, CTRL.CHUNK_DONE]) {
+    Atomics.store(ctrl, at, tag(round, 0));
+  }
+  Atomics.store(ctrl, CTRL.GEN, round);
   Atomics.notify(ctrl, CTRL.GEN);
-  // Ω = l2·Σ‖kernel‖² on the weights before the update: computed before this thread arrives at
-  // the barrier, past which the others start updating their slices.
+  own.computeShards(round);
+  // Ω = l2·Σ‖kernel‖² on the weights before the update (with L2 only this thread updates them).
   const penalties = setup.l2 > 0 ? layers.map((l) => squaredNorm(l.kernel.data)) : [];
-  own.computeShard();
-  own.awaitShards();
+  waitCount(ctrl, CTRL.SHARD_DONE, round, SHARDS);
   if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
   const shardLosses = new Float64Array(setup.losses);
   let loss = 0;
   run.correct = 0;
-  for (let k = 0; k < workers; k++) {
-    const [lo, hi] = shardRange(size, workers, k);
+  for (let k = 0; k < SHARDS; k++) {
+    const [lo, hi] = shardRange(size, SHARDS, k);
     if (hi === lo) continue;
     loss += ((hi - lo) / size) * shardLosses[k];
     run.correct += ctrl[CTRL.CORRECT + k];
@@ -315,12 +367,27 @@ function computeBatch(run: ParallelRun, start: number, size: number): number {
   return loss;
 }
 
-/** Phase 2 of a batch: every thread combines the shards' gradients and updates its slice of the weights. */
+/**
+ * Phase 2 of a batch: plain SGD in chunks claimed by every thread (its step counted on the
+ * caller's optimiser), or, for any other optimiser or with L2, on this thread: the shards'
+ * gradients combined in shard order, 2·l2·kernel added, the optimiser's step.
+ */
 function updateBatch(run: ParallelRun): void {
-  const { ctrl, setup, own, workers, checked } = run;
-  own.update();
-  // The threads stepped optimisers re-built from its configuration: count the step on the caller's.
-  if (checked.optimizerGiven && setup.optimizer !== null) kernelUpdate(checked.optimizer)?.advance(1);
-  waitAtLeast(ctrl, CTRL.DONE, (workers - 1) * run.round);
-  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+  const { ctrl, setup, own, checked, round } = run;
+  if (setup.sgdRate > 0) {
+    own.updateChunks(round);
+    kernelUpdate(checked.optimizer)?.advance(1);
+    waitCount(ctrl, CTRL.CHUNK_DONE, round, CHUNKS);
+    return;
+  }
+  combineShards(run.slots, ctrl[CTRL.SIZE], run.combined);
+  if (setup.l2 > 0) {
+    // As backProp: ∂Ω/∂kernel = 2·l2·kernel, added to the mean gradient.
+    own.net.layers.forEach((l, i) => {
+      const g = run.gradArrays[2 * i];
+      const w = l.kernel.data;
+      for (let j = 0; j < w.length; j++) g[j] += 2 * setup.l2 * w[j];
+    });
+  }
+  checked.optimizer.step(parameterArrays(own.net), run.gradArrays);
 }
