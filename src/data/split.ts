@@ -34,6 +34,35 @@ export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
 }
 
 /**
+ * Reorders the rows of `m` in place so that row i becomes the old row `order[i]` (`order` a
+ * permutation of 0 … m.rows − 1): the rows {@link takeRows} would copy out, without the copy.
+ * @param m the matrix, rewritten
+ * @param order the old index of each new row
+ * @example
+ * permuteRowsInPlace(x, [2, 0, 1]); // x's rows are now its old rows 2, 0, 1
+ */
+export function permuteRowsInPlace(m: Matrix, order: ArrayLike<number>): void {
+  const { cols, data } = m;
+  if (order.length !== m.rows) throw new Error(`permuteRowsInPlace: ${order.length} indices for ${m.rows} rows`);
+  const placed = new Uint8Array(m.rows);
+  const held = new Float64Array(cols);
+  // Each cycle of the permutation once: hold its first row, pull every other row forward.
+  for (let start = 0; start < m.rows; start++) {
+    if (placed[start]) continue;
+    held.set(data.subarray(start * cols, (start + 1) * cols));
+    let to = start;
+    for (let from = order[to]; from !== start; from = order[to]) {
+      if (placed[from] || from >= m.rows) throw new Error('permuteRowsInPlace: the order is not a permutation');
+      data.copyWithin(to * cols, from * cols, (from + 1) * cols);
+      placed[to] = 1;
+      to = from;
+    }
+    data.set(held, to * cols);
+    placed[to] = 1;
+  }
+}
+
+/**
  * Splits `rows` (indices) into a kept part and a held-out part of about `fraction` of them,
  * stratified by class when `classes` is given: each class gives round(fraction · its count) rows,
  * chosen by `rng`. Both parts are returned in ascending row order, so that training without

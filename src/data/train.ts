@@ -18,7 +18,7 @@ import { type ExampleOptions, type Examples, tableToExamples } from './examples.
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
-import { classIndices, stratifiedSplit, takeRows } from './split.js';
+import { classIndices, permuteRowsInPlace, stratifiedSplit, takeRows } from './split.js';
 import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
 /** Everything a training run can be told; the defaults are those of `backprop train`. */
@@ -86,6 +86,13 @@ export interface TrainOptions {
   init?: { model: Model; name: string };
   /** Sees each epoch's log. */
   onEpochEnd?: (log: EpochLog) => void;
+  /**
+   * Let the run take over the examples' feature buffer (default false): the rows are reordered
+   * and standardised in place, and the splits' `x` are views of it, so a large file is held
+   * once, not twice. Afterwards `examples.x` no longer holds the file's values, and a split's
+   * `raw` is there only when the features were not standardised (it is then `x`).
+   */
+  reuseExamples?: boolean;
 }
 
 /**
@@ -166,6 +173,7 @@ type Settled = Required<
     | 'threshold'
     | 'includeOptimizer'
     | 'dtype'
+    | 'reuseExamples'
   >
 > &
   TrainOptions;
@@ -325,13 +333,25 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
     throw new InputError(`${examples.file}: no rows left to train on after the test and validation splits`);
   }
   // Statistics and splits without intermediate copies of the data: for a large file the
-  // copies, not the file, decide the peak memory. `raw` is made only if asked for.
+  // copies, not the file, decide the peak memory.
   const standardization = o.init
     ? o.init.model.standardization
     : o.standardize
       ? fitStandardizationOfRows(examples.x, trainRows)
       : undefined;
-  const subset = (rows: number[]): Split => {
+  const make = o.reuseExamples ? splitsInPlace : splitCopies;
+  const [train, validation, test] = make(examples, [trainRows, valRows, testRows], standardization);
+  return {
+    ...(standardization ? { standardization } : {}),
+    train,
+    ...(valRows.length > 0 ? { validation } : {}),
+    ...(testRows.length > 0 ? { test } : {}),
+  };
+}
+
+/** The splits as new matrices, standardised; `raw` is copied from the examples only if asked for. */
+function splitCopies(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+  return parts.map((rows) => {
     const x = takeRows(examples.x, rows);
     if (standardization) standardize(x, standardization, x);
     let raw: Matrix | undefined;
@@ -345,13 +365,37 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
       x,
       y: takeRows(examples.y, rows),
     };
-  };
-  return {
-    ...(standardization ? { standardization } : {}),
-    train: subset(trainRows),
-    ...(valRows.length > 0 ? { validation: subset(valRows) } : {}),
-    ...(testRows.length > 0 ? { test: subset(testRows) } : {}),
-  };
+  });
+}
+
+/**
+ * The splits as consecutive views of the examples' own feature buffer, its rows reordered and
+ * standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
+ */
+function splitsInPlace(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+  const all = examples.x;
+  permuteRowsInPlace(all, parts.flat());
+  if (standardization) standardize(all, standardization, all);
+  let start = 0;
+  return parts.map((rows) => {
+    const x: Matrix = {
+      rows: rows.length,
+      cols: all.cols,
+      data: all.data.subarray(start * all.cols, (start + rows.length) * all.cols),
+    };
+    start += rows.length;
+    return {
+      rows,
+      lines: rows.map((r) => examples.lines[r]),
+      get raw(): Matrix {
+        if (standardization)
+          throw new Error('the raw features of a run with reuseExamples are not kept once standardised');
+        return x;
+      },
+      x,
+      y: takeRows(examples.y, rows),
+    };
+  });
 }
 
 /** How the model was trained, as its file records it. */

@@ -1,8 +1,9 @@
 /**
  * The worker thread that `trainInWorker` starts: it trains on a CSV file as `trainFromCsvFile`
- * does, posts each epoch's log, and stops at the end of an epoch once the main thread sets the
- * shared stop flag (the main thread stays free to receive Ctrl-C while training runs). It sends
- * back the model file's text, the report's HTML if asked for, and the run's numbers.
+ * does, letting the run reuse the examples' buffer (the data is held once), posts each epoch's
+ * log, and stops at the end of an epoch once the main thread sets the shared stop flag (the main
+ * thread stays free to receive Ctrl-C while training runs). It sends back the model file's text,
+ * the report's HTML if asked for, and the run's numbers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
@@ -10,9 +11,9 @@ import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
 import { type Model, serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
-import { splitSizes } from '../data/train.js';
+import { splitSizes, trainModel } from '../data/train.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
-import { trainFromCsvFile } from './train-file.js';
+import { readTrainingExamples } from './train-file.js';
 import type { TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
 
 const { path, options, report, stop, maxParameters, memoryBudget } = workerData as TrainWorkerData;
@@ -24,8 +25,12 @@ const post = (m: TrainWorkerMessage) => parentPort!.postMessage(m);
 
 try {
   let interrupted = false;
-  const result = trainFromCsvFile(path, {
-    ...options,
+  const { examples, settings } = readTrainingExamples(path, options);
+  // Taken before training: the run reuses the examples' buffer for its standardised splits.
+  const fileWarnings = featureWarnings(examples);
+  const result = trainModel(examples, {
+    ...settings,
+    reuseExamples: true,
     onEpochEnd(log) {
       post({ type: 'epoch', log });
       if (Atomics.load(flag, 0) !== 0) {
@@ -48,7 +53,7 @@ try {
     metrics: result.metrics,
     metricsOn: result.metricsOn,
     rows: splitSizes(result),
-    warnings: [...featureWarnings(result.examples), ...trainingWarnings(result)],
+    warnings: [...fileWarnings, ...trainingWarnings(result)],
   });
 } catch (err) {
   const e = err as Error;
