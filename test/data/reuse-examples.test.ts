@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateNetwork } from '../../src/data/evaluate.js';
 import { permuteRowsInPlace } from '../../src/data/split.js';
 import { trainingColumns } from '../../src/data/train.js';
-import { lossOf } from '../../src/nn/backprop.js';
 import { createNetwork, createRandom, predict, serializeModel, trainModel, zeros } from '../../src/index.js';
+import { lossOf } from '../../src/nn/backprop.js';
 import { createWorkspace } from '../../src/nn/network.js';
 import { readExamples } from '../../src/node.js';
 
