@@ -87,10 +87,11 @@ export interface TrainOptions {
   /** Sees each epoch's log. */
   onEpochEnd?: (log: EpochLog) => void;
   /**
-   * Let the run take over the examples' feature buffer (default false): the rows are reordered
-   * and standardised in place, and the splits' `x` are views of it, so a large file is held
-   * once, not twice. Afterwards `examples.x` no longer holds the file's values, and a split's
-   * `raw` is there only when the features were not standardised (it is then `x`).
+   * Let the run take over the examples' buffers (default false): the rows of `x` and `y` are
+   * reordered (train, validation, test) and standardised in place, and the splits' `x` and `y`
+   * are views of them, so a large file is held once, not twice. Afterwards `examples.x` and
+   * `examples.y` no longer hold the file's rows in order, and a split's `raw` is there only when
+   * the features were not standardised (it is then `x`).
    */
   reuseExamples?: boolean;
 }
@@ -355,9 +356,12 @@ function splitCopies(examples: Examples, parts: number[][], standardization: Sta
     const x = takeRows(examples.x, rows);
     if (standardization) standardize(x, standardization, x);
     let raw: Matrix | undefined;
+    const lines = linesOf(examples, rows);
     return {
       rows,
-      lines: rows.map((r) => examples.lines[r]),
+      get lines() {
+        return lines();
+      },
       get raw() {
         raw ??= takeRows(examples.x, rows);
         return raw;
@@ -368,32 +372,47 @@ function splitCopies(examples: Examples, parts: number[][], standardization: Sta
   });
 }
 
+/** A split's file lines, looked up when first asked for (a million rows' worth is megabytes). */
+function linesOf(examples: Examples, rows: number[]): () => number[] {
+  let lines: number[] | undefined;
+  return () => {
+    lines ??= rows.map((r) => examples.lines[r]);
+    return lines;
+  };
+}
+
 /**
- * The splits as consecutive views of the examples' own feature buffer, its rows reordered and
- * standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
+ * The splits as consecutive views of the examples' own buffers, their rows reordered and the
+ * features standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
  */
 function splitsInPlace(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
-  const all = examples.x;
-  permuteRowsInPlace(all, parts.flat());
-  if (standardization) standardize(all, standardization, all);
+  const order = parts.flat();
+  permuteRowsInPlace(examples.x, order);
+  permuteRowsInPlace(examples.y, order);
+  if (standardization) standardize(examples.x, standardization, examples.x);
   let start = 0;
+  const view = (m: Matrix, rows: number): Matrix => ({
+    rows,
+    cols: m.cols,
+    data: m.data.subarray(start * m.cols, (start + rows) * m.cols),
+  });
   return parts.map((rows) => {
-    const x: Matrix = {
-      rows: rows.length,
-      cols: all.cols,
-      data: all.data.subarray(start * all.cols, (start + rows.length) * all.cols),
-    };
+    const x = view(examples.x, rows.length);
+    const y = view(examples.y, rows.length);
     start += rows.length;
+    const lines = linesOf(examples, rows);
     return {
       rows,
-      lines: rows.map((r) => examples.lines[r]),
+      get lines() {
+        return lines();
+      },
       get raw(): Matrix {
         if (standardization)
           throw new Error('the raw features of a run with reuseExamples are not kept once standardised');
         return x;
       },
       x,
-      y: takeRows(examples.y, rows),
+      y,
     };
   });
 }

@@ -62,7 +62,7 @@ describe('trainModel with reuseExamples', () => {
       const read = () => readExamples(file, (header, f) => trainingColumns(options, header, f));
       const copied = trainModel(read(), options);
       const examples = read();
-      const raw = read().x; // an untouched copy, to check the splits by hand
+      const { x: raw, y: rawY } = read(); // an untouched copy, to check the splits by hand
       const reused = trainModel(examples, { ...options, reuseExamples: true });
       expect(serializeModel(reused.model)).toBe(serializeModel(copied.model));
       expect(reused.history).toEqual(copied.history);
@@ -78,6 +78,15 @@ describe('trainModel with reuseExamples', () => {
             expect(split.x.data[i * raw.cols + j]).toBe(st ? (v - st.mean[j]) / st.std[j] : v);
           }
         });
+        expect(split.y.data.buffer).toBe(examples.y.data.buffer);
+        const ts = reused.model.targetStandardization;
+        split.rows.forEach((r, i) => {
+          for (let j = 0; j < rawY.cols; j++) {
+            const v = rawY.data[r * rawY.cols + j];
+            expect(split.y.data[i * rawY.cols + j]).toBe(ts ? (v - ts.mean) / ts.std : v);
+          }
+        });
+        expect(split.lines).toEqual(split.rows.map((r) => examples.lines[r]));
         if (st) expect(() => split.raw).toThrow(/not kept/);
         else expect(split.raw).toBe(split.x);
       }
