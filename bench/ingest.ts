@@ -20,6 +20,39 @@ export function ingestRssTarget(rows: number): number {
 }
 
 /**
+ * Issue 13's targets for training on the 1M-row file (28-16-1, one epoch): peak RSS ≤ 500 MB in
+ * float64, ≤ 300 MB in float32; none for the smoke file, where Node itself is most of it.
+ */
+export function trainRssTarget(rows: number, float32: boolean): number | undefined {
+  if (rows !== INGEST_ROWS) return undefined;
+  return float32 ? 300e6 : 500e6;
+}
+
+/**
+ * The training pipeline `backprop train`'s worker runs, in this process: read, feature warnings,
+ * `trainModel` reusing the examples' buffers, the run diagnosis. One thread, so Node's second
+ * isolate (the CLI's own thread, ~30 MB) is not counted.
+ */
+async function trainPipeline(file: string, float32: boolean): Promise<number> {
+  const { readTrainingExamples } = await import('../src/node/train-file.js');
+  const { featureWarnings } = await import('../src/data/examples.js');
+  const { trainModel } = await import('../src/data/train.js');
+  const { trainingWarnings } = await import('../src/data/diagnose.js');
+  const { examples, settings } = readTrainingExamples(file, {});
+  featureWarnings(examples);
+  const rows = examples.x.rows;
+  const result = trainModel(examples, {
+    ...settings,
+    hidden: [16],
+    epochs: 1,
+    ...(float32 ? { dtype: 'float32' as const } : {}),
+    reuseExamples: true,
+  });
+  trainingWarnings(result);
+  return rows;
+}
+
+/**
  * Writes `rows` rows of `f1,…,f28,label` (features N(0, 1) with 6 decimals, label 0/1 from a
  * linear rule) to `path`, unless a file made by the same parameters is already there.
  */
@@ -63,10 +96,12 @@ async function bareParse(file: string): Promise<number> {
 /** One ingest pass, in this (fresh) process. */
 export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const fileBytes = statSync(job.file).size;
-  const what =
-    job.mode === 'loader'
-      ? 'readExamples (src/io, streamed): file → x [rows, 28], y [rows, 1] float64'
-      : 'csv-parse stream, records counted (no number conversion)';
+  const what = {
+    loader: 'readExamples (src/io, streamed): file → x [rows, 28], y [rows, 1] float64',
+    'csv-parse': 'csv-parse stream, records counted (no number conversion)',
+    train: "train's pipeline, one thread: 28-16-1, 1 epoch, float64 (target ≤ 500 MB at 1M rows)",
+    'train-f32': "train's pipeline, one thread: 28-16-1, 1 epoch, --dtype float32 (target ≤ 300 MB at 1M rows)",
+  }[job.mode];
   const base: IngestResult = { mode: job.mode, status: 'failed', what, fileBytes };
   try {
     // Imported here so that a loader that does not load fails this pass only, not the bench.
@@ -78,6 +113,8 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
       rows = examples.x.rows;
       if (examples.x.cols !== INGEST_FEATURES)
         throw new Error(`expected ${INGEST_FEATURES} features, got ${examples.x.cols}`);
+    } else if (job.mode === 'train' || job.mode === 'train-f32') {
+      rows = await trainPipeline(job.file, job.mode === 'train-f32');
     } else {
       rows = await bareParse(job.file);
     }

@@ -19,9 +19,12 @@ export interface MemoryJob {
   samples: number;
 }
 
+/** An ingest pass: bare csv-parse, backprop's loader, or the whole `backprop train` pipeline (issue 13's memory). */
+export type IngestMode = 'loader' | 'csv-parse' | 'train' | 'train-f32';
+
 export interface IngestJob {
   kind: 'ingest';
-  mode: 'loader' | 'csv-parse';
+  mode: IngestMode;
   file: string;
 }
 
@@ -68,7 +71,7 @@ export interface MemoryResult {
 }
 
 export interface IngestResult {
-  mode: 'loader' | 'csv-parse';
+  mode: IngestMode;
   status: 'ok' | 'failed';
   error?: string;
   /** What was called, e.g. "readCsv + tableToExamples". */

@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CLI_ROWS, type CliResult, ensureCliCsv, measureCli, SMOKE_CLI_ROWS } from './cli.js';
-import { INGEST_FEATURES, INGEST_ROWS, ingestRssTarget, SMOKE_INGEST_ROWS } from './ingest.js';
+import { INGEST_FEATURES, INGEST_ROWS, ingestRssTarget, SMOKE_INGEST_ROWS, trainRssTarget } from './ingest.js';
 import { C_FLAGS, compileC, gccVersion } from './peers/c.js';
 import { DEFAULT_PEERS, getPeer, PEER_NAMES, type PeerName } from './peers/index.js';
 import type { IngestResult, Job, MemoryResult, PeerResult } from './protocol.js';
@@ -299,7 +299,13 @@ export function renderText(res: BenchResults): string {
     );
     for (const p of ing.passes) {
       if (p.status === 'ok') {
-        const verdict = p.mode === 'loader' ? ` (${p.peakRss! <= ing.rssTargetBytes ? 'met' : 'NOT MET'})` : '';
+        const target =
+          p.mode === 'loader'
+            ? ing.rssTargetBytes
+            : p.mode === 'csv-parse'
+              ? undefined
+              : trainRssTarget(ing.rows, p.mode === 'train-f32');
+        const verdict = target !== undefined ? ` (${p.peakRss! <= target ? 'met' : 'NOT MET'})` : '';
         out.push(
           `  ${p.mode.padEnd(9)}  ${p.mbPerSec!.toFixed(1).padStart(6)} MB/s  ${(p.ms! / 1000).toFixed(2)} s  ` +
             `peak RSS ${fmtBytes(p.peakRss!)}${verdict}  — ${p.what}`,
@@ -475,7 +481,7 @@ async function runAll(options: BenchOptions, buildDir: string): Promise<BenchRes
     ensureCsv(file, rows);
     log(`[ingest] ${relative(ROOT, file)} ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const passes: IngestResult[] = [];
-    for (const mode of ['csv-parse', 'loader'] as const) {
+    for (const mode of ['csv-parse', 'loader', 'train', 'train-f32'] as const) {
       const outcome = await runJob<IngestResult>({ kind: 'ingest', mode, file }, jobTimeout);
       const p = outcome.result ?? { mode, status: 'failed' as const, error: outcome.error };
       passes.push(p);

@@ -60,11 +60,13 @@ function meanLoss(out: Matrix, y: Matrix, loss: string): number {
 
 /** The likely cause of a run that went nowhere. */
 function hint(result: TrainResult): string {
-  const raw = result.train.raw.data;
-  let largest = 0;
-  for (let i = 0; i < raw.length; i++) largest = Math.max(largest, Math.abs(raw[i]));
-  if (!result.model.standardization && largest > 10) {
-    return `the features are not standardised (--no-standardize) and reach ${largest.toPrecision(3)}: drop --no-standardize, or scale them`;
+  if (!result.model.standardization) {
+    const raw = result.train.raw.data;
+    let largest = 0;
+    for (let i = 0; i < raw.length; i++) largest = Math.max(largest, Math.abs(raw[i]));
+    if (largest > 10) {
+      return `the features are not standardised (--no-standardize) and reach ${largest.toPrecision(3)}: drop --no-standardize, or scale them`;
+    }
   }
   const lr = result.model.training?.optimizer?.learningRate;
   return `try another learning rate${lr !== undefined ? ` than ${lr}` : ''} (--lr), more epochs, or another optimiser`;

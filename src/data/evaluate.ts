@@ -3,9 +3,9 @@
  * precision, recall, F1, the per-class table and the confusion matrix for classifiers; MSE,
  * RMSE, MAE and R² for regression. Computed with the metric functions of `train/metrics.ts`.
  */
-import type { Matrix } from '../core/matrix.js';
+import { type Matrix, rowSlice, zeros } from '../core/matrix.js';
 import { lossOf } from '../nn/backprop.js';
-import { createWorkspace, type Network, predict } from '../nn/network.js';
+import { checkInputs, createWorkspace, forwardProp, type Network, outputSize, predict } from '../nn/network.js';
 import {
   classScores,
   confusionMatrix,
@@ -157,9 +157,8 @@ export function evaluateNetwork(
   labels: LabelMapping,
   scoring: Scoring = {},
 ): Metrics {
-  const yhat = predict(net, x);
-  if (labels.kind === 'regression') return regressionReport(yhat, y, scoring.targetStandardization);
-  const loss = lossOf(net, x, y, createWorkspace(net, x.rows));
+  if (labels.kind === 'regression') return regressionReport(predict(net, x), y, scoring.targetStandardization);
+  const { yhat, loss } = outputsAndLoss(net, x, y);
   return metricsOfOutputs(yhat, y, loss, labels, scoring);
 }
 
@@ -198,6 +197,31 @@ function classificationReport(p: ClassificationParts): Metrics {
     ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
     ...(p.best ? { bestThreshold: p.best } : {}),
   };
+}
+
+/** Rows per forward pass of {@link outputsAndLoss}: its hidden layers' buffers stay this size. */
+const EVALUATE_BLOCK = 4096;
+
+/**
+ * The outputs and the mean loss (as `lossOf` gives it) of `net` on `x`, from one forward pass
+ * run in blocks of rows: only the output layer's Z and A are kept for every row, which is all
+ * the loss reads, so a large test split does not hold every layer's activations at once.
+ */
+function outputsAndLoss(net: Network, x: Matrix, y: Matrix): { yhat: Matrix; loss: number } {
+  checkInputs(net, x);
+  const last = net.layers.length - 1;
+  const units = outputSize(net);
+  const z = zeros(x.rows, units);
+  const yhat = zeros(x.rows, units);
+  let ws = createWorkspace(net, Math.min(EVALUATE_BLOCK, x.rows));
+  for (let start = 0; start < x.rows; start += EVALUATE_BLOCK) {
+    const count = Math.min(EVALUATE_BLOCK, x.rows - start);
+    if (count !== ws.batchSize) ws = createWorkspace(net, count);
+    forwardProp(net, rowSlice(x, start, count), ws);
+    z.data.set(ws.z[last].data, start * units);
+    yhat.data.set(ws.a[last].data, start * units);
+  }
+  return { yhat, loss: net.loss.value(net.layers[last].activation, z, yhat, y) };
 }
 
 /**

@@ -483,17 +483,18 @@ const ID_MIN_ROWS = 20;
 /** Whether a column of `n` rows holds distinct integers. */
 function distinctIntegers(x: Matrix, j: number): boolean {
   const n = x.rows;
-  const col = new Float64Array(n);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  // A first pass without a copy: most columns are not integers, and a copy per column is megabytes.
   for (let r = 0; r < n; r++) {
     const v = x.data[r * x.cols + j];
     if (!Number.isInteger(v)) return false;
-    col[r] = v;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   if (max - min + 1 < n) return false; // too few values for all to differ
+  const col = new Float64Array(n);
+  for (let r = 0; r < n; r++) col[r] = x.data[r * x.cols + j];
   col.sort();
   for (let r = 1; r < n; r++) if (col[r] === col[r - 1]) return false;
   return true;

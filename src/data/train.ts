@@ -18,7 +18,7 @@ import { type ExampleOptions, type Examples, tableToExamples } from './examples.
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
-import { classIndices, stratifiedSplit, takeRows } from './split.js';
+import { classIndices, permuteRowsInPlace, stratifiedSplit, takeRows } from './split.js';
 import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
 /** Everything a training run can be told; the defaults are those of `backprop train`. */
@@ -90,6 +90,14 @@ export interface TrainOptions {
   onEpochEnd?: (log: EpochLog) => void;
   /** Stops training after the current batch once it returns true (see `FitOptions.shouldStop`). */
   shouldStop?: () => boolean;
+  /**
+   * Let the run take over the examples' buffers (default false): the rows of `x` and `y` are
+   * reordered (train, validation, test) and standardised in place, and the splits' `x` and `y`
+   * are views of them, so a large file is held once, not twice. Afterwards `examples.x` and
+   * `examples.y` no longer hold the file's rows in order, and a split's `raw` is there only when
+   * the features were not standardised (it is then `x`).
+   */
+  reuseExamples?: boolean;
 }
 
 /**
@@ -172,6 +180,7 @@ type Settled = Required<
     | 'includeOptimizer'
     | 'dtype'
     | 'threads'
+    | 'reuseExamples'
   >
 > &
   TrainOptions;
@@ -331,19 +340,34 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
     throw new InputError(`${examples.file}: no rows left to train on after the test and validation splits`);
   }
   // Statistics and splits without intermediate copies of the data: for a large file the
-  // copies, not the file, decide the peak memory. `raw` is made only if asked for.
+  // copies, not the file, decide the peak memory.
   const standardization = o.init
     ? o.init.model.standardization
     : o.standardize
       ? fitStandardizationOfRows(examples.x, trainRows)
       : undefined;
-  const subset = (rows: number[]): Split => {
+  const make = o.reuseExamples ? splitsInPlace : splitCopies;
+  const [train, validation, test] = make(examples, [trainRows, valRows, testRows], standardization);
+  return {
+    ...(standardization ? { standardization } : {}),
+    train,
+    ...(valRows.length > 0 ? { validation } : {}),
+    ...(testRows.length > 0 ? { test } : {}),
+  };
+}
+
+/** The splits as new matrices, standardised; `raw` is copied from the examples only if asked for. */
+function splitCopies(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+  return parts.map((rows) => {
     const x = takeRows(examples.x, rows);
     if (standardization) standardize(x, standardization, x);
     let raw: Matrix | undefined;
+    const lines = linesOf(examples, rows);
     return {
       rows,
-      lines: rows.map((r) => examples.lines[r]),
+      get lines() {
+        return lines();
+      },
       get raw() {
         raw ??= takeRows(examples.x, rows);
         return raw;
@@ -351,13 +375,52 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
       x,
       y: takeRows(examples.y, rows),
     };
+  });
+}
+
+/** A split's file lines, looked up when first asked for (a million rows' worth is megabytes). */
+function linesOf(examples: Examples, rows: number[]): () => number[] {
+  let lines: number[] | undefined;
+  return () => {
+    lines ??= rows.map((r) => examples.lines[r]);
+    return lines;
   };
-  return {
-    ...(standardization ? { standardization } : {}),
-    train: subset(trainRows),
-    ...(valRows.length > 0 ? { validation: subset(valRows) } : {}),
-    ...(testRows.length > 0 ? { test: subset(testRows) } : {}),
-  };
+}
+
+/**
+ * The splits as consecutive views of the examples' own buffers, their rows reordered and the
+ * features standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
+ */
+function splitsInPlace(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+  const order = parts.flat();
+  permuteRowsInPlace(examples.x, order);
+  permuteRowsInPlace(examples.y, order);
+  if (standardization) standardize(examples.x, standardization, examples.x);
+  let start = 0;
+  const view = (m: Matrix, rows: number): Matrix => ({
+    rows,
+    cols: m.cols,
+    data: m.data.subarray(start * m.cols, (start + rows) * m.cols),
+  });
+  return parts.map((rows) => {
+    const x = view(examples.x, rows.length);
+    const y = view(examples.y, rows.length);
+    start += rows.length;
+    const lines = linesOf(examples, rows);
+    return {
+      rows,
+      get lines() {
+        return lines();
+      },
+      get raw(): Matrix {
+        if (standardization)
+          throw new Error('the raw features of a run with reuseExamples are not kept once standardised');
+        return x;
+      },
+      x,
+      y,
+    };
+  });
 }
 
 /** How the model was trained, as its file records it. */

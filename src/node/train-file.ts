@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
 import type { CsvDialect } from '../data/csv.js';
+import type { Examples } from '../data/examples.js';
 import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
@@ -21,16 +22,20 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
 }
 
 /**
- * Trains on a CSV file (or stdin for `-`) as `backprop train` does. The file is streamed into
- * matrices, never held as text; the initial model is read once the CSV's header is known, so
- * that a bad CSV is reported first.
+ * The examples of a CSV file (or stdin for `-`) under a run's column choice, streamed into
+ * matrices, and the run's options with the initial model loaded: what {@link trainFromCsvFile}
+ * trains on. The initial model is read once the CSV's header is known, so that a bad CSV is
+ * reported first.
  * @param path the CSV file
- * @param options as {@link trainModel}'s, with `initFile` for the initial model
+ * @param options as {@link trainFromCsvFile}'s
  * @example
- * const { model } = trainFromCsvFile('data/iris.csv', { hidden: [8], epochs: 200 });
- * saveModel('iris.json', model);
+ * const { examples, settings } = readTrainingExamples('data/iris.csv', { hidden: [8] });
+ * const result = trainModel(examples, { ...settings, reuseExamples: true });
  */
-export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult {
+export function readTrainingExamples(
+  path: string,
+  options: TrainFileOptions = {},
+): { examples: Examples; settings: TrainOptions } {
   const { initFile, csv, ...rest } = options;
   let settings: TrainOptions = rest;
   const examples = readExamples(
@@ -41,6 +46,21 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
     },
     csv,
   );
+  return { examples, settings };
+}
+
+/**
+ * Trains on a CSV file (or stdin for `-`) as `backprop train` does. The file is streamed into
+ * matrices, never held as text; the initial model is read once the CSV's header is known, so
+ * that a bad CSV is reported first.
+ * @param path the CSV file
+ * @param options as {@link trainModel}'s, with `initFile` for the initial model
+ * @example
+ * const { model } = trainFromCsvFile('data/iris.csv', { hidden: [8], epochs: 200 });
+ * saveModel('iris.json', model);
+ */
+export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult {
+  const { examples, settings } = readTrainingExamples(path, options);
   return trainModel(examples, settings);
 }
 

@@ -1,8 +1,9 @@
 /**
  * The worker thread that `trainInWorker` starts: it trains on a CSV file as `trainFromCsvFile`
- * does, posts each epoch's log, and stops after the current batch once the main thread sets the
- * shared stop flag (the main thread stays free to receive Ctrl-C while training runs). It sends
- * back the model file's text, the report's HTML if asked for, and the run's numbers.
+ * does, letting the run reuse the examples' buffer (the data is held once), posts each epoch's
+ * log, and stops after the current batch once the main thread sets the shared stop flag (the
+ * main thread stays free to receive Ctrl-C while training runs). It sends back the model file's
+ * text, the report's HTML if asked for, and the run's numbers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
@@ -11,9 +12,9 @@ import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
 import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
-import { type Split, splitSizes } from '../data/train.js';
+import { type Split, splitSizes, trainModel } from '../data/train.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
-import { trainFromCsvFile } from './train-file.js';
+import { readTrainingExamples } from './train-file.js';
 import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
 
 const { path, options, report, firstTest, stop, maxParameters, memoryBudget } = workerData as TrainWorkerData;
@@ -30,8 +31,13 @@ function firstRow(split: Split): NonNullable<TrainedRun['firstTest']> {
 }
 
 try {
-  const result = trainFromCsvFile(path, {
-    ...options,
+  const { examples, settings } = readTrainingExamples(path, options);
+  // Taken before training: the run may reuse the examples' buffer for its standardised splits.
+  const fileWarnings = featureWarnings(examples);
+  const result = trainModel(examples, {
+    ...settings,
+    // The demo shows a raw test row, which reusing the buffer gives up (its data is small).
+    reuseExamples: !firstTest,
     onEpochEnd: (log) => post({ type: 'epoch', log }),
     // Read after every batch (and between the WebAssembly kernels' spans): Ctrl-C acts within milliseconds.
     shouldStop: () => Atomics.load(flag, 0) !== 0,
@@ -44,7 +50,7 @@ try {
     metrics: result.metrics,
     metricsOn: result.metricsOn,
     rows: splitSizes(result),
-    warnings: [...featureWarnings(result.examples), ...trainingWarnings(result)],
+    warnings: [...fileWarnings, ...trainingWarnings(result)],
     ...(firstTest && result.test ? { firstTest: firstRow(result.test) } : {}),
   });
 } catch (err) {
