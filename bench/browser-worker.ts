@@ -3,6 +3,7 @@
  * backprop's `fit` (the same session as the Node peer, bench/peers/backprop.ts) on one workload
  * and posts the timings back. bench/browser.ts bundles it for the browser with esbuild.
  */
+import { instantiateWasmKernels } from '../src/core/wasm/kernels.js';
 import { preloadWasmKernels } from '../src/index.js';
 import { backpropPeer } from './peers/backprop.js';
 import { timeSession } from './timed.js';
@@ -18,13 +19,37 @@ export interface BrowserJob {
 
 /** What the worker posts back. */
 export type BrowserReply =
-  | { ok: true; timesMs: number[]; lossBefore: number; lossAfter: number; engine?: string; wasm: boolean }
+  | {
+      ok: true;
+      timesMs: number[];
+      lossBefore: number;
+      lossAfter: number;
+      engine?: string;
+      wasm: boolean;
+      /** Share of 10,000 arguments in [−20, 20] where this browser's Math.exp differs from fdlibm's. */
+      expDiffers?: number;
+    }
   | { ok: false; error: string };
 
 const scope = self as unknown as {
   onmessage: ((ev: MessageEvent<BrowserJob>) => void) | null;
   postMessage(m: BrowserReply): void;
 };
+
+/**
+ * Where Math.exp is not fdlibm's, the kernels call it through an import to stay bitwise equal to
+ * the reference path (src/core/wasm/kernels.ts), which is much slower: say how often it differs.
+ */
+function expDiffers(): number | undefined {
+  const k = instantiateWasmKernels();
+  if (k === undefined) return undefined;
+  let differ = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const x = -20 + (40 * i) / 10_000;
+    if (!Object.is(k.fdlibmExp(x), Math.exp(x))) differ++;
+  }
+  return differ / 10_000;
+}
 
 scope.onmessage = async (ev) => {
   const job = ev.data;
@@ -35,7 +60,7 @@ scope.onmessage = async (ev) => {
     const session = await backpropPeer.load!(problem);
     const plan = { samples: job.samples, warmupSamples: job.samples, runs: job.runs };
     const timed = await timeSession(session, plan, problem.evalY);
-    scope.postMessage({ ok: true, ...timed, engine: backpropPeer.details?.engine, wasm });
+    scope.postMessage({ ok: true, ...timed, engine: backpropPeer.details?.engine, wasm, expDiffers: expDiffers() });
   } catch (err) {
     scope.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) });
   }

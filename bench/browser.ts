@@ -27,6 +27,8 @@ export interface BrowserRun {
   lossAfter?: number;
   /** `History.engine` in the browser (`wasm` where WebAssembly SIMD ran). */
   engine?: string;
+  /** Share of probed arguments where the browser's Math.exp differs from fdlibm's (see browser-worker.ts). */
+  expDiffers?: number;
   error?: string;
 }
 
@@ -120,12 +122,14 @@ export async function measureBrowser(
             lossBefore: reply.lossBefore,
             lossAfter: reply.lossAfter,
             engine: reply.engine,
+            expDiffers: reply.expDiffers,
           }
         : { workload: id, status: 'failed', samples, error: reply.error };
       result.runs.push(run);
       log(
         run.status === 'ok'
-          ? `[browser ${id}] ${(run.samplesPerSec! / 1e3).toFixed(1)}k samples/s, engine ${run.engine}, loss ` +
+          ? `[browser ${id}] ${(run.samplesPerSec! / 1e3).toFixed(1)}k samples/s, engine ${run.engine}, ` +
+              `Math.exp ≠ fdlibm on ${((run.expDiffers ?? 0) * 100).toFixed(1)}% of probes, loss ` +
               `${run.lossBefore!.toFixed(4)} → ${run.lossAfter!.toFixed(4)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`
           : `[browser ${id}] FAILED: ${run.error}`,
       );

@@ -11,14 +11,7 @@ import { getPeer } from './peers/index.js';
 import type { Plan } from './peers/types.js';
 import type { Job, MemoryJob, MemoryResult, PeerJob, PeerResult } from './protocol.js';
 import { timeSession } from './timed.js';
-import {
-  EVAL_SAMPLES,
-  LEARNING_RATE,
-  makeProblem,
-  SMOKE_EVAL_SAMPLES,
-  WORKLOADS,
-  type Workload,
-} from './workloads.js';
+import { EVAL_SAMPLES, LEARNING_RATE, makeProblem, SMOKE_EVAL_SAMPLES, WORKLOADS, type Workload } from './workloads.js';
 
 /** The held-out loss must fall by at least this fraction for a peer to count as having learned. */
 export const LEARNED_DROP = 0.02;
