@@ -1006,6 +1006,9 @@ function update1(K: usize, b: usize, a: usize, D: usize, k: i32, m: i32, lr: f64
 /** How many examples ahead the batch-1 kernels touch the rows of a shuffled order. */
 const AHEAD = 16;
 
+/** Examples whose losses the two-layer batch-1 kernel sums at a time (see `twoLayerSteps`). */
+const LOSS_BLOCK = 64;
+
 /**
  * Reads the first and last values of example `i`'s row of X and its target: in a shuffled order the rows
  * come from anywhere in memory, and each example's update waits on the one before, so a row
@@ -1110,7 +1113,7 @@ function sigmoid2(t: v128): v128 {
  * f64x2 lanes over a copy of its weights padded to an even width (the padding lanes compute
  * garbage that never reaches a real one: the output sum and the weights written back take the
  * real lanes only); the output unit's exp(−|z|) serves both its sigmoid and its loss. `scratch`
- * holds (in + 5)·⌈m/2⌉·16 bytes. Same results, bit for bit, as `sgd1Epoch`.
+ * holds (in + 5)·⌈m/2⌉·16 + LOSS_BLOCK·16 bytes. Same results, bit for bit, as `sgd1Epoch`.
  *
  * The reference path starts every sum at +0: z = ((0 + a₀w₀) + a₁w₁) + … + b, and δ1 = (0 + δ2·w2)
  * ∘ f'. Adding +0 first changes a sum only when it would otherwise be −0 (all its terms −0), so
@@ -1147,9 +1150,13 @@ export function sgd1TwoLayer(table: usize, X: usize, Y: usize, order: usize, n: 
     store<f64>(w2 + o, j < m ? load<f64>(K2 + o) : 0.0);
   }
   store<f64>(scratch + <usize>(k + 4) * rowW, load<f64>(B2));
-  const ran = negZero
-    ? twoLayerSteps(true, table, X, Y, order, n, lr, scratch, out)
-    : twoLayerSteps(false, table, X, Y, order, n, lr, scratch, out);
+  let ran = 0;
+  if (negZero) ran = twoLayerSteps(true, table, X, Y, order, n, lr, scratch, out);
+  // The notes' network and its neighbours (2–4 inputs, 3 or 4 hidden units): weights in locals.
+  else if (mv == 2 && k == 3) ran = twoLayerStepsInRegisters(3, table, X, Y, order, n, lr, scratch, out);
+  else if (mv == 2 && k == 2) ran = twoLayerStepsInRegisters(2, table, X, Y, order, n, lr, scratch, out);
+  else if (mv == 2 && k == 4) ran = twoLayerStepsInRegisters(4, table, X, Y, order, n, lr, scratch, out);
+  else ran = twoLayerSteps(false, table, X, Y, order, n, lr, scratch, out);
   // The weights back into the engine's own layout.
   for (let j = 0; j < m; j++) {
     const o = <usize>j * 8;
@@ -1200,78 +1207,270 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
   let correct = load<i32>(out, 8);
   let touched = 0.0;
   let ran = n;
-  for (let i = 0; i < n; i++) {
-    const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
-    if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
-    const x = X + r * rowX;
-    const y = load<f64>(Y + r * 8);
-    // Hidden layer, two units per vector; the output sum over the real units in order.
-    let z2 = 0.0;
-    for (let c = 0; c < mv; c++) {
-      const co = <usize>c * 16;
-      let acc = plus0x2(literal, f64x2.mul(f64x2.splat(load<f64>(x)), v128.load(W + co)));
-      let pw = W + co + rowW;
-      for (let p = 1; p < k; p++) {
-        acc = f64x2.add(acc, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), v128.load(pw)));
-        pw += rowW;
+  let stopped = false;
+  // The examples' losses wait in `pend` (t = max(z2, 0) − z2·y and e per example) and are added,
+  // in order, block by block: log1p is off the chain, but inside the chain's loop it still slowed
+  // it (by ~4% of a W1 epoch, measured); the stop at a non-finite loss needs only t.
+  const pend = B2 + rowW;
+  let i = 0;
+  while (i < n) {
+    const i0 = i;
+    const i1 = min<i32>(n, i0 + LOSS_BLOCK);
+    for (; i < i1; i++) {
+      const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+      if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
+      const x = X + r * rowX;
+      const y = load<f64>(Y + r * 8);
+      // Hidden layer, two units per vector; the output sum over the real units in order.
+      let z2 = 0.0;
+      for (let c = 0; c < mv; c++) {
+        const co = <usize>c * 16;
+        let acc = plus0x2(literal, f64x2.mul(f64x2.splat(load<f64>(x)), v128.load(W + co)));
+        let pw = W + co + rowW;
+        for (let p = 1; p < k; p++) {
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), v128.load(pw)));
+          pw += rowW;
+        }
+        const z = f64x2.add(acc, v128.load(b + co));
+        let a = zero; // every branch below sets a and g, or traps
+        let g = zero;
+        if (hAct === SIGMOID) {
+          a = sigmoid2(z);
+          g = f64x2.mul(a, f64x2.sub(one, a));
+        } else if (hAct === TANH) {
+          a = f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
+          g = f64x2.sub(one, f64x2.mul(a, a));
+        } else if (hAct === RELU) {
+          a = f64x2.max(z, zero);
+          g = v128.and(f64x2.gt(z, zero), one);
+        } else if (hAct === LINEAR) {
+          a = z;
+          g = one;
+        } else {
+          unreachable();
+        }
+        v128.store(A + co, a);
+        v128.store(G + co, g);
+        const pr = f64x2.mul(a, v128.load(w2 + co));
+        z2 = c == 0 ? plus0(literal, f64x2.extract_lane(pr, 0)) : z2 + f64x2.extract_lane(pr, 0);
+        if (c + 1 < mv || !oddLast) z2 += f64x2.extract_lane(pr, 1);
       }
-      const z = f64x2.add(acc, v128.load(b + co));
-      let a = zero; // every branch below sets a and g, or traps
-      let g = zero;
-      if (hAct === SIGMOID) {
-        a = sigmoid2(z);
-        g = f64x2.mul(a, f64x2.sub(one, a));
-      } else if (hAct === TANH) {
-        a = f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
-        g = f64x2.sub(one, f64x2.mul(a, a));
-      } else if (hAct === RELU) {
-        a = f64x2.max(z, zero);
-        g = v128.and(f64x2.gt(z, zero), one);
-      } else if (hAct === LINEAR) {
-        a = z;
-        g = one;
-      } else {
-        unreachable();
+      z2 += b2;
+      // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
+      const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
+      const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+      // CE(σ(θ), y) from the logit, as `bceOfLogit` (src/nn/losses.ts) writes it.
+      // For e in [0, 1] (or NaN with z2), log1p(e) is finite: the loss is finite where t is.
+      const t = max<f64>(z2, 0) - z2 * y;
+      if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
+      if (!isFinite(t)) {
+        lossSum = 0.0 + (t + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+        ran = i + 1;
+        stopped = true;
+        break;
       }
-      v128.store(A + co, a);
-      v128.store(G + co, g);
-      const pr = f64x2.mul(a, v128.load(w2 + co));
-      z2 = c == 0 ? plus0(literal, f64x2.extract_lane(pr, 0)) : z2 + f64x2.extract_lane(pr, 0);
-      if (c + 1 < mv || !oddLast) z2 += f64x2.extract_lane(pr, 1);
-    }
-    z2 += b2;
-    // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
-    const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
-    const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
-    // CE(σ(θ), y) from the logit, as `bceOfLogit` (src/nn/losses.ts) writes it.
-    const loss = 0.0 + (max<f64>(z2, 0) - z2 * y + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
-    if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
-    if (!isFinite(loss)) {
-      lossSum = loss;
-      ran = i + 1;
-      break;
-    }
-    lossSum += loss;
-    // Here the output is layer 2: its δ (the notes' δ1, eq. 3) is d2 = (a2 − y)·(1/1), and the
-    // hidden δ (the notes' δ2, eq. 4–5) is d1 = (0 + d2·w2)∘f'(z1) with the old w2; then the
-    // SGD updates of eq. 7 and eq. 6.
-    const d2 = a2 - y;
-    const vd2 = f64x2.splat(d2);
-    for (let c = 0; c < mv; c++) {
-      const co = <usize>c * 16;
-      const w2c = v128.load(w2 + co);
-      const a = v128.load(A + co);
-      const d1 = f64x2.mul(plus0x2(literal, f64x2.mul(vd2, w2c)), v128.load(G + co));
-      v128.store(w2 + co, f64x2.sub(w2c, f64x2.mul(vlr, f64x2.mul(a, vd2))));
-      v128.store(b + co, f64x2.sub(v128.load(b + co), f64x2.mul(vlr, d1)));
-      let pw = W + co;
-      for (let p = 0; p < k; p++) {
-        v128.store(pw, f64x2.sub(v128.load(pw), f64x2.mul(vlr, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), d1))));
-        pw += rowW;
+      const pe = pend + <usize>(i - i0) * 16;
+      store<f64>(pe, t);
+      store<f64>(pe, e, 8);
+      // Here the output is layer 2: its δ (the notes' δ1, eq. 3) is d2 = (a2 − y)·(1/1), and the
+      // hidden δ (the notes' δ2, eq. 4–5) is d1 = (0 + d2·w2)∘f'(z1) with the old w2; then the
+      // SGD updates of eq. 7 and eq. 6.
+      const d2 = a2 - y;
+      const vd2 = f64x2.splat(d2);
+      for (let c = 0; c < mv; c++) {
+        const co = <usize>c * 16;
+        const w2c = v128.load(w2 + co);
+        const a = v128.load(A + co);
+        const d1 = f64x2.mul(plus0x2(literal, f64x2.mul(vd2, w2c)), v128.load(G + co));
+        v128.store(w2 + co, f64x2.sub(w2c, f64x2.mul(vlr, f64x2.mul(a, vd2))));
+        v128.store(b + co, f64x2.sub(v128.load(b + co), f64x2.mul(vlr, d1)));
+        let pw = W + co;
+        for (let p = 0; p < k; p++) {
+          v128.store(pw, f64x2.sub(v128.load(pw), f64x2.mul(vlr, f64x2.mul(f64x2.splat(load<f64>(x + <usize>p * 8)), d1))));
+          pw += rowW;
+        }
       }
+      b2 -= lr * d2;
     }
-    b2 -= lr * d2;
+    if (stopped) break; // (at the last example too: then ran = n)
+    for (let j = 0; j < i1 - i0; j++) {
+      const pe = pend + <usize>j * 16;
+      const e = load<f64>(pe, 8);
+      lossSum += 0.0 + (load<f64>(pe) + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+    }
   }
+  store<f64>(B2, b2);
+  store<f64>(out, lossSum);
+  store<f64>(out, touched, 16);
+  store<i32>(out, correct, 8);
+  return ran;
+}
+
+
+/** f(z) of a hidden activation, two units at a time (as `twoLayerSteps` computes it). */
+// @ts-ignore: decorator
+@inline
+function hidden2(hAct: i32, z: v128): v128 {
+  if (hAct === SIGMOID) return sigmoid2(z);
+  if (hAct === TANH) return f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
+  if (hAct === RELU) return f64x2.max(z, f64x2.splat(0.0));
+  if (hAct === LINEAR) return z;
+  unreachable();
+  return z;
+}
+
+/** f'(z) from z and a = f(z), two units at a time (as `twoLayerSteps` computes it). */
+// @ts-ignore: decorator
+@inline
+function hiddenSlope2(hAct: i32, z: v128, a: v128): v128 {
+  const one = f64x2.splat(1.0);
+  if (hAct === SIGMOID) return f64x2.mul(a, f64x2.sub(one, a));
+  if (hAct === TANH) return f64x2.sub(one, f64x2.mul(a, a));
+  if (hAct === RELU) return v128.and(f64x2.gt(z, f64x2.splat(0.0)), one);
+  return one;
+}
+
+/**
+ * `twoLayerSteps` for K = 2–4 inputs and 3 or 4 hidden units (two vectors) — the notes' network
+ * and its neighbours — with every weight in a local instead of memory: each example's update then
+ * reaches the next example's forward pass without a store and a load on the chain. The same
+ * operations in the same order, without the literal `+0` (sgd1TwoLayer runs `twoLayerSteps` when
+ * a weight is −0).
+ */
+// @ts-ignore: decorator
+@inline
+function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
+  const m = field(table, 0, 1);
+  const hAct = field(table, 0, 2);
+  const rowW: usize = 32;
+  const Wp = scratch;
+  const bp = Wp + <usize>K * rowW;
+  const w2p = bp + rowW;
+  const B2 = w2p + rowW * 3;
+  const zero = f64x2.splat(0.0);
+  let W00 = v128.load(Wp);
+  let W01 = v128.load(Wp, 16);
+  let W10 = K > 1 ? v128.load(Wp + rowW) : zero;
+  let W11 = K > 1 ? v128.load(Wp + rowW, 16) : zero;
+  let W20 = K > 2 ? v128.load(Wp + rowW * 2) : zero;
+  let W21 = K > 2 ? v128.load(Wp + rowW * 2, 16) : zero;
+  let W30 = K > 3 ? v128.load(Wp + rowW * 3) : zero;
+  let W31 = K > 3 ? v128.load(Wp + rowW * 3, 16) : zero;
+  let b0 = v128.load(bp);
+  let b1 = v128.load(bp, 16);
+  let v0 = v128.load(w2p);
+  let v1 = v128.load(w2p, 16);
+  let b2 = load<f64>(B2);
+  const rowX = <usize>K * 8;
+  const rowY: usize = 8;
+  const vlr = f64x2.splat(lr);
+  const oddLast = (m & 1) != 0;
+  let lossSum = load<f64>(out);
+  let correct = load<i32>(out, 8);
+  let touched = 0.0;
+  let ran = n;
+  let stopped = false;
+  const pend = B2 + rowW;
+  let i = 0;
+  while (i < n) {
+    const i0 = i;
+    const i1 = min<i32>(n, i0 + LOSS_BLOCK);
+    for (; i < i1; i++) {
+      const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
+      if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
+      const x = X + r * rowX;
+      const y = load<f64>(Y + r * 8);
+      const x0 = f64x2.splat(load<f64>(x));
+      const x1 = K > 1 ? f64x2.splat(load<f64>(x, 8)) : zero;
+      const x2 = K > 2 ? f64x2.splat(load<f64>(x, 16)) : zero;
+      const x3 = K > 3 ? f64x2.splat(load<f64>(x, 24)) : zero;
+      let z0 = f64x2.mul(x0, W00);
+      let z1 = f64x2.mul(x0, W01);
+      if (K > 1) {
+        z0 = f64x2.add(z0, f64x2.mul(x1, W10));
+        z1 = f64x2.add(z1, f64x2.mul(x1, W11));
+      }
+      if (K > 2) {
+        z0 = f64x2.add(z0, f64x2.mul(x2, W20));
+        z1 = f64x2.add(z1, f64x2.mul(x2, W21));
+      }
+      if (K > 3) {
+        z0 = f64x2.add(z0, f64x2.mul(x3, W30));
+        z1 = f64x2.add(z1, f64x2.mul(x3, W31));
+      }
+      z0 = f64x2.add(z0, b0);
+      z1 = f64x2.add(z1, b1);
+      const a0 = hidden2(hAct, z0);
+      const a1 = hidden2(hAct, z1);
+      const g0 = hiddenSlope2(hAct, z0, a0);
+      const g1 = hiddenSlope2(hAct, z1, a1);
+      const p0 = f64x2.mul(a0, v0);
+      const p1 = f64x2.mul(a1, v1);
+      let z2 = f64x2.extract_lane(p0, 0) + f64x2.extract_lane(p0, 1) + f64x2.extract_lane(p1, 0);
+      if (!oddLast) z2 += f64x2.extract_lane(p1, 1);
+      z2 += b2;
+      const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
+      const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const t = max<f64>(z2, 0) - z2 * y;
+      if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
+      if (!isFinite(t)) {
+        lossSum = 0.0 + (t + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+        ran = i + 1;
+        stopped = true;
+        break;
+      }
+      const pe = pend + <usize>(i - i0) * 16;
+      store<f64>(pe, t);
+      store<f64>(pe, e, 8);
+      const d2 = a2 - y;
+      const vd2 = f64x2.splat(d2);
+      const d10 = f64x2.mul(f64x2.mul(vd2, v0), g0);
+      const d11 = f64x2.mul(f64x2.mul(vd2, v1), g1);
+      v0 = f64x2.sub(v0, f64x2.mul(vlr, f64x2.mul(a0, vd2)));
+      v1 = f64x2.sub(v1, f64x2.mul(vlr, f64x2.mul(a1, vd2)));
+      b0 = f64x2.sub(b0, f64x2.mul(vlr, d10));
+      b1 = f64x2.sub(b1, f64x2.mul(vlr, d11));
+      W00 = f64x2.sub(W00, f64x2.mul(vlr, f64x2.mul(x0, d10)));
+      W01 = f64x2.sub(W01, f64x2.mul(vlr, f64x2.mul(x0, d11)));
+      if (K > 1) {
+        W10 = f64x2.sub(W10, f64x2.mul(vlr, f64x2.mul(x1, d10)));
+        W11 = f64x2.sub(W11, f64x2.mul(vlr, f64x2.mul(x1, d11)));
+      }
+      if (K > 2) {
+        W20 = f64x2.sub(W20, f64x2.mul(vlr, f64x2.mul(x2, d10)));
+        W21 = f64x2.sub(W21, f64x2.mul(vlr, f64x2.mul(x2, d11)));
+      }
+      if (K > 3) {
+        W30 = f64x2.sub(W30, f64x2.mul(vlr, f64x2.mul(x3, d10)));
+        W31 = f64x2.sub(W31, f64x2.mul(vlr, f64x2.mul(x3, d11)));
+      }
+      b2 -= lr * d2;
+    }
+    if (stopped) break; // (at the last example too: then ran = n)
+    for (let j = 0; j < i1 - i0; j++) {
+      const pe = pend + <usize>j * 16;
+      const e = load<f64>(pe, 8);
+      lossSum += 0.0 + (load<f64>(pe) + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+    }
+  }
+  v128.store(Wp, W00);
+  v128.store(Wp, W01, 16);
+  if (K > 1) {
+    v128.store(Wp + rowW, W10);
+    v128.store(Wp + rowW, W11, 16);
+  }
+  if (K > 2) {
+    v128.store(Wp + rowW * 2, W20);
+    v128.store(Wp + rowW * 2, W21, 16);
+  }
+  if (K > 3) {
+    v128.store(Wp + rowW * 3, W30);
+    v128.store(Wp + rowW * 3, W31, 16);
+  }
+  v128.store(bp, b0);
+  v128.store(bp, b1, 16);
+  v128.store(w2p, v0);
+  v128.store(w2p, v1, 16);
   store<f64>(B2, b2);
   store<f64>(out, lossSum);
   store<f64>(out, touched, 16);

@@ -1,21 +1,23 @@
 /**
- * What users run: `backprop train` on the notes' 3-4-1 network at batch 1, as whole processes
- * (the built CLI, `dist/cli/main.js`), with 2 and with 12 epochs on a generated CSV of W1's data.
- * (t12 − t2) / 10 is the marginal time of one epoch — start-up, parsing, splitting,
- * standardising and the final metrics cancel out — and the training split's rows over it the
- * CLI's samples/s. It is measured as users run it: shuffling, and the default validation split
- * (10 % of the non-test rows) evaluated after every epoch; a second pair of runs with
- * `--validation-split 0` shows what that evaluation costs. The C loop (bench/c/mlp.c) trains on
- * the same number of W1's rows for comparison.
+ * What users run: `backprop train` on W1 (the notes' 3-4-1 network at batch 1) and W2 (30-64-1
+ * at batch 32), as whole processes (the built CLI, `dist/cli/main.js`), with 2 and with 12
+ * epochs on a generated CSV of the workload's data. (t12 − t2) / 10 is the marginal time of one
+ * epoch — start-up, parsing, splitting, standardising and the final metrics cancel out — and the
+ * training split's rows over it the CLI's samples/s. It is measured as users run it: shuffling,
+ * and the default validation split (10 % of the non-test rows) evaluated after every epoch; a
+ * second pair of runs with `--validation-split 0` shows what that evaluation costs. The C loop
+ * (bench/c/mlp.c) trains on the same number of the workload's rows, at its batch size, for
+ * comparison.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cPeer } from './peers/c.js';
-import { EVAL_SAMPLES, makeProblem, WORKLOADS } from './workloads.js';
+import { EVAL_SAMPLES, makeProblem, WORKLOADS, type WorkloadId } from './workloads.js';
 
-export const CLI_ROWS = 200_000;
+/** The workloads timed through the CLI; each CSV has the workload's sample count of rows. */
+export const CLI_WORKLOADS: readonly WorkloadId[] = ['W1', 'W2'];
 export const SMOKE_CLI_ROWS = 4_000;
 /** The epoch counts whose difference is timed. */
 export const CLI_EPOCHS = [2, 12] as const;
@@ -38,6 +40,9 @@ export interface CliVariant {
 }
 
 export interface CliResult {
+  workload: WorkloadId;
+  /** `3-4-1, batch 1` */
+  what: string;
   status: 'ok' | 'failed';
   rows: number;
   trainRows?: number;
@@ -47,14 +52,23 @@ export interface CliResult {
   error?: string;
 }
 
-/** Writes `rows` of W1's examples as `x1,x2,x3,label` CSV to `file` unless it is there. */
-export function ensureCliCsv(file: string, rows: number): void {
+/** The CSV's name for `rows` of workload `id`: `cli-W1-200000.csv`. */
+export function cliCsvName(id: WorkloadId, rows: number): string {
+  return `cli-${id}-${rows}.csv`;
+}
+
+/** Writes `rows` of the workload's examples as `x1,…,xd,label` CSV to `file` unless it is there. */
+export function ensureCliCsv(file: string, id: WorkloadId, rows: number): void {
   if (existsSync(file)) return;
   mkdirSync(dirname(file), { recursive: true });
-  const p = makeProblem(WORKLOADS.W1, rows, 0);
-  const lines = ['x1,x2,x3,label'];
+  const d = WORKLOADS[id].inputs;
+  const p = makeProblem(WORKLOADS[id], rows, 0);
+  const lines = [[...Array.from({ length: d }, (_, j) => `x${j + 1}`), 'label'].join(',')];
   for (let i = 0; i < rows; i++) {
-    lines.push(`${p.x[i * 3].toFixed(6)},${p.x[i * 3 + 1].toFixed(6)},${p.x[i * 3 + 2].toFixed(6)},${p.y[i]}`);
+    const cells: string[] = [];
+    for (let j = 0; j < d; j++) cells.push(p.x[i * d + j].toFixed(6));
+    cells.push(String(p.y[i]));
+    lines.push(cells.join(','));
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
@@ -69,8 +83,10 @@ const CPU_REPORT =
   "data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu-ms '+(u.user+u.system)/1000+'\\n')})";
 
 /** One `train` process; returns its wall and CPU times and the training rows it reports. */
-function trainOnce(root: string, file: string, epochs: number, validationSplit: number, out: string) {
-  const cli = [join(root, 'dist', 'cli', 'main.js'), 'train', file, '--hidden', '4', '--batch-size', '1'];
+function trainOnce(root: string, id: WorkloadId, file: string, epochs: number, validationSplit: number, out: string) {
+  const w = WORKLOADS[id];
+  const cli = [join(root, 'dist', 'cli', 'main.js'), 'train', file, '--hidden', String(w.hidden)];
+  cli.push('--batch-size', String(w.batchSize));
   const args = ['--import', CPU_REPORT, ...cli];
   args.push('--epochs', String(epochs), '--validation-split', String(validationSplit), '--out', out, '--json');
   const t0 = performance.now();
@@ -83,21 +99,30 @@ function trainOnce(root: string, file: string, epochs: number, validationSplit: 
 }
 
 /**
- * Times the CLI on `file` (`runs` processes per epoch count and variant, alternating) and the C
- * loop on as many of W1's rows as the CLI trains on.
+ * Times the CLI on `file`, a CSV of workload `id` (`runs` processes per epoch count and variant,
+ * alternating), and the C loop on as many of the workload's rows as the CLI trains on.
  */
-export async function measureCli(root: string, file: string, rows: number, runs: number, cBinary?: string) {
+export async function measureCli(
+  root: string,
+  id: WorkloadId,
+  file: string,
+  rows: number,
+  runs: number,
+  cBinary?: string,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'backprop-bench-cli-'));
-  const result: CliResult = { status: 'ok', rows, variants: [] };
+  const w = WORKLOADS[id];
+  const what = `${w.inputs}-${w.hidden}-1, batch ${w.batchSize}`;
+  const result: CliResult = { workload: id, what, status: 'ok', rows, variants: [] };
   try {
     let trainRows = 0;
     for (const validationSplit of [0.1, 0]) {
       const timesMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
       const cpuMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
-      trainOnce(root, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json')); // file cache, JIT of tsc output
+      trainOnce(root, id, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json')); // file cache, JIT of tsc output
       for (let i = 0; i < runs; i++) {
         for (const epochs of CLI_EPOCHS) {
-          const t = trainOnce(root, file, epochs, validationSplit, join(dir, `m${epochs}.json`));
+          const t = trainOnce(root, id, file, epochs, validationSplit, join(dir, `m${epochs}.json`));
           timesMs[epochs].push(t.ms);
           cpuMs[epochs].push(t.cpu);
           trainRows = t.trainRows;
@@ -121,7 +146,7 @@ export async function measureCli(root: string, file: string, rows: number, runs:
     }
     if (cBinary !== undefined && result.trainRows !== undefined) {
       const n = result.trainRows;
-      const problem = makeProblem(WORKLOADS.W1, n, EVAL_SAMPLES);
+      const problem = makeProblem(w, n, EVAL_SAMPLES);
       const c = await cPeer(cBinary).runSelfTimed!(problem, { samples: n, warmupSamples: n, runs });
       result.cSamplesPerSec = n / (median(c.timesMs) / 1000);
     }

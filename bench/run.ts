@@ -12,7 +12,8 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { CLI_ROWS, type CliResult, ensureCliCsv, measureCli, SMOKE_CLI_ROWS } from './cli.js';
+import { type BrowserResult, measureBrowser } from './browser.js';
+import { CLI_WORKLOADS, type CliResult, cliCsvName, ensureCliCsv, measureCli, SMOKE_CLI_ROWS } from './cli.js';
 import { INGEST_FEATURES, INGEST_ROWS, ingestRssTarget, SMOKE_INGEST_ROWS, trainRssTarget } from './ingest.js';
 import { C_FLAGS, compileC, gccVersion } from './peers/c.js';
 import { DEFAULT_PEERS, getPeer, PEER_NAMES, type PeerName } from './peers/index.js';
@@ -36,6 +37,8 @@ export interface BenchOptions {
   ingest: boolean;
   /** The CLI's marginal speed per epoch (bench/cli.ts). */
   cli: boolean;
+  /** backprop in headless Chromium's Web Worker (bench/browser.ts). */
+  browser: boolean;
 }
 
 export interface Machine {
@@ -54,7 +57,9 @@ export interface BenchResults {
   workloads: { id: WorkloadId; shape: string; batchSize: number; samples: number; results: PeerResult[] }[];
   memory?: MemoryResult;
   ingest?: { rows: number; features: number; rssTargetBytes: number; passes: IngestResult[] };
-  cli?: CliResult;
+  /** The CLI's marginal epoch, per workload of CLI_WORKLOADS that ran. */
+  cli?: CliResult[];
+  browser?: BrowserResult;
   targets: Target[];
 }
 
@@ -72,7 +77,7 @@ const TARGETS: { workload: WorkloadId; peer: PeerName; ratio: number }[] = [
   { workload: 'W1', peer: 'synaptic', ratio: 3 },
   { workload: 'W1', peer: 'brain.js', ratio: 9 },
   { workload: 'W1', peer: 'tfjs-cpu', ratio: 1000 },
-  { workload: 'W1', peer: 'c', ratio: 0.75 },
+  { workload: 'W1', peer: 'c', ratio: 0.9 }, // issue 13 (issue 5 asked 0.75)
   { workload: 'W2', peer: 'tfjs-wasm', ratio: 12 },
   { workload: 'W2', peer: 'c', ratio: 0.5 },
   { workload: 'W3', peer: 'tfjs-wasm', ratio: 4 },
@@ -132,7 +137,8 @@ export function parseFlags(
     .option('--json', 'print the results as JSON instead of tables')
     .option('--no-memory', 'skip the heap-growth check (1M W1 steps through fit)')
     .option('--no-ingest', 'skip the CSV ingest passes')
-    .option('--no-cli', "skip the CLI's per-epoch speed (train with 2 and 12 epochs on a 200,000-row CSV)")
+    .option('--no-browser', 'skip backprop in headless Chromium (a module Web Worker, as in the playground)')
+    .option('--no-cli', "skip the CLI's per-epoch speed (train with 2 and 12 epochs on a CSV of W1's and W2's data)")
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride((err) => {
@@ -149,6 +155,7 @@ export function parseFlags(
     memory: boolean;
     ingest: boolean;
     cli: boolean;
+    browser: boolean;
   }>();
   return {
     workloads: o.workload ?? [...WORKLOAD_IDS],
@@ -159,6 +166,7 @@ export function parseFlags(
     memory: o.memory,
     ingest: o.ingest,
     cli: o.cli,
+    browser: o.browser,
   };
 }
 
@@ -313,11 +321,31 @@ export function renderText(res: BenchResults): string {
       } else out.push(`  ${p.mode.padEnd(9)}  FAILED: ${p.error}${p.what ? ` — ${p.what}` : ''}`);
     }
   }
-  if (res.cli) {
-    const c = res.cli;
+  if (res.browser) {
+    const b = res.browser;
     out.push('');
     out.push(
-      `cli: backprop train on ${fmtInt(c.rows)} rows, 3-4-1, batch 1, shuffled; marginal time per epoch = (t12 − t2) / 10`,
+      `browser: backprop's fit in headless Chromium${b.browser ? ` ${b.browser}` : ''}, in a module Web Worker (as the playground trains)`,
+    );
+    if (b.status === 'ok') {
+      for (const r of b.runs) {
+        const node = res.workloads.find((w) => w.id === r.workload)?.results.find((p) => p.peer === 'backprop');
+        const vs =
+          node?.samplesPerSec && r.samplesPerSec ? `, ${fmtRatio(r.samplesPerSec / node.samplesPerSec)} Node's` : '';
+        out.push(
+          r.status === 'ok'
+            ? `  ${r.workload}  ${fmtRate(r.samplesPerSec!).padStart(7)} samples/s${vs}  engine ${r.engine}  ` +
+                `held-out loss ${r.lossBefore!.toFixed(4)} → ${r.lossAfter!.toFixed(4)}` +
+                (r.expDiffers ? `  (Math.exp is not fdlibm's here: the kernels import it)` : '')
+            : `  ${r.workload}  FAILED: ${r.error}`,
+        );
+      }
+    } else out.push(`  FAILED: ${b.error}`);
+  }
+  for (const c of res.cli ?? []) {
+    out.push('');
+    out.push(
+      `cli ${c.workload}: backprop train on ${fmtInt(c.rows)} rows, ${c.what}, shuffled; marginal time per epoch = (t12 − t2) / 10`,
     );
     if (c.status === 'ok') {
       for (const v of c.variants!) {
@@ -329,7 +357,9 @@ export function renderText(res: BenchResults): string {
         );
       }
       if (c.cSamplesPerSec)
-        out.push(`  C (bench/c/mlp.c) on ${fmtInt(c.trainRows!)} W1 rows: ${fmtRate(c.cSamplesPerSec)} samples/s`);
+        out.push(
+          `  C (bench/c/mlp.c) on ${fmtInt(c.trainRows!)} ${c.workload} rows: ${fmtRate(c.cSamplesPerSec)} samples/s`,
+        );
     } else out.push(`  FAILED: ${c.error}`);
   }
   if (res.targets.length > 0) {
@@ -493,18 +523,25 @@ async function runAll(options: BenchOptions, buildDir: string): Promise<BenchRes
     }
     results.ingest = { rows, features: INGEST_FEATURES, rssTargetBytes: ingestRssTarget(rows), passes };
   }
+  if (options.browser) {
+    results.browser = await measureBrowser(options.workloads, options.runs, options.smoke, log);
+    if (results.browser.status === 'failed') log(`[browser] FAILED: ${results.browser.error}`);
+  }
   if (options.cli) {
-    const rows = options.smoke ? SMOKE_CLI_ROWS : CLI_ROWS;
-    const file = join(RESULTS, 'data', `cli-${rows}x3.csv`);
-    ensureCliCsv(file, rows);
-    results.cli = await measureCli(ROOT, file, rows, options.runs, cBinary);
-    const c = results.cli;
-    log(
-      c.status === 'ok'
-        ? `[cli] ${c.variants!.map((v) => `validation ${v.validationSplit}: ${fmtRate(v.samplesPerSec)} samples/s`).join(', ')}` +
-            (c.cSamplesPerSec ? `; C ${fmtRate(c.cSamplesPerSec)}` : '')
-        : `[cli] FAILED: ${c.error}`,
-    );
+    results.cli = [];
+    for (const id of CLI_WORKLOADS.filter((w) => options.workloads.includes(w))) {
+      const rows = options.smoke ? SMOKE_CLI_ROWS : WORKLOADS[id].samples;
+      const file = join(RESULTS, 'data', cliCsvName(id, rows));
+      ensureCliCsv(file, id, rows);
+      const c = await measureCli(ROOT, id, file, rows, options.runs, cBinary);
+      results.cli.push(c);
+      log(
+        c.status === 'ok'
+          ? `[cli ${id}] ${c.variants!.map((v) => `validation ${v.validationSplit}: ${fmtRate(v.samplesPerSec)} samples/s`).join(', ')}` +
+              (c.cSamplesPerSec ? `; C ${fmtRate(c.cSamplesPerSec)}` : '')
+          : `[cli ${id}] FAILED: ${c.error}`,
+      );
+    }
   }
   return results;
 }

@@ -10,15 +10,8 @@ import { runIngest } from './ingest.js';
 import { getPeer } from './peers/index.js';
 import type { Plan } from './peers/types.js';
 import type { Job, MemoryJob, MemoryResult, PeerJob, PeerResult } from './protocol.js';
-import {
-  EVAL_SAMPLES,
-  LEARNING_RATE,
-  makeProblem,
-  meanBce,
-  SMOKE_EVAL_SAMPLES,
-  WORKLOADS,
-  type Workload,
-} from './workloads.js';
+import { timeSession } from './timed.js';
+import { EVAL_SAMPLES, LEARNING_RATE, makeProblem, SMOKE_EVAL_SAMPLES, WORKLOADS, type Workload } from './workloads.js';
 
 /** The held-out loss must fall by at least this fraction for a peer to count as having learned. */
 export const LEARNED_DROP = 0.02;
@@ -33,17 +26,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
-/** Untimed warm-up epochs before the timed runs: at least one, at most this many… */
-const WARMUP_EPOCHS = 3;
-/** …while the warm-up so far has taken less than this. */
-const WARMUP_MS = 2000;
-
-/**
- * Warm-up: whole untimed epochs (see WARMUP_EPOCHS). A quarter of one was too short: the
- * JavaScript around a short epoch is still being optimised over the first few calls (a 3-4-1
- * epoch of 200,000 samples took 37, 27 and then 23 ms), and V8 has no on-stack replacement for
- * WebAssembly, so a long call that started in its baseline tier stays there.
- */
+/** A full epoch of warm-up (see bench/timed.ts) before the timed epochs. */
 export function planFor(_w: Workload, samples: number, runs: number): Plan {
   return { samples, runs, warmupSamples: samples };
 }
@@ -77,23 +60,7 @@ async function runPeer(job: PeerJob): Promise<PeerResult> {
       return { ...planned, error: `failed to load: ${message(err)}` };
     }
     try {
-      await session.reset();
-      lossBefore = meanBce(await session.predictEval(), problem.evalY);
-      // Warm-up: at least one untimed epoch, and more (up to WARMUP_EPOCHS) while they take less
-      // than WARMUP_MS in all: a JIT keeps optimising over the first few calls of a short epoch.
-      const warmStart = performance.now();
-      for (let e = 0; e < WARMUP_EPOCHS && (e === 0 || performance.now() - warmStart < WARMUP_MS); e++) {
-        await session.reset();
-        await session.train(plan.warmupSamples);
-      }
-      timesMs = [];
-      for (let r = 0; r < plan.runs; r++) {
-        await session.reset();
-        const t0 = performance.now();
-        await session.train(samples);
-        timesMs.push(performance.now() - t0);
-      }
-      lossAfter = meanBce(await session.predictEval(), problem.evalY);
+      ({ timesMs, lossBefore, lossAfter } = await timeSession(session, plan, problem.evalY));
       session.dispose?.();
     } catch (err) {
       return { ...planned, error: `failed while training: ${message(err)}` };

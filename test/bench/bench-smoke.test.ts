@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PEERS } from '../../bench/peers/index.js';
 import type { BenchResults } from '../../bench/run.js';
 import { parseFlags } from '../../bench/run.js';
+import { chromiumAvailable } from '../helpers/chromium.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function bench(args: string[], timeout = 140_000) {
+function bench(args: string[], timeout = 400_000) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -48,10 +49,31 @@ describe('npm run bench -- --smoke', () => {
     expect(res.memory?.growth).toBeTypeOf('number');
     expect(res.ingest?.passes.map((p) => p.mode)).toEqual(['csv-parse', 'loader']);
     for (const p of res.ingest!.passes) expect(p.status === 'ok' ? p.rows : p.error).toBeTruthy();
-    // The CLI's per-epoch measurement ran both variants (the timings of --smoke mean nothing).
-    expect(res.cli?.status, res.cli?.error).toBe('ok');
-    expect(res.cli?.variants?.map((v) => v.validationSplit)).toEqual([0.1, 0]);
-  }, 150_000); // ~15 s alone; CI runs other test files beside it on 2 cores
+    // The CLI's per-epoch measurement ran both variants on W1 and W2 (the timings of --smoke mean nothing).
+    expect(res.cli?.map((c) => c.workload)).toEqual(['W1', 'W2']);
+    for (const c of res.cli!) {
+      expect(c.status, c.error).toBe('ok');
+      expect(c.variants?.map((v) => v.validationSplit)).toEqual([0.1, 0]);
+      for (const v of c.variants!) expect(v.trainRows).toBeGreaterThan(0);
+    }
+    // backprop trained in headless Chromium's worker on every workload, and learned.
+    if (chromiumAvailable) {
+      expect(res.browser?.status, res.browser?.error).toBe('ok');
+      expect(res.browser?.runs.map((r) => r.workload)).toEqual(['W1', 'W2', 'W3']);
+      for (const r of res.browser!.runs) {
+        expect(r.status, r.error).toBe('ok');
+        expect(r.samplesPerSec).toBeGreaterThan(0);
+        expect(r.lossAfter!).toBeLessThan(r.lossBefore!);
+      }
+      // The same data and initial weights as the Node peer: the same held-out loss before training
+      // (to rounding: Chromium's V8 and Node's need not round every last bit alike).
+      for (const w of res.workloads) {
+        const node = w.results.find((p) => p.peer === 'backprop')!.lossBefore!;
+        const there = res.browser!.runs.find((r) => r.workload === w.id)!.lossBefore!;
+        expect(Math.abs(there - node), w.id).toBeLessThan(1e-12 * node);
+      }
+    }
+  }, 420_000); // 2–4 min measured on a loaded 2-core machine (Chromium, the CLI on W1 and W2)
 
   it('rejects unknown and out-of-range flags with exit code 2', () => {
     const r = bench(['--frobnicate'], 30_000);
@@ -82,8 +104,10 @@ describe('bench flags', () => {
       ingest: false,
       memory: true,
       cli: true,
+      browser: true,
     });
     expect(parse('--no-cli').cli).toBe(false);
+    expect(parse('--no-browser').browser).toBe(false);
     expect(parse('--peers', 'all').peers).toContain('backprop-ref');
   });
 

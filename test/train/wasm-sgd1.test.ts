@@ -133,6 +133,36 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly batch-1 SGD kernels equal 
     expect(h.detail).toBe('sgd1');
   });
 
+  it('on the shapes whose weights stay in locals (2–4 inputs, 3 or 4 hidden units), every hidden activation', () => {
+    // 300 examples: several of the kernel's 64-example loss blocks and a partial one.
+    for (const inputs of [2, 3, 4]) {
+      for (const units of [3, 4]) {
+        for (const [i, act] of hidden.entries()) {
+          const config: NetworkConfig = {
+            inputSize: inputs,
+            layers: [
+              { units, activation: act },
+              { units: 1, activation: 'sigmoid' },
+            ],
+            loss: { name: 'binary_crossentropy' },
+          };
+          const seed = inputs * 100 + units * 10 + i;
+          const net = createNetwork(config, { seed });
+          const rng = createRandom(seed);
+          for (const l of net.layers) for (let j = 0; j < l.bias.length; j++) l.bias[j] = 0.1 * rng.normal();
+          const h = expectSameAsReference(net, dataset(inputs, 1, 'binary_crossentropy', 300, seed), {
+            epochs: 2,
+            batchSize: 1,
+            optimizer: { name: 'sgd', learningRate: 0.1 },
+            shuffle: i % 2 === 0,
+            seed: 3,
+          });
+          expect(h.detail).toBe('sgd1-2layer');
+        }
+      }
+    }
+  });
+
   it('with weights and biases of −0 (the literal +0 + … sums)', () => {
     for (const [act, units] of [
       ['sigmoid', 3],
@@ -180,9 +210,18 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly batch-1 SGD kernels equal 
         ],
         loss: { name: 'binary_crossentropy' },
       },
+      {
+        // The notes' shape, whose kernel keeps the weights in locals.
+        inputSize: 3,
+        layers: [
+          { units: 4, activation: 'relu' },
+          { units: 1, activation: 'sigmoid' },
+        ],
+        loss: { name: 'binary_crossentropy' },
+      },
     ];
     for (const config of configs) {
-      const data = dataset(4, 1, config.loss.name, 64, 7);
+      const data = dataset(config.inputSize, 1, config.loss.name, 64, 7);
       for (let i = 0; i < data.x.data.length; i++) data.x.data[i] *= 1e3;
       if (config.loss.name === 'mean_squared_error') for (let i = 0; i < 64; i++) data.y.data[i] *= 1e6;
       const errors: DivergenceError[] = [];
@@ -214,6 +253,45 @@ describe.skipIf(!wasmKernelsAvailable())('WebAssembly batch-1 SGD kernels equal 
       expect(errors[0].history.epochs).toEqual(errors[1].history.epochs);
       expect(details[0]).toMatch(/^sgd1/);
       expect(nets[0]).toBe(nets[1]);
+    }
+  });
+
+  it('stops at a non-finite loss on the very last example, with the weights in memory or in locals', () => {
+    // A linear hidden layer of unit weights: the last row's 1e308s overflow to ∞, and θ with them.
+    for (const [inputs, units] of [
+      [5, 6],
+      [3, 4],
+    ]) {
+      const config: NetworkConfig = {
+        inputSize: inputs,
+        layers: [
+          { units, activation: 'linear' },
+          { units: 1, activation: 'sigmoid' },
+        ],
+        loss: { name: 'binary_crossentropy' },
+      };
+      const data = dataset(inputs, 1, 'binary_crossentropy', 70, 9); // the last of two loss blocks
+      data.x.data.fill(1e308, 69 * inputs);
+      for (const engine of ['wasm', 'reference'] as const) {
+        const net = createNetwork(config, { seed: 4 });
+        for (const l of net.layers) l.kernel.data.fill(1);
+        const before = bits(net);
+        let error: unknown;
+        try {
+          fit(net, data, {
+            epochs: 1,
+            batchSize: 1,
+            shuffle: false,
+            optimizer: { name: 'sgd', learningRate: 0.01 },
+            engine,
+          });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(DivergenceError);
+        expect((error as Error).message).toMatch(/epoch 1, batch 70\b/);
+        expect(bits(net)).toBe(before);
+      }
     }
   });
 

@@ -43,6 +43,14 @@ function twoLayerShaped(net: Network): boolean {
   );
 }
 
+/** Examples whose losses `sgd1TwoLayer` holds before adding them (LOSS_BLOCK in assembly/kernels.ts). */
+const SGD1_LOSS_BLOCK = 64;
+
+/** Bytes of `sgd1TwoLayer`'s scratch: its padded weights, A, G, b2 and the pending losses. */
+function twoLayerScratchBytes(nIn: number, hidden: number): number {
+  return (nIn + 5) * Math.ceil(hidden / 2) * 16 + SGD1_LOSS_BLOCK * 16;
+}
+
 /** How an engine runs its epochs, decided once from the setup. */
 interface Plan {
   /** Plain SGD made by `createOptimizer`, run inside the kernels. */
@@ -132,7 +140,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     losses: alloc(span * 8),
     corrects: alloc(span * 4),
     out: alloc(24), // loss sum, correct count, and the kernels' `touch` sum
-    scratch: plan.twoLayer ? alloc((nIn + 5) * Math.ceil(net.layers[0].bias.length / 2) * 16) : 0,
+    scratch: plan.twoLayer ? alloc(twoLayerScratchBytes(nIn, net.layers[0].bias.length)) : 0,
   };
   const val = setup.validation;
   const v = val && {

@@ -1,0 +1,48 @@
+/**
+ * The timed part of a peer's job, shared by the Node worker (bench/worker.ts) and the browser
+ * worker (bench/browser-worker.ts) so that both measure the same way: the held-out loss before,
+ * untimed warm-up epochs, `runs` timed epochs from the initial weights, the held-out loss after.
+ * Browser-safe: no Node imports.
+ */
+import type { Plan, Session } from './peers/types.js';
+import { meanBce } from './workloads.js';
+
+/** Untimed warm-up epochs before the timed runs: at least one, at most this many… */
+export const WARMUP_EPOCHS = 3;
+/** …while the warm-up so far has taken less than this. */
+export const WARMUP_MS = 2000;
+
+export interface Timed {
+  timesMs: number[];
+  lossBefore: number;
+  lossAfter: number;
+}
+
+/**
+ * Warm-up: whole untimed epochs (see WARMUP_EPOCHS). A quarter of one was too short: the
+ * JavaScript around a short epoch is still being optimised over the first few calls (a 3-4-1
+ * epoch of 200,000 samples took 37, 27 and then 23 ms), and V8 has no on-stack replacement for
+ * WebAssembly, so a long call that started in its baseline tier stays there.
+ *
+ * @param session the loaded implementation
+ * @param plan warm-up and timed samples, and the number of timed runs
+ * @param evalY the held-out targets its predictions are scored against
+ */
+export async function timeSession(session: Session, plan: Plan, evalY: Float64Array): Promise<Timed> {
+  await session.reset();
+  const lossBefore = meanBce(await session.predictEval(), evalY);
+  const warmStart = performance.now();
+  for (let e = 0; e < WARMUP_EPOCHS && (e === 0 || performance.now() - warmStart < WARMUP_MS); e++) {
+    await session.reset();
+    await session.train(plan.warmupSamples);
+  }
+  const timesMs: number[] = [];
+  for (let r = 0; r < plan.runs; r++) {
+    await session.reset();
+    const t0 = performance.now();
+    await session.train(plan.samples);
+    timesMs.push(performance.now() - t0);
+  }
+  const lossAfter = meanBce(await session.predictEval(), evalY);
+  return { timesMs, lossBefore, lossAfter };
+}
