@@ -47,7 +47,7 @@ describe('npm run bench -- --smoke', () => {
     for (const w of res.workloads) expect(w.results.find((p) => p.peer === 'backprop')?.status).toBe('ok');
     expect(res.memory?.status, res.memory?.error).toBe('ok');
     expect(res.memory?.growth).toBeTypeOf('number');
-    expect(res.ingest?.passes.map((p) => p.mode)).toEqual(['csv-parse', 'loader']);
+    expect(res.ingest?.passes.map((p) => p.mode)).toEqual(['csv-parse', 'loader', 'train', 'train-f32']);
     for (const p of res.ingest!.passes) expect(p.status === 'ok' ? p.rows : p.error).toBeTruthy();
     // The CLI's per-epoch measurement ran both variants on W1 and W2 (the timings of --smoke mean nothing).
     expect(res.cli?.map((c) => c.workload)).toEqual(['W1', 'W2']);

@@ -192,9 +192,9 @@ describe('a run the float32 engine has no kernel for', () => {
     expect(float32Gap({ net, data, batchSize: 1, l2: 0, epochs: 1, perStepCallback: false })).toBeUndefined();
   });
 
-  it('fitParallel: refused before any thread starts', async () => {
+  it('fitParallel with two workers: refused before any thread starts', async () => {
     const copy = cloneNetwork(net);
-    await expect(fitParallel(copy, data, { dtype: 'float32', workers: 2 })).rejects.toThrow(/no dtype 'float32'/);
+    await expect(fitParallel(copy, data, { dtype: 'float32', workers: 2 })).rejects.toThrow(/dtype 'float32' trains on one thread/);
     expect(bits(copy)).toBe(bits(net));
   });
 
