@@ -194,7 +194,9 @@ describe('a run the float32 engine has no kernel for', () => {
 
   it('fitParallel with two workers: refused before any thread starts', async () => {
     const copy = cloneNetwork(net);
-    await expect(fitParallel(copy, data, { dtype: 'float32', workers: 2 })).rejects.toThrow(/dtype 'float32' trains on one thread/);
+    await expect(fitParallel(copy, data, { dtype: 'float32', workers: 2 })).rejects.toThrow(
+      /dtype 'float32' trains on one thread/,
+    );
     expect(bits(copy)).toBe(bits(net));
   });
 
