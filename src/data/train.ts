@@ -583,11 +583,14 @@ function startingOptimizer(o: Settled): { optimizer: Optimizer; initialEpoch: nu
 
 /**
  * The optimiser's state for the model file. Not kept when early stopping put back an earlier
- * epoch's weights: the state belongs to the last epoch's, and resuming from it would not
- * continue any run.
+ * epoch's weights (the state belongs to the last epoch's), nor when an interruption cut the
+ * last epoch short (a resume starts at an epoch boundary): resuming from it would not continue
+ * any run.
  */
 function savedState(optimizer: Optimizer, o: Settled, initialEpoch: number, history: History) {
-  const last = history.epochs[history.epochs.length - 1]?.epoch ?? initialEpoch;
+  const lastLog = history.epochs[history.epochs.length - 1];
+  if (lastLog?.partial) return undefined;
+  const last = lastLog?.epoch ?? initialEpoch;
   if (history.bestEpoch !== undefined && history.bestEpoch !== last) return undefined;
   const state = optimizer.state?.();
   if (!state) return undefined;

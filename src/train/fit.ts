@@ -257,6 +257,7 @@ function checkSampleWeights(data: Dataset): void {
  */
 export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
+  if (options.threads !== undefined) checkPositiveInteger('threads', options.threads);
   if (options.dtype === 'float32' && (options.threads ?? 1) > 1) {
     throw new ConfigError("dtype 'float32' trains on one thread: threads > 1 is float64 only");
   }
@@ -399,9 +400,10 @@ export function createEpochEnd(
       if (partial) log.partial = partial;
       history.epochs.push(log);
       if (options.onEpochEnd?.(log) === false) history.stopReason = 'callback';
-      // Early stopping sees every epoch, the last one too when a callback ends training there.
+      // Early stopping sees every whole epoch, the last one too when a callback ends training
+      // there; an epoch cut short by shouldStop is no measure of the weights against the others.
       let patienceOut = false;
-      if (es) {
+      if (es && !partial) {
         const value = monitor === 'valLoss' ? log.valLoss! : log.loss;
         if (value < bestValue - (es.minDelta ?? 0)) {
           bestValue = value;

@@ -134,7 +134,8 @@ export function planThreads(
   const pays = batch >= SHARDED_BATCH && parameterCount(net) * batch >= SHARDED_WORK;
   if (threads === undefined) return canShard && pays ? Math.min(SHARDS, idleCores()) : 0;
   if (threads === 1) return canShard && pays ? 1 : 0;
-  if (!threadsSupported()) throw new ConfigError('threads > 1 needs Node ≥ 20.16 (worker_threads)');
+  if (!threadsSupported())
+    throw new ConfigError('threads > 1 needs worker threads (Node ≥ 20.16) and parallel-worker.js beside the library');
   if (data.w !== undefined) throw new ConfigError('threads > 1 does not weight examples (w, class weights) yet');
   return Math.min(SHARDS, threads, MAX_WORKERS + 1);
 }
@@ -378,6 +379,7 @@ function updateBatch(run: ParallelRun): void {
     own.updateChunks(round);
     kernelUpdate(checked.optimizer)?.advance(1);
     waitCount(ctrl, CTRL.CHUNK_DONE, round, CHUNKS);
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
     return;
   }
   combineShards(run.slots, ctrl[CTRL.SIZE], run.combined);

@@ -26,9 +26,21 @@ function builtin<T>(id: string): T | undefined {
   return proc?.getBuiltinModule?.(id) as T | undefined;
 }
 
-/** True where worker threads can be started synchronously (Node ≥ 20.16). */
+/**
+ * True where worker threads can be started synchronously (Node ≥ 20.16) and the built worker
+ * script is beside this module (a bundler may have left it out: the run then stays on one
+ * thread instead of waiting for a worker that cannot load).
+ */
 export function threadsSupported(): boolean {
-  return builtin('node:worker_threads') !== undefined;
+  if (builtin('node:worker_threads') === undefined) return false;
+  if (import.meta.url.endsWith('.ts')) return true;
+  const fs = builtin<typeof import('node:fs')>('node:fs');
+  const url = builtin<typeof import('node:url')>('node:url');
+  return fs !== undefined && url !== undefined && fs.existsSync(url.fileURLToPath(workerFile()));
+}
+
+function workerFile(): URL {
+  return new URL('./parallel-worker.js', import.meta.url);
 }
 
 /**
@@ -52,8 +64,7 @@ export function idleCores(): number {
  * `--import` given in a worker's `execArgv` to the worker's own entry module).
  */
 function workerScript(): { script: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts'))
-    return { script: new URL('./parallel-worker.js', import.meta.url), eval: false };
+  if (!import.meta.url.endsWith('.ts')) return { script: workerFile(), eval: false };
   const { createRequire } = builtin<typeof import('node:module')>('node:module')!;
   const { pathToFileURL } = builtin<typeof import('node:url')>('node:url')!;
   let api: string;

@@ -115,13 +115,15 @@ export function waitChange(ctrl: Int32Array, at: number, value: number): number 
 
 /**
  * Waits until the claim counter `ctrl[at]` reaches `tag(round, count)`. Returns false, at once,
- * when the counter belongs to another round (this thread is late) or the run is ending.
+ * when the counter belongs to another round (this thread is late), the run is ending, or a
+ * thread has recorded a failure (one that exited mid-batch never counts its item).
  */
 export function waitCount(ctrl: Int32Array, at: number, round: number, count: number): boolean {
   const target = tag(round, count);
   let spins = 0;
   for (let v = Atomics.load(ctrl, at); v !== target; v = Atomics.load(ctrl, at)) {
     if (v >>> 8 !== (round & ROUND_MASK) || Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return false;
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) return false;
     if (++spins > SPIN) Atomics.wait(ctrl, at, v, 50);
   }
   return true;

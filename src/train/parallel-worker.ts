@@ -26,8 +26,29 @@ export interface PoolWorkerData {
   door: SharedArrayBuffer;
 }
 
+/** The job this thread is running, if any: what it must give up if the thread exits. */
+let current: ShardJob | undefined;
+
+// A thread ended mid-job (process.exit in a worker) would leave the calling thread waiting for
+// its shard for ever: it records the failure, which wakes and stops every wait of the run.
+process.on('exit', () => {
+  if (current === undefined) return;
+  reportError(current.setup, current.index, new Error('the worker thread exited during a run'));
+  const ctrl = new Int32Array(current.setup.control);
+  for (const at of [CTRL.SHARD_DONE, CTRL.CHUNK_DONE, CTRL.GEN]) Atomics.notify(ctrl, at);
+});
+
 /** Runs one job: join, then batches until the calling thread says the run is over. */
-function runJob({ setup, index }: ShardJob): void {
+function runJob(job: ShardJob): void {
+  current = job;
+  try {
+    runJobSteps(job);
+  } finally {
+    current = undefined;
+  }
+}
+
+function runJobSteps({ setup, index }: ShardJob): void {
   const ctrl = new Int32Array(setup.control);
   let thread: ShardThread | undefined;
   try {

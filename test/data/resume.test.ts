@@ -151,3 +151,22 @@ describe('the optimiser state in the model file', () => {
     );
   });
 });
+
+describe('an interrupted run and its optimiser state', () => {
+  it('keeps no state when the interruption cut the last epoch short, and keeps it at an epoch boundary', () => {
+    const base: TrainOptions = { optimizer: 'adam', batchSize: 8, epochs: 5, hidden: [8], includeOptimizer: true };
+    // shouldStop is read before each epoch and after each batch: with iris's ~14 batches an
+    // epoch, call 20 falls inside epoch 2.
+    let calls = 0;
+    const cut = trainModel(iris, { ...base, shouldStop: () => ++calls >= 20 }).model;
+    expect(cut.training?.stopReason).toBe('interrupted');
+    expect(cut.training?.partialEpoch).toBeDefined();
+    expect(cut.optimizerState).toBeUndefined();
+
+    let epochs = 0;
+    const whole = trainModel(iris, { ...base, onEpochEnd: () => void epochs++, shouldStop: () => epochs >= 2 }).model;
+    expect(whole.training?.stopReason).toBe('interrupted');
+    expect(whole.training?.partialEpoch).toBeUndefined();
+    expect(whole.optimizerState?.epochs).toBe(2);
+  });
+});

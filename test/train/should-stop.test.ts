@@ -186,3 +186,13 @@ describe('shouldStop in the float32 engine', () => {
     expect(bits(fast)).toBe(bits(stepped));
   });
 });
+
+describe('threads is checked whatever the dtype', () => {
+  it.each([0, -3, 1.5])('threads %s is refused for a float32 run as for a float64 one', (threads) => {
+    const net = network(3, [4], 'sigmoid', 1, 'binary_crossentropy');
+    const data = dataset(3, 1, 'binary_crossentropy', 20, 1);
+    for (const dtype of ['float32', 'float64'] as const) {
+      expect(() => fit(cloneNetwork(net), data, { dtype, threads })).toThrow(/threads must be an integer/);
+    }
+  });
+});
