@@ -75,13 +75,20 @@ Examples:
       const sink = csvSink(flags);
       let rows: number;
       let file: string;
+      // The header goes out once the data's own header has been checked (with the first batch, or
+      // at the end for a file without rows), so a refused file writes nothing to stdout.
+      let started = false;
+      const start = () => {
+        if (!started) sink.write(csvLine(columns));
+        started = true;
+      };
       try {
-        sink.write(csvLine(columns));
         ({ rows, file } = predictCsvFile(
           model,
           dataPath,
           modelPath,
           (p, lines) => {
+            start();
             sink.write(p.rows.map(csvLine).join(''));
             if (flags.json) {
               p.rows.forEach((row, r) =>
@@ -91,6 +98,7 @@ Examples:
           },
           parse.csvDialect(flags),
         ));
+        start();
         sink.commit();
       } catch (err) {
         sink.abort();

@@ -189,3 +189,19 @@ describe('--force', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('predict on stdin that lacks a feature column', () => {
+  it('writes nothing to stdout: the CSV header goes out only after the data header is checked', () => {
+    const d = tempDir();
+    expect(run(['train', IRIS, '--epochs', '2', '--out', 'm.json', '--quiet'], d).code).toBe(0);
+    const r = run(['predict', 'm.json', '-'], d, 'sepal_length_cm,sepal_width_cm\n1,2\n');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^backprop: <stdin>: no column 'petal_length_cm'/);
+    // A header without rows is refused the same way: nothing on stdout.
+    const empty = run(['predict', 'm.json', '-'], d, 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n');
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toMatch(/no data rows/);
+  });
+});
