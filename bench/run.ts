@@ -18,6 +18,7 @@ import { INGEST_FEATURES, INGEST_ROWS, ingestRssTarget, SMOKE_INGEST_ROWS, train
 import { C_FLAGS, compileC, gccVersion } from './peers/c.js';
 import { DEFAULT_PEERS, getPeer, PEER_NAMES, type PeerName } from './peers/index.js';
 import type { IngestResult, Job, MemoryResult, PeerResult } from './protocol.js';
+import { measureStream, SMOKE_STREAM_BYTES, STREAM_BYTES, STREAM_RSS_TARGET, type StreamResult } from './stream.js';
 import { LEARNING_RATE, shapeOf, WORKLOAD_IDS, WORKLOADS, type WorkloadId } from './workloads.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +40,8 @@ export interface BenchOptions {
   cli: boolean;
   /** backprop in headless Chromium's Web Worker (bench/browser.ts). */
   browser: boolean;
+  /** Streaming predict and evaluate on a 200 MB CSV (bench/stream.ts). */
+  stream: boolean;
 }
 
 export interface Machine {
@@ -60,6 +63,7 @@ export interface BenchResults {
   /** The CLI's marginal epoch, per workload of CLI_WORKLOADS that ran. */
   cli?: CliResult[];
   browser?: BrowserResult;
+  stream?: StreamResult;
   targets: Target[];
 }
 
@@ -138,6 +142,7 @@ export function parseFlags(
     .option('--no-memory', 'skip the heap-growth check (1M W1 steps through fit)')
     .option('--no-ingest', 'skip the CSV ingest passes')
     .option('--no-browser', 'skip backprop in headless Chromium (a module Web Worker, as in the playground)')
+    .option('--no-stream', 'skip streaming predict and evaluate on a 200 MB CSV (peak RSS)')
     .option('--no-cli', "skip the CLI's per-epoch speed (train with 2 and 12 epochs on a CSV of W1's and W2's data)")
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
@@ -156,6 +161,7 @@ export function parseFlags(
     ingest: boolean;
     cli: boolean;
     browser: boolean;
+    stream: boolean;
   }>();
   return {
     workloads: o.workload ?? [...WORKLOAD_IDS],
@@ -167,6 +173,7 @@ export function parseFlags(
     ingest: o.ingest,
     cli: o.cli,
     browser: o.browser,
+    stream: o.stream,
   };
 }
 
@@ -319,6 +326,20 @@ export function renderText(res: BenchResults): string {
             `peak RSS ${fmtBytes(p.peakRss!)}${verdict}  — ${p.what}`,
         );
       } else out.push(`  ${p.mode.padEnd(9)}  FAILED: ${p.error}${p.what ? ` — ${p.what}` : ''}`);
+    }
+  }
+  if (res.stream) {
+    out.push('');
+    out.push(
+      `stream: predict --out and evaluate on a ${fmtBytes(res.stream.fileBytes)} CSV (iris repeated); target peak RSS ≤ ${fmtBytes(STREAM_RSS_TARGET)}`,
+    );
+    for (const p of res.stream.passes) {
+      if (p.status === 'ok') {
+        const verdict = p.peakRss! <= STREAM_RSS_TARGET ? 'met' : 'NOT MET';
+        out.push(
+          `  ${p.command.padEnd(9)}  ${fmtInt(p.rows!)} rows  ${(p.ms! / 1000).toFixed(1)} s  peak RSS ${fmtBytes(p.peakRss!)} (${verdict})`,
+        );
+      } else out.push(`  ${p.command.padEnd(9)}  FAILED: ${p.error}`);
     }
   }
   if (res.browser) {
@@ -522,6 +543,17 @@ async function runAll(options: BenchOptions, buildDir: string): Promise<BenchRes
       );
     }
     results.ingest = { rows, features: INGEST_FEATURES, rssTargetBytes: ingestRssTarget(rows), passes };
+  }
+  if (options.stream) {
+    const bytes = options.smoke ? SMOKE_STREAM_BYTES : STREAM_BYTES;
+    log(`[stream] predict and evaluate on a ${fmtBytes(bytes)} CSV`);
+    results.stream = measureStream(ROOT, join(RESULTS, 'data'), bytes);
+    for (const p of results.stream.passes)
+      log(
+        p.status === 'ok'
+          ? `[stream] ${p.command}: peak RSS ${fmtBytes(p.peakRss!)}`
+          : `[stream] ${p.command}: FAILED: ${p.error}`,
+      );
   }
   if (options.browser) {
     results.browser = await measureBrowser(options.workloads, options.runs, options.smoke, log);

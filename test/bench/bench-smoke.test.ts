@@ -50,6 +50,13 @@ describe('npm run bench -- --smoke', () => {
     expect(res.ingest?.passes.map((p) => p.mode)).toEqual(['csv-parse', 'loader', 'train', 'train-f32']);
     for (const p of res.ingest!.passes) expect(p.status === 'ok' ? p.rows : p.error).toBeTruthy();
     // The CLI's per-epoch measurement ran both variants on W1 and W2 (the timings of --smoke mean nothing).
+    // Streaming predict and evaluate ran on the smoke CSV and scored every row of it.
+    expect(res.stream?.passes.map((p) => p.command)).toEqual(['predict', 'evaluate']);
+    for (const p of res.stream!.passes) {
+      expect(p.status, p.error).toBe('ok');
+      expect(p.rows).toBeGreaterThan(10_000);
+      expect(p.peakRss).toBeGreaterThan(0);
+    }
     expect(res.cli?.map((c) => c.workload)).toEqual(['W1', 'W2']);
     for (const c of res.cli!) {
       expect(c.status, c.error).toBe('ok');
