@@ -10,6 +10,7 @@
  * bit for bit against itself. There is no fallback: a run it does not cover throws (see
  * {@link float32Engine}) rather than train in float64.
  */
+
 import { ConfigError } from '../../core/errors.js';
 import {
   instantiateWasmKernelsF32,
@@ -18,6 +19,7 @@ import {
 } from '../../core/wasm/kernels-f32.js';
 import { LOSS_CODES } from '../../nn/losses.js';
 import { type KernelUpdate, kernelUpdate } from '../../nn/optimizers.js';
+import { runBatchSpans } from './batch-spans.js';
 import type { Coverage, Engine, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
 import { createArena, layoutNetworkF32 } from './wasm-layout.js';
@@ -167,40 +169,24 @@ function run(
 
 /** A whole epoch of mini-batches, span by span, each batch followed by its SGD update (until `stop`). */
 function runEpoch(r: Run, lr: number, stop?: () => boolean): void {
-  const { result, span } = r;
   const { batchSize } = r.setup;
-  const n = r.setup.data.x.rows;
-  const batches = Math.ceil(n / batchSize);
-  let lossSum = 0;
-  let correct = 0;
-  let done = batches;
-  result[2] = 0;
-  for (let b0 = 0; b0 < batches; b0 += span) {
-    const count = Math.min(span, batches - b0);
-    const start = b0 * batchSize;
-    const rows = Math.min(n - start, count * batchSize);
-    stage(r, start, rows);
-    const ran = run(r, r.table, r.kt, r.X, r.Y, rows, batchSize, count, lr);
-    for (let b = 0; b < ran; b++) {
-      const loss = r.lossView[b];
-      if (!Number.isFinite(loss)) {
-        result[0] = loss;
-        result[2] = b0 + b + 1;
-        r.sgd?.advance(b0 + b);
-        return;
-      }
-      lossSum = Math.fround(lossSum + Math.fround(loss * Math.min(batchSize, n - (b0 + b) * batchSize)));
-      correct += r.correctView[b];
-    }
-    if (b0 + count < batches && stop?.()) {
-      done = b0 + count;
-      break;
-    }
-  }
-  result[0] = lossSum;
-  result[1] = correct;
-  result[3] = done;
-  r.sgd?.advance(done);
+  runBatchSpans(
+    {
+      rows: r.setup.data.x.rows,
+      batchSize,
+      span: r.span,
+      train(start, rows, count) {
+        stage(r, start, rows);
+        return run(r, r.table, r.kt, r.X, r.Y, rows, batchSize, count, lr);
+      },
+      losses: r.lossView,
+      corrects: r.correctView,
+      add: (sum, loss, size) => Math.fround(sum + Math.fround(loss * size)),
+      sgd: r.sgd,
+      result: r.result,
+    },
+    stop,
+  );
 }
 
 /** One batch of the epoch's order: its gradient, and with `rate` > 0 the SGD update. */

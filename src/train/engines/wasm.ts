@@ -13,6 +13,7 @@ import { instantiateWasmKernels, type WasmKernels, wasmKernelsAvailable } from '
 import { LOSS_CODES } from '../../nn/losses.js';
 import type { Network } from '../../nn/network.js';
 import { type KernelUpdate, kernelUpdate } from '../../nn/optimizers.js';
+import { runBatchSpans } from './batch-spans.js';
 import type { Engine, EngineKind, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
 import { createArena, layoutNetwork } from './wasm-layout.js';
@@ -256,40 +257,24 @@ function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
 
 /** A whole epoch of mini-batches, span by span, each batch followed by its SGD update (until `stop`). */
 function runBatches(r: Run, lr: number, stop?: () => boolean): void {
-  const { result } = r;
   const { batchSize } = r.setup;
-  const n = r.setup.data.x.rows;
-  const batches = Math.ceil(n / batchSize);
-  const span = stop ? Math.max(1, Math.floor(spanRows(r, r.span * batchSize, stop) / batchSize)) : r.span;
-  let lossSum = 0;
-  let correct = 0;
-  let done = batches;
-  result[2] = 0;
-  for (let b0 = 0; b0 < batches; b0 += span) {
-    const count = Math.min(span, batches - b0);
-    const start = b0 * batchSize;
-    const rows = Math.min(n - start, count * batchSize);
-    stage(r, start, rows);
-    const ran = trainBatches(r, r.at.X, r.at.Y, rows, batchSize, count, lr);
-    for (let b = 0; b < ran; b++) {
-      if (!Number.isFinite(r.losses[b])) {
-        result[0] = r.losses[b];
-        result[2] = b0 + b + 1;
-        r.plan.sgd?.advance(b0 + b);
-        return;
-      }
-      lossSum += r.losses[b] * Math.min(batchSize, n - (b0 + b) * batchSize);
-      correct += r.corrects[b];
-    }
-    if (b0 + count < batches && stop?.()) {
-      done = b0 + count;
-      break;
-    }
-  }
-  result[0] = lossSum;
-  result[1] = correct;
-  result[3] = done;
-  r.plan.sgd?.advance(done);
+  runBatchSpans(
+    {
+      rows: r.setup.data.x.rows,
+      batchSize,
+      span: stop ? Math.max(1, Math.floor(spanRows(r, r.span * batchSize, stop) / batchSize)) : r.span,
+      train(start, rows, count) {
+        stage(r, start, rows);
+        return trainBatches(r, r.at.X, r.at.Y, rows, batchSize, count, lr);
+      },
+      losses: r.losses,
+      corrects: r.corrects,
+      add: (sum, loss, size) => sum + loss * size,
+      sgd: r.plan.sgd,
+      result: r.result,
+    },
+    stop,
+  );
 }
 
 /**
