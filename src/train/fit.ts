@@ -13,6 +13,7 @@ import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArra
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
 import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
+import { createTwoShardEngine } from './engines/two-shards.js';
 import { float32Engine } from './engines/wasm-f32.js';
 import { countCorrect } from './metrics.js';
 import { fitSharded, planThreads } from './parallel-fit.js';
@@ -262,7 +263,7 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     throw new ConfigError("dtype 'float32' trains on one thread: threads > 1 is float64 only");
   }
   const threads = options.dtype === 'float32' ? 0 : planThreads(net, data, checked, options.threads);
-  if (threads > 0) return fitSharded(net, data, options, checked, threads);
+  if (threads > 1) return fitSharded(net, data, options, checked, threads);
   const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
@@ -283,12 +284,19 @@ export function fit(net: Network, data: Dataset, options: FitOptions = {}): Hist
     epochs: Math.max(0, epochs - initialEpoch),
     perStepCallback: options.onBatchEnd !== undefined,
   };
-  const engine = options.dtype === 'float32' ? float32Engine(setup) : selectEngine(options.engine ?? 'auto', setup);
+  const choice = options.engine ?? 'auto';
+  const engine =
+    options.dtype === 'float32'
+      ? float32Engine(setup)
+      : threads === 1
+        ? createTwoShardEngine(setup, (s) => selectEngine(choice, s))
+        : selectEngine(choice, setup);
   const result = engine.result;
   const params = parameterArrays(net);
   const epochStart = cloneNetwork(net);
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
+  if (threads === 1) history.threads = 1;
   const epochEnd = createEpochEnd(net, options, checked, history, engine);
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);

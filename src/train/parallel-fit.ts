@@ -37,6 +37,7 @@ import {
 } from '../nn/network.js';
 import { kernelUpdate } from '../nn/optimizers.js';
 import { gatherRows } from './engines/rows.js';
+import { combineShards, SHARDS, shardRange } from './engines/shards.js';
 import {
   type CheckedFitOptions,
   createEpochEnd,
@@ -55,14 +56,11 @@ import {
   CMD_EXIT,
   CMD_RUN,
   CTRL,
-  combineShards,
   ERROR_BYTES,
   MAX_WORKERS,
   recordedError,
-  SHARDS,
   type ShardThread,
   type SharedSetup,
-  shardRange,
   tag,
   waitCount,
 } from './parallel-shard.js';
@@ -109,12 +107,13 @@ export async function fitParallel(
 
 /**
  * Whether `fit` shards this run, and on how many threads: 0 for an unsharded run (the engine
- * alone, bit-identical to the reference path), else 1 … {@link SHARDS}. Sharded when the
- * run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and can be (Node; no sample
- * weights), or when
- * `threads` ≥ 2 asks for it; the thread count is `threads` (at most {@link SHARDS}), by default
- * the cores that look free (`idleCores`). So `threads: 1` on a run the rule shards gives the
- * same bits on one thread.
+ * alone, bit-identical to the reference path), 1 for the two shards computed on the calling
+ * thread by the two-shard engine (engines/two-shards.ts), else 2 … {@link SHARDS} threads.
+ * Sharded when the run is big enough ({@link SHARDED_WORK}, {@link SHARDED_BATCH}) and has no
+ * sample weights — in Node and in a browser alike, so one seed gives the same bits on either —
+ * or when `threads` ≥ 2 asks for it. The thread count is `threads` (at most {@link SHARDS}), by
+ * default the cores that look free (`idleCores`; 1 where worker threads are missing): the
+ * count changes the speed, never the bits.
  * @param net the network
  * @param data the training data
  * @param checked fit's checked options
@@ -129,11 +128,12 @@ export function planThreads(
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new ConfigError(`threads must be an integer ≥ 1, got ${threads}`);
   }
-  const canShard = threadsSupported() && data.w === undefined;
+  const shardable = data.w === undefined;
   const batch = Math.min(checked.batchSize, data.x.rows);
   const pays = batch >= SHARDED_BATCH && parameterCount(net) * batch >= SHARDED_WORK;
-  if (threads === undefined) return canShard && pays ? Math.min(SHARDS, idleCores()) : 0;
-  if (threads === 1) return canShard && pays ? 1 : 0;
+  // One thread (busy cores, no worker threads) computes the same shards in the engine itself.
+  if (threads === undefined) return shardable && pays ? (threadsSupported() ? Math.min(SHARDS, idleCores()) : 1) : 0;
+  if (threads === 1) return shardable && pays ? 1 : 0;
   if (!threadsSupported())
     throw new ConfigError('threads > 1 needs worker threads (Node ≥ 20.16) and parallel-worker.js beside the library');
   if (data.w !== undefined) throw new ConfigError('threads > 1 does not weight examples (w, class weights) yet');

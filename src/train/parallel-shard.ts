@@ -21,6 +21,7 @@ import { getLoss } from '../nn/losses.js';
 import { type Network, type NetworkConfig, parameterCount } from '../nn/network.js';
 import type { EngineName } from './engines/engine.js';
 import { type EngineChoice, selectEngine } from './engines/select.js';
+import { maxShardRows, SHARDS, shardRange } from './engines/shards.js';
 
 /** Indices into the shared Int32 control array. */
 export const CTRL = {
@@ -45,11 +46,6 @@ export const CTRL = {
   /** Correct-prediction count of shard k at CORRECT + k. */
   CORRECT: 16,
 } as const;
-/**
- * Shards per batch: fixed, so that the batch's gradient is summed in the same order whatever the
- * number of threads (1 to {@link SHARDS}) computing it.
- */
-export const SHARDS = 2;
 /** Chunks of the parameter vector claimed in phase 2 (plain SGD). */
 export const CHUNKS = 16;
 /** Worker threads a run can have beside the calling thread (JOIN's room in the control array). */
@@ -271,52 +267,6 @@ function fusedSgd(
 /** `w[i] −= rate·(1·s1[i])`: a batch of one row, whose only shard is shard 1. */
 function singleSgd(w: Float64Array, s1: Float64Array, rate: number, lo: number, hi: number): void {
   for (let i = lo; i < hi; i++) w[i] -= rate * (1 * s1[i]);
-}
-
-/**
- * `combined[i] = Σₖ (sizeₖ / size)·slots[k][i]` over the non-empty shards k = 0, 1, … in order:
- * the batch's mean gradient from the shards' mean gradients, in a fixed order.
- * @param slots the shards' gradients, each the whole parameter vector
- * @param size the batch's rows
- * @param combined where the sum goes
- */
-export function combineShards(slots: Float64Array[], size: number, combined: Float64Array): void {
-  const used: number[] = [];
-  for (let k = 0; k < slots.length; k++) {
-    const [a, b] = shardRange(size, slots.length, k);
-    if (b > a) used.push(k);
-  }
-  const weight = (k: number) => {
-    const [a, b] = shardRange(size, slots.length, k);
-    return (b - a) / size;
-  };
-  const len = combined.length;
-  if (used.length === 2) {
-    const w0 = weight(used[0]);
-    const w1 = weight(used[1]);
-    const s0 = slots[used[0]];
-    const s1 = slots[used[1]];
-    for (let i = 0; i < len; i++) combined[i] = w0 * s0[i] + w1 * s1[i];
-    return;
-  }
-  const w0 = weight(used[0]);
-  const s0 = slots[used[0]];
-  for (let i = 0; i < len; i++) combined[i] = w0 * s0[i];
-  for (let u = 1; u < used.length; u++) {
-    const w = weight(used[u]);
-    const s = slots[used[u]];
-    for (let i = 0; i < len; i++) combined[i] += w * s[i];
-  }
-}
-
-/** Rows [lo, hi) of a batch of `size` rows that shard `k` of `shards` computes. */
-export function shardRange(size: number, shards: number, k: number): [number, number] {
-  return [Math.floor((k * size) / shards), Math.floor(((k + 1) * size) / shards)];
-}
-
-/** Rows in the largest shard of a batch of `rows`. */
-export function maxShardRows(rows: number): number {
-  return Math.ceil(rows / SHARDS);
 }
 
 /** A network whose kernels and biases are views of `params` (in `parameterArrays` order, from `offset` doubles). */

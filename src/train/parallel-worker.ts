@@ -6,12 +6,12 @@
  * plain SGD, claims chunks of the update; at the run's end it goes back to sleep for the next job. No message but the job is exchanged. See docs/threads.md.
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { SHARDS } from './engines/shards.js';
 import {
   attachShardThread,
   CMD_EXIT,
   CTRL,
   reportError,
-  SHARDS,
   type ShardJob,
   type ShardThread,
   waitChange,

@@ -168,6 +168,44 @@ describe("fit's threads", () => {
     expect(one.history.epochs[1].valLoss).toBeDefined();
   });
 
+  it('one thread computes the shards in the engine itself, on either engine, with a last batch of one row', () => {
+    // 4 full batches and a last one of 1 row, whose only shard is shard 1.
+    const odd = {
+      x: rowsOf(
+        data.x,
+        new Uint32Array(1025).map((_, i) => i),
+        0,
+        1025,
+      ),
+      y: rowsOf(
+        data.y,
+        new Uint32Array(1025).map((_, i) => i),
+        0,
+        1025,
+      ),
+    };
+    const sgd = { name: 'sgd', learningRate: 0.05 } as const;
+    const runs = (['wasm', 'reference', 'auto'] as const).map((engine) => {
+      const net = createNetwork(WIDE, { seed: 7 });
+      const history = fit(net, odd, { epochs: 2, batchSize: BATCH, seed: 5, optimizer: sgd, engine, threads: 1 });
+      return { net, history };
+    });
+    expect(runs.map((r) => [r.history.engine, r.history.threads])).toEqual([
+      ['wasm', 1],
+      ['reference', 1],
+      ['wasm', 1],
+    ]);
+    const two = createNetwork(WIDE, { seed: 7 });
+    fit(two, odd, { epochs: 2, batchSize: BATCH, seed: 5, optimizer: sgd, threads: 2 });
+    const byHand = createNetwork(WIDE, { seed: 7 });
+    shardedByHand(byHand, odd, 2, sgd, 0, 5);
+    for (const r of runs) {
+      expect(bits(r.net)).toBe(bits(byHand));
+      expect(r.history.epochs).toEqual(runs[0].history.epochs);
+    }
+    expect(bits(two)).toBe(bits(byHand));
+  });
+
   it('an optimiser object (momentum) is stepped on the calling thread: the same bits for threads 1 and 2', () => {
     const cfg = { name: 'momentum', learningRate: 0.1, momentum: 0.9 } as const;
     const a = createOptimizer(cfg);

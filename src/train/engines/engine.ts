@@ -69,6 +69,12 @@ export interface Engine {
   readonly result: Float64Array;
   /** The gradient of the last `gradient` call, in `parameterArrays` order. */
   readonly grads: readonly Float64Array[];
+  /**
+   * The weights the steps read and update, in `parameterArrays` order, between `startEpoch` (or
+   * `loadWeights`) and `storeWeights`: the network's own arrays, or views of an engine's memory.
+   * Absent where they are not float64 (the float32 engine).
+   */
+  readonly params?: readonly Float64Array[];
   /** Takes the network's weights and the epoch's example order (null: as stored). */
   startEpoch(order: Uint32Array | null): void;
   /**

@@ -63,6 +63,7 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
     name: 'reference',
     result,
     grads: gradArrays,
+    params,
     startEpoch(o) {
       order = o;
     },

@@ -340,6 +340,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
     detail: plan.sgd1 ? (plan.twoLayer ? 'sgd1-2layer' : 'sgd1') : undefined,
     result: r.result,
     grads: r.grads,
+    params: r.params,
     startEpoch(order) {
       // The network's arrays hold the truth between epochs (callbacks may read or set them).
       loadWeights();
