@@ -74,7 +74,7 @@ export function createTwoShardEngine(setup: EngineSetup, create: (setup: EngineS
     startEpoch: (order) => inner.startEpoch(order),
     runEpoch: () => false,
     gradient(start, size) {
-      const b0 = gradient(start, size);
+      gradient(start, size);
       combine(size);
     },
     runBatch(start, size) {
