@@ -124,13 +124,13 @@ export interface FitOptions {
    */
   dtype?: FitDtype;
   /**
-   * Threads computing each batch (Node only; docs/threads.md). By default `fit` shards a run
-   * whose batch (≥ 64) and parameter count × batch size (`SHARDED_WORK`) are large into two
-   * halves per batch,
-   * computed on up to two threads; a smaller run uses one thread and the engine alone,
-   * bit-identical to the reference path. A sharded run gives the same bits for any thread
-   * count: `threads: 1` computes both shards on the calling thread, `threads: N ≥ 2` forces
-   * sharding (with at most two threads) on a run of any size.
+   * Threads computing each batch (docs/threads.md). By default `fit` shards a run whose batch
+   * (≥ 64) and parameter count × batch size (`SHARDED_WORK`) are large into two halves per
+   * batch, computed on up to two threads (Node's worker threads; one elsewhere); a smaller run
+   * uses one thread and the engine alone, bit-identical to the reference path. A sharded run
+   * gives the same bits for any thread count and in any runtime: `threads: 1` computes both
+   * shards on the calling thread, `threads: N ≥ 2` forces sharding (with at most two threads)
+   * on a run of any size.
    */
   threads?: number;
   /** Called after each step; return `false` to stop training. */

@@ -147,7 +147,7 @@ export function planThreads(
  * @param data the training data
  * @param options fit's options
  * @param checked the same, checked
- * @param threads 1 … {@link SHARDS}
+ * @param threads 2 … {@link SHARDS}
  */
 export function fitSharded(
   net: Network,
