@@ -456,6 +456,55 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
   return total;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Optimisers: the update rules of OPTIMIZERS (src/nn/optimizers.ts), Keras's formulas, written as
+// the float64 `createOptimizer` writes them, with every value and every slot an f32. Each step is
+// element-wise (no sums), so the f32x4 lanes and the scalar tail round alike. The kind, its
+// constants and its slot arrays are set once per run by `setOptimizer`; the step count t (Adam's
+// bias correction) by `setStep`, and it advances with every update `trainBatches` applies.
+
+const SGD: i32 = 0;
+const MOMENTUM: i32 = 1;
+const NESTEROV: i32 = 2;
+const ADAM: i32 = 3;
+
+let optKind: i32 = SGD;
+let optMomentum: f32 = 0;
+let optLr64: f64 = 0;
+let optBeta1: f64 = 0;
+let optBeta2: f64 = 0;
+let optC1: f32 = 0;
+let optC2: f32 = 0;
+let optEpsilon: f32 = 0;
+let optSlots: usize = 0;
+let optStep: i32 = 0;
+
+/**
+ * The optimiser `trainBatches` applies when its rate is > 0: 0 plain SGD (the default), 1
+ * momentum, 2 Nesterov, 3 Adam. lr64, beta1 and beta2 are float32 values passed as f64: Adam's
+ * step size η·√(1−β2ᵗ)/(1−β1ᵗ) is computed from them in f64 and rounded once (Keras computes it in
+ * float32 from the same float32 constants); c1 = 1 − β1 and c2 = 1 − β2 are computed from the
+ * float64 settings and rounded, as Keras and TF.js round them. `slots`
+ * points to an i32 table of four addresses per layer: slot 1 of the kernel, of the bias (velocity,
+ * or Adam's m), slot 2 of the kernel, of the bias (Adam's v).
+ */
+export function setOptimizer(kind: i32, momentum: f32, lr64: f64, beta1: f64, beta2: f64, c1: f32, c2: f32, epsilon: f32, slots: usize): void {
+  optKind = kind;
+  optMomentum = momentum;
+  optLr64 = lr64;
+  optBeta1 = beta1;
+  optBeta2 = beta2;
+  optC1 = c1;
+  optC2 = c2;
+  optEpsilon = epsilon;
+  optSlots = slots;
+}
+
+/** The number of updates already taken (the optimiser's `iterations`). */
+export function setStep(t: i32): void {
+  optStep = t;
+}
+
 /** w ← w − lr·g over len values (OPTIMIZERS.sgd). */
 function sgdUpdate(w: usize, g: usize, len: i32, lr: f32): void {
   const vlr = f32x4.splat(lr);
@@ -470,10 +519,93 @@ function sgdUpdate(w: usize, g: usize, len: i32, lr: f32): void {
   }
 }
 
+/** v ← m·v − η·g; w ← w + v (OPTIMIZERS.momentum), or w ← w + (m·v − η·g) when `nesterov`. */
+function momentumUpdate(w: usize, g: usize, v: usize, len: i32, lr: f32, mu: f32, nesterov: bool): void {
+  const vlr = f32x4.splat(lr);
+  const vmu = f32x4.splat(mu);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i * 4;
+    const lg = f32x4.mul(vlr, v128.load(g + o));
+    const vel = f32x4.sub(f32x4.mul(vmu, v128.load(v + o)), lg);
+    v128.store(v + o, vel);
+    const step = nesterov ? f32x4.sub(f32x4.mul(vmu, vel), lg) : vel;
+    v128.store(w + o, f32x4.add(v128.load(w + o), step));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i * 4;
+    const lg = lr * load<f32>(g + o);
+    const vel = mu * load<f32>(v + o) - lg;
+    store<f32>(v + o, vel);
+    store<f32>(w + o, load<f32>(w + o) + (nesterov ? mu * vel - lg : vel));
+  }
+}
+
+/** m ← m + (g − m)·c1; v ← v + (g² − v)·c2; w ← w − (α·m)/(√v + ε) (OPTIMIZERS.adam, Keras's form). */
+function adamUpdate(w: usize, g: usize, m: usize, v: usize, len: i32, alpha: f32): void {
+  const c1 = optC1;
+  const c2 = optC2;
+  const eps = optEpsilon;
+  const va = f32x4.splat(alpha);
+  const vc1 = f32x4.splat(c1);
+  const vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i * 4;
+    const gi = v128.load(g + o);
+    let mi = v128.load(m + o);
+    let vi = v128.load(v + o);
+    mi = f32x4.add(mi, f32x4.mul(f32x4.sub(gi, mi), vc1));
+    vi = f32x4.add(vi, f32x4.mul(f32x4.sub(f32x4.mul(gi, gi), vi), vc2));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const step = f32x4.div(f32x4.mul(va, mi), f32x4.add(f32x4.sqrt(vi), veps));
+    v128.store(w + o, f32x4.sub(v128.load(w + o), step));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i * 4;
+    const gi = load<f32>(g + o);
+    let mi = load<f32>(m + o);
+    let vi = load<f32>(v + o);
+    mi += (gi - mi) * c1;
+    vi += (gi * gi - vi) * c2;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, load<f32>(w + o) - (alpha * mi) / (Mathf.sqrt(vi) + eps));
+  }
+}
+
+/** One update of every layer's kernel and bias by the set optimiser; advances the step count. */
+function update(table: usize, depth: i32, lr: f32): void {
+  optStep++;
+  let alpha: f32 = 0;
+  if (optKind === ADAM) {
+    // Keras's bias correction folded into the step size, in f64 as the float64 optimiser has it.
+    const t = <f64>optStep;
+    alpha = <f32>((optLr64 * Math.sqrt(1 - Math.pow(optBeta2, t))) / (1 - Math.pow(optBeta1, t)));
+  }
+  for (let l = 0; l < depth; l++) {
+    const k = field(table, l, 0);
+    const m = field(table, l, 1);
+    // p = 0: the kernel (fields 3 and 5, k·m values); p = 1: the bias (fields 4 and 6, m values).
+    for (let p = 0; p < 2; p++) {
+      const w = <usize>field(table, l, 3 + p);
+      const g = <usize>field(table, l, 5 + p);
+      const len = p === 0 ? k * m : m;
+      const s = optSlots + <usize>(l * 16 + p * 4);
+      if (optKind === SGD) sgdUpdate(w, g, len, lr);
+      else if (optKind === ADAM) adamUpdate(w, g, load<u32>(s), load<u32>(s + 8), len, alpha);
+      else momentumUpdate(w, g, load<u32>(s), len, lr, optMomentum, optKind === NESTEROV);
+    }
+  }
+}
+
 /**
  * Runs `count` batches of `batchSize` rows (the last may be short) of the n rows of X [n×in],
  * Y [n×out], in order: forward, loss, backward into the gradients, the L2 penalty when l2 > 0,
- * then plain SGD with rate lr when lr > 0 (lr = 0: gradients only). Writes each batch's mean loss
+ * then the update of the optimiser `setOptimizer` set (plain SGD by default) with rate lr when
+ * lr > 0 (lr = 0: gradients only, the step count unchanged). Writes each batch's mean loss
  * to losses[b] (f32) and its correct count to corrects[b] (i32). Returns the number of batches
  * run: it stops after the first batch whose loss is not finite.
  */
@@ -542,14 +674,7 @@ export function trainBatches(
     store<f32>(losses + <usize>bi * 4, loss);
     store<i32>(corrects + <usize>bi * 4, correctCount);
     if (!isFinite(loss)) return bi + 1;
-    if (lr > 0) {
-      for (let l = 0; l < depth; l++) {
-        const k = field(table, l, 0);
-        const m = field(table, l, 1);
-        sgdUpdate(<usize>field(table, l, 3), <usize>field(table, l, 5), k * m, lr);
-        sgdUpdate(<usize>field(table, l, 4), <usize>field(table, l, 6), m, lr);
-      }
-    }
+    if (lr > 0) update(table, depth, lr);
   }
   return count;
 }

@@ -71,7 +71,7 @@ export function registerTrain(program: Command): void {
     .option('--l2 <lambda>', 'L2 penalty λ·Σ‖kernel‖²', parse.nonNegativeNumber, 0)
     .option(
       '--dtype <type>',
-      "float64 or float32 (Keras's floatx): float32 trains plain SGD in float32 kernels, recorded in the model",
+      "float64 or float32 (Keras's floatx): float32 trains in float32 kernels, recorded in the model (--init keeps it)",
       parse.dtypeName,
       'float64',
     )
@@ -87,7 +87,7 @@ export function registerTrain(program: Command): void {
     .option('--max-parameters <n>', parse.MAX_PARAMETERS_HELP, parse.positiveInteger)
     .option(
       '--init <model.json>',
-      'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size, --seed and --l2 unless given',
+      'start from this model: its weights, features, labels and standardisation; its optimiser, --lr, --batch-size, --seed, --l2 and --dtype unless given',
     )
     .option('--out <model.json>', 'where to write the model', 'model.json')
     .option('--report <file.html>', 'also write an HTML report with curves, ROC and confusion matrix')
@@ -125,7 +125,7 @@ Examples:
       } = flags;
       // With --init, what the command line leaves out comes from the model, not from the defaults.
       if (init) {
-        for (const key of ['optimizer', 'batchSize', 'seed', 'l2'] as const) {
+        for (const key of ['optimizer', 'batchSize', 'seed', 'l2', 'dtype'] as const) {
           if (cmd.getOptionValueSource(key) !== 'cli') delete options[key];
         }
       }

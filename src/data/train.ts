@@ -4,6 +4,7 @@
  * of an initial model → `fit` → metrics on the test split → a model ready for its file.
  * Everything is checked before training starts; nothing is written.
  */
+import { ConfigError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import type { ActivationName } from '../nn/activations.js';
@@ -60,8 +61,9 @@ export interface TrainOptions {
   /** L2 penalty λ (default 0). */
   l2?: number;
   /**
-   * The training arithmetic, as `fit`'s `dtype` (default `'float64'`): `'float32'` trains in the
-   * float32 kernels (plain SGD only; other runs are refused) and is recorded in the model file.
+   * The training arithmetic, as `fit`'s `dtype` (default `'float64'`, or the `init` model's):
+   * `'float32'` trains in the float32 kernels (runs with sample or class weights are refused) and
+   * is recorded in the model file.
    */
   dtype?: FitDtype;
   /** Standardise the features with the training split's statistics (default true). */
@@ -82,7 +84,7 @@ export interface TrainOptions {
   includeOptimizer?: boolean;
   /**
    * Start from this model: its weights, features, labels, feature and target standardisation,
-   * and (unless given here) its optimiser, learning rate, batch size and seed; with its saved
+   * and (unless given here) its optimiser, learning rate, batch size, seed and dtype; with its saved
    * optimiser state, training resumes where it stopped. `name` names it in messages.
    */
   init?: { model: Model; name: string };
@@ -185,7 +187,7 @@ type Settled = Required<
 > &
   TrainOptions;
 
-/** The initial model's optimiser, learning rate, batch size, seed and L2 penalty where `options` leave them out. */
+/** The initial model's optimiser, learning rate, batch size, seed, L2 penalty and dtype where `options` leave them out. */
 function inherited(options: TrainOptions): TrainOptions {
   const t = options.init?.model.training;
   if (!t) return options;
@@ -199,6 +201,7 @@ function inherited(options: TrainOptions): TrainOptions {
     batchSize: options.batchSize ?? t.batchSize,
     seed: options.seed ?? t.seed,
     l2: options.l2 ?? t.l2,
+    dtype: options.dtype ?? t.dtype,
   };
 }
 
@@ -517,22 +520,24 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
   const targetStandardization = scaleTargets(examples, o, [train, validation, test]);
   if (o.classWeight !== undefined) train.w = sampleWeights(examples, train, o.classWeight);
   const onEpochEnd = o.onEpochEnd;
-  const history = fit(network, train, {
-    epochs: initialEpoch + o.epochs,
-    initialEpoch,
-    batchSize: o.batchSize,
-    shuffle: o.shuffle,
-    seed: o.seed,
-    optimizer,
-    l2: o.l2,
-    ...(o.dtype === 'float32' ? { dtype: o.dtype } : {}),
-    ...(o.threads !== undefined ? { threads: o.threads } : {}),
-    ...(validation ? { validationData: validation } : {}),
-    ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
-    // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.
-    ...(onEpochEnd ? { onEpochEnd: (log: EpochLog) => onEpochEnd({ ...log, epoch: log.epoch - initialEpoch }) } : {}),
-    ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
-  });
+  const history = namingInheritedDtype(o, options, () =>
+    fit(network, train, {
+      epochs: initialEpoch + o.epochs,
+      initialEpoch,
+      batchSize: o.batchSize,
+      shuffle: o.shuffle,
+      seed: o.seed,
+      optimizer,
+      l2: o.l2,
+      ...(o.dtype === 'float32' ? { dtype: o.dtype } : {}),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(validation ? { validationData: validation } : {}),
+      ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
+      // This run's epochs counted from 1, as --epochs counts them; the history keeps Keras's numbers.
+      ...(onEpochEnd ? { onEpochEnd: (log: EpochLog) => onEpochEnd({ ...log, epoch: log.epoch - initialEpoch }) } : {}),
+      ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+    }),
+  );
   const evalSet = test ?? train;
   const scoring = { ...(targetStandardization ? { targetStandardization } : {}), ...(threshold ? { threshold } : {}) };
   const metrics = evaluateNetwork(network, evalSet.x, evalSet.y, examples.labels, scoring);
@@ -559,6 +564,22 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
     metricsOn,
     examples,
   };
+}
+
+/**
+ * `run`, whose refusal of a float32 run says where float32 came from when the `init` model chose
+ * it (the caller gave no dtype): the user may not know that --init keeps it.
+ */
+function namingInheritedDtype<T>(o: Settled, given: TrainOptions, run: () => T): T {
+  if (o.dtype !== 'float32' || given.dtype !== undefined || o.init === undefined) return run();
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof ConfigError && e.message.startsWith("dtype 'float32'"))) throw e;
+    throw new ConfigError(
+      `${e.message} (${o.init.name} was trained in float32, which --init keeps: give --dtype float64)`,
+    );
+  }
 }
 
 /**

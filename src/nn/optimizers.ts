@@ -180,7 +180,44 @@ export function createOptimizer(config: OptimizerConfig, state?: OptimizerState)
   };
   // Plain SGD keeps no state but its step count: an engine may run its steps in a kernel.
   if (cfg.name === 'sgd') stateless.set(optimizer, (steps) => (t += steps));
+  const kinds = optimizerSlots(cfg.name);
+  slotAccess.set(optimizer, {
+    config: cfg,
+    slots: (sizes) => ({
+      slots1: kinds >= 1 ? sizes.map((n, p) => slot(slots1, p, n)) : [],
+      slots2: kinds === 2 ? sizes.map((n, p) => slot(slots2, p, n)) : [],
+    }),
+    advance: (steps) => (t += steps),
+  });
   return optimizer;
+}
+
+/**
+ * The live state of an optimiser made by {@link createOptimizer}, for an engine that runs its
+ * updates in its own arithmetic (the float32 engine): it reads the slots before a run, writes
+ * them back after, and counts the updates it ran.
+ */
+export interface OptimizerSlotAccess {
+  readonly config: Required<OptimizerConfig>;
+  /**
+   * The optimiser's own slot arrays for parameter arrays of `sizes` values (zeros where not yet
+   * stepped): slot 1 for the momentum family and Adam, slot 2 for Adam, none for SGD. Throws a
+   * ConfigError when it holds state for arrays of other sizes.
+   */
+  slots(sizes: readonly number[]): { slots1: Float64Array[]; slots2: Float64Array[] };
+  /** Records `steps` updates run outside {@link Optimizer.step}. */
+  advance(steps: number): void;
+}
+
+const slotAccess = new WeakMap<Optimizer, OptimizerSlotAccess>();
+
+/**
+ * The state of `optimizer` for an engine to run its updates, when it was made by
+ * {@link createOptimizer}; undefined for any other optimiser.
+ * @param optimizer the run's optimiser
+ */
+export function optimizerSlotAccess(optimizer: Optimizer): OptimizerSlotAccess | undefined {
+  return slotAccess.get(optimizer);
 }
 
 /** Step counters of the plain-SGD optimisers made by {@link createOptimizer}. */

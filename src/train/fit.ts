@@ -118,9 +118,11 @@ export interface FitOptions {
    * The floating-point type of the training arithmetic (Keras's `floatx`; default `'float64'`).
    * `'float32'` stores the data and weights as float32 in the float32 WebAssembly engine (products
    * in f32x4 SIMD): within float32 tolerance of float64, and bit-identical to itself for one seed.
-   * It covers plain SGD (made by `createOptimizer`) over every activation and unclipped loss,
-   * without sample weights; any other run throws a ConfigError rather than train in float64.
-   * The network's arrays stay Float64Array, holding float32 values.
+   * It covers the four optimisers (made by `createOptimizer`; their state kept in float32, their
+   * constants rounded to float32 as Keras does) over every activation and unclipped loss, without
+   * sample weights, on one thread; any other run throws a ConfigError rather than train in
+   * float64. The network's arrays, and the optimiser's state, stay Float64Array, holding float32
+   * values.
    */
   dtype?: FitDtype;
   /**

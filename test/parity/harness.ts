@@ -16,6 +16,7 @@ import {
   type ActivationName,
   createNetwork,
   createRandom,
+  type FitDtype,
   fit,
   type LayerConfig,
   type LossConfig,
@@ -163,8 +164,12 @@ export function prepare(c: ParityCase): Prepared {
   };
 }
 
-/** Trains backprop's network with `fit` (shuffle off) and records the run. */
-export function runOurs(p: Prepared, optimizer: OptimizerConfig | Optimizer = p.config.optimizer): Run {
+/** Trains backprop's network with `fit` (shuffle off, in `dtype`, default float64) and records the run. */
+export function runOurs(
+  p: Prepared,
+  optimizer: OptimizerConfig | Optimizer = p.config.optimizer,
+  dtype: FitDtype = 'float64',
+): Run {
   const net = makeNetwork(p.config);
   const params = parameterArrays(net);
   params.forEach((a, i) => a.set(p.initial[i])); // the seeded weights already, unless a test chose others
@@ -177,6 +182,7 @@ export function runOurs(p: Prepared, optimizer: OptimizerConfig | Optimizer = p.
       batchSize: p.config.batchSize,
       shuffle: false,
       optimizer,
+      dtype,
       onBatchEnd: (log) => {
         if (run.batches.length < log.epoch) run.batches.push([]);
         run.batches[log.epoch - 1].push({ loss: log.loss, size: log.size });

@@ -18,6 +18,20 @@ export interface WasmKernelsF32 {
   gemmNN(A: number, B: number, bias: number, C: number, n: number, k: number, m: number): void;
   /** G[k×m] = A[n×k]ᵀ·D[n×m]. */
   gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
+  /** See `setOptimizer` in assembly/kernels-f32.ts: the update `trainBatches` applies (0 SGD, 1 momentum, 2 Nesterov, 3 Adam). */
+  setOptimizer(
+    kind: number,
+    momentum: number,
+    learningRate64: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+    slots: number,
+  ): void;
+  /** The optimiser's step count before the next update (Adam's bias correction). */
+  setStep(t: number): void;
   /** See `trainBatches` in assembly/kernels-f32.ts: `count` batches of rows stored in order. */
   trainBatches(
     table: number,

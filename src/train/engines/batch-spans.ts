@@ -20,8 +20,8 @@ export interface SpanKernel {
   corrects: ArrayLike<number>;
   /** lossSum + loss × size in the engine's arithmetic (float32 rounds each step). */
   add(lossSum: number, loss: number, size: number): number;
-  /** The kernel SGD whose step count the batches advance, if any. */
-  sgd: KernelUpdate | undefined;
+  /** The kernel optimiser whose step count the batches advance, if any. */
+  sgd: Pick<KernelUpdate, 'advance'> | undefined;
   result: Float64Array;
 }
 

@@ -18,7 +18,7 @@ import {
   wasmKernelsF32Available,
 } from '../../core/wasm/kernels-f32.js';
 import { LOSS_CODES } from '../../nn/losses.js';
-import { type KernelUpdate, kernelUpdate } from '../../nn/optimizers.js';
+import { type OptimizerName, type OptimizerSlotAccess, optimizerSlotAccess } from '../../nn/optimizers.js';
 import { runBatchSpans } from './batch-spans.js';
 import type { Coverage, Engine, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
@@ -28,16 +28,18 @@ import { createArena, layoutNetworkF32 } from './wasm-layout.js';
 const CHUNK_BYTES = 1 << 17;
 
 /**
- * What the float32 kernels cover: every activation, the three losses without clipping, plain SGD
- * (made by `createOptimizer`) run inside the kernels, any batch size; not yet momentum, Nesterov
- * or Adam, clipped cross-entropies or sample weights.
+ * What the float32 kernels cover: every activation, the three losses without clipping, the four
+ * optimisers (made by `createOptimizer`) run inside the kernels with their state in float32, any
+ * batch size. Not clipped cross-entropies nor sample weights: the float64 kernels have neither
+ * (those runs take the float64 reference path), and the float32 engine has no reference path to
+ * fall back on.
  */
 export const FLOAT32_COVERAGE: Coverage = {
   hidden: { sigmoid: true, tanh: true, relu: true, linear: true, softmax: true },
   output: { sigmoid: true, tanh: true, relu: true, linear: true, softmax: true },
   losses: { binary_crossentropy: true, categorical_crossentropy: true, mean_squared_error: true },
   clippedLoss: false,
-  optimizers: { sgd: true, momentum: false, nesterov: false, adam: false },
+  optimizers: { sgd: true, momentum: true, nesterov: true, adam: true },
   maxBatchSize: Number.POSITIVE_INFINITY,
   sampleWeights: false,
 };
@@ -53,7 +55,10 @@ export function float32Gap(setup: EngineSetup): string | undefined {
   const loss = net.loss.config;
   if (!c.losses[loss.name]) return `the loss ${loss.name}`;
   if (loss.epsilon) return `a clipped cross-entropy (epsilon ${loss.epsilon})`;
-  if (optimizer !== undefined && (!c.optimizers[optimizer.config.name] || kernelUpdate(optimizer) === undefined)) {
+  if (
+    optimizer !== undefined &&
+    (!c.optimizers[optimizer.config.name] || optimizerSlotAccess(optimizer) === undefined)
+  ) {
     return `the optimiser ${optimizer.config.name}${c.optimizers[optimizer.config.name] ? ' as an object not made by createOptimizer' : ''}`;
   }
   if (data.w !== undefined) return 'sample weights (class weights)';
@@ -61,10 +66,22 @@ export function float32Gap(setup: EngineSetup): string | undefined {
   return undefined;
 }
 
+/** The kernels' code of each optimiser (`setOptimizer` in assembly/kernels-f32.ts). */
+const OPTIMIZER_CODES: Record<OptimizerName, number> = { sgd: 0, momentum: 1, nesterov: 2, adam: 3 };
+
+/** The optimiser's state in float32: its slot arrays in the instance's memory, and the optimiser's own. */
+interface Slots {
+  access: OptimizerSlotAccess;
+  /** Views of the float32 slots, slot 1 then slot 2, in `parameterArrays` order. */
+  f32: Float32Array[];
+  /** The optimiser's Float64Array slots, in the same order. */
+  f64: Float64Array[];
+}
+
 /** One run's instance, memory and views. */
 interface Run {
   setup: EngineSetup;
-  sgd: KernelUpdate | undefined;
+  slots: Slots | undefined;
   wasm: WasmKernelsF32;
   table: number;
   kt: number;
@@ -102,6 +119,13 @@ function setUp(setup: EngineSetup): Run | undefined {
   const layout = layoutNetworkF32(arena, net, bs);
   const losses = arena.alloc(span * 4);
   const corrects = arena.alloc(span * 4);
+  const access = setup.optimizer && optimizerSlotAccess(setup.optimizer);
+  const sizes = net.layers.flatMap((l) => [l.kernel.data.length, l.bias.length]);
+  const own = access?.slots(sizes);
+  const ownSlots = own ? [...own.slots1, ...own.slots2] : [];
+  // Four addresses per layer: slot 1 of kernel and bias, slot 2 of kernel and bias (0: none).
+  const slotTable = arena.alloc(net.layers.length * 16);
+  const slotAt = ownSlots.map((a) => arena.alloc(a.length * 4));
   const val = setup.validation;
   const v = val && {
     X: arena.alloc(val.x.data.length * 4),
@@ -118,9 +142,35 @@ function setUp(setup: EngineSetup): Run | undefined {
     validation = { X: v.X, Y: v.Y, rows: val.x.rows, table: v.layout.table, kt: v.layout.kt, params };
   }
   const { params, grads } = layout.bind(buf);
+  const table = new Int32Array(buf, slotTable, net.layers.length * 4);
+  slotAt.forEach((at, i) => {
+    const p = i % sizes.length;
+    table[(p >> 1) * 4 + (p & 1) + (i >= sizes.length ? 2 : 0)] = at;
+  });
+  if (access) {
+    // Every constant a float32 value, as Keras casts them to the variables' dtype: Adam's bias
+    // correction uses powers of float32 β1 and β2 (β2 = 0.999 is 0.99900001 in float32, which
+    // moves the first steps by 6e-6 relative), 1 − β1 and 1 − β2 are rounded from float64.
+    const c = access.config;
+    wasm.setOptimizer(
+      OPTIMIZER_CODES[c.name],
+      Math.fround(c.momentum),
+      Math.fround(c.learningRate),
+      Math.fround(c.beta1),
+      Math.fround(c.beta2),
+      Math.fround(1 - c.beta1),
+      Math.fround(1 - c.beta2),
+      Math.fround(c.epsilon),
+      slotTable,
+    );
+  }
   return {
     setup,
-    sgd: setup.optimizer ? kernelUpdate(setup.optimizer) : undefined,
+    slots: access && {
+      access,
+      f32: slotAt.map((at, i) => new Float32Array(buf, at, ownSlots[i].length)),
+      f64: ownSlots,
+    },
     wasm,
     table: layout.table,
     kt: layout.kt,
@@ -182,7 +232,7 @@ function runEpoch(r: Run, lr: number, stop?: () => boolean): void {
       losses: r.lossView,
       corrects: r.correctView,
       add: (sum, loss, size) => Math.fround(sum + Math.fround(loss * size)),
-      sgd: r.sgd,
+      sgd: r.slots?.access,
       result: r.result,
     },
     stop,
@@ -214,11 +264,18 @@ function validate(r: Run, weights: Float64Array[]): void {
 export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
   const r = setUp(setup);
   if (r === undefined) return undefined;
-  const lr = Math.fround(r.sgd?.learningRate ?? 0);
+  const lr = Math.fround(r.slots?.access.config.learningRate ?? 0);
   const netParams = setup.net.layers.flatMap((l) => [l.kernel.data, l.bias]);
   const grads = r.grads32.map((g) => new Float64Array(g.length));
   const loadWeights = () => {
     for (let i = 0; i < r.params.length; i++) r.params[i].set(netParams[i]);
+  };
+  // The optimiser's own arrays hold its state between epochs, as the network's hold the weights:
+  // read (rounded to float32) at each epoch's start, written back (exactly) by storeWeights.
+  const loadSlots = () => {
+    if (r.slots === undefined) return;
+    r.slots.f32.forEach((a, i) => a.set(r.slots!.f64[i]));
+    r.wasm.setStep(setup.optimizer!.iterations);
   };
   return {
     name: 'wasm',
@@ -227,6 +284,7 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     grads,
     startEpoch(order) {
       loadWeights();
+      loadSlots();
       r.order = order;
     },
     runEpoch(stop) {
@@ -241,10 +299,11 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     validate: () => validate(r, netParams),
     runBatch(start, size) {
       oneBatch(r, start, size, lr);
-      if (Number.isFinite(r.result[0])) r.sgd?.advance(1);
+      if (Number.isFinite(r.result[0])) r.slots?.access.advance(1);
     },
     storeWeights() {
       for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
+      r.slots?.f32.forEach((a, i) => r.slots!.f64[i].set(a));
     },
     loadWeights,
   };
