@@ -483,7 +483,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
     // Two at a time: σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = exp(−|t|), which is exactly
     // the scalar sigmoid's exp(−t) for t ≥ 0 and exp(t) for t < 0.
     const one = f64x2.splat(1.0);
-    const limit = f64x2.splat(707.0);
+    const limit = f64x2.splat(700.0); // exp2Lanes' range
     for (; i + 2 <= len; i += 2) {
       const t = v128.load(Z + i * 8);
       const x = f64x2.neg(f64x2.abs(t));
@@ -977,7 +977,7 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
 // @ts-ignore: decorator
 @inline
 function sigmoid2(t: v128): v128 {
-  if (i64x2.all_true(f64x2.lt(f64x2.abs(t), f64x2.splat(707.0)))) {
+  if (i64x2.all_true(f64x2.lt(f64x2.abs(t), f64x2.splat(700.0)))) {
     const e = exp2Lanes(f64x2.neg(f64x2.abs(t)));
     const one = f64x2.splat(1.0);
     return f64x2.div(v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0))), f64x2.add(one, e));

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Generates the table of backprop's exp (src/core/exp.ts, assembly/exp.ts): for j = 0 … 127 the
- * pair (hi, lo) of doubles with hi = 2^(j/128) rounded to nearest and lo = 2^(j/128) − hi
- * rounded to nearest, so hi + lo carries 2^(j/128) to about 2^-106 relative.
+ * pair (hi, rel) of doubles with hi = 2^(j/128) rounded to nearest and rel = (2^(j/128) − hi)/hi
+ * rounded to nearest, so hi·(1 + rel) carries 2^(j/128) to about 2^-106 relative.
  *
  * Exact integer arithmetic only (BigInt): 2^(j/128)·2^P is the integer root
  * ⌊(2^(j + 128·P))^(1/128)⌋, found by bisection on y^128 ≤ 2^(j + 128·P); with P = 200 fraction bits
@@ -33,9 +33,9 @@ function rootFixed(j) {
 }
 
 /**
- * The double nearest to v·2^-P for a positive BigInt v. The exact value lies in [v, v + 1), so
- * the rounding is decided by v alone unless v's dropped bits are exactly one half: then the
- * table would need more bits, and the script says so rather than guess.
+ * The double nearest to v·2^-P for a positive BigInt v. The exact value lies within two units
+ * of v, so the rounding is decided by v alone unless v's dropped bits are that close to one
+ * half: then the table would need more bits, and the script says so rather than guess.
  * @param v fixed-point value with P fraction bits
  */
 function toDouble(v) {
@@ -44,7 +44,8 @@ function toDouble(v) {
   let m = v >> BigInt(shift);
   const rest = v - (m << BigInt(shift));
   const half = 1n << BigInt(shift - 1);
-  if (rest === half || rest === half - 1n) throw new Error('gen-exp-table: a tie within the precision; raise P');
+  const off = rest - half;
+  if (off >= -2n && off <= 2n) throw new Error('gen-exp-table: a tie within the precision; raise P');
   if (rest > half) m += 1n;
   // m·2^(shift − P): exact in a double (m ≤ 2^53, exponent well inside the normal range).
   return Number(m) * 2 ** (shift - Number(P));
@@ -63,19 +64,20 @@ function fixedOf(d) {
 }
 
 /**
- * The table: [hi₀, lo₀, hi₁, lo₁, …], 2·N doubles.
- * @returns the pairs (hi, lo) of 2^(j/N), j = 0 … N − 1
+ * The table: [hi₀, rel₀, hi₁, rel₁, …], 2·N doubles.
+ * @returns the pairs (hi, rel) of 2^(j/N), j = 0 … N − 1
  */
 export function expTable() {
   const out = [];
   for (let j = 0; j < N; j++) {
     const exact = rootFixed(j);
     const hi = j === 0 ? 1 : toDouble(exact);
-    // The exact 2^(j/N) − hi lies in (diff, diff + 1)·2^-P: round its magnitude from the
-    // fixed-point bound on the same side, which the tie check above makes safe.
-    const diff = exact - fixedOf(hi);
-    const lo = j === 0 ? 0 : diff >= 0n ? toDouble(diff) : -toDouble(-diff - 1n);
-    out.push(hi, lo);
+    // (2^(j/N) − hi)/hi with 2^(j/N) in [exact, exact + 1)·2^-P: the quotient in fixed point,
+    // rounded toward the same side for either sign (the tie check in toDouble makes that safe).
+    const h = fixedOf(hi);
+    const diff = ((exact - h) << P) / h;
+    const rel = j === 0 ? 0 : diff >= 0n ? toDouble(diff) : -toDouble(-diff - 1n);
+    out.push(hi, rel);
   }
   return out;
 }

@@ -109,9 +109,9 @@ describe("backprop's exp", () => {
         .filter((s) => s.trim() !== '')
         .map(Number),
     ).toEqual(table);
-    // And independently: (hi + lo)^128 ≈ 2^j, to double-double precision.
+    // And independently: (T·(1 + R))^128 ≈ 2^j, to double-double precision.
     for (let j = 0; j < 128; j += 9) {
-      let p: DD = [table[2 * j], table[2 * j + 1]];
+      let p: DD = ddMul([table[2 * j], 0], [1, table[2 * j + 1]]);
       for (let i = 0; i < 7; i++) p = ddMul(p, p);
       expect(Math.abs(p[0] - 2 ** j + p[1]) / 2 ** j).toBeLessThan(2 ** -96);
     }
@@ -131,7 +131,7 @@ describe("backprop's exp", () => {
     expect(Math.abs(times2(v[0], n) - 1024)).toBeLessThan(1e-12);
   });
 
-  it('is within 0.54 ulp (the proven bound) over 10⁶ arguments of every range, subnormal results included', () => {
+  it('is within 0.53 ulp (the proven bound) over 10⁶ arguments of every range, subnormal results included', () => {
     const rng = createRandom(2024);
     const ranges: [number, number][] = [
       [-745.13, 709.78], // everything finite and nonzero
@@ -157,7 +157,7 @@ describe("backprop's exp", () => {
         worstX = x;
       }
     }
-    expect(worst, `worst at x = ${worstX}`).toBeLessThan(0.54);
+    expect(worst, `worst at x = ${worstX}`).toBeLessThan(0.53);
     // Correctly rounded most of the time: the bound is not met by accident of a coarse check.
     expect(worst).toBeGreaterThan(0.5);
   });
@@ -199,7 +199,7 @@ describe("backprop's exp", () => {
     const bits = new Float64Array(1);
     const words = new Uint32Array(bits.buffer);
     // Every table index at every scale, both sides of each rounding point of k, the thresholds.
-    const special = [0, -0, 1, -1, 707, -707, 706.9999999999999, -706.9999999999999, 708, -708, 709.78, 709.79];
+    const special = [0, -0, 1, -1, 700, -700, 699.9999999999999, -699.9999999999999, 708, -708, 709.78, 709.79];
     special.push(709.8, -745.13, -745.14, -746, -745.1332191019412, 709.782712893384, 709.7827128933841);
     special.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, -5e-324, 2 ** -1022);
     let total = 0;
