@@ -6,8 +6,9 @@
 // - no fused multiply-add (wasm SIMD without relaxed-simd has none);
 // - vectorised only across independent output elements: each element's sum starts at +0 and
 //   adds its products in the reference order (p for Z = A·K, i for ∂K = Aᵀ·Δ, j for Δ·Kᵀ);
-// - the same transcendental functions as JavaScript: exp and log1p by fdlibm's algorithms (which
-//   V8's Math.exp and Math.log1p run) in the module, log and tanh imported from JavaScript.
+// - the same transcendental functions as JavaScript: exp is backprop's own (assembly/exp.ts, the
+//   algorithm of src/core/exp.ts, which the reference path calls: one exp for every host), log1p
+//   by fdlibm's algorithm (which V8's Math.log1p runs) in the module, log and tanh imported.
 //
 // Memory is laid out by the JavaScript side (src/train/engines/wasm-layout.ts); pointers are
 // byte offsets into linear memory, every f64 array 16-byte aligned.
@@ -29,139 +30,16 @@ import {
   SOFTMAX,
   TANH,
 } from './codes';
+import { exp2Lanes, expInline } from './exp';
+
+export { exp, expPairs } from './exp';
 
 // ---------------------------------------------------------------------------------------------
-// Imports: JavaScript's Math functions, so that exp(x) here is bitwise Math.exp(x) there.
+// Imports: JavaScript's Math functions, so that log(x) here is bitwise Math.log(x) there.
 
-@external("env", "exp") declare function jsExp(x: f64): f64;
 @external("env", "log") declare function jsLog(x: f64): f64;
 @external("env", "log1p") declare function jsLog1p(x: f64): f64;
 @external("env", "tanh") declare function jsTanh(x: f64): f64;
-
-// exp(x) by the algorithm of fdlibm's e_exp.c, which V8 (and so Node) uses for Math.exp:
-// reduce x = k·ln2 + r (ln2 split in hi and lo parts), approximate exp(r) with a rational
-// function of a degree-5 polynomial, scale by 2^k. Same operations, same order, so the same
-// bits as Math.exp where the host's Math.exp is fdlibm's; the loader checks that on probe
-// values at start-up and otherwise switches to the imported Math.exp (setNativeExp(false)).
-// fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at
-// SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
-// this software is freely granted, provided that this notice is preserved.
-
-const LN2_HI = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
-const LN2_LO = 1.90821492927058770002e-10; // 0x3DEA39EF 35793C76
-const INV_LN2 = 1.44269504088896338700e0; // 0x3FF71547 652B82FE
-const P1 = 1.66666666666666019037e-1; // 0x3FC55555 5555553E
-const P2 = -2.77777777770155933842e-3; // 0xBF66C16C 16BEBD93
-const P3 = 6.61375632143793436117e-5; // 0x3F11566A AF25DE2C
-const P4 = -1.65339022054652515390e-6; // 0xBEBBBD41 C5D26BF1
-const P5 = 4.13813679705723846039e-8; // 0x3E663769 72BEA4D0
-const O_THRESHOLD = 7.09782712893383973096e2; // 0x40862E42 FEFA39EF
-const U_THRESHOLD = -7.45133219101941108420e2; // 0xC0874910 D52D3051
-const TWO_M1000 = 9.33263618503218878990e-302; // 2^-1000
-const TWO_1023 = 8.988465674311579539e307; // 2^1023
-const E = 2.718281828459045; // 0x4005BF0A 8B145769: V8 returns it for exp(1)
-
-export function fdlibmExp(x: f64): f64 {
-  return fdlibmExpInline(x);
-}
-
-// @ts-ignore: decorator
-@inline
-function fdlibmExpInline(x: f64): f64 {
-  let hx = <u32>(reinterpret<u64>(x) >> 32);
-  const xsb = <i32>(hx >> 31);
-  hx &= 0x7fffffff;
-  if (hx >= 0x40862e42) {
-    // |x| ≥ 709.78…: non-finite, overflow or underflow
-    if (hx >= 0x7ff00000) {
-      if (((hx & 0xfffff) | <u32>reinterpret<u64>(x)) != 0) return x + x; // NaN
-      return xsb == 0 ? x : 0.0; // exp(±∞) = ∞, 0
-    }
-    if (x > O_THRESHOLD) return Infinity;
-    if (x < U_THRESHOLD) return 0.0;
-  }
-  let hi = 0.0;
-  let lo = 0.0;
-  let k: i32 = 0;
-  if (hx > 0x3fd62e42) {
-    // |x| > ln2/2
-    if (hx < 0x3ff0a2b2) {
-      // and |x| < 1.5·ln2
-      if (x == 1.0) return E;
-      hi = x - (xsb ? -LN2_HI : LN2_HI);
-      lo = xsb ? -LN2_LO : LN2_LO;
-      k = 1 - xsb - xsb;
-    } else {
-      // k = (int)(x/ln2 ± 0.5), truncated: as a double first (f64.trunc, the same value for
-      // |x| < 746), which keeps the float→int→float round trip off the critical path.
-      const t = trunc<f64>(INV_LN2 * x + (xsb ? -0.5 : 0.5));
-      k = <i32>t;
-      hi = x - t * LN2_HI; // t·LN2_HI is exact here
-      lo = t * LN2_LO;
-    }
-    x = hi - lo;
-  } else if (hx < 0x3e300000) {
-    // |x| < 2^-28
-    return 1.0 + x;
-  }
-  const t = x * x;
-  const twopk = reinterpret<f64>(<u64>(<u32>(0x3ff00000 + ((k >= -1021 ? k : k + 1000) << 20))) << 32);
-  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
-  const y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
-  if (k >= -1021) {
-    if (k == 1024) return y * 2.0 * TWO_1023;
-    return y * twopk;
-  }
-  return y * twopk * TWO_M1000;
-}
-
-let nativeExp = true;
-
-/** Use fdlibmExp (true, the default) or the imported Math.exp (false) from now on. */
-export function setNativeExp(on: bool): void {
-  nativeExp = on;
-}
-
-// @ts-ignore: decorator
-@inline
-function exp(x: f64): f64 {
-  return nativeExp ? fdlibmExp(x) : jsExp(x);
-}
-
-/**
- * fdlibmExp on two lanes at once, for arguments x ≤ 0 with |x| < 707 (k ≥ −1020, no special
- * cases): the same operations per lane, with the scalar code's branches turned into selects.
- */
-// @ts-ignore: decorator
-@inline
-function expNonPositive2(x: v128): v128 {
-  const hw = i64x2.shr_u(f64x2.abs(x), 32); // high word of |x|
-  const small = i64x2.le_s(hw, i64x2.splat(0x3fd62e42)); // |x| ≤ ln2/2: k = 0
-  const mid = i64x2.lt_s(hw, i64x2.splat(0x3ff0a2b2)); // |x| < 1.5·ln2: k = −1 (x < 0)
-  const tiny = i64x2.lt_s(hw, i64x2.splat(0x3e300000)); // |x| < 2^-28
-  const t = v128.bitselect(
-    f64x2.splat(-1.0),
-    f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), f64x2.splat(-0.5))),
-    mid,
-  );
-  const hi = f64x2.sub(x, f64x2.mul(t, f64x2.splat(LN2_HI)));
-  const lo = f64x2.mul(t, f64x2.splat(LN2_LO));
-  const r = v128.bitselect(x, f64x2.sub(hi, lo), small);
-  const rr = f64x2.mul(r, r);
-  const p = f64x2.add(f64x2.splat(P4), f64x2.mul(rr, f64x2.splat(P5)));
-  const q = f64x2.add(f64x2.splat(P1), f64x2.mul(rr, f64x2.add(f64x2.splat(P2), f64x2.mul(rr, f64x2.add(f64x2.splat(P3), f64x2.mul(rr, p))))));
-  const c = f64x2.sub(r, f64x2.mul(rr, q));
-  const rc = f64x2.mul(r, c);
-  const one = f64x2.splat(1.0);
-  const two = f64x2.splat(2.0);
-  const ySmall = f64x2.sub(one, f64x2.sub(f64x2.div(rc, f64x2.sub(c, two)), r));
-  const y = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(rc, f64x2.sub(two, c))), hi));
-  // 2^k from k = t: k + 1023 lands in the low mantissa bits of t + 2^52 + 1023.
-  const twopk = i64x2.shl(f64x2.add(t, f64x2.splat(4503599627370496.0 + 1023.0)), 52);
-  const yBig = f64x2.mul(y, twopk);
-  return v128.bitselect(f64x2.add(one, x), v128.bitselect(ySmall, yBig, small), tiny);
-}
 
 // log1p(x) by the algorithm of fdlibm's s_log1p.c, which V8 uses for Math.log1p (base/ieee754.cc):
 // reduce 1 + x = 2^k·(1 + f) with √2/2 < 1 + f < √2 (plus a correction term c for the rounding
@@ -172,6 +50,8 @@ function expNonPositive2(x: v128): v128 {
 // SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
 // this software is freely granted, provided that this notice is preserved.
 
+const LN2_HI = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
+const LN2_LO = 1.90821492927058770002e-10; // 0x3DEA39EF 35793C76
 const LP1 = 6.666666666666735130e-1; // 0x3FE55555 55555593
 const LP2 = 3.999999999940941908e-1; // 0x3FD99999 9997FA04
 const LP3 = 2.857142874366239149e-1; // 0x3FD24924 94229359
@@ -590,8 +470,8 @@ export function sumRows(D: usize, out: usize, n: i32, m: i32): void {
 // @ts-ignore: decorator
 @inline
 function sigmoid(t: f64): f64 {
-  if (t >= 0) return 1 / (1 + exp(-t));
-  const e = exp(t);
+  if (t >= 0) return 1 / (1 + expInline(-t));
+  const e = expInline(t);
   return e / (1 + e);
 }
 
@@ -600,23 +480,21 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
     let i: usize = 0;
-    if (nativeExp) {
-      // Two at a time: σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = exp(−|t|), which is exactly
-      // the scalar sigmoid's exp(−t) for t ≥ 0 and exp(t) for t < 0.
-      const one = f64x2.splat(1.0);
-      const limit = f64x2.splat(707.0);
-      for (; i + 2 <= len; i += 2) {
-        const t = v128.load(Z + i * 8);
-        const x = f64x2.neg(f64x2.abs(t));
-        if (i64x2.all_true(f64x2.lt(f64x2.abs(t), limit))) {
-          const e = expNonPositive2(x);
-          const num = v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0)));
-          v128.store(A + i * 8, f64x2.div(num, f64x2.add(one, e)));
-        } else {
-          // a lane far out (or NaN): the scalar code handles every case
-          store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
-          store<f64>(A + i * 8 + 8, sigmoid(load<f64>(Z + i * 8 + 8)));
-        }
+    // Two at a time: σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = exp(−|t|), which is exactly
+    // the scalar sigmoid's exp(−t) for t ≥ 0 and exp(t) for t < 0.
+    const one = f64x2.splat(1.0);
+    const limit = f64x2.splat(700.0); // exp2Lanes' range
+    for (; i + 2 <= len; i += 2) {
+      const t = v128.load(Z + i * 8);
+      const x = f64x2.neg(f64x2.abs(t));
+      if (i64x2.all_true(f64x2.lt(f64x2.abs(t), limit))) {
+        const e = exp2Lanes(x);
+        const num = v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0)));
+        v128.store(A + i * 8, f64x2.div(num, f64x2.add(one, e)));
+      } else {
+        // a lane far out (or NaN): the scalar code handles every case
+        store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
+        store<f64>(A + i * 8 + 8, sigmoid(load<f64>(Z + i * 8 + 8)));
       }
     }
     for (; i < len; i++) store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
@@ -638,7 +516,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
       }
       let sum = 0.0;
       for (let j = 0; j < m; j++) {
-        const e = exp(load<f64>(z + <usize>j * 8) - mx);
+        const e = expInline(load<f64>(z + <usize>j * 8) - mx);
         store<f64>(a + <usize>j * 8, e);
         sum += e;
       }
@@ -706,7 +584,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(exp(-abs<f64>(t)));
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(expInline(-abs<f64>(t)));
       }
       for (let i: usize = 0; i < len; i++) {
         store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
@@ -735,7 +613,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         if (v > mx) mx = v;
       }
       let s = 0.0;
-      for (let j = 0; j < m; j++) s += exp(load<f64>(z + <usize>j * 8) - mx);
+      for (let j = 0; j < m; j++) s += expInline(load<f64>(z + <usize>j * 8) - mx);
       const lse = mx + jsLog(s);
       for (let j = 0; j < m; j++) {
         const yj = load<f64>(y + <usize>j * 8);
@@ -1095,12 +973,12 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
   return n;
 }
 
-/** σ(t) two lanes at a time, as `activate` computes it (scalar code for far-out lanes or imported exp). */
+/** σ(t) two lanes at a time, as `activate` computes it (scalar code for far-out lanes). */
 // @ts-ignore: decorator
 @inline
 function sigmoid2(t: v128): v128 {
-  if (nativeExp && i64x2.all_true(f64x2.lt(f64x2.abs(t), f64x2.splat(707.0)))) {
-    const e = expNonPositive2(f64x2.neg(f64x2.abs(t)));
+  if (i64x2.all_true(f64x2.lt(f64x2.abs(t), f64x2.splat(700.0)))) {
+    const e = exp2Lanes(f64x2.neg(f64x2.abs(t)));
     const one = f64x2.splat(1.0);
     return f64x2.div(v128.bitselect(one, e, f64x2.ge(t, f64x2.splat(0.0))), f64x2.add(one, e));
   }
@@ -1257,7 +1135,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       }
       z2 += b2;
       // Output: σ(z2) and the loss share e = exp(−|z2|) (= exp(−z2) for z2 ≥ 0, exp(z2) below).
-      const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
+      const e = expInline(-abs<f64>(z2));
       const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
       // CE(σ(θ), y) from the logit, as `bceOfLogit` (src/nn/losses.ts) writes it.
       // For e in [0, 1] (or NaN with z2), log1p(e) is finite: the loss is finite where t is.
@@ -1409,7 +1287,7 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
       let z2 = f64x2.extract_lane(p0, 0) + f64x2.extract_lane(p0, 1) + f64x2.extract_lane(p1, 0);
       if (!oddLast) z2 += f64x2.extract_lane(p1, 1);
       z2 += b2;
-      const e = nativeExp ? fdlibmExpInline(-abs<f64>(z2)) : jsExp(-abs<f64>(z2));
+      const e = expInline(-abs<f64>(z2));
       const a2 = z2 >= 0 ? 1 / (1 + e) : e / (1 + e);
       const t = max<f64>(z2, 0) - z2 * y;
       if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;

@@ -26,7 +26,7 @@ export type BrowserReply =
       lossAfter: number;
       engine?: string;
       wasm: boolean;
-      /** Share of 10,000 arguments in [−20, 20] where this browser's Math.exp differs from fdlibm's. */
+      /** Share of 10,000 arguments in [−20, 20] where this browser's Math.exp differs from backprop's exp (informational: the kernels and the reference path use backprop's). */
       expDiffers?: number;
     }
   | { ok: false; error: string };
@@ -37,8 +37,8 @@ const scope = self as unknown as {
 };
 
 /**
- * Where Math.exp is not fdlibm's, the kernels call it through an import to stay bitwise equal to
- * the reference path (src/core/wasm/kernels.ts), which is much slower: say how often it differs.
+ * How often this browser's Math.exp differs from backprop's own exp, which the kernels and the
+ * reference path both run (src/core/exp.ts): it shows why a host's Math.exp could not serve.
  */
 function expDiffers(): number | undefined {
   const k = instantiateWasmKernels();
@@ -46,7 +46,7 @@ function expDiffers(): number | undefined {
   let differ = 0;
   for (let i = 0; i < 10_000; i++) {
     const x = -20 + (40 * i) / 10_000;
-    if (!Object.is(k.fdlibmExp(x), Math.exp(x))) differ++;
+    if (!Object.is(k.exp(x), Math.exp(x))) differ++;
   }
   return differ / 10_000;
 }

@@ -27,7 +27,7 @@ export interface BrowserRun {
   lossAfter?: number;
   /** `History.engine` in the browser (`wasm` where WebAssembly SIMD ran). */
   engine?: string;
-  /** Share of probed arguments where the browser's Math.exp differs from fdlibm's (see browser-worker.ts). */
+  /** Share of probed arguments where the browser's Math.exp differs from backprop's exp (see browser-worker.ts). */
   expDiffers?: number;
   error?: string;
 }
@@ -129,7 +129,7 @@ export async function measureBrowser(
       log(
         run.status === 'ok'
           ? `[browser ${id}] ${(run.samplesPerSec! / 1e3).toFixed(1)}k samples/s, engine ${run.engine}, ` +
-              `Math.exp ≠ fdlibm on ${((run.expDiffers ?? 0) * 100).toFixed(1)}% of probes, loss ` +
+              `Math.exp ≠ backprop's exp on ${((run.expDiffers ?? 0) * 100).toFixed(1)}% of probes, loss ` +
               `${run.lossBefore!.toFixed(4)} → ${run.lossAfter!.toFixed(4)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`
           : `[browser ${id}] FAILED: ${run.error}`,
       );

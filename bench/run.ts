@@ -356,8 +356,7 @@ export function renderText(res: BenchResults): string {
         out.push(
           r.status === 'ok'
             ? `  ${r.workload}  ${fmtRate(r.samplesPerSec!).padStart(7)} samples/s${vs}  engine ${r.engine}  ` +
-                `held-out loss ${r.lossBefore!.toFixed(4)} → ${r.lossAfter!.toFixed(4)}` +
-                (r.expDiffers ? `  (Math.exp is not fdlibm's here: the kernels import it)` : '')
+                `held-out loss ${r.lossBefore!.toFixed(4)} → ${r.lossAfter!.toFixed(4)}`
             : `  ${r.workload}  FAILED: ${r.error}`,
         );
       }

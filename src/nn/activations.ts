@@ -7,12 +7,18 @@
  * units, so it is applied row by row and its derivative is a Jacobian–vector product.
  */
 import { ConfigError } from '../core/errors.js';
+import { exp } from '../core/exp.js';
 import type { Matrix } from '../core/matrix.js';
 
-/** The logistic sigmoid σ(t) = 1 / (1 + e^−t), written so that e^−t never overflows. */
+/**
+ * The logistic sigmoid σ(t) = 1 / (1 + e^−t), written so that e^−t never overflows. Its exp is
+ * backprop's own (src/core/exp.ts), not Math.exp: one exp for every host, so a seeded run has the
+ * same bits in Node and in any browser, and the WebAssembly kernels compute the same function.
+ * @param t the pre-activation
+ */
 export function sigmoid(t: number): number {
-  if (t >= 0) return 1 / (1 + Math.exp(-t));
-  const e = Math.exp(t);
+  if (t >= 0) return 1 / (1 + exp(-t));
+  const e = exp(t);
   return e / (1 + e);
 }
 
@@ -115,11 +121,12 @@ export function activate(act: Activation, z: Matrix, a: Matrix): void {
   for (let r = 0; r < z.rows; r++) {
     const o = r * m;
     // Subtracting the row maximum keeps exp() from overflowing; softmax is shift-invariant.
+    // (backprop's exp, as in sigmoid: the same bits on every host and in the kernels.)
     let max = -Infinity;
     for (let j = 0; j < m; j++) if (Z[o + j] > max) max = Z[o + j];
     let sum = 0;
     for (let j = 0; j < m; j++) {
-      const e = Math.exp(Z[o + j] - max);
+      const e = exp(Z[o + j] - max);
       A[o + j] = e;
       sum += e;
     }

@@ -14,6 +14,7 @@
  * Keras-exact numbers are available with `epsilon: 1e-7`: see {@link LossConfig}.
  */
 import { ConfigError, ShapeError, unhandledKind, ValueError } from '../core/errors.js';
+import { exp } from '../core/exp.js';
 import type { Matrix } from '../core/matrix.js';
 import { type Activation, activationBackward, codesOf } from './activations.js';
 
@@ -48,10 +49,11 @@ export function lossFormula(name: LossName): string {
 
 /**
  * CE(σ(θ), y) computed from the logit θ: max(θ, 0) − θ·y + log(1 + e^−|θ|), finite for every
- * finite θ. The notes' L = CE(ŷ, y) with ŷ = σ(θ); the fast paths compute the same expression.
+ * finite θ. The notes' L = CE(ŷ, y) with ŷ = σ(θ); the fast paths compute the same expression,
+ * with the same exp (backprop's own, src/core/exp.ts: the same bits on every host).
  */
 export function bceOfLogit(t: number, y: number): number {
-  return Math.max(t, 0) - t * y + Math.log1p(Math.exp(-Math.abs(t)));
+  return Math.max(t, 0) - t * y + Math.log1p(exp(-Math.abs(t)));
 }
 
 /**
@@ -262,7 +264,7 @@ function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
           let max = -Infinity;
           for (let j = 0; j < m; j++) if (Z[o + j] > max) max = Z[o + j];
           let s = 0;
-          for (let j = 0; j < m; j++) s += Math.exp(Z[o + j] - max);
+          for (let j = 0; j < m; j++) s += exp(Z[o + j] - max);
           const lse = max + Math.log(s);
           for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * (Z[o + j] - lse);
         } else {

@@ -1,11 +1,13 @@
 /**
  * The library in a browser: `dist/index.js` bundles for the browser platform (no Node built-ins)
  * and, loaded into headless Chromium, trains XOR with its WebAssembly engine and the readable
- * reference path to the same bit-identical weights. Skipped locally without Chromium; in CI
+ * reference path to the same bit-identical weights, and a seeded run gives the same bits there
+ * as in Node (backprop's own exp: one exp for every host). Skipped locally without Chromium; in CI
  * (`.ci/run` installs it) a missing browser is a failure.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
@@ -88,6 +90,100 @@ describe('the library in a browser', () => {
         expect(result.engine).toBe('wasm');
         expect(result.accuracy).toBe(1);
         expect(result.same).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  it.runIf(chromiumAvailable)(
+    'gives the same bits in Chromium as in Node for a seeded run (sigmoid/BCE and softmax/CCE, both engines)',
+    async () => {
+      const code = await bundle();
+      // The same function runs in the page and here, on the same bundle of dist/index.js. The
+      // data are made with + − × only (no Math.sin or Math.exp, whose bits depend on the host).
+      const job = () => {
+        // biome-ignore lint/suspicious/noExplicitAny: the bundle's global, typed by the library itself
+        const bp = (globalThis as any).backprop;
+        const rows = 64;
+        const xs: number[][] = [];
+        const y2: number[][] = [];
+        const y3: number[][] = [];
+        for (let i = 0; i < rows; i++) {
+          const a = ((i * 37) % 64) / 16 - 2;
+          const b = ((i * 11) % 64) / 20 - 1.6;
+          xs.push([a, b, a * b]);
+          y2.push([a * a + b > 1 ? 1 : 0]);
+          const c = a + b > 0.5 ? 0 : a - b > 0 ? 1 : 2;
+          y3.push([c === 0 ? 1 : 0, c === 1 ? 1 : 0, c === 2 ? 1 : 0]);
+        }
+        const hex = (v: number) => {
+          const f = new Float64Array([v]);
+          return [...new Uint8Array(f.buffer)].map((u) => u.toString(16).padStart(2, '0')).join('');
+        };
+        const out = { weights: {} as Record<string, string[]>, losses: {} as Record<string, number[]> };
+        for (const head of ['bce', 'cce'] as const) {
+          const config = {
+            inputSize: 3,
+            layers: [
+              { units: 5, activation: 'sigmoid' },
+              head === 'bce' ? { units: 1, activation: 'sigmoid' } : { units: 3, activation: 'softmax' },
+            ],
+            loss: { name: head === 'bce' ? 'binary_crossentropy' : 'categorical_crossentropy' },
+          };
+          for (const engine of ['wasm', 'reference']) {
+            for (const batchSize of [1, 8]) {
+              const net = bp.createNetwork(config, { seed: 3 });
+              const history = bp.fit(
+                net,
+                { x: bp.fromRows(xs), y: bp.fromRows(head === 'bce' ? y2 : y3) },
+                {
+                  epochs: 30,
+                  batchSize,
+                  shuffle: true,
+                  seed: 5,
+                  optimizer: { name: 'sgd', learningRate: 0.3 },
+                  engine,
+                },
+              );
+              const weights = net.layers.flatMap((l: { kernel: { data: Float64Array }; bias: Float64Array }) => [
+                ...l.kernel.data,
+                ...l.bias,
+              ]);
+              const losses = history.epochs.map((e: { loss: number }) => e.loss);
+              const name = `${head} ${engine} batch ${batchSize} (${history.engine})`;
+              out.weights[name] = weights.map(hex);
+              out.losses[name] = losses;
+            }
+          }
+        }
+        return out;
+      };
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.setContent('<!DOCTYPE html><title>backprop</title>');
+        await page.addScriptTag({ content: code });
+        const inBrowser = await page.evaluate(job);
+        expect(errors).toEqual([]);
+        (globalThis as { backprop?: unknown }).backprop = await import(
+          pathToFileURL(join(REPO, 'dist', 'index.js')).href
+        );
+        const inNode = job();
+        const runs = Object.keys(inNode.weights);
+        expect(runs).toHaveLength(8);
+        expect(runs.filter((k) => k.includes('(wasm)'))).toHaveLength(4);
+        // The weights, bit for bit: every exp on the way is backprop's own.
+        expect(inBrowser.weights).toEqual(inNode.weights);
+        // The epoch losses also take the host's log or log1p (the notes' CE), whose last bit
+        // Chromium and Node may round differently: held within a few ulps.
+        for (const run of runs) {
+          inNode.losses[run].forEach((v, i) => {
+            expect(Math.abs(inBrowser.losses[run][i] - v)).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(v));
+          });
+        }
       } finally {
         await browser.close();
       }

@@ -174,6 +174,9 @@ function randomCase(rng: Random, head: Head, batch: number, depth: number, hidde
       weights: float32Weights(net),
       x: table(batch, config.inputSize, () => f32(rng.normal())),
       y: labels(rng, head.loss, batch, outUnits),
+      // Central differences with h = 1e-5 carry rounding noise ~ε·L/h ≈ 1e-11 (L ~ 1), so a
+      // gradient below ~1e-5 cannot be resolved to 1e-6 relative: below it, judge absolutely.
+      fd: { floor: 1e-5 },
     };
     if (usable(c)) return c;
   }

@@ -17,10 +17,10 @@ export interface WasmKernels {
   gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
   /** A = f(Z) for an n×m block (activation codes: sigmoid 0, tanh 1, relu 2, linear 3, softmax 4). */
   activate(code: number, Z: number, A: number, n: number, m: number): void;
-  /** exp(x) by fdlibm's algorithm, as V8's Math.exp computes it. */
-  fdlibmExp(x: number): number;
-  /** Whether the kernels use {@link fdlibmExp} (true) or the imported Math.exp (false). */
-  setNativeExp(on: boolean): void;
+  /** e^x by backprop's own exp (src/core/exp.ts's algorithm): the bits of `exp` there, on every host. */
+  exp(x: number): number;
+  /** dst[i] = e^src[i] for i < n, pairs through the kernels' two-lane exp (for tests). */
+  expPairs(src: number, dst: number, n: number): void;
   /** log1p(x) by fdlibm's algorithm, as V8's Math.log1p computes it. */
   fdlibmLog1p(x: number): number;
   /** Whether the kernels use {@link fdlibmLog1p} (true) or the imported Math.log1p (false). */
@@ -71,30 +71,12 @@ export interface WasmKernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
-/** Whether the module's own exp gives this host's Math.exp bit for bit (checked once). */
-let nativeExpAgrees: boolean | undefined;
 /** Whether the module's own log1p gives this host's Math.log1p bit for bit (checked once). */
 let nativeLog1pAgrees: boolean | undefined;
 
 /**
- * Probes the module's fdlibm exp against Math.exp: special values, the boundaries of its
- * argument ranges and a fixed spread of magnitudes. V8 (Node, Chrome) and SpiderMonkey compute
- * Math.exp with fdlibm; where the host uses another algorithm the two differ on a good share of
- * these values, and the kernels call the imported Math.exp instead (slower, still bitwise).
- */
-function expAgrees(kernels: WasmKernels): boolean {
-  const probes = [0, -0, 1, -1, 0.5, -0.5, 2 ** -28, -(2 ** -29), 0.3465735902799726, 0.34657359027997264];
-  probes.push(1.0397207708399179, -1.0397207708399179, 709.78, 709.79, -707.5, -708.5, -745.1, -745.2, 800, -800);
-  probes.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE);
-  for (let i = 1; i <= 4000; i++) {
-    const x = Math.sin(i * 12.9898) * 43758.5453; // deterministic scatter
-    probes.push((x - Math.floor(x) - 0.5) * 2 ** ((i % 24) - 12));
-  }
-  return probes.every((x) => Object.is(kernels.fdlibmExp(x), Math.exp(x)));
-}
-
-/**
- * Probes the module's fdlibm log1p against Math.log1p the same way: special values, the
+ * Probes the module's fdlibm log1p against Math.log1p (V8's is fdlibm's; where the host's is not,
+ * the kernels import it, slower, still bitwise): special values, the
  * boundaries of its branches (2^-54, 2^-29, √2/2 − 1, √2 − 1, 2^53) and a spread of magnitudes.
  */
 function log1pAgrees(kernels: WasmKernels): boolean {
@@ -156,10 +138,9 @@ export function instantiateWasmKernels(): WasmKernels | undefined {
   const mod = compiledModule();
   if (mod === null) return undefined;
   try {
-    const env = { exp: Math.exp, log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
+    // No exp here: the module has its own, the one the reference path calls (src/core/exp.ts).
+    const env = { log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
     const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
-    nativeExpAgrees ??= expAgrees(kernels);
-    kernels.setNativeExp(nativeExpAgrees);
     nativeLog1pAgrees ??= log1pAgrees(kernels);
     kernels.setNativeLog1p(nativeLog1pAgrees);
     return kernels;
