@@ -1,5 +1,5 @@
 /** Seeded, stratified splits of a data set's rows, and the rows a split picks. */
-import { type Matrix, zeros } from '../core/matrix.js';
+import type { AnyMatrix, Matrix } from '../core/matrix.js';
 import type { Random } from '../core/random.js';
 import type { LabelMapping } from './labels.js';
 
@@ -27,10 +27,12 @@ export function classIndices(y: Matrix, labels: LabelMapping): Int32Array | unde
  * @example
  * takeRows(x, [0, 2]); // rows 0 and 2 of x
  */
-export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
-  const out = zeros(indices.length, m.cols);
-  indices.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return out;
+export function takeRows<M extends AnyMatrix>(m: M, indices: readonly number[]): M {
+  const len = indices.length * m.cols;
+  // The same element type: float32 data stays float32.
+  const data = m.data instanceof Float32Array ? new Float32Array(len) : new Float64Array(len);
+  indices.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+  return { rows: indices.length, cols: m.cols, data } as M;
 }
 
 /**
@@ -41,11 +43,11 @@ export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
  * @example
  * permuteRowsInPlace(x, [2, 0, 1]); // x's rows are now its old rows 2, 0, 1
  */
-export function permuteRowsInPlace(m: Matrix, order: ArrayLike<number>): void {
+export function permuteRowsInPlace(m: AnyMatrix, order: ArrayLike<number>): void {
   const { cols, data } = m;
   if (order.length !== m.rows) throw new Error(`permuteRowsInPlace: ${order.length} indices for ${m.rows} rows`);
   const placed = new Uint8Array(m.rows);
-  const held = new Float64Array(cols);
+  const held = data.slice(0, cols);
   // Each cycle of the permutation once: hold its first row, pull every other row forward.
   for (let start = 0; start < m.rows; start++) {
     if (placed[start]) continue;

@@ -4,7 +4,7 @@
  * of an initial model → `fit` → metrics on the test split → a model ready for its file.
  * Everything is checked before training starts; nothing is written.
  */
-import type { Matrix } from '../core/matrix.js';
+import type { AnyMatrix, Matrix, Matrix32 } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
@@ -125,27 +125,27 @@ export const NOTES_TRAINING = {
   standardize: true,
 } as const satisfies TrainOptions;
 
-/** One labelled subset of the data, ready for the network. */
-export interface Split extends Dataset {
+/** One labelled subset of the data, ready for the network (float32 features in a float32 run). */
+export interface Split<X extends AnyMatrix = Matrix> extends Dataset<X> {
   /** Row indices into the table. */
   rows: number[];
   /** File lines of those rows. */
   lines: number[];
   /** The features before standardisation. */
-  raw: Matrix;
+  raw: X;
 }
 
-/** What a training run gives: the model and how it got there. */
-export interface TrainResult {
+/** What a training run gives: the model and how it got there (`X`: the features' matrix type). */
+export interface TrainResult<X extends AnyMatrix = Matrix> {
   model: Model;
   history: History;
-  train: Split;
-  validation?: Split;
-  test?: Split;
+  train: Split<X>;
+  validation?: Split<X>;
+  test?: Split<X>;
   /** Metrics on the test split (or the training split when there is none). */
   metrics: Metrics;
   metricsOn: 'test' | 'train';
-  examples: Examples;
+  examples: Examples<X>;
 }
 
 /**
@@ -154,7 +154,7 @@ export interface TrainResult {
  * @example
  * splitSizes(trainModel(table)).test; // 114
  */
-export function splitSizes(result: TrainResult): { train: number; validation: number; test: number } {
+export function splitSizes(result: TrainResult<AnyMatrix>): { train: number; validation: number; test: number } {
   return {
     train: result.train.rows.length,
     validation: result.validation?.rows.length ?? 0,
@@ -270,7 +270,7 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
 }
 
 /** The loss the labels need, checked against the one asked for. */
-function checkedLoss(examples: Examples, asked: string | undefined): LossName {
+function checkedLoss(examples: Examples<AnyMatrix>, asked: string | undefined): LossName {
   const loss = lossForLabels(examples.labels);
   if (asked !== undefined && lossName(asked) !== loss) {
     const what = examples.labels.kind === 'regression' ? 'numbers' : `${examples.labels.classes.length} classes`;
@@ -280,7 +280,7 @@ function checkedLoss(examples: Examples, asked: string | undefined): LossName {
 }
 
 /** A copy of the initial model's network, checked against the data, or a new seeded one. */
-function startingNetwork(examples: Examples, loss: LossName, o: Settled): Network {
+function startingNetwork(examples: Examples<AnyMatrix>, loss: LossName, o: Settled): Network {
   const units = outputUnits(examples.labels);
   if (!o.init) {
     return createNetwork(
@@ -330,7 +330,7 @@ function startingNetwork(examples: Examples, loss: LossName, o: Settled): Networ
  * Splits: test first, then validation out of what is left; stratified by class, seeded. The
  * standardisation statistics come from the training rows only.
  */
-function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples' | 'loss'> {
+function splitExamples(examples: Examples<AnyMatrix>, o: Settled): Omit<Prepared<AnyMatrix>, 'examples' | 'loss'> {
   const rng = createRandom(o.seed);
   const classes = classIndices(examples.y, examples.labels);
   const all = Array.from({ length: examples.x.rows }, (_, i) => i);
@@ -357,11 +357,15 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
 }
 
 /** The splits as new matrices, standardised; `raw` is copied from the examples only if asked for. */
-function splitCopies(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+function splitCopies(
+  examples: Examples<AnyMatrix>,
+  parts: number[][],
+  standardization: Standardization | undefined,
+): Split<AnyMatrix>[] {
   return parts.map((rows) => {
     const x = takeRows(examples.x, rows);
     if (standardization) standardize(x, standardization, x);
-    let raw: Matrix | undefined;
+    let raw: AnyMatrix | undefined;
     const lines = linesOf(examples, rows);
     return {
       rows,
@@ -379,7 +383,7 @@ function splitCopies(examples: Examples, parts: number[][], standardization: Sta
 }
 
 /** A split's file lines, looked up when first asked for (a million rows' worth is megabytes). */
-function linesOf(examples: Examples, rows: number[]): () => number[] {
+function linesOf(examples: Examples<AnyMatrix>, rows: number[]): () => number[] {
   let lines: number[] | undefined;
   return () => {
     lines ??= rows.map((r) => examples.lines[r]);
@@ -391,17 +395,18 @@ function linesOf(examples: Examples, rows: number[]): () => number[] {
  * The splits as consecutive views of the examples' own buffers, their rows reordered and the
  * features standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
  */
-function splitsInPlace(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
+function splitsInPlace(
+  examples: Examples<AnyMatrix>,
+  parts: number[][],
+  standardization: Standardization | undefined,
+): Split<AnyMatrix>[] {
   const order = parts.flat();
   permuteRowsInPlace(examples.x, order);
   permuteRowsInPlace(examples.y, order);
   if (standardization) standardize(examples.x, standardization, examples.x);
   let start = 0;
-  const view = (m: Matrix, rows: number): Matrix => ({
-    rows,
-    cols: m.cols,
-    data: m.data.subarray(start * m.cols, (start + rows) * m.cols),
-  });
+  const view = <M extends AnyMatrix>(m: M, rows: number): M =>
+    ({ rows, cols: m.cols, data: m.data.subarray(start * m.cols, (start + rows) * m.cols) }) as M;
   return parts.map((rows) => {
     const x = view(examples.x, rows.length);
     const y = view(examples.y, rows.length);
@@ -412,7 +417,7 @@ function splitsInPlace(examples: Examples, parts: number[][], standardization: S
       get lines() {
         return lines();
       },
-      get raw(): Matrix {
+      get raw(): AnyMatrix {
         if (standardization)
           throw new Error('the raw features of a run with reuseExamples are not kept once standardised');
         return x;
@@ -460,22 +465,28 @@ function optimizerRecord(cfg: ReturnType<typeof resolveOptimizerConfig>): NonNul
 }
 
 /** A table turned into a data set ready for training: examples, loss, splits, statistics. */
-export interface Prepared {
+export interface Prepared<X extends AnyMatrix = Matrix> {
   /** Features, targets, the label mapping and the columns chosen. */
-  examples: Examples;
+  examples: Examples<X>;
   /** The loss the labels need. */
   loss: LossName;
   /** Mean and standard deviation of each feature over the training split, when standardising. */
   standardization?: Standardization;
   /** The splits, features standardised. */
-  train: Split;
-  validation?: Split;
-  test?: Split;
+  train: Split<X>;
+  validation?: Split<X>;
+  test?: Split<X>;
 }
 
-/** The examples of a table under the run's column choice, or the examples given. */
-function examplesOf(data: Table | Examples, options: TrainOptions): Examples {
-  return 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+/**
+ * The examples of a table under the run's column choice, or the examples given; for a float32
+ * run their features as float32 (a float32 copy of float64 ones; data read as float32 as it is).
+ */
+function examplesOf(data: Table | Examples<AnyMatrix>, options: TrainOptions): Examples<AnyMatrix> {
+  const examples = 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+  if (options.dtype !== 'float32' || examples.x.data instanceof Float32Array) return examples;
+  const x: Matrix32 = { rows: examples.x.rows, cols: examples.x.cols, data: Float32Array.from(examples.x.data) };
+  return { ...examples, x };
 }
 
 /**
@@ -488,7 +499,9 @@ function examplesOf(data: Table | Examples, options: TrainOptions): Examples {
  * const { examples, train, test, standardization } = prepareDataset(table, { target: 'species', seed: 1 });
  * examples.labels; // { kind: 'multiclass', classes: ['setosa', 'versicolor', 'virginica'] }
  */
-export function prepareDataset(data: Table | Examples, options: TrainOptions = {}): Prepared {
+export function prepareDataset(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): Prepared;
+export function prepareDataset(data: Table | Examples<AnyMatrix>, options?: TrainOptions): Prepared<AnyMatrix>;
+export function prepareDataset(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): Prepared<AnyMatrix> {
   const o = withDefaults(options);
   const examples = examplesOf(data, options);
   const loss = checkedLoss(examples, o.loss);
@@ -505,7 +518,9 @@ export function prepareDataset(data: Table | Examples, options: TrainOptions = {
  * const table = parseCsv(csvText, 'iris.csv');
  * const { model, metrics } = trainModel(table, { hidden: [8], epochs: 200 });
  */
-export function trainModel(data: Table | Examples, options: TrainOptions = {}): TrainResult {
+export function trainModel(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): TrainResult;
+export function trainModel(data: Table | Examples<AnyMatrix>, options?: TrainOptions): TrainResult<AnyMatrix>;
+export function trainModel(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): TrainResult<AnyMatrix> {
   const o = withDefaults(options);
   const examples = examplesOf(data, options);
   const loss = checkedLoss(examples, o.loss);
@@ -598,7 +613,7 @@ function savedState(optimizer: Optimizer, o: Settled, initialEpoch: number, hist
 }
 
 /** The decision threshold, for binary labels only. */
-function checkedThreshold(examples: Examples, threshold: number | undefined): number | undefined {
+function checkedThreshold(examples: Examples<AnyMatrix>, threshold: number | undefined): number | undefined {
   if (threshold === undefined) return undefined;
   if (examples.labels.kind !== 'binary') {
     throw new InputError(
@@ -614,9 +629,9 @@ function checkedThreshold(examples: Examples, threshold: number | undefined): nu
  * split's statistics (or the initial model's, exactly); undefined when not standardising.
  */
 function scaleTargets(
-  examples: Examples,
+  examples: Examples<AnyMatrix>,
   o: Settled,
-  splits: (Split | undefined)[],
+  splits: (Split<AnyMatrix> | undefined)[],
 ): TargetStandardization | undefined {
   if (examples.labels.kind !== 'regression') return undefined;
   let ts: TargetStandardization | undefined;
@@ -639,8 +654,8 @@ function scaleTargets(
  * weight; `'balanced'` gives class c the weight n / (k · n_c) over the training split.
  */
 function sampleWeights(
-  examples: Examples,
-  train: Split,
+  examples: Examples<AnyMatrix>,
+  train: Split<AnyMatrix>,
   classWeight: 'balanced' | Record<string, number>,
 ): Float64Array {
   const labels = examples.labels;
