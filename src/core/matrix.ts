@@ -72,15 +72,14 @@ export function rowSlice(m: Matrix, start: number, count: number): Matrix {
 
 /**
  * Rows `[start, start + count)` as a float64 matrix: a view of a float64 `m` (as {@link rowSlice}),
- * an exact copy of a float32 one (so that float32 data is widened a block at a time, never whole).
+ * an exact copy of a float32 one into `into` (so that float32 data is widened a block at a time,
+ * into one buffer, never whole).
  */
-export function float64Rows(m: AnyMatrix, start: number, count: number): Matrix {
+export function float64Rows(m: AnyMatrix, start: number, count: number, into: Float64Array): Matrix {
   if (m.data instanceof Float64Array) return rowSlice(m as Matrix, start, count);
-  return {
-    rows: count,
-    cols: m.cols,
-    data: Float64Array.from(m.data.subarray(start * m.cols, (start + count) * m.cols)),
-  };
+  const data = into.subarray(0, count * m.cols);
+  data.set(m.data.subarray(start * m.cols, (start + count) * m.cols));
+  return { rows: count, cols: m.cols, data };
 }
 
 /** out = A · B, with A [n, k], B [k, m], out [n, m]. The forward pass: Z = X · kernel. */

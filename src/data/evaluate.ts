@@ -214,10 +214,11 @@ function outputsAndLoss(net: Network, x: AnyMatrix, y: Matrix): { yhat: Matrix; 
   const z = zeros(x.rows, units);
   const yhat = zeros(x.rows, units);
   let ws = createWorkspace(net, Math.min(EVALUATE_BLOCK, x.rows));
+  const widened = new Float64Array(x.data instanceof Float32Array ? ws.batchSize * x.cols : 0);
   for (let start = 0; start < x.rows; start += EVALUATE_BLOCK) {
     const count = Math.min(EVALUATE_BLOCK, x.rows - start);
     if (count !== ws.batchSize) ws = createWorkspace(net, count);
-    forwardProp(net, float64Rows(x, start, count), ws);
+    forwardProp(net, float64Rows(x, start, count, widened), ws);
     z.data.set(ws.z[last].data, start * units);
     yhat.data.set(ws.a[last].data, start * units);
   }

@@ -28,7 +28,7 @@ export function fitStandardization(x: Matrix): Standardization {
  * @example
  * fitStandardizationOfRows(x, trainRows); // as fitStandardization(takeRows(x, trainRows))
  */
-export function fitStandardizationOfRows(x: AnyMatrix, rows: readonly number[] | undefined): Standardization {
+export function fitStandardizationOfRows(x: AnyMatrix, rows: ArrayLike<number> | undefined): Standardization {
   const n = rows ? rows.length : x.rows;
   const row = rows ? (i: number) => rows[i] : (i: number) => i;
   const mean = new Array<number>(x.cols).fill(0);

@@ -18,7 +18,7 @@ import { type ExampleOptions, type Examples, tableToExamples } from './examples.
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
-import { classIndices, permuteRowsInPlace, stratifiedSplit, takeRows } from './split.js';
+import { classIndices, permuteRowsInPlace, stratifiedSplitIndices, takeRows } from './split.js';
 import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
 /** Everything a training run can be told; the defaults are those of `backprop train`. */
@@ -156,9 +156,9 @@ export interface TrainResult<X extends AnyMatrix = Matrix> {
  */
 export function splitSizes(result: TrainResult<AnyMatrix>): { train: number; validation: number; test: number } {
   return {
-    train: result.train.rows.length,
-    validation: result.validation?.rows.length ?? 0,
-    test: result.test?.rows.length ?? 0,
+    train: result.train.x.rows,
+    validation: result.validation?.x.rows ?? 0,
+    test: result.test?.x.rows ?? 0,
   };
 }
 
@@ -333,9 +333,10 @@ function startingNetwork(examples: Examples<AnyMatrix>, loss: LossName, o: Settl
 function splitExamples(examples: Examples<AnyMatrix>, o: Settled): Omit<Prepared<AnyMatrix>, 'examples' | 'loss'> {
   const rng = createRandom(o.seed);
   const classes = classIndices(examples.y, examples.labels);
-  const all = Array.from({ length: examples.x.rows }, (_, i) => i);
-  const { kept, held: testRows } = stratifiedSplit(all, classes, o.testSplit, rng);
-  const { kept: trainRows, held: valRows } = stratifiedSplit(kept, classes, o.validationSplit, rng);
+  const all = new Uint32Array(examples.x.rows);
+  for (let i = 0; i < all.length; i++) all[i] = i;
+  const { kept, held: testRows } = stratifiedSplitIndices(all, classes, o.testSplit, rng);
+  const { kept: trainRows, held: valRows } = stratifiedSplitIndices(kept, classes, o.validationSplit, rng);
   if (trainRows.length === 0) {
     throw new InputError(`${examples.file}: no rows left to train on after the test and validation splits`);
   }
@@ -359,35 +360,47 @@ function splitExamples(examples: Examples<AnyMatrix>, o: Settled): Omit<Prepared
 /** The splits as new matrices, standardised; `raw` is copied from the examples only if asked for. */
 function splitCopies(
   examples: Examples<AnyMatrix>,
-  parts: number[][],
+  parts: Uint32Array[],
   standardization: Standardization | undefined,
 ): Split<AnyMatrix>[] {
-  return parts.map((rows) => {
-    const x = takeRows(examples.x, rows);
+  return parts.map((indices) => {
+    const x = takeRows(examples.x, indices);
     if (standardization) standardize(x, standardization, x);
     let raw: AnyMatrix | undefined;
-    const lines = linesOf(examples, rows);
+    const rows = lazyRows(indices);
+    const lines = linesOf(examples, indices);
     return {
-      rows,
+      get rows() {
+        return rows();
+      },
       get lines() {
         return lines();
       },
       get raw() {
-        raw ??= takeRows(examples.x, rows);
+        raw ??= takeRows(examples.x, indices);
         return raw;
       },
       x,
-      y: takeRows(examples.y, rows),
+      y: takeRows(examples.y, indices),
     };
   });
 }
 
 /** A split's file lines, looked up when first asked for (a million rows' worth is megabytes). */
-function linesOf(examples: Examples<AnyMatrix>, rows: number[]): () => number[] {
+function linesOf(examples: Examples<AnyMatrix>, rows: Uint32Array): () => number[] {
   let lines: number[] | undefined;
   return () => {
-    lines ??= rows.map((r) => examples.lines[r]);
+    lines ??= Array.from(rows, (r) => examples.lines[r]);
     return lines;
+  };
+}
+
+/** A split's row indices as numbers, made when first asked for (the typed array is a quarter the size). */
+function lazyRows(indices: Uint32Array): () => number[] {
+  let rows: number[] | undefined;
+  return () => {
+    rows ??= Array.from(indices);
+    return rows;
   };
 }
 
@@ -397,23 +410,31 @@ function linesOf(examples: Examples<AnyMatrix>, rows: number[]): () => number[] 
  */
 function splitsInPlace(
   examples: Examples<AnyMatrix>,
-  parts: number[][],
+  parts: Uint32Array[],
   standardization: Standardization | undefined,
 ): Split<AnyMatrix>[] {
-  const order = parts.flat();
+  const order = new Uint32Array(examples.x.rows);
+  let at = 0;
+  for (const p of parts) {
+    order.set(p, at);
+    at += p.length;
+  }
   permuteRowsInPlace(examples.x, order);
   permuteRowsInPlace(examples.y, order);
   if (standardization) standardize(examples.x, standardization, examples.x);
   let start = 0;
   const view = <M extends AnyMatrix>(m: M, rows: number): M =>
     ({ rows, cols: m.cols, data: m.data.subarray(start * m.cols, (start + rows) * m.cols) }) as M;
-  return parts.map((rows) => {
-    const x = view(examples.x, rows.length);
-    const y = view(examples.y, rows.length);
-    start += rows.length;
-    const lines = linesOf(examples, rows);
+  return parts.map((indices) => {
+    const x = view(examples.x, indices.length);
+    const y = view(examples.y, indices.length);
+    start += indices.length;
+    const rows = lazyRows(indices);
+    const lines = linesOf(examples, indices);
     return {
-      rows,
+      get rows() {
+        return rows();
+      },
       get lines() {
         return lines();
       },
@@ -551,7 +572,7 @@ export function trainModel(data: Table | Examples<AnyMatrix>, options: TrainOpti
   const evalSet = test ?? train;
   const scoring = { ...(targetStandardization ? { targetStandardization } : {}), ...(threshold ? { threshold } : {}) };
   const metrics = evaluateNetwork(network, evalSet.x, evalSet.y, examples.labels, scoring);
-  const rows = [train.rows.length, validation?.rows.length ?? 0, test?.rows.length ?? 0];
+  const rows = [train.x.rows, validation?.x.rows ?? 0, test?.x.rows ?? 0];
   const model: Model = {
     network,
     features: examples.features,

@@ -357,10 +357,11 @@ export function predict(net: Network, x: AnyMatrix): Matrix {
   }
   const out = zeros(x.rows, outputSize(net));
   const ws = createWorkspace(net, Math.min(PREDICT_BLOCK, x.rows));
+  const widened = new Float64Array(x.data instanceof Float32Array ? ws.batchSize * x.cols : 0);
   for (let start = 0; start < x.rows; start += PREDICT_BLOCK) {
     const count = Math.min(PREDICT_BLOCK, x.rows - start);
     const block = count === ws.batchSize ? ws : createWorkspace(net, count);
-    out.data.set(forwardProp(net, float64Rows(x, start, count), block).data, start * out.cols);
+    out.data.set(forwardProp(net, float64Rows(x, start, count, widened), block).data, start * out.cols);
   }
   return out;
 }
