@@ -1355,3 +1355,120 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
   store<i32>(out, correct, 8);
   return ran;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scoring (validation): trainBatches' forward pass and the loss half of its head, no δ and no
+// backward pass, over rows fed in blocks. The loss sum is carried across blocks in `out`, each
+// element's term added in the order `head` adds them over one batch of all the rows, so
+// `meanLoss` gives the bits of one trainBatches batch of every row (and of `lossOf`). Blocks
+// start at a multiple of 4 rows, where the callers put them, so each layer's values fall into
+// the same lanes as in one batch.
+
+/** Correct predictions among n rows of A against Y (m outputs), as `head` counts them. */
+function countCorrect(A: usize, Y: usize, n: i32, m: i32): i32 {
+  const mm = <usize>m * 8;
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    const a = A + <usize>r * mm;
+    const y = Y + <usize>r * mm;
+    if (m === 1) {
+      if ((load<f64>(a) >= 0.5 ? 1 : 0) === (load<f64>(y) >= 0.5 ? 1 : 0)) count++;
+    } else {
+      let p = 0;
+      let t = 0;
+      for (let j = 1; j < m; j++) {
+        if (load<f64>(a + <usize>j * 8) > load<f64>(a + <usize>p * 8)) p = j;
+        if (load<f64>(y + <usize>j * 8) > load<f64>(y + <usize>t * 8)) t = j;
+      }
+      if (p === t) count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Rows [0, n) of X [n×in] forward through the layer table (its Z and A hold ≥ n rows), their
+ * loss terms added to the f64 sum at `out` and, for the cross-entropies, their correct
+ * predictions to the i32 count at out + 8. Start both at 0 and call once per block, in order.
+ */
+export function evaluateRows(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, n: i32, out: usize): void {
+  const last = depth - 1;
+  let input = X;
+  for (let l = 0; l < depth; l++) {
+    const m = field(table, l, 1);
+    const Z = <usize>field(table, l, 7);
+    const A = <usize>field(table, l, 8);
+    gemmNN(input, <usize>field(table, l, 3), <usize>field(table, l, 4), Z, n, field(table, l, 0), m);
+    activate(field(table, l, 2), Z, A, n, m);
+    input = A;
+  }
+  const m = field(table, last, 1);
+  const act = field(table, last, 2);
+  const Z = <usize>field(table, last, 7);
+  const A = <usize>field(table, last, 8);
+  const len = <usize>(n * m);
+  let sum = load<f64>(out);
+  if (lossKind === BCE) {
+    if (act === SIGMOID) {
+      for (let i: usize = 0; i < len; i++) {
+        const t = load<f64>(Z + i * 8);
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(exp(-abs<f64>(t)));
+      }
+    } else {
+      for (let i: usize = 0; i < len; i++) {
+        const p = load<f64>(A + i * 8);
+        const y = load<f64>(Y + i * 8);
+        sum -= y * jsLog(p) + (1 - y) * jsLog(1 - p);
+      }
+    }
+  } else if (lossKind === CCE) {
+    const mm = <usize>m * 8;
+    for (let r = 0; r < n; r++) {
+      const z = Z + <usize>r * mm;
+      const y = Y + <usize>r * mm;
+      let mx = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const v = load<f64>(z + <usize>j * 8);
+        if (v > mx) mx = v;
+      }
+      let s = 0.0;
+      for (let j = 0; j < m; j++) s += exp(load<f64>(z + <usize>j * 8) - mx);
+      const lse = mx + jsLog(s);
+      for (let j = 0; j < m; j++) {
+        const yj = load<f64>(y + <usize>j * 8);
+        if (yj !== 0) sum -= yj * (load<f64>(z + <usize>j * 8) - lse);
+      }
+    }
+  } else if (lossKind === MSE) {
+    for (let i: usize = 0; i < len; i++) {
+      const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
+      sum += diff * diff;
+    }
+  } else {
+    unreachable();
+  }
+  store<f64>(out, sum);
+  if (lossKind !== MSE) store<i32>(out + 8, load<i32>(out + 8) + countCorrect(A, Y, n, m));
+}
+
+/**
+ * The mean loss of `rows` rows from the sum `evaluateRows` left at `out`, plus the L2 penalty
+ * l2·Σ kernel² layer by layer from the last, as trainBatches adds it.
+ */
+export function meanLoss(table: usize, depth: i32, lossKind: i32, rows: i32, l2: f64, out: usize): f64 {
+  const m = field(table, depth - 1, 1);
+  let loss = load<f64>(out) / (lossKind === CCE ? <f64>rows : <f64>(<usize>(rows * m)));
+  if (l2 > 0) {
+    for (let l = depth - 1; l >= 0; l--) {
+      const len = field(table, l, 0) * field(table, l, 1);
+      const K = <usize>field(table, l, 3);
+      let s = 0.0;
+      for (let i = 0; i < len; i++) {
+        const w = load<f64>(K + <usize>i * 8);
+        s += w * w;
+      }
+      loss += l2 * s;
+    }
+  }
+  return loss;
+}

@@ -38,7 +38,8 @@ async function trainPipeline(file: string, float32: boolean): Promise<number> {
   const { featureWarnings } = await import('../src/data/examples.js');
   const { trainModel } = await import('../src/data/train.js');
   const { trainingWarnings } = await import('../src/data/diagnose.js');
-  const { examples, settings } = readTrainingExamples(file, {});
+  // A float32 run reads its features as float32, as the CLI's worker does.
+  const { examples, settings } = readTrainingExamples(file, float32 ? { dtype: 'float32' } : {});
   featureWarnings(examples);
   const rows = examples.x.rows;
   const result = trainModel(examples, {

@@ -25,7 +25,7 @@ export { BackpropError, ConfigError, ShapeError, ValueError } from './core/error
  * Matrices are row-major Float64Arrays. `fromRows([[1, 2], [3, 4]])` makes one, `toRows(m)`
  * turns it back, `zeros(2, 3)` is empty.
  */
-export { fromRows, type Matrix, toRows, zeros } from './core/matrix.js';
+export { fromRows, type Matrix, type Matrix32, toRows, zeros } from './core/matrix.js';
 /** Seeded random numbers: `createRandom(42).next()` is the same in every run and every engine. */
 export { createRandom, type Random } from './core/random.js';
 /**
@@ -252,6 +252,7 @@ export {
 export {
   type BatchLog,
   type Dataset,
+  type Dataset32,
   DivergenceError,
   type EarlyStoppingOptions,
   type EpochLog,

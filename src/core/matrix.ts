@@ -7,12 +7,18 @@
  */
 import { ShapeError } from './errors.js';
 
-/** A dense row-major matrix: element (i, j) lives at `data[i * cols + j]`. */
-export interface Matrix {
+/** A dense row-major matrix: element (i, j) lives at `data[i * cols + j]`; float64 unless said. */
+export interface Matrix<D extends Float64Array | Float32Array = Float64Array> {
   readonly rows: number;
   readonly cols: number;
-  readonly data: Float64Array;
+  readonly data: D;
 }
+
+/** A matrix of float32 values: the features of a float32 run (`dtype: 'float32'`), as read. */
+export type Matrix32 = Matrix<Float32Array>;
+
+/** Either: what code that only reads values (shapes, finiteness, row copies) takes. */
+export type AnyMatrix = Matrix | Matrix32;
 
 /** A zero matrix of the given shape. */
 export function zeros(rows: number, cols: number): Matrix {
@@ -62,6 +68,18 @@ export function transpose(m: Matrix): Matrix {
  */
 export function rowSlice(m: Matrix, start: number, count: number): Matrix {
   return { rows: count, cols: m.cols, data: m.data.subarray(start * m.cols, (start + count) * m.cols) };
+}
+
+/**
+ * Rows `[start, start + count)` as a float64 matrix: a view of a float64 `m` (as {@link rowSlice}),
+ * an exact copy of a float32 one into `into` (so that float32 data is widened a block at a time,
+ * into one buffer, never whole).
+ */
+export function float64Rows(m: AnyMatrix, start: number, count: number, into: Float64Array): Matrix {
+  if (m.data instanceof Float64Array) return rowSlice(m as Matrix, start, count);
+  const data = into.subarray(0, count * m.cols);
+  data.set(m.data.subarray(start * m.cols, (start + count) * m.cols));
+  return { rows: count, cols: m.cols, data };
 }
 
 /** out = A · B, with A [n, k], B [k, m], out [n, m]. The forward pass: Z = X · kernel. */

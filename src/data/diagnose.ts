@@ -4,7 +4,7 @@
  * (the class frequencies, or the mean target). Each comes with the likely cause: unscaled
  * features under `--no-standardize`, or the learning rate.
  */
-import type { Matrix } from '../core/matrix.js';
+import type { AnyMatrix, Matrix } from '../core/matrix.js';
 import { predict } from '../nn/network.js';
 import type { TrainResult } from './train.js';
 
@@ -59,7 +59,7 @@ function meanLoss(out: Matrix, y: Matrix, loss: string): number {
 }
 
 /** The likely cause of a run that went nowhere. */
-function hint(result: TrainResult): string {
+function hint(result: TrainResult<AnyMatrix>): string {
   if (!result.model.standardization) {
     const raw = result.train.raw.data;
     let largest = 0;
@@ -78,7 +78,7 @@ function hint(result: TrainResult): string {
  * @example
  * for (const w of trainingWarnings(trainModel(table, { standardize: false }))) console.warn(w);
  */
-export function trainingWarnings(result: TrainResult): string[] {
+export function trainingWarnings(result: TrainResult<AnyMatrix>): string[] {
   const { train, model } = result;
   if (train.x.rows < 2) return [];
   const out = predict(model.network, train.x);

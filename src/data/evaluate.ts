@@ -3,7 +3,7 @@
  * precision, recall, F1, the per-class table and the confusion matrix for classifiers; MSE,
  * RMSE, MAE and R² for regression. Computed with the metric functions of `train/metrics.ts`.
  */
-import { type Matrix, rowSlice, zeros } from '../core/matrix.js';
+import { type AnyMatrix, float64Rows, type Matrix, zeros } from '../core/matrix.js';
 import { lossOf } from '../nn/backprop.js';
 import { checkInputs, createWorkspace, forwardProp, type Network, outputSize, predict } from '../nn/network.js';
 import {
@@ -152,7 +152,7 @@ export function bestF1Threshold(p: ArrayLike<number>, truth: ArrayLike<number>):
  */
 export function evaluateNetwork(
   net: Network,
-  x: Matrix,
+  x: AnyMatrix,
   y: Matrix,
   labels: LabelMapping,
   scoring: Scoring = {},
@@ -207,17 +207,18 @@ const EVALUATE_BLOCK = 4096;
  * run in blocks of rows: only the output layer's Z and A are kept for every row, which is all
  * the loss reads, so a large test split does not hold every layer's activations at once.
  */
-function outputsAndLoss(net: Network, x: Matrix, y: Matrix): { yhat: Matrix; loss: number } {
+function outputsAndLoss(net: Network, x: AnyMatrix, y: Matrix): { yhat: Matrix; loss: number } {
   checkInputs(net, x);
   const last = net.layers.length - 1;
   const units = outputSize(net);
   const z = zeros(x.rows, units);
   const yhat = zeros(x.rows, units);
   let ws = createWorkspace(net, Math.min(EVALUATE_BLOCK, x.rows));
+  const widened = new Float64Array(x.data instanceof Float32Array ? ws.batchSize * x.cols : 0);
   for (let start = 0; start < x.rows; start += EVALUATE_BLOCK) {
     const count = Math.min(EVALUATE_BLOCK, x.rows - start);
     if (count !== ws.batchSize) ws = createWorkspace(net, count);
-    forwardProp(net, rowSlice(x, start, count), ws);
+    forwardProp(net, float64Rows(x, start, count, widened), ws);
     z.data.set(ws.z[last].data, start * units);
     yhat.data.set(ws.a[last].data, start * units);
   }

@@ -3,14 +3,14 @@
  * mapping labels to 0/1 or one-hot targets, standardising features with statistics from the
  * training split only, and seeded stratified splits.
  */
-import { type Matrix, zeros } from '../core/matrix.js';
-import type { Dataset } from '../train/fit.js';
+import { type AnyMatrix, type Matrix, zeros } from '../core/matrix.js';
+import type { Dataset, FitDtype } from '../train/fit.js';
 import { type CsvDialect, type CsvRowSink, type HeaderInfo, scanCsvText, type Table } from './csv.js';
 import { InputError } from './input-error.js';
 import { canonicalLabel, DECIMAL, type LabelMapping, labelsFromValues, oneHotLabels, outputUnits } from './labels.js';
 
-/** A table turned into numbers. */
-export interface Examples extends Dataset {
+/** A table turned into numbers (features float64, or float32 when read for a float32 run). */
+export interface Examples<X extends AnyMatrix = Matrix> extends Dataset<X> {
   /** The file's name in messages. */
   file: string;
   features: string[];
@@ -251,7 +251,7 @@ export function csvTextToExamples(
 ): Examples {
   const sink = new ExamplesSink(options);
   const scan = scanCsvText(text, file, sink, dialect);
-  return sink.finish(scan.file, scan.rows);
+  return sink.finish(scan.file, scan.rows) as Examples; // float64, the sink's default
 }
 
 const INITIAL_ROWS = 1024;
@@ -303,7 +303,11 @@ function cellValue(raw: string): number | string {
   return v;
 }
 
-/** Builds Examples from rows as they are parsed; see {@link csvTextToExamples}. */
+/**
+ * Builds Examples from rows as they are parsed; see {@link csvTextToExamples}. With dtype
+ * `'float32'` the features go straight into a Float32Array, each number rounded to float32 as
+ * it is stored (Keras and TF.js hold data so), and no float64 copy of them is ever made.
+ */
 export class ExamplesSink implements CsvRowSink {
   private file = '';
   private columns: readonly string[] = [];
@@ -316,7 +320,7 @@ export class ExamplesSink implements CsvRowSink {
   private given: LabelMapping | undefined;
   private givenIndex = new Map<string, number>();
   /** Row-major features, `capacity` rows. */
-  private x = new Float64Array(0);
+  private x: Float64Array | Float32Array;
   private capacity = 0;
   private n = 0;
   private readonly lines: number[] = [];
@@ -330,7 +334,20 @@ export class ExamplesSink implements CsvRowSink {
   /** The first target error, reported only if no feature cell is bad. */
   private targetError: InputError | undefined;
 
-  constructor(private readonly options: ExampleOptionsFor) {}
+  /**
+   * @param options the columns and labels, or a function choosing them from the header
+   * @param dtype the features' type (default float64)
+   */
+  constructor(
+    private readonly options: ExampleOptionsFor,
+    private readonly dtype: FitDtype = 'float64',
+  ) {
+    this.x = this.features32() ? new Float32Array(0) : new Float64Array(0);
+  }
+
+  private features32(): boolean {
+    return this.dtype === 'float32';
+  }
 
   header(header: readonly string[], { file, lineBound }: HeaderInfo): void {
     this.file = file;
@@ -356,7 +373,7 @@ export class ExamplesSink implements CsvRowSink {
 
   private grow(rows: number): void {
     const cols = this.featureCols.length;
-    const x = new Float64Array(rows * cols);
+    const x = this.features32() ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
     x.set(this.x.subarray(0, this.n * cols));
     this.x = x;
     if (this.regression) {
@@ -433,18 +450,15 @@ export class ExamplesSink implements CsvRowSink {
     return id;
   }
 
-  finish(file: string, rows: number): Examples {
+  finish(file: string, rows: number): Examples<AnyMatrix> {
     if (this.n !== rows) throw new Error(`readExamples: ${this.n} of ${rows} rows converted`);
     if (this.targetError) throw this.targetError;
     const n = this.n;
     const cols = this.featureCols.length;
     // Keep the allocation when little of it is spare (a file's line count is nearly exact).
-    const data =
-      this.capacity - n <= Math.max(16, n >> 6)
-        ? new Float64Array(this.x.buffer, 0, n * cols)
-        : this.x.slice(0, n * cols);
-    this.x = new Float64Array(0);
-    const x: Matrix = { rows: n, cols, data };
+    const data = this.capacity - n <= Math.max(16, n >> 6) ? this.x.subarray(0, n * cols) : this.x.slice(0, n * cols);
+    this.x = this.x.subarray(0, 0);
+    const x: AnyMatrix = { rows: n, cols, data } as AnyMatrix;
     let labels: LabelMapping;
     let y: Matrix;
     if (this.regression) {
@@ -481,7 +495,7 @@ const ID_NAME = /^(id|.*[_ .-]id|index|row|row_?number|unnamed: ?\d+)$/i;
 const ID_MIN_ROWS = 20;
 
 /** Whether a column of `n` rows holds distinct integers. */
-function distinctIntegers(x: Matrix, j: number): boolean {
+function distinctIntegers(x: AnyMatrix, j: number): boolean {
   const n = x.rows;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -509,7 +523,7 @@ function distinctIntegers(x: Matrix, j: number): boolean {
  * @example
  * featureWarnings(csvTextToExamples(text, 'data.csv')); // ["feature 'id' looks like a row identifier …"]
  */
-export function featureWarnings(examples: Pick<Examples, 'x' | 'features' | 'file'>): string[] {
+export function featureWarnings(examples: Pick<Examples<AnyMatrix>, 'x' | 'features' | 'file'>): string[] {
   const { x, features, file } = examples;
   const warnings: string[] = [];
   features.forEach((name, j) => {

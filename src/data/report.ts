@@ -2,7 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG, no scripts, no network requests)
  * with the loss and accuracy curves, the ROC curve(s) and the confusion matrix.
  */
-import type { Matrix } from '../core/matrix.js';
+import type { AnyMatrix, Matrix } from '../core/matrix.js';
 import { type Network, networkConfig, predict } from '../nn/network.js';
 import type { History } from '../train/fit.js';
 import { describeMetrics, type Metrics, rocCurves } from './evaluate.js';
@@ -15,7 +15,7 @@ export interface ReportInput {
   metrics: Metrics;
   metricsOn: 'test' | 'train';
   network: Network;
-  x: Matrix;
+  x: AnyMatrix;
   y: Matrix;
   labels: LabelMapping;
 }
@@ -204,7 +204,7 @@ export function describeNetwork(net: Network): string {
  * @example
  * const html = trainReport(trainModel(table));
  */
-export function trainReport(result: TrainResult): string {
+export function trainReport(result: TrainResult<AnyMatrix>): string {
   const evalSet = result.test ?? result.train;
   return renderReport({
     title: `backprop: ${describeNetwork(result.model.network)} on ${result.examples.target}`,

@@ -2,7 +2,7 @@
  * Standardisation: x ↦ (x − mean) / std per feature, with statistics taken from the training
  * split only, so that nothing of the validation or test rows leaks into training.
  */
-import { type Matrix, zeros } from '../core/matrix.js';
+import { type AnyMatrix, type Matrix, zeros } from '../core/matrix.js';
 
 /** Per-feature mean and (population) standard deviation; x ↦ (x − mean) / std. */
 export interface Standardization {
@@ -28,7 +28,7 @@ export function fitStandardization(x: Matrix): Standardization {
  * @example
  * fitStandardizationOfRows(x, trainRows); // as fitStandardization(takeRows(x, trainRows))
  */
-export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | undefined): Standardization {
+export function fitStandardizationOfRows(x: AnyMatrix, rows: ArrayLike<number> | undefined): Standardization {
   const n = rows ? rows.length : x.rows;
   const row = rows ? (i: number) => rows[i] : (i: number) => i;
   const mean = new Array<number>(x.cols).fill(0);
@@ -49,13 +49,18 @@ export function fitStandardizationOfRows(x: Matrix, rows: readonly number[] | un
 
 /**
  * (x − mean) / std, column by column, into `out` (a new matrix by default; `x` itself is fine).
+ * The arithmetic is float64; a float32 `out` holds each result rounded once to float32.
  * @param x the features
  * @param stats the statistics
  * @param out where to write (may be x itself)
  * @example
  * standardize(x, stats, x); // in place
  */
-export function standardize(x: Matrix, stats: Standardization, out: Matrix = zeros(x.rows, x.cols)): Matrix {
+export function standardize<M extends AnyMatrix = Matrix>(
+  x: AnyMatrix,
+  stats: Standardization,
+  out: M = zeros(x.rows, x.cols) as M,
+): M {
   for (let r = 0; r < x.rows; r++) {
     for (let j = 0; j < x.cols; j++) out.data[r * x.cols + j] = (x.data[r * x.cols + j] - stats.mean[j]) / stats.std[j];
   }

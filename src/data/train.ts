@@ -5,7 +5,7 @@
  * Everything is checked before training starts; nothing is written.
  */
 import { ConfigError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import type { AnyMatrix, Matrix, Matrix32 } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import type { ActivationName } from '../nn/activations.js';
 import { type LossName, lossName } from '../nn/losses.js';
@@ -19,7 +19,7 @@ import { type ExampleOptions, type Examples, tableToExamples } from './examples.
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
-import { classIndices, permuteRowsInPlace, stratifiedSplit, takeRows } from './split.js';
+import { classIndices, permuteRowsInPlace, stratifiedSplitIndices, takeRows } from './split.js';
 import { fitStandardizationOfRows, type Standardization, standardize } from './standardize.js';
 
 /** Everything a training run can be told; the defaults are those of `backprop train`. */
@@ -127,27 +127,27 @@ export const NOTES_TRAINING = {
   standardize: true,
 } as const satisfies TrainOptions;
 
-/** One labelled subset of the data, ready for the network. */
-export interface Split extends Dataset {
+/** One labelled subset of the data, ready for the network (float32 features in a float32 run). */
+export interface Split<X extends AnyMatrix = Matrix> extends Dataset<X> {
   /** Row indices into the table. */
   rows: number[];
   /** File lines of those rows. */
   lines: number[];
   /** The features before standardisation. */
-  raw: Matrix;
+  raw: X;
 }
 
-/** What a training run gives: the model and how it got there. */
-export interface TrainResult {
+/** What a training run gives: the model and how it got there (`X`: the features' matrix type). */
+export interface TrainResult<X extends AnyMatrix = Matrix> {
   model: Model;
   history: History;
-  train: Split;
-  validation?: Split;
-  test?: Split;
+  train: Split<X>;
+  validation?: Split<X>;
+  test?: Split<X>;
   /** Metrics on the test split (or the training split when there is none). */
   metrics: Metrics;
   metricsOn: 'test' | 'train';
-  examples: Examples;
+  examples: Examples<X>;
 }
 
 /**
@@ -156,11 +156,11 @@ export interface TrainResult {
  * @example
  * splitSizes(trainModel(table)).test; // 114
  */
-export function splitSizes(result: TrainResult): { train: number; validation: number; test: number } {
+export function splitSizes(result: TrainResult<AnyMatrix>): { train: number; validation: number; test: number } {
   return {
-    train: result.train.rows.length,
-    validation: result.validation?.rows.length ?? 0,
-    test: result.test?.rows.length ?? 0,
+    train: result.train.x.rows,
+    validation: result.validation?.x.rows ?? 0,
+    test: result.test?.x.rows ?? 0,
   };
 }
 
@@ -273,7 +273,7 @@ export function trainingColumns(options: TrainOptions, header: readonly string[]
 }
 
 /** The loss the labels need, checked against the one asked for. */
-function checkedLoss(examples: Examples, asked: string | undefined): LossName {
+function checkedLoss(examples: Examples<AnyMatrix>, asked: string | undefined): LossName {
   const loss = lossForLabels(examples.labels);
   if (asked !== undefined && lossName(asked) !== loss) {
     const what = examples.labels.kind === 'regression' ? 'numbers' : `${examples.labels.classes.length} classes`;
@@ -283,7 +283,7 @@ function checkedLoss(examples: Examples, asked: string | undefined): LossName {
 }
 
 /** A copy of the initial model's network, checked against the data, or a new seeded one. */
-function startingNetwork(examples: Examples, loss: LossName, o: Settled): Network {
+function startingNetwork(examples: Examples<AnyMatrix>, loss: LossName, o: Settled): Network {
   const units = outputUnits(examples.labels);
   if (!o.init) {
     return createNetwork(
@@ -333,12 +333,13 @@ function startingNetwork(examples: Examples, loss: LossName, o: Settled): Networ
  * Splits: test first, then validation out of what is left; stratified by class, seeded. The
  * standardisation statistics come from the training rows only.
  */
-function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples' | 'loss'> {
+function splitExamples(examples: Examples<AnyMatrix>, o: Settled): Omit<Prepared<AnyMatrix>, 'examples' | 'loss'> {
   const rng = createRandom(o.seed);
   const classes = classIndices(examples.y, examples.labels);
-  const all = Array.from({ length: examples.x.rows }, (_, i) => i);
-  const { kept, held: testRows } = stratifiedSplit(all, classes, o.testSplit, rng);
-  const { kept: trainRows, held: valRows } = stratifiedSplit(kept, classes, o.validationSplit, rng);
+  const all = new Uint32Array(examples.x.rows);
+  for (let i = 0; i < all.length; i++) all[i] = i;
+  const { kept, held: testRows } = stratifiedSplitIndices(all, classes, o.testSplit, rng);
+  const { kept: trainRows, held: valRows } = stratifiedSplitIndices(kept, classes, o.validationSplit, rng);
   if (trainRows.length === 0) {
     throw new InputError(`${examples.file}: no rows left to train on after the test and validation splits`);
   }
@@ -360,33 +361,49 @@ function splitExamples(examples: Examples, o: Settled): Omit<Prepared, 'examples
 }
 
 /** The splits as new matrices, standardised; `raw` is copied from the examples only if asked for. */
-function splitCopies(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
-  return parts.map((rows) => {
-    const x = takeRows(examples.x, rows);
+function splitCopies(
+  examples: Examples<AnyMatrix>,
+  parts: Uint32Array[],
+  standardization: Standardization | undefined,
+): Split<AnyMatrix>[] {
+  return parts.map((indices) => {
+    const x = takeRows(examples.x, indices);
     if (standardization) standardize(x, standardization, x);
-    let raw: Matrix | undefined;
-    const lines = linesOf(examples, rows);
+    let raw: AnyMatrix | undefined;
+    const rows = lazyRows(indices);
+    const lines = linesOf(examples, indices);
     return {
-      rows,
+      get rows() {
+        return rows();
+      },
       get lines() {
         return lines();
       },
       get raw() {
-        raw ??= takeRows(examples.x, rows);
+        raw ??= takeRows(examples.x, indices);
         return raw;
       },
       x,
-      y: takeRows(examples.y, rows),
+      y: takeRows(examples.y, indices),
     };
   });
 }
 
 /** A split's file lines, looked up when first asked for (a million rows' worth is megabytes). */
-function linesOf(examples: Examples, rows: number[]): () => number[] {
+function linesOf(examples: Examples<AnyMatrix>, rows: Uint32Array): () => number[] {
   let lines: number[] | undefined;
   return () => {
-    lines ??= rows.map((r) => examples.lines[r]);
+    lines ??= Array.from(rows, (r) => examples.lines[r]);
     return lines;
+  };
+}
+
+/** A split's row indices as numbers, made when first asked for (the typed array is a quarter the size). */
+function lazyRows(indices: Uint32Array): () => number[] {
+  let rows: number[] | undefined;
+  return () => {
+    rows ??= Array.from(indices);
+    return rows;
   };
 }
 
@@ -394,28 +411,37 @@ function linesOf(examples: Examples, rows: number[]): () => number[] {
  * The splits as consecutive views of the examples' own buffers, their rows reordered and the
  * features standardised in place (`reuseExamples`): the same numbers as {@link splitCopies}, held once.
  */
-function splitsInPlace(examples: Examples, parts: number[][], standardization: Standardization | undefined): Split[] {
-  const order = parts.flat();
+function splitsInPlace(
+  examples: Examples<AnyMatrix>,
+  parts: Uint32Array[],
+  standardization: Standardization | undefined,
+): Split<AnyMatrix>[] {
+  const order = new Uint32Array(examples.x.rows);
+  let at = 0;
+  for (const p of parts) {
+    order.set(p, at);
+    at += p.length;
+  }
   permuteRowsInPlace(examples.x, order);
   permuteRowsInPlace(examples.y, order);
   if (standardization) standardize(examples.x, standardization, examples.x);
   let start = 0;
-  const view = (m: Matrix, rows: number): Matrix => ({
-    rows,
-    cols: m.cols,
-    data: m.data.subarray(start * m.cols, (start + rows) * m.cols),
-  });
-  return parts.map((rows) => {
-    const x = view(examples.x, rows.length);
-    const y = view(examples.y, rows.length);
-    start += rows.length;
-    const lines = linesOf(examples, rows);
+  const view = <M extends AnyMatrix>(m: M, rows: number): M =>
+    ({ rows, cols: m.cols, data: m.data.subarray(start * m.cols, (start + rows) * m.cols) }) as M;
+  return parts.map((indices) => {
+    const x = view(examples.x, indices.length);
+    const y = view(examples.y, indices.length);
+    start += indices.length;
+    const rows = lazyRows(indices);
+    const lines = linesOf(examples, indices);
     return {
-      rows,
+      get rows() {
+        return rows();
+      },
       get lines() {
         return lines();
       },
-      get raw(): Matrix {
+      get raw(): AnyMatrix {
         if (standardization)
           throw new Error('the raw features of a run with reuseExamples are not kept once standardised');
         return x;
@@ -463,22 +489,28 @@ function optimizerRecord(cfg: ReturnType<typeof resolveOptimizerConfig>): NonNul
 }
 
 /** A table turned into a data set ready for training: examples, loss, splits, statistics. */
-export interface Prepared {
+export interface Prepared<X extends AnyMatrix = Matrix> {
   /** Features, targets, the label mapping and the columns chosen. */
-  examples: Examples;
+  examples: Examples<X>;
   /** The loss the labels need. */
   loss: LossName;
   /** Mean and standard deviation of each feature over the training split, when standardising. */
   standardization?: Standardization;
   /** The splits, features standardised. */
-  train: Split;
-  validation?: Split;
-  test?: Split;
+  train: Split<X>;
+  validation?: Split<X>;
+  test?: Split<X>;
 }
 
-/** The examples of a table under the run's column choice, or the examples given. */
-function examplesOf(data: Table | Examples, options: TrainOptions): Examples {
-  return 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+/**
+ * The examples of a table under the run's column choice, or the examples given; for a float32
+ * run their features as float32 (a float32 copy of float64 ones; data read as float32 as it is).
+ */
+function examplesOf(data: Table | Examples<AnyMatrix>, options: TrainOptions): Examples<AnyMatrix> {
+  const examples = 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
+  if (options.dtype !== 'float32' || examples.x.data instanceof Float32Array) return examples;
+  const x: Matrix32 = { rows: examples.x.rows, cols: examples.x.cols, data: Float32Array.from(examples.x.data) };
+  return { ...examples, x };
 }
 
 /**
@@ -491,7 +523,9 @@ function examplesOf(data: Table | Examples, options: TrainOptions): Examples {
  * const { examples, train, test, standardization } = prepareDataset(table, { target: 'species', seed: 1 });
  * examples.labels; // { kind: 'multiclass', classes: ['setosa', 'versicolor', 'virginica'] }
  */
-export function prepareDataset(data: Table | Examples, options: TrainOptions = {}): Prepared {
+export function prepareDataset(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): Prepared;
+export function prepareDataset(data: Table | Examples<AnyMatrix>, options?: TrainOptions): Prepared<AnyMatrix>;
+export function prepareDataset(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): Prepared<AnyMatrix> {
   const o = withDefaults(options);
   const examples = examplesOf(data, options);
   const loss = checkedLoss(examples, o.loss);
@@ -508,7 +542,9 @@ export function prepareDataset(data: Table | Examples, options: TrainOptions = {
  * const table = parseCsv(csvText, 'iris.csv');
  * const { model, metrics } = trainModel(table, { hidden: [8], epochs: 200 });
  */
-export function trainModel(data: Table | Examples, options: TrainOptions = {}): TrainResult {
+export function trainModel(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): TrainResult;
+export function trainModel(data: Table | Examples<AnyMatrix>, options?: TrainOptions): TrainResult<AnyMatrix>;
+export function trainModel(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): TrainResult<AnyMatrix> {
   const o = withDefaults(options);
   const examples = examplesOf(data, options);
   const loss = checkedLoss(examples, o.loss);
@@ -541,7 +577,7 @@ export function trainModel(data: Table | Examples, options: TrainOptions = {}): 
   const evalSet = test ?? train;
   const scoring = { ...(targetStandardization ? { targetStandardization } : {}), ...(threshold ? { threshold } : {}) };
   const metrics = evaluateNetwork(network, evalSet.x, evalSet.y, examples.labels, scoring);
-  const rows = [train.rows.length, validation?.rows.length ?? 0, test?.rows.length ?? 0];
+  const rows = [train.x.rows, validation?.x.rows ?? 0, test?.x.rows ?? 0];
   const model: Model = {
     network,
     features: examples.features,
@@ -619,7 +655,7 @@ function savedState(optimizer: Optimizer, o: Settled, initialEpoch: number, hist
 }
 
 /** The decision threshold, for binary labels only. */
-function checkedThreshold(examples: Examples, threshold: number | undefined): number | undefined {
+function checkedThreshold(examples: Examples<AnyMatrix>, threshold: number | undefined): number | undefined {
   if (threshold === undefined) return undefined;
   if (examples.labels.kind !== 'binary') {
     throw new InputError(
@@ -635,9 +671,9 @@ function checkedThreshold(examples: Examples, threshold: number | undefined): nu
  * split's statistics (or the initial model's, exactly); undefined when not standardising.
  */
 function scaleTargets(
-  examples: Examples,
+  examples: Examples<AnyMatrix>,
   o: Settled,
-  splits: (Split | undefined)[],
+  splits: (Split<AnyMatrix> | undefined)[],
 ): TargetStandardization | undefined {
   if (examples.labels.kind !== 'regression') return undefined;
   let ts: TargetStandardization | undefined;
@@ -660,8 +696,8 @@ function scaleTargets(
  * weight; `'balanced'` gives class c the weight n / (k · n_c) over the training split.
  */
 function sampleWeights(
-  examples: Examples,
-  train: Split,
+  examples: Examples<AnyMatrix>,
+  train: Split<AnyMatrix>,
   classWeight: 'balanced' | Record<string, number>,
 ): Float64Array {
   const labels = examples.labels;

@@ -9,7 +9,7 @@
  */
 
 import { ShapeError } from '../core/errors.js';
-import { axpy, type Matrix, matmulTransA, matmulTransB, sumRows, zeros } from '../core/matrix.js';
+import { type AnyMatrix, axpy, type Matrix, matmulTransA, matmulTransB, sumRows, zeros } from '../core/matrix.js';
 import { activationBackward } from './activations.js';
 import { checkInputs, createWorkspace, forwardProp, type Network, outputSize, type Workspace } from './network.js';
 
@@ -117,7 +117,7 @@ export interface GradientResult {
 }
 
 /** Throws unless `x` and `y` fit the network and its loss. */
-export function checkBatch(net: Network, x: Matrix, y: Matrix): void {
+export function checkBatch(net: Network, x: AnyMatrix, y: Matrix): void {
   checkInputs(net, x);
   const out = outputSize(net);
   if (y.rows !== x.rows) throw new ShapeError(`got ${y.rows} targets for ${x.rows} examples, expected one per example`);

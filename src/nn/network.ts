@@ -5,7 +5,16 @@
  * Wᵀ (3×4) and the output layer's is Uᵀ (4×1).
  */
 import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
-import { addRowVector, allFinite, clone, type Matrix, matmul, rowSlice, zeros } from '../core/matrix.js';
+import {
+  type AnyMatrix,
+  addRowVector,
+  allFinite,
+  clone,
+  float64Rows,
+  type Matrix,
+  matmul,
+  zeros,
+} from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { type Activation, type ActivationName, activate, getActivation } from './activations.js';
 import { type InitializerName, initialize } from './initializers.js';
@@ -299,7 +308,7 @@ export function createWorkspace(net: Network, batchSize: number): Workspace {
 }
 
 /** Throws unless `x` is a finite [n, inputSize] matrix. */
-export function checkInputs(net: Network, x: Matrix): void {
+export function checkInputs(net: Network, x: AnyMatrix): void {
   if (x.cols !== net.inputSize) {
     throw new ShapeError(`input has ${x.cols} features per example, expected ${net.inputSize}`);
   }
@@ -340,18 +349,19 @@ const PREDICT_BLOCK = 4096;
  * in blocks of rows (each row's outputs are the same numbers however rows are grouped), so that
  * predicting a million rows does not hold every layer's activations for all of them at once.
  */
-export function predict(net: Network, x: Matrix): Matrix {
+export function predict(net: Network, x: AnyMatrix): Matrix {
   checkInputs(net, x);
-  if (x.rows <= PREDICT_BLOCK) {
-    if (x.rows === 0) return zeros(0, outputSize(net));
-    return clone(forwardProp(net, x, createWorkspace(net, x.rows)));
+  if (x.rows === 0) return zeros(0, outputSize(net));
+  if (x.rows <= PREDICT_BLOCK && x.data instanceof Float64Array) {
+    return clone(forwardProp(net, x as Matrix, createWorkspace(net, x.rows)));
   }
   const out = zeros(x.rows, outputSize(net));
-  const ws = createWorkspace(net, PREDICT_BLOCK);
+  const ws = createWorkspace(net, Math.min(PREDICT_BLOCK, x.rows));
+  const widened = new Float64Array(x.data instanceof Float32Array ? ws.batchSize * x.cols : 0);
   for (let start = 0; start < x.rows; start += PREDICT_BLOCK) {
     const count = Math.min(PREDICT_BLOCK, x.rows - start);
-    const block = count === PREDICT_BLOCK ? ws : createWorkspace(net, count);
-    out.data.set(forwardProp(net, rowSlice(x, start, count), block).data, start * out.cols);
+    const block = count === ws.batchSize ? ws : createWorkspace(net, count);
+    out.data.set(forwardProp(net, float64Rows(x, start, count, widened), block).data, start * out.cols);
   }
   return out;
 }

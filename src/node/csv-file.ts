@@ -8,6 +8,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { Parser } from 'csv-parse';
+import type { AnyMatrix, Matrix32 } from '../core/matrix.js';
 import {
   type CsvDialect,
   type CsvRowSink,
@@ -23,6 +24,7 @@ import {
 } from '../data/csv.js';
 import { type ExampleOptionsFor, type Examples, ExamplesSink } from '../data/examples.js';
 import { InputError } from '../data/input-error.js';
+import type { FitDtype } from '../train/fit.js';
 
 /** The name `-` stands for standard input. */
 export const STDIN = '-';
@@ -272,17 +274,43 @@ export function readCsv(path: string, dialect: CsvDialect = {}): Table {
 
 /**
  * Reads a CSV file (or stdin for `-`) straight into {@link Examples}, row by row: the feature
- * cells go into a Float64Array as they are parsed and the target column is kept as class ids
- * (or numbers), so the file never exists as a table of strings. The result, and every error
- * and the order errors are reported in, are those of `tableToExamples(readCsv(path), options)`.
+ * cells go into a Float64Array (a Float32Array with dtype `'float32'`, each value rounded to
+ * float32) as they are parsed and the target column is kept as class ids (or numbers), so the
+ * file never exists as a table of strings. The result, and every error and the order errors are
+ * reported in, are those of `tableToExamples(readCsv(path), options)` (in float64).
  * @param path the CSV file, `-` for stdin
  * @param options the target and feature columns and the label mapping, or a function choosing them from the header
  * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
+ * @param dtype the features' type (default float64)
  * @example
  * const data = readExamples('data/iris.csv', { target: 'species' });
+ * const data32 = readExamples('big.csv', {}, {}, 'float32'); // data32.x.data is a Float32Array
  */
-export function readExamples(path: string, options: ExampleOptionsFor = {}, dialect: CsvDialect = {}): Examples {
-  const sink = new ExamplesSink(options);
+export function readExamples(
+  path: string,
+  options?: ExampleOptionsFor,
+  dialect?: CsvDialect,
+  dtype?: 'float64',
+): Examples;
+export function readExamples(
+  path: string,
+  options: ExampleOptionsFor,
+  dialect: CsvDialect,
+  dtype: 'float32',
+): Examples<Matrix32>;
+export function readExamples(
+  path: string,
+  options: ExampleOptionsFor,
+  dialect: CsvDialect,
+  dtype: FitDtype,
+): Examples<AnyMatrix>;
+export function readExamples(
+  path: string,
+  options: ExampleOptionsFor = {},
+  dialect: CsvDialect = {},
+  dtype: FitDtype = 'float64',
+): Examples<AnyMatrix> {
+  const sink = new ExamplesSink(options, dtype);
   const scan = scanCsv(path, sink, dialect);
   return sink.finish(scan.file, scan.rows);
 }

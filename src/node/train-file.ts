@@ -1,6 +1,7 @@
 /** The training pipeline over a CSV file, streamed, and its results written to files. */
 import { Worker } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
+import type { AnyMatrix } from '../core/matrix.js';
 import type { CsvDialect } from '../data/csv.js';
 import type { Examples } from '../data/examples.js';
 import { serializeModel } from '../data/model-file.js';
@@ -34,8 +35,16 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
  */
 export function readTrainingExamples(
   path: string,
+  options?: TrainFileOptions & { dtype?: 'float64' },
+): { examples: Examples; settings: TrainOptions };
+export function readTrainingExamples(
+  path: string,
+  options?: TrainFileOptions,
+): { examples: Examples<AnyMatrix>; settings: TrainOptions };
+export function readTrainingExamples(
+  path: string,
   options: TrainFileOptions = {},
-): { examples: Examples; settings: TrainOptions } {
+): { examples: Examples<AnyMatrix>; settings: TrainOptions } {
   const { initFile, csv, ...rest } = options;
   let settings: TrainOptions = rest;
   const examples = readExamples(
@@ -44,7 +53,9 @@ export function readTrainingExamples(
       if (initFile) settings = { ...rest, init: { model: loadModel(initFile), name: initFile } };
       return trainingColumns(settings, header, file);
     },
-    csv,
+    csv ?? {},
+    // A float32 run reads its features as float32: the file is never held in float64.
+    rest.dtype ?? 'float64',
   );
   return { examples, settings };
 }
@@ -59,7 +70,9 @@ export function readTrainingExamples(
  * const { model } = trainFromCsvFile('data/iris.csv', { hidden: [8], epochs: 200 });
  * saveModel('iris.json', model);
  */
-export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult {
+export function trainFromCsvFile(path: string, options?: TrainFileOptions & { dtype?: 'float64' }): TrainResult;
+export function trainFromCsvFile(path: string, options?: TrainFileOptions): TrainResult<AnyMatrix>;
+export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult<AnyMatrix> {
   const { examples, settings } = readTrainingExamples(path, options);
   return trainModel(examples, settings);
 }
@@ -73,7 +86,7 @@ export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): 
  * @example
  * saveTrainResult(trainFromCsvFile('data.csv'), 'model.json', 'report.html');
  */
-export function saveTrainResult(result: TrainResult, modelPath: string, reportPath?: string): void {
+export function saveTrainResult(result: TrainResult<AnyMatrix>, modelPath: string, reportPath?: string): void {
   checkOutputs(
     [],
     [

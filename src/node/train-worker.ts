@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackpropError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import type { AnyMatrix } from '../core/matrix.js';
 import { trainingWarnings } from '../data/diagnose.js';
 import { featureWarnings } from '../data/examples.js';
 import { serializeModel } from '../data/model-file.js';
@@ -25,8 +25,8 @@ const flag = new Int32Array(stop);
 const post = (m: TrainWorkerMessage) => parentPort!.postMessage(m);
 
 /** A split's first row as plain numbers: its file line, standardised and raw inputs, targets. */
-function firstRow(split: Split): NonNullable<TrainedRun['firstTest']> {
-  const row = (m: Matrix) => Array.from(m.data.subarray(0, m.cols));
+function firstRow(split: Split<AnyMatrix>): NonNullable<TrainedRun['firstTest']> {
+  const row = (m: AnyMatrix) => Array.from(m.data.subarray(0, m.cols));
   return { line: split.lines[0], x: row(split.x), raw: row(split.raw), y: row(split.y) };
 }
 

@@ -6,12 +6,12 @@
  * batch's update, weighted by batch size (so a partial last batch counts for what it holds).
  */
 import { BackpropError, ConfigError } from '../core/errors.js';
-import { allFinite, type Matrix } from '../core/matrix.js';
+import { type AnyMatrix, allFinite, type Matrix, type Matrix32 } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { checkBatch, lossOf } from '../nn/backprop.js';
 import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArrays } from '../nn/network.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
-import type { Engine, EngineDetail, EngineName } from './engines/engine.js';
+import { type Engine, type EngineDetail, type EngineName, float64Data } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
 import { createTwoShardEngine } from './engines/two-shards.js';
 import { float32Engine } from './engines/wasm-f32.js';
@@ -38,11 +38,17 @@ export const FIT_ENGINES: readonly FitEngine[] = ENGINE_CHOICES;
  * (Keras's `sample_weight`: each example's loss is multiplied by its weight and the batch loss is
  * Σ wᵢ·Lᵢ / n, the batch size, not Σ wᵢ).
  */
-export interface Dataset {
-  x: Matrix;
+export interface Dataset<X extends AnyMatrix = Matrix> {
+  x: X;
   y: Matrix;
   w?: Float64Array;
 }
+
+/**
+ * A {@link Dataset} whose features are float32, as `dtype: 'float32'` reads them (Keras and TF.js
+ * hold data in float32): only a float32 run takes one, so such data is never widened to float64.
+ */
+export type Dataset32 = Dataset<Matrix32>;
 
 /** What one epoch did. `accuracy` fields are absent for regression (MSE). */
 export interface EpochLog {
@@ -102,7 +108,8 @@ export interface FitOptions {
   optimizer?: OptimizerConfig | Optimizer;
   /** L2 penalty l2·Σ‖kernel‖² added to the loss (default 0). */
   l2?: number;
-  validationData?: Dataset;
+  /** Data scored after each epoch (float32 features only with `dtype: 'float32'`). */
+  validationData?: Dataset<AnyMatrix>;
   earlyStopping?: EarlyStoppingOptions;
   /**
    * Which implementation runs the training steps (default `'auto'`). All give bit-identical
@@ -198,7 +205,7 @@ export interface CheckedFitOptions {
   optimizer: Optimizer;
   /** The caller passed its own optimiser object (whose state it owns), not a configuration. */
   optimizerGiven: boolean;
-  validationData?: Dataset;
+  validationData?: Dataset<AnyMatrix>;
   earlyStopping?: EarlyStoppingOptions;
 }
 
@@ -206,7 +213,7 @@ export interface CheckedFitOptions {
  * Checks everything `fit` is given before anything changes: the data against the network, and
  * every option. Throws a {@link ConfigError}, ShapeError or ValueError saying what was expected.
  */
-export function checkFitOptions(net: Network, data: Dataset, options: FitOptions): CheckedFitOptions {
+export function checkFitOptions(net: Network, data: Dataset<AnyMatrix>, options: FitOptions): CheckedFitOptions {
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const l2 = options.l2 ?? 0;
@@ -225,6 +232,10 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new ConfigError(`l2 must be a finite number ≥ 0, got ${l2}`);
   checkBatch(net, data.x, data.y);
   const val = options.validationData;
+  if (options.dtype !== 'float32') {
+    float64Data(data);
+    if (val) float64Data(val);
+  }
   if (val) checkBatch(net, val.x, val.y);
   const given = options.optimizer ?? { name: 'sgd' };
   const optimizerGiven = isOptimizer(given);
@@ -244,7 +255,7 @@ export function checkFitOptions(net: Network, data: Dataset, options: FitOptions
 }
 
 /** Throws a ConfigError unless `data.w`, when present, holds one finite weight ≥ 0 per example. */
-function checkSampleWeights(data: Dataset): void {
+function checkSampleWeights(data: Dataset<AnyMatrix>): void {
   const w = data.w;
   if (w === undefined) return;
   if (w.length !== data.x.rows) {
@@ -258,14 +269,14 @@ function checkSampleWeights(data: Dataset): void {
  * Trains `net` in place on `data`. Everything is checked before the first update, so a bad
  * argument throws (a {@link ConfigError}, ShapeError or ValueError) and leaves `net` unchanged.
  */
-export function fit(net: Network, data: Dataset, options: FitOptions = {}): History {
+export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions = {}): History {
   const checked = checkFitOptions(net, data, options);
   if (options.threads !== undefined) checkPositiveInteger('threads', options.threads);
   if (options.dtype === 'float32' && (options.threads ?? 1) > 1) {
     throw new ConfigError("dtype 'float32' trains on one thread: threads > 1 is float64 only");
   }
-  const threads = options.dtype === 'float32' ? 0 : planThreads(net, data, checked, options.threads);
-  if (threads > 1) return fitSharded(net, data, options, checked, threads);
+  const threads = options.dtype === 'float32' ? 0 : planThreads(net, float64Data(data), checked, options.threads);
+  if (threads > 1) return fitSharded(net, float64Data(data), options, checked, threads);
   const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
@@ -389,7 +400,8 @@ export function createEpochEnd(
 ): EpochEnd {
   const { validationData: val, earlyStopping: es, l2 } = checked;
   const classify = net.loss.config.name !== 'mean_squared_error';
-  const validation = val && !engine ? createWorkspace(net, val.x.rows) : undefined;
+  const val64 = val && !engine ? float64Data(val) : undefined;
+  const validation = val64 && createWorkspace(net, val64.x.rows);
   const monitor = es?.monitor ?? (val ? 'valLoss' : 'loss');
   const best = es && es.restoreBestWeights !== false ? cloneNetwork(net) : undefined;
   let bestValue = Number.POSITIVE_INFINITY;
@@ -403,9 +415,9 @@ export function createEpochEnd(
         engine.validate();
         log.valLoss = engine.result[0];
         if (classify) log.valAccuracy = engine.result[1] / val.x.rows;
-      } else if (val && validation) {
-        log.valLoss = lossOf(net, val.x, val.y, validation, l2);
-        if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val.y) / val.x.rows;
+      } else if (val64 && validation) {
+        log.valLoss = lossOf(net, val64.x, val64.y, validation, l2);
+        if (classify) log.valAccuracy = countCorrect(validation.a[validation.a.length - 1], val64.y) / val64.x.rows;
       }
       if (partial) log.partial = partial;
       history.epochs.push(log);
@@ -440,7 +452,13 @@ export function createEpochEnd(
 }
 
 /** Why training stopped at (`epoch`, `batch`), with the likely causes and what was restored. */
-export function divergenceMessage(epoch: number, batch: number, loss: number, optimizer: Optimizer, x: Matrix): string {
+export function divergenceMessage(
+  epoch: number,
+  batch: number,
+  loss: number,
+  optimizer: Optimizer,
+  x: AnyMatrix,
+): string {
   let maxAbs = 0;
   for (const v of x.data) maxAbs = Math.max(maxAbs, Math.abs(v));
   const causes = [`the learning rate ${optimizer.config.learningRate} may be too high: try one 10× smaller`];

@@ -48,6 +48,13 @@ export interface WasmKernelsF32 {
     losses: number,
     corrects: number,
   ): number;
+  /**
+   * See `evaluateRows` in the kernels: rows [0, n) forward, their loss terms added to the
+   * f32 sum at `out`, i32 count at out + 4 (validation in blocks, no backward pass).
+   */
+  evaluateRows(table: number, depth: number, loss: number, x: number, y: number, n: number, out: number): void;
+  /** See `meanLoss` in the kernels: the mean of `rows` rows' loss from `evaluateRows`' sum, plus the L2 penalty. */
+  meanLoss(table: number, depth: number, loss: number, rows: number, l2: number, out: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -5,6 +5,8 @@
  * logs are the same bits; the selector (select.ts) never gives a run to an engine whose
  * declaration does not cover it, so an engine never trains something else.
  */
+import { ConfigError } from '../../core/errors.js';
+import type { AnyMatrix } from '../../core/matrix.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../../nn/activations.js';
 import type { LossName } from '../../nn/losses.js';
 import type { Network } from '../../nn/network.js';
@@ -41,12 +43,13 @@ export interface Coverage {
 /** What an engine is made for. */
 export interface EngineSetup {
   net: Network;
-  data: Dataset;
+  /** Float32 features only for the float32 engine (`fit` refuses them otherwise). */
+  data: Dataset<AnyMatrix>;
   batchSize: number;
   l2: number;
   epochs: number;
   /** Data evaluated after each epoch by {@link Engine.validate}. */
-  validation?: Dataset;
+  validation?: Dataset<AnyMatrix>;
   /** The optimiser `runBatch` applies; absent for an engine that only computes gradients. */
   optimizer?: Optimizer;
   /** An `onBatchEnd` callback must see every step, so no whole epoch may run in one call. */
@@ -96,6 +99,17 @@ export interface Engine {
   storeWeights(): void;
   /** Takes the network's arrays as the current weights (a callback may have changed them). */
   loadWeights(): void;
+}
+
+/**
+ * `data` as float64 data, or a ConfigError when its features are float32.
+ * @param data a data set given to `fit`
+ */
+export function float64Data(data: Dataset<AnyMatrix>): Dataset {
+  if (data.x.data instanceof Float32Array) {
+    throw new ConfigError("float32 features (x as a Float32Array) train with dtype 'float32' only");
+  }
+  return data as Dataset;
 }
 
 /** An engine as the selector sees it: its declaration, and how to make one. */

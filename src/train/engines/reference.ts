@@ -10,7 +10,7 @@ import { LOSS_NAMES } from '../../nn/losses.js';
 import { createWorkspace, parameterArrays, type Workspace } from '../../nn/network.js';
 import { OPTIMIZER_NAMES } from '../../nn/optimizers.js';
 import { countCorrect } from '../metrics.js';
-import { ALL_ACTIVATIONS, all, type Engine, type EngineKind, type EngineSetup } from './engine.js';
+import { ALL_ACTIVATIONS, all, type Engine, type EngineKind, type EngineSetup, float64Data } from './engine.js';
 import { gatherRows } from './rows.js';
 
 /** A batch of one size: its rows and the forward/backward workspace. */
@@ -74,8 +74,8 @@ export function createReferenceEngine(setup: EngineSetup): Engine {
       if (Number.isFinite(result[0])) optimizer?.step(params, gradArrays);
     },
     validate() {
-      const val = setup.validation;
-      if (val === undefined) return;
+      if (setup.validation === undefined) return;
+      const val = float64Data(setup.validation);
       validation ??= createWorkspace(net, val.x.rows);
       result[0] = lossOf(net, val.x, val.y, validation, l2);
       result[1] = classify ? countCorrect(validation.a[validation.a.length - 1], val.y) : 0;

@@ -6,7 +6,7 @@
  * rounds each value to float32 as it is stored, as Math.fround does).
  */
 export function gatherRows(
-  src: Float64Array,
+  src: Float64Array | Float32Array,
   cols: number,
   order: Uint32Array | null,
   start: number,

@@ -22,6 +22,7 @@ import { type OptimizerName, type OptimizerSlotAccess, optimizerSlotAccess } fro
 import { runBatchSpans } from './batch-spans.js';
 import type { Coverage, Engine, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
+import { scoreBlockRows, scoreInBlocks } from './score-blocks.js';
 import { createArena, layoutNetworkF32 } from './wasm-layout.js';
 
 /** Size of the buffer the examples stream through (at least one batch). */
@@ -98,7 +99,20 @@ interface Run {
   correctView: Int32Array;
   params: Float32Array[];
   grads32: Float32Array[];
-  validation?: { X: number; Y: number; rows: number; table: number; kt: number; params: Float32Array[] };
+  /** The validation data's block buffer and layout (its own Z, A, δ for a block; weights copied in). */
+  validation?: {
+    rows: number;
+    block: number;
+    X: number;
+    Y: number;
+    xView: Float32Array;
+    yView: Float32Array;
+    table: number;
+    params: Float32Array[];
+    /** The kernels' running loss sum (f32) and correct count (i32). */
+    out: number;
+    outCorrect: Int32Array;
+  };
   order: Uint32Array | null;
   result: Float64Array;
 }
@@ -127,19 +141,30 @@ function setUp(setup: EngineSetup): Run | undefined {
   const slotTable = arena.alloc(net.layers.length * 16);
   const slotAt = ownSlots.map((a) => arena.alloc(a.length * 4));
   const val = setup.validation;
+  const block = val ? scoreBlockRows(net, val.x.rows, 4) : 0;
   const v = val && {
-    X: arena.alloc(val.x.data.length * 4),
-    Y: arena.alloc(val.y.data.length * 4),
-    layout: layoutNetworkF32(arena, net, val.x.rows),
+    X: arena.alloc(block * nIn * 4),
+    Y: arena.alloc(block * nOut * 4),
+    out: arena.alloc(8),
+    layout: layoutNetworkF32(arena, net, block),
   };
   if (!arena.commit()) return undefined;
   const buf = wasm.memory.buffer;
   let validation: Run['validation'];
   if (val && v) {
-    new Float32Array(buf, v.X, val.x.data.length).set(val.x.data);
-    new Float32Array(buf, v.Y, val.y.data.length).set(val.y.data);
     const { params } = v.layout.bind(buf);
-    validation = { X: v.X, Y: v.Y, rows: val.x.rows, table: v.layout.table, kt: v.layout.kt, params };
+    validation = {
+      rows: val.x.rows,
+      block,
+      X: v.X,
+      Y: v.Y,
+      xView: new Float32Array(buf, v.X, block * nIn),
+      yView: new Float32Array(buf, v.Y, block * nOut),
+      table: v.layout.table,
+      params,
+      out: v.out,
+      outCorrect: new Int32Array(buf, v.out + 4, 1),
+    };
   }
   const { params, grads } = layout.bind(buf);
   const table = new Int32Array(buf, slotTable, net.layers.length * 4);
@@ -247,14 +272,26 @@ function oneBatch(r: Run, start: number, size: number, rate: number): void {
   r.result[1] = r.correctView[0];
 }
 
-/** The validation data as one batch through `weights` (rounded to float32). */
+/**
+ * The validation data through `weights` (rounded to float32), block by block, forward only: the
+ * bits of one `trainBatches` batch of all its rows (the kernel carries the f32 loss sum across
+ * blocks; see score-blocks.ts).
+ */
 function validate(r: Run, weights: Float64Array[]): void {
   const v = r.validation;
-  if (v === undefined) return;
+  const val = r.setup.validation;
+  if (v === undefined || val === undefined) return;
   for (let i = 0; i < v.params.length; i++) v.params[i].set(weights[i]);
-  run(r, v.table, v.kt, v.X, v.Y, v.rows, v.rows, 1, 0);
-  r.result[0] = r.lossView[0];
-  r.result[1] = r.correctView[0];
+  const depth = r.setup.net.layers.length;
+  new Float32Array(r.wasm.memory.buffer, v.out, 1)[0] = 0;
+  v.outCorrect[0] = 0;
+  scoreInBlocks(v.rows, v.block, (start, count) => {
+    gatherRows(val.x.data, val.x.cols, null, start, count, v.xView);
+    gatherRows(val.y.data, val.y.cols, null, start, count, v.yView);
+    r.wasm.evaluateRows(v.table, depth, r.lossCode, v.X, v.Y, count, v.out);
+  });
+  r.result[0] = r.wasm.meanLoss(v.table, depth, r.lossCode, v.rows, Math.fround(r.setup.l2), v.out);
+  r.result[1] = v.outCorrect[0];
 }
 
 /**

@@ -16,6 +16,7 @@ import { type KernelUpdate, kernelUpdate } from '../../nn/optimizers.js';
 import { runBatchSpans } from './batch-spans.js';
 import type { Engine, EngineKind, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
+import { scoreBlockRows, scoreInBlocks } from './score-blocks.js';
 import { createArena, layoutNetwork } from './wasm-layout.js';
 
 /** Widest hidden layer the specialised two-layer batch-1 kernel takes (its weights stay in L1). */
@@ -94,8 +95,17 @@ interface Run {
   outCorrect: Int32Array;
   params: Float64Array[];
   grads: Float64Array[];
-  /** The validation data's copy and layout (its own Z, A, δ for all its rows; weights copied in). */
-  validation?: { X: number; Y: number; rows: number; table: number; kt: number; params: Float64Array[] };
+  /** The validation data's block buffer and layout (its own Z, A, δ for a block; weights copied in). */
+  validation?: {
+    rows: number;
+    block: number;
+    X: number;
+    Y: number;
+    xView: Float64Array;
+    yView: Float64Array;
+    table: number;
+    params: Float64Array[];
+  };
   /** The epoch's order (null: as stored). */
   order: Uint32Array | null;
   result: Float64Array;
@@ -144,20 +154,27 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     scratch: plan.twoLayer ? alloc(twoLayerScratchBytes(nIn, net.layers[0].bias.length)) : 0,
   };
   const val = setup.validation;
+  const block = val ? scoreBlockRows(net, val.x.rows, 8) : 0;
   const v = val && {
-    X: alloc(val.x.data.length * 8),
-    Y: alloc(val.y.data.length * 8),
-    rows: val.x.rows,
-    layout: layoutNetwork(arena, net, val.x.rows),
+    X: alloc(block * nIn * 8),
+    Y: alloc(block * nOut * 8),
+    layout: layoutNetwork(arena, net, block),
   };
   if (!arena.commit()) return undefined; // more than the runtime gives WebAssembly
   const buf = wasm.memory.buffer;
   let validation: Run['validation'];
   if (val && v) {
-    new Float64Array(buf, v.X, val.x.data.length).set(val.x.data);
-    new Float64Array(buf, v.Y, val.y.data.length).set(val.y.data);
     const { params } = v.layout.bind(buf);
-    validation = { X: v.X, Y: v.Y, rows: v.rows, table: v.layout.table, kt: v.layout.kt, params };
+    validation = {
+      rows: val.x.rows,
+      block,
+      X: v.X,
+      Y: v.Y,
+      xView: new Float64Array(buf, v.X, block * nIn),
+      yView: new Float64Array(buf, v.Y, block * nOut),
+      table: v.layout.table,
+      params,
+    };
   }
   return {
     setup,
@@ -278,37 +295,26 @@ function runBatches(r: Run, lr: number, stop?: () => boolean): void {
 }
 
 /**
- * The validation data as one batch through `weights` (the network's arrays): the loss and the
- * correct count `lossOf` and `countCorrect` give, from the same forward pass and loss head as
- * training (the backward pass `trainBatches` also runs is left unused).
+ * The validation data through `weights` (the network's arrays), block by block, forward only:
+ * the loss and the correct count `lossOf` and `countCorrect` give over all its rows at once (the
+ * kernel carries the loss sum across blocks; see score-blocks.ts).
  */
 function validate(r: Run, weights: Float64Array[]): void {
   const v = r.validation;
-  if (v === undefined) return;
+  const val = r.setup.validation;
+  if (v === undefined || val === undefined) return;
   for (let i = 0; i < v.params.length; i++) v.params[i].set(weights[i]);
-  const { at } = r;
   const depth = r.setup.net.layers.length;
-  r.wasm.trainBatches(
-    v.table,
-    depth,
-    r.lossCode,
-    v.X,
-    v.Y,
-    0,
-    v.rows,
-    v.rows,
-    0,
-    1,
-    0,
-    r.setup.l2,
-    at.xb,
-    at.yb,
-    v.kt,
-    at.losses,
-    at.corrects,
-  );
-  r.result[0] = r.losses[0];
-  r.result[1] = r.corrects[0];
+  const { out } = r.at;
+  r.outLoss[0] = 0;
+  r.outCorrect[0] = 0;
+  scoreInBlocks(v.rows, v.block, (start, count) => {
+    gatherRows(val.x.data, val.x.cols, null, start, count, v.xView);
+    gatherRows(val.y.data, val.y.cols, null, start, count, v.yView);
+    r.wasm.evaluateRows(v.table, depth, r.lossCode, v.X, v.Y, count, out);
+  });
+  r.result[0] = r.wasm.meanLoss(v.table, depth, r.lossCode, v.rows, r.setup.l2, out);
+  r.result[1] = r.outCorrect[0];
 }
 
 /** One batch of the epoch's order: its gradient, and with `rate` > 0 the kernels' SGD update. */
