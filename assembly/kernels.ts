@@ -1412,7 +1412,7 @@ export function evaluateRows(table: usize, depth: i32, lossKind: i32, X: usize, 
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(exp(-abs<f64>(t)));
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(expInline(-abs<f64>(t)));
       }
     } else {
       for (let i: usize = 0; i < len; i++) {
@@ -1432,7 +1432,7 @@ export function evaluateRows(table: usize, depth: i32, lossKind: i32, X: usize, 
         if (v > mx) mx = v;
       }
       let s = 0.0;
-      for (let j = 0; j < m; j++) s += exp(load<f64>(z + <usize>j * 8) - mx);
+      for (let j = 0; j < m; j++) s += expInline(load<f64>(z + <usize>j * 8) - mx);
       const lse = mx + jsLog(s);
       for (let j = 0; j < m; j++) {
         const yj = load<f64>(y + <usize>j * 8);

@@ -7,7 +7,7 @@ import type { Examples } from '../data/examples.js';
 import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
-import type { EpochLog } from '../train/fit.js';
+import type { EpochLog, FitDtype } from '../train/fit.js';
 import { writeFilesAtomic } from './atomic-write.js';
 import { readExamples } from './csv-file.js';
 import { loadModel } from './model-files.js';
@@ -55,9 +55,22 @@ export function readTrainingExamples(
     },
     csv ?? {},
     // A float32 run reads its features as float32: the file is never held in float64.
-    rest.dtype ?? 'float64',
+    rest.dtype ?? (initFile ? dtypeOf(initFile) : 'float64'),
   );
   return { examples, settings };
+}
+
+/**
+ * The dtype an initial model keeps (`--init` resumes in it unless told otherwise), known before
+ * the CSV is read so that its features are parsed as the run will hold them; a model that cannot
+ * be read counts as float64 here and is reported once the CSV's header has been checked.
+ */
+function dtypeOf(initFile: string): FitDtype {
+  try {
+    return loadModel(initFile).training?.dtype ?? 'float64';
+  } catch {
+    return 'float64';
+  }
 }
 
 /**
