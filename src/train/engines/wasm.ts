@@ -1,10 +1,11 @@
 /**
  * The WebAssembly SIMD engine: the weights, the gradients and each layer's Z, A and δ for a batch
  * live in the linear memory of one instance of the kernels (src/core/wasm), laid out by
- * wasm-layout.ts. The examples are never copied in whole: each span of batches is gathered, in the
- * epoch's order, into a buffer that stays in the L2 cache (rows.ts), and runs in one call —
- * forward, loss, backward, L2 penalty and, for plain SGD, the update. Other optimisers step in JavaScript over views of the same
- * memory after each batch's gradient.
+ * wasm-layout.ts. The examples are streamed: each span of batches is gathered, in the epoch's
+ * order, into a buffer that stays in the L2 cache (rows.ts) — except that the batch-1 kernels
+ * hold a small training set whole and read it through the order (see SGD1_RESIDENT_BYTES) — and
+ * runs in one call: forward, loss, backward, L2 penalty and, for plain SGD, the update. Other
+ * optimisers step in JavaScript over views of the same memory after each batch's gradient.
  *
  * The kernels perform the reference path's floating-point operations in the same order (see
  * assembly/kernels.ts and docs/wasm.md), so `fit` gives the same bits whichever engine runs.
@@ -25,6 +26,25 @@ export const SGD1_TWO_LAYER_MAX_HIDDEN = 16;
 export const SGD1_TWO_LAYER_MAX_INPUT = 64;
 /** Size of the buffer the examples stream through (at least one batch). */
 const CHUNK_BYTES = 1 << 18;
+/**
+ * Largest training set (X, Y and the order, in bytes) the batch-1 kernels hold in the engine's
+ * memory and read through the epoch's order, instead of streaming: a shuffled row gathered
+ * in JavaScript waits for its cache miss, where the kernels read it ahead and overlap the miss
+ * with the chain of updates. Larger sets stream, so their memory does not double.
+ */
+export const SGD1_RESIDENT_BYTES = 1 << 25;
+let residentLimit = SGD1_RESIDENT_BYTES;
+
+/**
+ * Sets the largest resident training set in bytes (0: every run streams, as the tests of the
+ * streamed path need on small data); returns the previous limit.
+ * @param bytes the new limit
+ */
+export function setSgd1ResidentBytes(bytes: number): number {
+  const before = residentLimit;
+  residentLimit = bytes;
+  return before;
+}
 /** Forward multiply-adds per whole-epoch kernel call when a stop check is given (~1 ms of work). */
 const STOP_SPAN_WORK = 1 << 20;
 
@@ -62,6 +82,8 @@ interface Plan {
   /** The batch-1 kernels (batch size 1, no L2), and of them the two-layer one. */
   sgd1: boolean;
   twoLayer: boolean;
+  /** The batch-1 kernels read the training set from a copy in the engine's memory (see {@link SGD1_RESIDENT_BYTES}). */
+  resident: boolean;
 }
 
 /** An engine's instance, memory and views (the memory no longer grows, so they stay attached). */
@@ -81,6 +103,9 @@ interface Run {
     corrects: number;
     out: number;
     scratch: number;
+    residentX: number;
+    residentY: number;
+    order: number;
   };
   /** Batches per whole-epoch kernel call, and rows in the chunk buffer. */
   span: number;
@@ -106,8 +131,9 @@ interface Run {
     table: number;
     params: Float64Array[];
   };
-  /** The epoch's order (null: as stored). */
+  /** The epoch's order (null: as stored), and its copy in memory when the training set is resident. */
   order: Uint32Array | null;
+  orderView: Uint32Array;
   result: Float64Array;
 }
 
@@ -115,11 +141,14 @@ function planOf(setup: EngineSetup): Plan {
   const sgd = setup.optimizer ? kernelUpdate(setup.optimizer) : undefined;
   const wholeEpochs = sgd !== undefined && !setup.perStepCallback;
   const sgd1 = wholeEpochs && setup.batchSize === 1 && setup.l2 === 0;
+  const { x, y } = setup.data;
+  const residentBytes = x.rows * ((x.cols + y.cols) * 8 + 4);
   return {
     sgd,
     wholeEpochs,
     sgd1,
     twoLayer: sgd1 && twoLayerShaped(setup.net),
+    resident: sgd1 && residentBytes <= residentLimit,
   };
 }
 
@@ -152,6 +181,10 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     corrects: alloc(span * 4),
     out: alloc(24), // loss sum, correct count, and the kernels' `touch` sum
     scratch: plan.twoLayer ? alloc(twoLayerScratchBytes(nIn, net.layers[0].bias.length)) : 0,
+    // The resident training set and its order (see SGD1_RESIDENT_BYTES), else 0.
+    residentX: plan.resident ? alloc(n * nIn * 8) : 0,
+    residentY: plan.resident ? alloc(n * nOut * 8) : 0,
+    order: plan.resident ? alloc(n * 4) : 0,
   };
   const val = setup.validation;
   const block = val ? scoreBlockRows(net, val.x.rows, 8) : 0;
@@ -176,6 +209,10 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
       params,
     };
   }
+  if (plan.resident) {
+    new Float64Array(buf, at.residentX, n * nIn).set(data.x.data.subarray(0, n * nIn));
+    new Float64Array(buf, at.residentY, n * nOut).set(data.y.data.subarray(0, n * nOut));
+  }
   return {
     setup,
     plan,
@@ -193,6 +230,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     ...layout.bind(buf),
     validation,
     order: null,
+    orderView: new Uint32Array(buf, at.order, plan.resident ? n : 0),
     result: new Float64Array(4),
   };
 }
@@ -245,14 +283,28 @@ function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
   r.outLoss[0] = 0;
   r.outCorrect[0] = 0;
   let steps = n;
-  const rows = spanRows(r, r.chunkRows, stop);
+  const { resident } = r.plan;
+  const rows = spanRows(r, resident ? n : r.chunkRows, stop);
+  const shuffled = r.order !== null;
+  const { cols: nIn } = r.setup.data.x;
+  const nOut = r.setup.data.y.cols;
   for (let start = 0; start < n; start += rows) {
     const count = Math.min(rows, n - start);
-    stage(r, start, count);
+    // Resident: the kernels read the rows in place, through the order's copy when shuffled.
+    let X = at.X;
+    let Y = at.Y;
+    let order = 0;
+    if (!resident) stage(r, start, count);
+    else {
+      const first = shuffled ? 0 : start;
+      X = at.residentX + first * nIn * 8;
+      Y = at.residentY + first * nOut * 8;
+      if (shuffled) order = at.order + start * 4;
+    }
     // The kernels carry the running loss sum and correct count on from `out`.
     const ran = r.plan.twoLayer
-      ? wasm.sgd1TwoLayer(at.table, at.X, at.Y, 0, count, lr, at.scratch, at.out)
-      : wasm.sgd1Epoch(at.table, depth, r.lossCode, at.X, at.Y, 0, count, lr, at.out);
+      ? wasm.sgd1TwoLayer(at.table, X, Y, order, count, lr, at.scratch, at.out)
+      : wasm.sgd1Epoch(at.table, depth, r.lossCode, X, Y, order, count, lr, at.out);
     if (ran < count || !Number.isFinite(r.outLoss[0])) {
       steps = start + ran;
       break;
@@ -351,6 +403,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       // The network's arrays hold the truth between epochs (callbacks may read or set them).
       loadWeights();
       r.order = order;
+      if (plan.resident && order !== null) r.orderView.set(order);
     },
     runEpoch(stop) {
       if (!plan.wholeEpochs) return false;
