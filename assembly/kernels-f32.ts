@@ -56,16 +56,16 @@ function mk4x8(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let x = f32x4.splat(load<f32>(a));
+    let x = v128.load32_splat(a);
     c00 = f32x4.add(c00, f32x4.mul(x, b0));
     c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars));
+    x = v128.load32_splat(a + ars);
     c10 = f32x4.add(c10, f32x4.mul(x, b0));
     c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars * 2));
+    x = v128.load32_splat(a + ars * 2);
     c20 = f32x4.add(c20, f32x4.mul(x, b0));
     c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars * 3));
+    x = v128.load32_splat(a + ars * 3);
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a += ast;
@@ -103,7 +103,7 @@ function mk1(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, b
   let c0 = f32x4.splat(0);
   let c1 = f32x4.splat(0);
   for (let s = 0; s < steps; s++) {
-    const x = f32x4.splat(load<f32>(a));
+    const x = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
     if (two) c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
     a += ast;
@@ -126,10 +126,10 @@ function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
   let c3 = f32x4.splat(0);
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(a)), b0));
-    c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(a + ars)), b0));
-    c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(a + ars * 2)), b0));
-    c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(a + ars * 3)), b0));
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + ars), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + ars * 2), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + ars * 3), b0));
     a += ast;
     b += bst;
   }
@@ -207,7 +207,7 @@ export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): vo
       let pa = A + <usize>p * 4;
       let pd = D + <usize>j * 4;
       for (let i = 0; i < n; i++) {
-        g = f32x4.add(g, f32x4.mul(v128.load(pa), f32x4.splat(load<f32>(pd))));
+        g = f32x4.add(g, f32x4.mul(v128.load(pa), v128.load32_splat(pd)));
         pa += kk;
         pd += mm;
       }
