@@ -60,8 +60,15 @@ function profile(id: string, bytes: 4 | 8): void {
     ['gemmTN ∂K2 = Aᵀ·δ2', time(() => wasm.gemmTN(Z, Z2, G2, n, m, 1), reps * 20)],
   ];
   if (bytes === 8) {
-    const w = wasm as NonNullable<ReturnType<typeof instantiateWasmKernels>>;
+    // activateBackward and sumRows are exported by the module but not part of WasmKernels' interface.
+    const w = wasm as NonNullable<ReturnType<typeof instantiateWasmKernels>> & {
+      activateBackward(code: number, Z: number, A: number, D: number, n: number, m: number): void;
+      sumRows(D: number, out: number, n: number, m: number): void;
+    };
     rows.push(['activate sigmoid', time(() => w.activate(0, Z, D, n, m), reps * 5)]);
+    rows.push(['activateBackward', time(() => w.activateBackward(0, Z, Z, D, n, m), reps * 5)]);
+    rows.push(['sumRows ∂b', time(() => w.sumRows(D, b, n, m), reps * 5)]);
+    rows.push(['δ·K2ᵀ (k = 1)', time(() => w.gemmNN(Z2, K2, 0, D, n, 1, m), reps * 5)]);
   }
   const flops = 2 * n * k * m;
   console.log(`${id} float${bytes * 8} (n ${n}, k ${k}, m ${m}); µs per call, CPU time`);
