@@ -367,6 +367,40 @@ function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
   v128.store(c, c31, 16);
 }
 
+/** Two rows × 4 columns: the tail of a panel whose rows are 2 or 3 mod 4 (W2's 30 inputs in ∂K). */
+// @ts-ignore: decorator
+@inline
+function mk2x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c00 = start2(resume, c);
+  let c01 = start2(resume, c + 16);
+  let c10 = start2(resume, c + cst);
+  let c11 = start2(resume, c + cst + 16);
+  for (let s = 0; s < steps; s++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(a + ars);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    a += ast;
+    b += bst;
+  }
+  if (bias) {
+    const b0 = v128.load(bias);
+    const b1 = v128.load(bias, 16);
+    c00 = f64x2.add(c00, b0);
+    c01 = f64x2.add(c01, b1);
+    c10 = f64x2.add(c10, b0);
+    c11 = f64x2.add(c11, b1);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + cst, c10);
+  v128.store(c + cst, c11, 16);
+}
+
 // @ts-ignore: decorator
 @inline
 function mk1x4(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize, resume: bool): void {
@@ -487,6 +521,14 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     for (let j = j0; j < j4; j += 4) {
       mk4x4(ai, ars, ast, b + <usize>j * 8, bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
+  }
+  if (i + 2 <= rows) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j4; j += 4) {
+      mk2x4(ai, ars, ast, b + <usize>j * 8, bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+    }
+    i += 2;
   }
   for (; i < rows; i++) {
     const ai = a + <usize>i * ars;
