@@ -303,6 +303,14 @@ const PANEL_COLS = 32;
 /** Steps (the summed index) of a cache block. */
 const PANEL_STEPS = 128;
 
+/**
+ * The b side of one cache block, its 4-column tiles copied one after the other (tile t's rows at
+ * PACK + t·steps·32, 32 bytes apart). In place, a block's rows are `bst` apart, and with 256
+ * columns that is 2 kB: every row of a tile falls in the same two L1 sets, which hold 24 of the
+ * block's 128 rows, so the block would not stay in L1 however small. Copied, it does.
+ */
+const PACK = memory.data(PANEL_COLS * PANEL_STEPS * 8, 16);
+
 /** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
 // @ts-ignore: decorator
 @inline
@@ -514,19 +522,35 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
 function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool): void {
   // Four rows by every 4-column tile of the block, so those rows of a are read from L1 again.
   const j4 = j0 + ((j1 - j0) & ~3);
+  // The full tiles' b, packed (see PACK) when its rows are far apart (a wide layer: 128 columns
+  // or more) and enough rows of a read it to pay for the copy.
+  const packed = rows >= 16 && bst >= 1024 && j4 > j0;
+  if (packed) {
+    let q = PACK;
+    for (let j = j0; j < j4; j += 4) {
+      let pb = b + <usize>j * 8;
+      for (let s = 0; s < steps; s++) {
+        v128.store(q, v128.load(pb));
+        v128.store(q, v128.load(pb, 16), 16);
+        q += 32;
+        pb += bst;
+      }
+    }
+  }
+  const tb = packed ? <usize>steps * 32 : 0; // a tile's stride in PACK
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk4x4(ai, ars, ast, b + <usize>j * 8, bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      mk4x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   if (i + 2 <= rows) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk2x4(ai, ars, ast, b + <usize>j * 8, bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      mk2x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
     i += 2;
   }
@@ -534,7 +558,7 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk1x4(ai, ast, b + <usize>j * 8, bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
+      mk1x4(ai, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   let j = j4;

@@ -4,7 +4,7 @@
  * the same bits (each output summed over the reduction index in order, from +0) for every shape
  * the cache blocks and register tiles cut differently: tiny and wide layers, row, column and step
  * counts that are not multiples of the tile or of the cache block, reductions spanning several
- * cache blocks. The float32 kernels must stay within float32 tolerance of the float64 product and
+ * cache blocks, wide layers whose blocks are packed. The float32 kernels must stay within float32 tolerance of the float64 product and
  * give the same bits on every call.
  */
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,10 @@ const SHAPES: [number, number, number][] = [
   [17, 5, 130],
   [9, 400, 1],
   [70, 2, 35],
+  // Wide (≥ 128 columns): the packed b blocks, with tails of every kind and several step blocks.
+  [20, 300, 150],
+  [18, 17, 131],
+  [35, 129, 257],
 ];
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix {
