@@ -49,6 +49,9 @@ const PANEL_COLS = 64;
 /** Steps (the summed index) of a cache block. */
 const PANEL_STEPS = 128;
 
+/** A wide layer's b block packed tile after tile, as in the float64 kernels (their PACK). */
+const PACK = memory.data(PANEL_COLS * PANEL_STEPS * 4, 16);
+
 /** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
 // @ts-ignore: decorator
 @inline
@@ -181,19 +184,34 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
 function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool): void {
   // Four rows by every 8-column tile of the block, so those rows of a are read from L1 again.
   const j8 = j0 + ((j1 - j0) & ~7);
+  // The full tiles' b, packed when its rows are 1 kB or more apart and enough rows read it.
+  const packed = rows >= 16 && bst >= 1024 && j8 > j0;
+  if (packed) {
+    let q = PACK;
+    for (let j = j0; j < j8; j += 8) {
+      let pb = b + <usize>j * 4;
+      for (let s = 0; s < steps; s++) {
+        v128.store(q, v128.load(pb));
+        v128.store(q, v128.load(pb, 16), 16);
+        q += 32;
+        pb += bst;
+      }
+    }
+  }
+  const tb = packed ? <usize>steps * 32 : 0; // a tile's stride in PACK
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j8; j += 8) {
-      mk4x8(ai, ars, ast, b + <usize>j * 4, bst, steps, ci + <usize>j * 4, cst, bias ? bias + <usize>j * 4 : 0, resume);
+      mk4x8(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 3) * tb : b + <usize>j * 4, packed ? 32 : bst, steps, ci + <usize>j * 4, cst, bias ? bias + <usize>j * 4 : 0, resume);
     }
   }
   for (; i < rows; i++) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j8; j += 8) {
-      mk1(ai, ast, b + <usize>j * 4, bst, steps, ci + <usize>j * 4, bias ? bias + <usize>j * 4 : 0, true, resume);
+      mk1(ai, ast, packed ? PACK + <usize>((j - j0) >> 3) * tb : b + <usize>j * 4, packed ? 32 : bst, steps, ci + <usize>j * 4, bias ? bias + <usize>j * 4 : 0, true, resume);
     }
   }
   let j = j8;
