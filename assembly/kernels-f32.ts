@@ -40,32 +40,49 @@ function field(table: usize, l: i32, f: i32): i32 {
 // Products. A panel computes rows × cols outputs c[r][j] = Σ_s a(r, s)·b(s, j) (+ bias[j]), with
 // a(r, s) at a + r·ars + s·ast (a scalar, broadcast) and b(s, j) at b + s·bst + 4j (a row, read
 // as f32x4 vectors): blocks of 4 rows × 8 columns (8 accumulators), then 1 × 8, 4 × 4, 1 × 4, and
-// a scalar column for the last cols % 4.
+// a scalar column for the last cols % 4. As in the float64 kernels, the panel is cut into cache
+// blocks of PANEL_COLS columns × PANEL_STEPS steps, a later block along s resuming the sums the
+// one before stored, so each output is still summed over s in order.
+
+/** Columns of a cache block (a multiple of 8). */
+const PANEL_COLS = 64;
+/** Steps (the summed index) of a cache block. */
+const PANEL_STEPS = 128;
+
+/** A wide layer's b block packed tile after tile, as in the float64 kernels (their PACK). */
+const PACK = memory.data(PANEL_COLS * PANEL_STEPS * 4, 16);
+
+/** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
+// @ts-ignore: decorator
+@inline
+function start4(resume: bool, c: usize): v128 {
+  return resume ? v128.load(c) : f32x4.splat(0);
+}
 
 // @ts-ignore: decorator
 @inline
-function mk4x8(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
-  let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
+function mk4x8(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c00 = start4(resume, c);
+  let c01 = start4(resume, c + 16);
+  let c10 = start4(resume, c + cst);
+  let c11 = start4(resume, c + cst + 16);
+  let c20 = start4(resume, c + cst * 2);
+  let c21 = start4(resume, c + cst * 2 + 16);
+  let c30 = start4(resume, c + cst * 3);
+  let c31 = start4(resume, c + cst * 3 + 16);
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let x = f32x4.splat(load<f32>(a));
+    let x = v128.load32_splat(a);
     c00 = f32x4.add(c00, f32x4.mul(x, b0));
     c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars));
+    x = v128.load32_splat(a + ars);
     c10 = f32x4.add(c10, f32x4.mul(x, b0));
     c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars * 2));
+    x = v128.load32_splat(a + ars * 2);
     c20 = f32x4.add(c20, f32x4.mul(x, b0));
     c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = f32x4.splat(load<f32>(a + ars * 3));
+    x = v128.load32_splat(a + ars * 3);
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a += ast;
@@ -99,11 +116,11 @@ function mk4x8(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
 /** `lanes` of 4 (1 or 2) columns of one row. */
 // @ts-ignore: decorator
 @inline
-function mk1(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize, two: bool): void {
-  let c0 = f32x4.splat(0);
-  let c1 = f32x4.splat(0);
+function mk1(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize, two: bool, resume: bool): void {
+  let c0 = start4(resume, c);
+  let c1 = two ? start4(resume, c + 16) : f32x4.splat(0);
   for (let s = 0; s < steps; s++) {
-    const x = f32x4.splat(load<f32>(a));
+    const x = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
     if (two) c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
     a += ast;
@@ -119,17 +136,17 @@ function mk1(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, b
 
 // @ts-ignore: decorator
 @inline
-function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
-  let c0 = f32x4.splat(0);
-  let c1 = f32x4.splat(0);
-  let c2 = f32x4.splat(0);
-  let c3 = f32x4.splat(0);
+function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c0 = start4(resume, c);
+  let c1 = start4(resume, c + cst);
+  let c2 = start4(resume, c + cst * 2);
+  let c3 = start4(resume, c + cst * 3);
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(a)), b0));
-    c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(a + ars)), b0));
-    c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(a + ars * 2)), b0));
-    c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(a + ars * 3)), b0));
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + ars), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + ars * 2), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + ars * 3), b0));
     a += ast;
     b += bst;
   }
@@ -147,9 +164,10 @@ function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
 }
 
 /** One output column j with scalars. */
-function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize): void {
+function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize, resume: bool): void {
   for (let i = 0; i < rows; i++) {
-    let s: f32 = 0;
+    const pc = c + <usize>i * cst;
+    let s: f32 = resume ? load<f32>(pc) : 0;
     let pa = a + <usize>i * ars;
     let pb = b;
     for (let t = 0; t < steps; t++) {
@@ -158,30 +176,80 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
       pb += bst;
     }
     if (bias) s += load<f32>(bias);
-    store<f32>(c + <usize>i * cst, s);
+    store<f32>(pc, s);
+  }
+}
+
+/** The panel's columns [j0, j1) over `steps` steps; `resume`: start from the sums stored in c. */
+function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool): void {
+  // Four rows by every 8-column tile of the block, so those rows of a are read from L1 again.
+  const j8 = j0 + ((j1 - j0) & ~7);
+  // The full tiles' b, packed when its rows are 1 kB or more apart and enough rows read it.
+  const packed = rows >= 16 && bst >= 1024 && j8 > j0;
+  if (packed) {
+    let q = PACK;
+    for (let j = j0; j < j8; j += 8) {
+      let pb = b + <usize>j * 4;
+      for (let s = 0; s < steps; s++) {
+        v128.store(q, v128.load(pb));
+        v128.store(q, v128.load(pb, 16), 16);
+        q += 32;
+        pb += bst;
+      }
+    }
+  }
+  const tb = packed ? <usize>steps * 32 : 0; // a tile's stride in PACK
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j8; j += 8) {
+      mk4x8(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 3) * tb : b + <usize>j * 4, packed ? 32 : bst, steps, ci + <usize>j * 4, cst, bias ? bias + <usize>j * 4 : 0, resume);
+    }
+  }
+  for (; i < rows; i++) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j8; j += 8) {
+      mk1(ai, ast, packed ? PACK + <usize>((j - j0) >> 3) * tb : b + <usize>j * 4, packed ? 32 : bst, steps, ci + <usize>j * 4, bias ? bias + <usize>j * 4 : 0, true, resume);
+    }
+  }
+  let j = j8;
+  if (j + 4 <= j1) {
+    const bj = b + <usize>j * 4;
+    const cj = c + <usize>j * 4;
+    const biasj = bias ? bias + <usize>j * 4 : 0;
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) mk4x4(a + <usize>r * ars, ars, ast, bj, bst, steps, cj + <usize>r * cst, cst, biasj, resume);
+    for (; r < rows; r++) mk1(a + <usize>r * ars, ast, bj, bst, steps, cj + <usize>r * cst, biasj, false, resume);
+    j += 4;
+  }
+  for (; j < j1; j++) {
+    scalarColumn(a, ars, ast, b + <usize>j * 4, bst, steps, c + <usize>j * 4, cst, rows, bias ? bias + <usize>j * 4 : 0, resume);
   }
 }
 
 function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, cols: i32, bias: usize): void {
-  let j = 0;
-  for (; j + 8 <= cols; j += 8) {
-    const bj = b + <usize>j * 4;
-    const cj = c + <usize>j * 4;
-    const biasj = bias ? bias + <usize>j * 4 : 0;
-    let i = 0;
-    for (; i + 4 <= rows; i += 4) mk4x8(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
-    for (; i < rows; i++) mk1(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj, true);
-  }
-  for (; j + 4 <= cols; j += 4) {
-    const bj = b + <usize>j * 4;
-    const cj = c + <usize>j * 4;
-    const biasj = bias ? bias + <usize>j * 4 : 0;
-    let i = 0;
-    for (; i + 4 <= rows; i += 4) mk4x4(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
-    for (; i < rows; i++) mk1(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj, false);
-  }
-  for (; j < cols; j++) {
-    scalarColumn(a, ars, ast, b + <usize>j * 4, bst, steps, c + <usize>j * 4, cst, rows, bias ? bias + <usize>j * 4 : 0);
+  for (let j0 = 0; j0 < cols; j0 += PANEL_COLS) {
+    const j1 = min(j0 + PANEL_COLS, cols);
+    for (let s0 = 0; s0 < steps; s0 += PANEL_STEPS) {
+      const s1 = min(s0 + PANEL_STEPS, steps);
+      panelBlock(
+        a + <usize>s0 * ast,
+        ars,
+        ast,
+        b + <usize>s0 * bst,
+        bst,
+        s1 - s0,
+        c,
+        cst,
+        rows,
+        j0,
+        j1,
+        s1 === steps ? bias : 0,
+        s0 > 0,
+      );
+    }
   }
 }
 
@@ -207,7 +275,7 @@ export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): vo
       let pa = A + <usize>p * 4;
       let pd = D + <usize>j * 4;
       for (let i = 0; i < n; i++) {
-        g = f32x4.add(g, f32x4.mul(v128.load(pa), f32x4.splat(load<f32>(pd))));
+        g = f32x4.add(g, f32x4.mul(v128.load(pa), v128.load32_splat(pd)));
         pa += kk;
         pd += mm;
       }

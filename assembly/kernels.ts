@@ -171,34 +171,60 @@ export function heapBase(): usize {
 // with a(r, s) at a + r·ars + s·ast (a scalar, broadcast) and b(s, j) at b + s·bst + 8j (a row,
 // read as f64x2 vectors). Outputs are blocked 4 rows × 4 columns = 8 f64x2 accumulators, which
 // with two vector loads, a broadcast and a product fits x64's 16 SSE registers.
+//
+// The panel is cut into blocks of PANEL_COLS columns × PANEL_STEPS steps so that the block of b
+// and a few rows of a stay in the L1 cache while every row of the block uses them (784-256-1's
+// kernel, 1.6 MB, is larger than L2). A block after the first along s starts each accumulator
+// from the sum stored by the block before, so every output is still summed over s in order from
+// +0, bit for bit the product of the reference path; the bias is added after the last block.
+
+/** Columns of a cache block (a multiple of 4). */
+const PANEL_COLS = 32;
+/** Steps (the summed index) of a cache block. */
+const PANEL_STEPS = 128;
+
+/**
+ * The b side of one cache block, its 4-column tiles copied one after the other (tile t's rows at
+ * PACK + t·steps·32, 32 bytes apart). In place, a block's rows are `bst` apart, and with 256
+ * columns that is 2 kB: every row of a tile falls in the same two L1 sets, which hold 24 of the
+ * block's 128 rows, so the block would not stay in L1 however small. Copied, it does.
+ */
+const PACK = memory.data(PANEL_COLS * PANEL_STEPS * 8, 16);
+
+/** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
+// @ts-ignore: decorator
+@inline
+function start2(resume: bool, c: usize): v128 {
+  return resume ? v128.load(c) : f64x2.splat(0.0);
+}
 
 // @ts-ignore: decorator
 @inline
-function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
-  let c00 = f64x2.splat(0.0);
-  let c01 = f64x2.splat(0.0);
-  let c10 = f64x2.splat(0.0);
-  let c11 = f64x2.splat(0.0);
-  let c20 = f64x2.splat(0.0);
-  let c21 = f64x2.splat(0.0);
-  let c30 = f64x2.splat(0.0);
-  let c31 = f64x2.splat(0.0);
+function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c00 = start2(resume, c);
+  let c01 = start2(resume, c + 16);
+  let c10 = start2(resume, c + cst);
+  let c11 = start2(resume, c + cst + 16);
+  let c20 = start2(resume, c + cst * 2);
+  let c21 = start2(resume, c + cst * 2 + 16);
+  let c30 = start2(resume, c + cst * 3);
+  let c31 = start2(resume, c + cst * 3 + 16);
   const a1 = ars;
   const a2 = ars * 2;
   const a3 = ars * 3;
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let x = f64x2.splat(load<f64>(a));
+    let x = v128.load64_splat(a);
     c00 = f64x2.add(c00, f64x2.mul(x, b0));
     c01 = f64x2.add(c01, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a + a1));
+    x = v128.load64_splat(a + a1);
     c10 = f64x2.add(c10, f64x2.mul(x, b0));
     c11 = f64x2.add(c11, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a + a2));
+    x = v128.load64_splat(a + a2);
     c20 = f64x2.add(c20, f64x2.mul(x, b0));
     c21 = f64x2.add(c21, f64x2.mul(x, b1));
-    x = f64x2.splat(load<f64>(a + a3));
+    x = v128.load64_splat(a + a3);
     c30 = f64x2.add(c30, f64x2.mul(x, b0));
     c31 = f64x2.add(c31, f64x2.mul(x, b1));
     a += ast;
@@ -229,13 +255,47 @@ function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
   v128.store(c, c31, 16);
 }
 
+/** Two rows × 4 columns: the tail of a panel whose rows are 2 or 3 mod 4 (W2's 30 inputs in ∂K). */
 // @ts-ignore: decorator
 @inline
-function mk1x4(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize): void {
-  let c00 = f64x2.splat(0.0);
-  let c01 = f64x2.splat(0.0);
+function mk2x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c00 = start2(resume, c);
+  let c01 = start2(resume, c + 16);
+  let c10 = start2(resume, c + cst);
+  let c11 = start2(resume, c + cst + 16);
   for (let s = 0; s < steps; s++) {
-    const x = f64x2.splat(load<f64>(a));
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(a + ars);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    a += ast;
+    b += bst;
+  }
+  if (bias) {
+    const b0 = v128.load(bias);
+    const b1 = v128.load(bias, 16);
+    c00 = f64x2.add(c00, b0);
+    c01 = f64x2.add(c01, b1);
+    c10 = f64x2.add(c10, b0);
+    c11 = f64x2.add(c11, b1);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + cst, c10);
+  v128.store(c + cst, c11, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function mk1x4(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize, resume: bool): void {
+  let c00 = start2(resume, c);
+  let c01 = start2(resume, c + 16);
+  for (let s = 0; s < steps; s++) {
+    const x = v128.load64_splat(a);
     c00 = f64x2.add(c00, f64x2.mul(x, v128.load(b)));
     c01 = f64x2.add(c01, f64x2.mul(x, v128.load(b, 16)));
     a += ast;
@@ -251,17 +311,17 @@ function mk1x4(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize,
 
 // @ts-ignore: decorator
 @inline
-function mk4x2(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize): void {
-  let c0 = f64x2.splat(0.0);
-  let c1 = f64x2.splat(0.0);
-  let c2 = f64x2.splat(0.0);
-  let c3 = f64x2.splat(0.0);
+function mk4x2(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, bias: usize, resume: bool): void {
+  let c0 = start2(resume, c);
+  let c1 = start2(resume, c + cst);
+  let c2 = start2(resume, c + cst * 2);
+  let c3 = start2(resume, c + cst * 3);
   for (let s = 0; s < steps; s++) {
     const b0 = v128.load(b);
-    c0 = f64x2.add(c0, f64x2.mul(f64x2.splat(load<f64>(a)), b0));
-    c1 = f64x2.add(c1, f64x2.mul(f64x2.splat(load<f64>(a + ars)), b0));
-    c2 = f64x2.add(c2, f64x2.mul(f64x2.splat(load<f64>(a + ars * 2)), b0));
-    c3 = f64x2.add(c3, f64x2.mul(f64x2.splat(load<f64>(a + ars * 3)), b0));
+    c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a), b0));
+    c1 = f64x2.add(c1, f64x2.mul(v128.load64_splat(a + ars), b0));
+    c2 = f64x2.add(c2, f64x2.mul(v128.load64_splat(a + ars * 2), b0));
+    c3 = f64x2.add(c3, f64x2.mul(v128.load64_splat(a + ars * 3), b0));
     a += ast;
     b += bst;
   }
@@ -280,10 +340,10 @@ function mk4x2(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
 
 // @ts-ignore: decorator
 @inline
-function mk1x2(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize): void {
-  let c0 = f64x2.splat(0.0);
+function mk1x2(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, bias: usize, resume: bool): void {
+  let c0 = start2(resume, c);
   for (let s = 0; s < steps; s++) {
-    c0 = f64x2.add(c0, f64x2.mul(f64x2.splat(load<f64>(a)), v128.load(b)));
+    c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a), v128.load(b)));
     a += ast;
     b += bst;
   }
@@ -292,13 +352,14 @@ function mk1x2(a: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize,
 }
 
 /** One output column j computed with scalars, four rows at a time. */
-function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize): void {
+function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize, resume: bool): void {
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
-    let s0 = 0.0;
-    let s1 = 0.0;
-    let s2 = 0.0;
-    let s3 = 0.0;
+    const pc = c + <usize>i * cst;
+    let s0 = resume ? load<f64>(pc) : 0.0;
+    let s1 = resume ? load<f64>(pc + cst) : 0.0;
+    let s2 = resume ? load<f64>(pc + cst * 2) : 0.0;
+    let s3 = resume ? load<f64>(pc + cst * 3) : 0.0;
     let pa = a + <usize>i * ars;
     let pb = b;
     for (let s = 0; s < steps; s++) {
@@ -317,14 +378,14 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
       s2 += bj;
       s3 += bj;
     }
-    const pc = c + <usize>i * cst;
     store<f64>(pc, s0);
     store<f64>(pc + cst, s1);
     store<f64>(pc + cst * 2, s2);
     store<f64>(pc + cst * 3, s3);
   }
   for (; i < rows; i++) {
-    let s0 = 0.0;
+    const pc = c + <usize>i * cst;
+    let s0 = resume ? load<f64>(pc) : 0.0;
     let pa = a + <usize>i * ars;
     let pb = b;
     for (let s = 0; s < steps; s++) {
@@ -333,30 +394,89 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
       pb += bst;
     }
     if (bias) s0 += load<f64>(bias);
-    store<f64>(c + <usize>i * cst, s0);
+    store<f64>(pc, s0);
+  }
+}
+
+/** The panel's columns [j0, j1) over `steps` steps; `resume`: start from the sums stored in c. */
+function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool): void {
+  // Four rows by every 4-column tile of the block, so those rows of a are read from L1 again.
+  const j4 = j0 + ((j1 - j0) & ~3);
+  // The full tiles' b, packed (see PACK) when its rows are far apart (a wide layer: 128 columns
+  // or more) and enough rows of a read it to pay for the copy.
+  const packed = rows >= 16 && bst >= 1024 && j4 > j0;
+  if (packed) {
+    let q = PACK;
+    for (let j = j0; j < j4; j += 4) {
+      let pb = b + <usize>j * 8;
+      for (let s = 0; s < steps; s++) {
+        v128.store(q, v128.load(pb));
+        v128.store(q, v128.load(pb, 16), 16);
+        q += 32;
+        pb += bst;
+      }
+    }
+  }
+  const tb = packed ? <usize>steps * 32 : 0; // a tile's stride in PACK
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j4; j += 4) {
+      mk4x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+    }
+  }
+  if (i + 2 <= rows) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j4; j += 4) {
+      mk2x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+    }
+    i += 2;
+  }
+  for (; i < rows; i++) {
+    const ai = a + <usize>i * ars;
+    const ci = c + <usize>i * cst;
+    for (let j = j0; j < j4; j += 4) {
+      mk1x4(ai, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
+    }
+  }
+  let j = j4;
+  if (j + 2 <= j1) {
+    const bj = b + <usize>j * 8;
+    const cj = c + <usize>j * 8;
+    const biasj = bias ? bias + <usize>j * 8 : 0;
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) mk4x2(a + <usize>r * ars, ars, ast, bj, bst, steps, cj + <usize>r * cst, cst, biasj, resume);
+    for (; r < rows; r++) mk1x2(a + <usize>r * ars, ast, bj, bst, steps, cj + <usize>r * cst, biasj, resume);
+    j += 2;
+  }
+  if (j < j1) {
+    scalarColumn(a, ars, ast, b + <usize>j * 8, bst, steps, c + <usize>j * 8, cst, rows, bias ? bias + <usize>j * 8 : 0, resume);
   }
 }
 
 function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, cols: i32, bias: usize): void {
-  let j = 0;
-  for (; j + 4 <= cols; j += 4) {
-    const bj = b + <usize>j * 8;
-    const cj = c + <usize>j * 8;
-    const biasj = bias ? bias + <usize>j * 8 : 0;
-    let i = 0;
-    for (; i + 4 <= rows; i += 4) mk4x4(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
-    for (; i < rows; i++) mk1x4(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj);
-  }
-  for (; j + 2 <= cols; j += 2) {
-    const bj = b + <usize>j * 8;
-    const cj = c + <usize>j * 8;
-    const biasj = bias ? bias + <usize>j * 8 : 0;
-    let i = 0;
-    for (; i + 4 <= rows; i += 4) mk4x2(a + <usize>i * ars, ars, ast, bj, bst, steps, cj + <usize>i * cst, cst, biasj);
-    for (; i < rows; i++) mk1x2(a + <usize>i * ars, ast, bj, bst, steps, cj + <usize>i * cst, biasj);
-  }
-  if (j < cols) {
-    scalarColumn(a, ars, ast, b + <usize>j * 8, bst, steps, c + <usize>j * 8, cst, rows, bias ? bias + <usize>j * 8 : 0);
+  for (let j0 = 0; j0 < cols; j0 += PANEL_COLS) {
+    const j1 = min(j0 + PANEL_COLS, cols);
+    for (let s0 = 0; s0 < steps; s0 += PANEL_STEPS) {
+      const s1 = min(s0 + PANEL_STEPS, steps);
+      panelBlock(
+        a + <usize>s0 * ast,
+        ars,
+        ast,
+        b + <usize>s0 * bst,
+        bst,
+        s1 - s0,
+        c,
+        cst,
+        rows,
+        j0,
+        j1,
+        s1 === steps ? bias : 0,
+        s0 > 0,
+      );
+    }
   }
 }
 
@@ -387,7 +507,7 @@ export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): vo
     let pa = A + <usize>p * 8;
     let pd = D + j * 8;
     for (let i = 0; i < n; i++) {
-      const d = f64x2.splat(load<f64>(pd));
+      const d = v128.load64_splat(pd);
       g0 = f64x2.add(g0, f64x2.mul(v128.load(pa), d));
       g1 = f64x2.add(g1, f64x2.mul(v128.load(pa, 16), d));
       g2 = f64x2.add(g2, f64x2.mul(v128.load(pa, 32), d));
@@ -410,7 +530,7 @@ export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): vo
     let pa = A + <usize>p * 8;
     let pd = D + j * 8;
     for (let i = 0; i < n; i++) {
-      g0 = f64x2.add(g0, f64x2.mul(v128.load(pa), f64x2.splat(load<f64>(pd))));
+      g0 = f64x2.add(g0, f64x2.mul(v128.load(pa), v128.load64_splat(pd)));
       pa += kk;
       pd += mm;
     }

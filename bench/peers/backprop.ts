@@ -3,8 +3,9 @@
  * later kernels, or the reference path) is what gets measured. `backprop-ref` forces the
  * reference path (readable matrix kernels) for comparison.
  */
-import { cloneNetwork, type Dataset, type FitOptions, fit, predict } from '../../src/index.js';
+import { cloneNetwork, createOptimizer, type Dataset, type FitOptions, fit, predict } from '../../src/index.js';
 import { copyWeights, rowSlice } from '../../src/kernels.js';
+import { selectEngine } from '../../src/train/engines/select.js';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
 import type { Peer, Session } from './types.js';
 
@@ -91,3 +92,54 @@ function threadsPeer(threads: number): Peer {
 
 export const backpropOneThreadPeer = threadsPeer(1);
 export const backpropTwoThreadsPeer = threadsPeer(2);
+
+/**
+ * The engine alone on the calling thread: what `fit` runs for a run its sharding rule leaves
+ * alone, bit-identical to the reference path. On W3, where `fit` shards by default (and
+ * `threads: 1` still computes two shards), this is the single-thread figure of the engine's own
+ * kernels. The same steps as `fit`'s unsharded epoch: engine selected ('auto'), the epoch in the
+ * engine, the weights stored back.
+ */
+export const backpropUnshardedPeer: Peer = {
+  name: 'backprop-unsharded',
+  description: "backprop's engine alone on one thread, as fit runs an unsharded run (bit-identical to the reference)",
+  workloads: ['W1', 'W2', 'W3'],
+  details: {},
+  async load(problem) {
+    const w = problem.workload;
+    const net = cloneNetwork(problem.initial);
+    const x = { rows: problem.samples, cols: w.inputs, data: problem.x };
+    const y = { rows: problem.samples, cols: 1, data: problem.y };
+    const evalX = { rows: problem.evalSamples, cols: w.inputs, data: problem.evalX };
+    const details = backpropUnshardedPeer.details!;
+    return {
+      reset() {
+        copyWeights(problem.initial, net);
+      },
+      train(samples) {
+        const data: Dataset = { x: rowSlice(x, 0, samples), y: rowSlice(y, 0, samples) };
+        const setup = {
+          net,
+          data,
+          optimizer: createOptimizer({ name: 'sgd', learningRate: LEARNING_RATE }),
+          batchSize: w.batchSize,
+          l2: 0,
+          epochs: 1,
+          perStepCallback: false,
+        };
+        const engine = selectEngine('auto', setup);
+        details.engine = engine.detail ? `${engine.name} (${engine.detail})` : engine.name;
+        engine.startEpoch(null);
+        if (!engine.runEpoch()) {
+          for (let start = 0; start < samples; start += w.batchSize) {
+            engine.runBatch(start, Math.min(w.batchSize, samples - start));
+          }
+        }
+        engine.storeWeights();
+      },
+      predictEval() {
+        return predict(net, evalX).data;
+      },
+    };
+  },
+};
