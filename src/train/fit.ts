@@ -296,6 +296,7 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
     l2,
     epochs: Math.max(0, epochs - initialEpoch),
     perStepCallback: options.onBatchEnd !== undefined,
+    shuffled: shuffle,
   };
   const choice = options.engine ?? 'auto';
   const engine =

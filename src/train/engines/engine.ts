@@ -54,6 +54,8 @@ export interface EngineSetup {
   optimizer?: Optimizer;
   /** An `onBatchEnd` callback must see every step, so no whole epoch may run in one call. */
   perStepCallback: boolean;
+  /** Whether epochs come in a shuffled order (`startEpoch` given one); absent: as stored. */
+  shuffled?: boolean;
 }
 
 /**

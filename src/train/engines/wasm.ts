@@ -148,7 +148,8 @@ function planOf(setup: EngineSetup): Plan {
     wholeEpochs,
     sgd1,
     twoLayer: sgd1 && twoLayerShaped(setup.net),
-    resident: sgd1 && residentBytes <= residentLimit,
+    // Only a shuffled epoch gains: in order, the streamed chunks are read as fast and cost no copy.
+    resident: sgd1 && setup.shuffled === true && residentBytes <= residentLimit,
   };
 }
 
