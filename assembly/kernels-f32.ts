@@ -448,30 +448,26 @@ function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32, m: i3
 
 let correctCount: i32 = 0;
 
-/** Mean loss of the batch and δ = ∂L/∂Z at the output (eq. 3 for the matched heads); counts correct predictions. */
-function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f32 {
+/**
+ * The sum of the n×m output's loss terms added to `sum` in element order, as `head` and
+ * `evaluateRows` both take it: Σ over elements (BCE, MSE) or rows (CCE) of each term.
+ */
+function lossSum(lossKind: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, m: i32, sum: f32): f32 {
   const len = <usize>(n * m);
-  let sum: f32 = 0;
-  let total: f32 = 0;
-  if (loss === BCE) {
-    const scale: f32 = 1 / <f32>len;
+  if (lossKind === BCE) {
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f32>(Z + i * 4);
         sum += max<f32>(t, 0) - t * load<f32>(Y + i * 4) + Mathf.log1p(Mathf.exp(-abs<f32>(t)));
-        store<f32>(D + i * 4, (load<f32>(A + i * 4) - load<f32>(Y + i * 4)) * scale);
       }
     } else {
       for (let i: usize = 0; i < len; i++) {
         const p = load<f32>(A + i * 4);
         const y = load<f32>(Y + i * 4);
         sum -= y * Mathf.log(p) + (1 - y) * Mathf.log(1 - p);
-        store<f32>(D + i * 4, ((p - y) / (p * (1 - p))) * scale);
       }
-      activateBackward(act, Z, A, D, n, m);
     }
-    total = sum / <f32>len;
-  } else if (loss === CCE) {
+  } else if (lossKind === CCE) {
     const mm = <usize>m * 4;
     for (let r = 0; r < n; r++) {
       const z = Z + <usize>r * mm;
@@ -486,6 +482,37 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         if (yj !== 0) sum -= yj * (load<f32>(z + <usize>j * 4) - lse);
       }
     }
+  } else if (lossKind === MSE) {
+    for (let i: usize = 0; i < len; i++) {
+      const diff = load<f32>(A + i * 4) - load<f32>(Y + i * 4);
+      sum += diff * diff;
+    }
+  } else {
+    unreachable();
+  }
+  return sum;
+}
+
+/** Mean loss of the batch and δ = ∂L/∂Z at the output (eq. 3 for the matched heads); counts correct predictions. */
+function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f32 {
+  const len = <usize>(n * m);
+  const sum = lossSum(loss, act, Z, A, Y, n, m, 0);
+  let total: f32 = 0;
+  if (loss === BCE) {
+    const scale: f32 = 1 / <f32>len;
+    if (act === SIGMOID) {
+      for (let i: usize = 0; i < len; i++) {
+        store<f32>(D + i * 4, (load<f32>(A + i * 4) - load<f32>(Y + i * 4)) * scale);
+      }
+    } else {
+      for (let i: usize = 0; i < len; i++) {
+        const p = load<f32>(A + i * 4);
+        store<f32>(D + i * 4, ((p - load<f32>(Y + i * 4)) / (p * (1 - p))) * scale);
+      }
+      activateBackward(act, Z, A, D, n, m);
+    }
+    total = sum / <f32>len;
+  } else if (loss === CCE) {
     const scale: f32 = 1 / <f32>n;
     for (let i: usize = 0; i < len; i++) {
       store<f32>(D + i * 4, (load<f32>(A + i * 4) - load<f32>(Y + i * 4)) * scale);
@@ -494,33 +521,14 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
   } else if (loss === MSE) {
     const scale: f32 = 2 / <f32>len;
     for (let i: usize = 0; i < len; i++) {
-      const diff = load<f32>(A + i * 4) - load<f32>(Y + i * 4);
-      sum += diff * diff;
-      store<f32>(D + i * 4, diff * scale);
+      store<f32>(D + i * 4, (load<f32>(A + i * 4) - load<f32>(Y + i * 4)) * scale);
     }
     activateBackward(act, Z, A, D, n, m);
     total = sum / <f32>len;
   } else {
     unreachable();
   }
-  if (loss !== MSE) {
-    const mm = <usize>m * 4;
-    for (let r = 0; r < n; r++) {
-      const a = A + <usize>r * mm;
-      const y = Y + <usize>r * mm;
-      if (m === 1) {
-        if ((load<f32>(a) >= 0.5 ? 1 : 0) === (load<f32>(y) >= 0.5 ? 1 : 0)) correctCount++;
-      } else {
-        let p = 0;
-        let t = 0;
-        for (let j = 1; j < m; j++) {
-          if (load<f32>(a + <usize>j * 4) > load<f32>(a + <usize>p * 4)) p = j;
-          if (load<f32>(y + <usize>j * 4) > load<f32>(y + <usize>t * 4)) t = j;
-        }
-        if (p === t) correctCount++;
-      }
-    }
-  }
+  if (loss !== MSE) correctCount += countCorrect(A, Y, n, m);
   return total;
 }
 
@@ -797,44 +805,7 @@ export function evaluateRows(table: usize, depth: i32, lossKind: i32, X: usize, 
   const act = field(table, last, 2);
   const Z = <usize>field(table, last, 7);
   const A = <usize>field(table, last, 8);
-  const len = <usize>(n * m);
-  let sum = load<f32>(out);
-  if (lossKind === BCE) {
-    if (act === SIGMOID) {
-      for (let i: usize = 0; i < len; i++) {
-        const t = load<f32>(Z + i * 4);
-        sum += max<f32>(t, 0) - t * load<f32>(Y + i * 4) + Mathf.log1p(Mathf.exp(-abs<f32>(t)));
-      }
-    } else {
-      for (let i: usize = 0; i < len; i++) {
-        const p = load<f32>(A + i * 4);
-        const y = load<f32>(Y + i * 4);
-        sum -= y * Mathf.log(p) + (1 - y) * Mathf.log(1 - p);
-      }
-    }
-  } else if (lossKind === CCE) {
-    const mm = <usize>m * 4;
-    for (let r = 0; r < n; r++) {
-      const z = Z + <usize>r * mm;
-      const y = Y + <usize>r * mm;
-      let mx: f32 = -Infinity;
-      for (let j = 0; j < m; j++) mx = max<f32>(mx, load<f32>(z + <usize>j * 4));
-      let s: f32 = 0;
-      for (let j = 0; j < m; j++) s += Mathf.exp(load<f32>(z + <usize>j * 4) - mx);
-      const lse = mx + Mathf.log(s);
-      for (let j = 0; j < m; j++) {
-        const yj = load<f32>(y + <usize>j * 4);
-        if (yj !== 0) sum -= yj * (load<f32>(z + <usize>j * 4) - lse);
-      }
-    }
-  } else if (lossKind === MSE) {
-    for (let i: usize = 0; i < len; i++) {
-      const diff = load<f32>(A + i * 4) - load<f32>(Y + i * 4);
-      sum += diff * diff;
-    }
-  } else {
-    unreachable();
-  }
+  const sum = lossSum(lossKind, act, Z, A, Y, n, m, load<f32>(out));
   store<f32>(out, sum);
   if (lossKind !== MSE) store<i32>(out + 4, load<i32>(out + 4) + countCorrect(A, Y, n, m));
 }

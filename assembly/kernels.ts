@@ -694,20 +694,17 @@ export function activateBackward(code: i32, Z: usize, A: usize, D: usize, n: i32
 
 let correctCount: i32 = 0;
 
-/** Mean loss of the batch and δ = ∂L/∂Z at the output; counts correct predictions. */
-function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f64 {
+/**
+ * The sum of the n×m output's loss terms added to `sum` in element order, as `head` and
+ * `evaluateRows` both take it: Σ over elements (BCE, MSE) or rows (CCE) of each term.
+ */
+function lossSum(lossKind: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, m: i32, sum: f64): f64 {
   const len = <usize>(n * m);
-  let sum = 0.0;
-  let total = 0.0;
-  if (loss === BCE) {
-    const scale = 1 / <f64>len;
+  if (lossKind === BCE) {
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
         sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(expInline(-abs<f64>(t)));
-      }
-      for (let i: usize = 0; i < len; i++) {
-        store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
       }
     } else {
       for (let i: usize = 0; i < len; i++) {
@@ -715,14 +712,8 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         const y = load<f64>(Y + i * 8);
         sum -= y * jsLog(p) + (1 - y) * jsLog(1 - p);
       }
-      for (let i: usize = 0; i < len; i++) {
-        const p = load<f64>(A + i * 8);
-        store<f64>(D + i * 8, ((p - load<f64>(Y + i * 8)) / (p * (1 - p))) * scale);
-      }
-      activateBackward(act, Z, A, D, n, m);
     }
-    total = sum / <f64>len;
-  } else if (loss === CCE) {
+  } else if (lossKind === CCE) {
     const mm = <usize>m * 8;
     for (let r = 0; r < n; r++) {
       const z = Z + <usize>r * mm;
@@ -740,16 +731,43 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         if (yj !== 0) sum -= yj * (load<f64>(z + <usize>j * 8) - lse);
       }
     }
+  } else if (lossKind === MSE) {
+    for (let i: usize = 0; i < len; i++) {
+      const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
+      sum += diff * diff;
+    }
+  } else {
+    unreachable();
+  }
+  return sum;
+}
+
+/** Mean loss of the batch and δ = ∂L/∂Z at the output; counts correct predictions. */
+function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f64 {
+  const len = <usize>(n * m);
+  const sum = lossSum(loss, act, Z, A, Y, n, m, 0.0);
+  let total = 0.0;
+  if (loss === BCE) {
+    const scale = 1 / <f64>len;
+    if (act === SIGMOID) {
+      for (let i: usize = 0; i < len; i++) {
+        store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
+      }
+    } else {
+      for (let i: usize = 0; i < len; i++) {
+        const p = load<f64>(A + i * 8);
+        store<f64>(D + i * 8, ((p - load<f64>(Y + i * 8)) / (p * (1 - p))) * scale);
+      }
+      activateBackward(act, Z, A, D, n, m);
+    }
+    total = sum / <f64>len;
+  } else if (loss === CCE) {
     const scale = 1 / <f64>n;
     for (let i: usize = 0; i < len; i++) {
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
     }
     total = sum / <f64>n;
   } else if (loss === MSE) {
-    for (let i: usize = 0; i < len; i++) {
-      const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
-      sum += diff * diff;
-    }
     const scale = 2 / <f64>len;
     for (let i: usize = 0; i < len; i++) {
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
@@ -759,25 +777,7 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
   } else {
     unreachable();
   }
-
-  if (loss !== MSE) {
-    const mm = <usize>m * 8;
-    for (let r = 0; r < n; r++) {
-      const a = A + <usize>r * mm;
-      const y = Y + <usize>r * mm;
-      if (m === 1) {
-        if ((load<f64>(a) >= 0.5 ? 1 : 0) === (load<f64>(y) >= 0.5 ? 1 : 0)) correctCount++;
-      } else {
-        let p = 0;
-        let t = 0;
-        for (let j = 1; j < m; j++) {
-          if (load<f64>(a + <usize>j * 8) > load<f64>(a + <usize>p * 8)) p = j;
-          if (load<f64>(y + <usize>j * 8) > load<f64>(y + <usize>t * 8)) t = j;
-        }
-        if (p === t) correctCount++;
-      }
-    }
-  }
+  if (loss !== MSE) correctCount += countCorrect(A, Y, n, m);
   return total;
 }
 
@@ -1477,8 +1477,8 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scoring (validation): trainBatches' forward pass and the loss half of its head, no δ and no
-// backward pass, over rows fed in blocks. The loss sum is carried across blocks in `out`, each
+// Scoring (validation): trainBatches' forward pass and its head's loss sum (`lossSum`), no δ
+// and no backward pass, over rows fed in blocks. The loss sum is carried across blocks in `out`, each
 // element's term added in the order `head` adds them over one batch of all the rows, so
 // `meanLoss` gives the bits of one trainBatches batch of every row (and of `lossOf`). Blocks
 // start at a multiple of 4 rows, where the callers put them, so each layer's values fall into
@@ -1526,47 +1526,7 @@ export function evaluateRows(table: usize, depth: i32, lossKind: i32, X: usize, 
   const act = field(table, last, 2);
   const Z = <usize>field(table, last, 7);
   const A = <usize>field(table, last, 8);
-  const len = <usize>(n * m);
-  let sum = load<f64>(out);
-  if (lossKind === BCE) {
-    if (act === SIGMOID) {
-      for (let i: usize = 0; i < len; i++) {
-        const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(expInline(-abs<f64>(t)));
-      }
-    } else {
-      for (let i: usize = 0; i < len; i++) {
-        const p = load<f64>(A + i * 8);
-        const y = load<f64>(Y + i * 8);
-        sum -= y * jsLog(p) + (1 - y) * jsLog(1 - p);
-      }
-    }
-  } else if (lossKind === CCE) {
-    const mm = <usize>m * 8;
-    for (let r = 0; r < n; r++) {
-      const z = Z + <usize>r * mm;
-      const y = Y + <usize>r * mm;
-      let mx = -Infinity;
-      for (let j = 0; j < m; j++) {
-        const v = load<f64>(z + <usize>j * 8);
-        if (v > mx) mx = v;
-      }
-      let s = 0.0;
-      for (let j = 0; j < m; j++) s += expInline(load<f64>(z + <usize>j * 8) - mx);
-      const lse = mx + jsLog(s);
-      for (let j = 0; j < m; j++) {
-        const yj = load<f64>(y + <usize>j * 8);
-        if (yj !== 0) sum -= yj * (load<f64>(z + <usize>j * 8) - lse);
-      }
-    }
-  } else if (lossKind === MSE) {
-    for (let i: usize = 0; i < len; i++) {
-      const diff = load<f64>(A + i * 8) - load<f64>(Y + i * 8);
-      sum += diff * diff;
-    }
-  } else {
-    unreachable();
-  }
+  const sum = lossSum(lossKind, act, Z, A, Y, n, m, load<f64>(out));
   store<f64>(out, sum);
   if (lossKind !== MSE) store<i32>(out + 8, load<i32>(out + 8) + countCorrect(A, Y, n, m));
 }
