@@ -19,6 +19,11 @@ export interface Random {
   int(n: number): number;
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T;
+  /**
+   * The generator's state, xoshiro128**'s four words, live: for code that draws the same numbers
+   * elsewhere and hands the state back (the WebAssembly kernels' shuffle, assembly/shuffle.ts).
+   */
+  readonly state: Int32Array;
 }
 
 function splitmix32(seed: number): () => number {
@@ -71,6 +76,7 @@ export function createRandom(seed: number): Random {
   let hasSpare = false;
 
   const random: Random = {
+    state: s,
     next() {
       const hi = nextUint32() >>> 5; // 27 bits
       const lo = nextUint32() >>> 6; // 26 bits

@@ -312,6 +312,8 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
   if (engine.detail) history.detail = engine.detail;
   if (threads === 1) history.threads = 1;
   const epochEnd = createEpochEnd(net, options, checked, history, engine);
+  // An engine that shuffles in its own memory does so while the epoch before trains.
+  const engineShuffles = shuffle && engine.takeShuffle?.(rng) === true;
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
@@ -324,7 +326,7 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
       break;
     }
     copyWeights(net, epochStart);
-    if (shuffle) rng.shuffle(order);
+    if (shuffle && !engineShuffles) rng.shuffle(order);
     engine.startEpoch(shuffle ? order : null);
     let lossSum = 0;
     let correct = 0;

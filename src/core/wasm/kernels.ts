@@ -36,6 +36,7 @@ export interface WasmKernels {
     n: number,
     learningRate: number,
     out: number,
+    shuffle: number,
   ): number;
   /** See `sgd1TwoLayer` in assembly/kernels.ts: `sgd1Epoch` specialised to in-h-1 sigmoid/BCE networks. */
   sgd1TwoLayer(
@@ -47,7 +48,10 @@ export interface WasmKernels {
     learningRate: number,
     scratch: number,
     out: number,
+    shuffle: number,
   ): number;
+  /** See assembly/shuffle.ts: runs the shuffle whose state is at `shuffle` to its end. */
+  shuffleRest(shuffle: number): void;
   /** See `trainBatches` in assembly/kernels.ts. */
   trainBatches(
     table: number,

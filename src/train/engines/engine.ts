@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import type { AnyMatrix } from '../../core/matrix.js';
+import type { Random } from '../../core/random.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../../nn/activations.js';
 import type { LossName } from '../../nn/losses.js';
 import type { Network } from '../../nn/network.js';
@@ -82,6 +83,13 @@ export interface Engine {
   readonly params?: readonly Float64Array[];
   /** Takes the network's weights and the epoch's example order (null: as stored). */
   startEpoch(order: Uint32Array | null): void;
+  /**
+   * Offers the engine the epochs' shuffling by `rng`, which `fit` otherwise does on the order
+   * before each epoch. When it returns true, `startEpoch` is given the order as it was before
+   * the first epoch, every epoch, and the engine shuffles its own copy as `rng.shuffle` would —
+   * the same permutations, with `rng`'s state at each epoch's start what `rng.shuffle` leaves.
+   */
+  takeShuffle?(rng: Random): boolean;
   /**
    * Runs the whole epoch in one call if this engine can; false when the caller must step. With
    * `shouldStop`, the epoch runs in spans of batches (a few milliseconds each) and stops after
