@@ -8,11 +8,13 @@
  * and the default validation split (10 % of the non-test rows) evaluated after every epoch; a
  * second pair of runs with `--validation-split 0` shows what that evaluation costs. The C loop
  * (bench/c/mlp.c) trains on the same number of the workload's rows, at its batch size, for
- * comparison.
+ * comparison: one timed epoch after each pair of CLI processes, so that both are measured in
+ * the same minutes on a shared machine. C's epoch is the lighter one: its rows in order, no
+ * shuffle, no validation pass.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cPeer } from './peers/c.js';
 import { EVAL_SAMPLES, makeProblem, WORKLOADS, type WorkloadId } from './workloads.js';
@@ -49,7 +51,10 @@ export interface CliResult {
   trainRows?: number;
   /** As users run it (default validation split), and without validation. */
   variants?: CliVariant[];
+  /** Median of the C loop's epochs, one timed after each pair of CLI processes. */
   cSamplesPerSec?: number;
+  /** The 1-minute load average when the measurement started and when it ended. */
+  loadAverage?: [number, number];
   error?: string;
 }
 
@@ -114,13 +119,25 @@ export async function measureCli(
   const dir = mkdtempSync(join(tmpdir(), 'backprop-bench-cli-'));
   const w = WORKLOADS[id];
   const what = `${w.inputs}-${w.hidden}-1, batch ${w.batchSize}`;
-  const result: CliResult = { workload: id, what, status: 'ok', rows, variants: [] };
+  const result: CliResult = { workload: id, what, status: 'ok', rows, variants: [], loadAverage: [loadavg()[0], 0] };
+  const cMs: number[] = [];
+  let timeC: (() => Promise<void>) | undefined;
   try {
     let trainRows = 0;
     for (const validationSplit of [0.1, 0]) {
       const timesMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
       const cpuMs: Record<string, number[]> = Object.fromEntries(CLI_EPOCHS.map((e) => [e, [] as number[]]));
-      trainOnce(root, id, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json')); // file cache, JIT of tsc output
+      // file cache, JIT of tsc output
+      const warm = trainOnce(root, id, file, CLI_EPOCHS[0], validationSplit, join(dir, 'warm.json'));
+      if (cBinary !== undefined && timeC === undefined) {
+        // C on as many rows as the CLI trains on as users run it (the first variant).
+        const n = warm.trainRows;
+        const problem = makeProblem(w, n, EVAL_SAMPLES);
+        const c = cPeer(cBinary);
+        timeC = async () => {
+          cMs.push(...(await c.runSelfTimed!(problem, { samples: n, warmupSamples: n, runs: 1 })).timesMs);
+        };
+      }
       for (let i = 0; i < runs; i++) {
         for (const epochs of CLI_EPOCHS) {
           const t = trainOnce(root, id, file, epochs, validationSplit, join(dir, `m${epochs}.json`));
@@ -128,6 +145,7 @@ export async function measureCli(
           cpuMs[epochs].push(t.cpu);
           trainRows = t.trainRows;
         }
+        await timeC?.();
       }
       const marginal = (t: Record<string, number[]>) =>
         (median(t[CLI_EPOCHS[1]]) - median(t[CLI_EPOCHS[0]])) / (CLI_EPOCHS[1] - CLI_EPOCHS[0]);
@@ -145,12 +163,9 @@ export async function measureCli(
       });
       if (validationSplit === 0.1) result.trainRows = trainRows;
     }
-    if (cBinary !== undefined && result.trainRows !== undefined) {
-      const n = result.trainRows;
-      const problem = makeProblem(w, n, EVAL_SAMPLES);
-      const c = await cPeer(cBinary).runSelfTimed!(problem, { samples: n, warmupSamples: n, runs });
-      result.cSamplesPerSec = n / (median(c.timesMs) / 1000);
-    }
+    if (cMs.length > 0 && result.trainRows !== undefined)
+      result.cSamplesPerSec = result.trainRows / (median(cMs) / 1000);
+    result.loadAverage![1] = loadavg()[0];
   } catch (err) {
     result.status = 'failed';
     result.error = (err as Error).message;

@@ -383,7 +383,8 @@ export function renderText(res: BenchResults): string {
       }
       if (c.cSamplesPerSec)
         out.push(
-          `  C (bench/c/mlp.c) on ${fmtInt(c.trainRows!)} ${c.workload} rows: ${fmtRate(c.cSamplesPerSec)} samples/s`,
+          `  C (bench/c/mlp.c) on ${fmtInt(c.trainRows!)} ${c.workload} rows, in order, one epoch after each pair of processes: ${fmtRate(c.cSamplesPerSec)} samples/s` +
+            (c.loadAverage ? `; load average ${c.loadAverage.map((l) => l.toFixed(1)).join(' → ')}` : ''),
         );
     } else out.push(`  FAILED: ${c.error}`);
   }
