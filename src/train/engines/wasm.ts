@@ -31,14 +31,15 @@ const CHUNK_BYTES = 1 << 18;
  * Largest training set (X, Y and two orders, in bytes) the batch-1 kernels hold in the engine's
  * memory and read through the epoch's order, instead of streaming: a shuffled row gathered
  * in JavaScript waits for its cache miss, where the kernels read it ahead and overlap the miss
- * with the chain of updates. Larger sets stream, so their memory does not double.
+ * with the chain of updates. Larger sets stream, so their memory does not double. Validation
+ * data of at most this many bytes (X and Y) is likewise held whole, in every run.
  */
 export const SGD1_RESIDENT_BYTES = 1 << 25;
 let residentLimit = SGD1_RESIDENT_BYTES;
 
 /**
- * Sets the largest resident training set in bytes (0: every run streams, as the tests of the
- * streamed path need on small data); returns the previous limit.
+ * Sets the largest resident training set (and validation set) in bytes (0: every run streams,
+ * as the tests of the streamed path need on small data); returns the previous limit.
  * @param bytes the new limit
  */
 export function setSgd1ResidentBytes(bytes: number): number {
@@ -125,10 +126,14 @@ interface Run {
   outCorrect: Int32Array;
   params: Float64Array[];
   grads: Float64Array[];
-  /** The validation data's block buffer and layout (its own Z, A, δ for a block; weights copied in). */
+  /**
+   * The validation data's block buffer and layout (its own Z, A, δ for a block; weights copied
+   * in). `resident`: X and Y hold all the rows, copied in once (see {@link SGD1_RESIDENT_BYTES}).
+   */
   validation?: {
     rows: number;
     block: number;
+    resident: boolean;
     X: number;
     Y: number;
     xView: Float64Array;
@@ -198,9 +203,12 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
   };
   const val = setup.validation;
   const block = val ? scoreBlockRows(net, val.x.rows, 8) : 0;
+  // Small validation data is held whole, so no block is gathered in JavaScript each epoch.
+  const valResident = val !== undefined && val.x.rows * (nIn + nOut) * 8 <= residentLimit;
+  const valRows = valResident ? val.x.rows : block;
   const v = val && {
-    X: alloc(block * nIn * 8),
-    Y: alloc(block * nOut * 8),
+    X: alloc(valRows * nIn * 8),
+    Y: alloc(valRows * nOut * 8),
     layout: layoutNetwork(arena, net, block),
   };
   if (!arena.commit()) return undefined; // more than the runtime gives WebAssembly
@@ -211,13 +219,18 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     validation = {
       rows: val.x.rows,
       block,
+      resident: valResident,
       X: v.X,
       Y: v.Y,
-      xView: new Float64Array(buf, v.X, block * nIn),
-      yView: new Float64Array(buf, v.Y, block * nOut),
+      xView: new Float64Array(buf, v.X, valRows * nIn),
+      yView: new Float64Array(buf, v.Y, valRows * nOut),
       table: v.layout.table,
       params,
     };
+    if (valResident) {
+      validation.xView.set(val.x.data.subarray(0, valRows * nIn) as Float64Array);
+      validation.yView.set(val.y.data.subarray(0, valRows * nOut));
+    }
   }
   if (plan.resident) {
     new Float64Array(buf, at.residentX, n * nIn).set(data.x.data.subarray(0, n * nIn));
@@ -372,9 +385,15 @@ function validate(r: Run, weights: Float64Array[]): void {
   const { out } = r.at;
   r.outLoss[0] = 0;
   r.outCorrect[0] = 0;
+  const { cols: nIn } = val.x;
+  const nOut = val.y.cols;
   scoreInBlocks(v.rows, v.block, (start, count) => {
-    gatherRows(val.x.data, val.x.cols, null, start, count, v.xView);
-    gatherRows(val.y.data, val.y.cols, null, start, count, v.yView);
+    if (v.resident) {
+      r.wasm.evaluateRows(v.table, depth, r.lossCode, v.X + start * nIn * 8, v.Y + start * nOut * 8, count, out);
+      return;
+    }
+    gatherRows(val.x.data, nIn, null, start, count, v.xView);
+    gatherRows(val.y.data, nOut, null, start, count, v.yView);
     r.wasm.evaluateRows(v.table, depth, r.lossCode, v.X, v.Y, count, out);
   });
   r.result[0] = r.wasm.meanLoss(v.table, depth, r.lossCode, v.rows, r.setup.l2, out);
