@@ -31,10 +31,9 @@ import {
   TANH,
 } from './codes';
 import { exp2Lanes, expInline } from './exp';
-import { shuffleStep } from './shuffle';
 
 export { exp, expPairs } from './exp';
-export { shuffleRest } from './shuffle';
+export { shuffleIndices } from './shuffle';
 
 // ---------------------------------------------------------------------------------------------
 // Imports: JavaScript's Math functions, so that log(x) here is bitwise Math.log(x) there.
@@ -1031,10 +1030,8 @@ function touch(X: usize, Y: usize, order: usize, i: i32, rowX: usize, rowY: usiz
  * f64 at out and their correct count to the i32 at out + 8 (so that an epoch can run in several
  * calls), and returns n; or, at the first example whose loss is not finite, writes that loss to
  * out and returns its 1-based step. out + 16 receives an f64 of no meaning (see `touch`).
- * With sh ≠ 0 each example also takes one step of the shuffle at sh (assembly/shuffle.ts), which
- * shuffles another order array (the next epoch's) meanwhile.
  */
-export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, order: usize, n: i32, lr: f64, out: usize, sh: usize): i32 {
+export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, order: usize, n: i32, lr: f64, out: usize): i32 {
   const nIn = field(table, 0, 0);
   const last = depth - 1;
   const nOut = field(table, last, 1);
@@ -1050,7 +1047,6 @@ export function sgd1Epoch(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
   for (let i = 0; i < n; i++) {
     const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
     if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
-    if (sh) shuffleStep(sh);
     const x0 = X + r * rowX;
     let input = x0;
     for (let l = 0; l < depth; l++) {
@@ -1116,8 +1112,7 @@ function sigmoid2(t: v128): v128 {
  * f64x2 lanes over a copy of its weights padded to an even width (the padding lanes compute
  * garbage that never reaches a real one: the output sum and the weights written back take the
  * real lanes only); the output unit's exp(−|z|) serves both its sigmoid and its loss. `scratch`
- * holds (in + 5)·⌈m/2⌉·16 + LOSS_BLOCK·16 bytes. Same results, bit for bit, as `sgd1Epoch` (and the
- * same shuffle steps at sh).
+ * holds (in + 5)·⌈m/2⌉·16 + LOSS_BLOCK·16 bytes. Same results, bit for bit, as `sgd1Epoch`.
  *
  * The reference path starts every sum at +0: z = ((0 + a₀w₀) + a₁w₁) + … + b, and δ1 = (0 + δ2·w2)
  * ∘ f'. Adding +0 first changes a sum only when it would otherwise be −0 (all its terms −0), so
@@ -1127,7 +1122,7 @@ function sigmoid2(t: v128): v128 {
  * the `+0 +` is left out (three fewer additions on the critical path of each example); else
  * the literal form runs.
  */
-export function sgd1TwoLayer(table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize, sh: usize): i32 {
+export function sgd1TwoLayer(table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
   const k = field(table, 0, 0);
   const m = field(table, 0, 1);
   const K1 = <usize>field(table, 0, 3);
@@ -1155,12 +1150,12 @@ export function sgd1TwoLayer(table: usize, X: usize, Y: usize, order: usize, n: 
   }
   store<f64>(scratch + <usize>(k + 4) * rowW, load<f64>(B2));
   let ran = 0;
-  if (negZero) ran = twoLayerSteps(true, table, X, Y, order, n, lr, scratch, out, sh);
+  if (negZero) ran = twoLayerSteps(true, table, X, Y, order, n, lr, scratch, out);
   // The notes' network and its neighbours (2–4 inputs, 3 or 4 hidden units): weights in locals.
-  else if (mv == 2 && k == 3) ran = twoLayerStepsInRegisters(3, table, X, Y, order, n, lr, scratch, out, sh);
-  else if (mv == 2 && k == 2) ran = twoLayerStepsInRegisters(2, table, X, Y, order, n, lr, scratch, out, sh);
-  else if (mv == 2 && k == 4) ran = twoLayerStepsInRegisters(4, table, X, Y, order, n, lr, scratch, out, sh);
-  else ran = twoLayerSteps(false, table, X, Y, order, n, lr, scratch, out, sh);
+  else if (mv == 2 && k == 3) ran = twoLayerStepsInRegisters(3, table, X, Y, order, n, lr, scratch, out);
+  else if (mv == 2 && k == 2) ran = twoLayerStepsInRegisters(2, table, X, Y, order, n, lr, scratch, out);
+  else if (mv == 2 && k == 4) ran = twoLayerStepsInRegisters(4, table, X, Y, order, n, lr, scratch, out);
+  else ran = twoLayerSteps(false, table, X, Y, order, n, lr, scratch, out);
   // The weights back into the engine's own layout.
   for (let j = 0; j < m; j++) {
     const o = <usize>j * 8;
@@ -1188,7 +1183,7 @@ function plus0x2(literal: bool, v: v128): v128 {
 /** The steps of `sgd1TwoLayer` over its padded copy of the weights (b2 in row k + 4). */
 // @ts-ignore: decorator
 @inline
-function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize, sh: usize): i32 {
+function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
   const k = field(table, 0, 0);
   const m = field(table, 0, 1);
   const hAct = field(table, 0, 2);
@@ -1223,7 +1218,6 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
     for (; i < i1; i++) {
       const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
       if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
-      if (sh) shuffleStep(sh);
       const x = X + r * rowX;
       const y = load<f64>(Y + r * 8);
       // Hidden layer, two units per vector; the output sum over the real units in order.
@@ -1344,7 +1338,7 @@ function hiddenSlope2(hAct: i32, z: v128, a: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize, sh: usize): i32 {
+function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, order: usize, n: i32, lr: f64, scratch: usize, out: usize): i32 {
   const m = field(table, 0, 1);
   const hAct = field(table, 0, 2);
   const rowW: usize = 32;
@@ -1383,7 +1377,6 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
     for (; i < i1; i++) {
       const r = <usize>(order ? load<u32>(order + <usize>i * 4) : <u32>i);
       if (order && i + AHEAD < n) touched += touch(X, Y, order, i + AHEAD, rowX, rowY);
-      if (sh) shuffleStep(sh);
       const x = X + r * rowX;
       const y = load<f64>(Y + r * 8);
       const x0 = f64x2.splat(load<f64>(x));

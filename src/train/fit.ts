@@ -312,7 +312,7 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
   if (engine.detail) history.detail = engine.detail;
   if (threads === 1) history.threads = 1;
   const epochEnd = createEpochEnd(net, options, checked, history, engine);
-  // An engine that shuffles in its own memory does so while the epoch before trains.
+  // An engine that holds the order in its own memory shuffles it there (no copy in each epoch).
   const engineShuffles = shuffle && engine.takeShuffle?.(rng) === true;
   const diverged = (epoch: number, batch: number, loss: number) => {
     copyWeights(epochStart, net);

@@ -36,7 +36,6 @@ export interface WasmKernels {
     n: number,
     learningRate: number,
     out: number,
-    shuffle: number,
   ): number;
   /** See `sgd1TwoLayer` in assembly/kernels.ts: `sgd1Epoch` specialised to in-h-1 sigmoid/BCE networks. */
   sgd1TwoLayer(
@@ -48,10 +47,7 @@ export interface WasmKernels {
     learningRate: number,
     scratch: number,
     out: number,
-    shuffle: number,
   ): number;
-  /** See assembly/shuffle.ts: runs the shuffle whose state is at `shuffle` to its end. */
-  shuffleRest(shuffle: number): void;
   /** See `trainBatches` in assembly/kernels.ts. */
   trainBatches(
     table: number,
@@ -77,6 +73,11 @@ export interface WasmKernels {
    * f64 sum at `out`, i32 count at out + 8 (validation in blocks, no backward pass).
    */
   evaluateRows(table: number, depth: number, loss: number, x: number, y: number, n: number, out: number): void;
+  /**
+   * See assembly/shuffle.ts: `Random.shuffle` of the u32 array of n indices at `order`, with the
+   * generator's four state words (i32) at `state`, which it advances.
+   */
+  shuffleIndices(state: number, order: number, n: number): void;
   /** See `meanLoss` in the kernels: the mean of `rows` rows' loss from `evaluateRows`' sum, plus the L2 penalty. */
   meanLoss(table: number, depth: number, loss: number, rows: number, l2: number, out: number): number;
 }

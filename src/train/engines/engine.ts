@@ -87,7 +87,7 @@ export interface Engine {
    * Offers the engine the epochs' shuffling by `rng`, which `fit` otherwise does on the order
    * before each epoch. When it returns true, `startEpoch` is given the order as it was before
    * the first epoch, every epoch, and the engine shuffles its own copy as `rng.shuffle` would —
-   * the same permutations, with `rng`'s state at each epoch's start what `rng.shuffle` leaves.
+   * the same permutations, leaving `rng`'s state as `rng.shuffle` does.
    */
   takeShuffle?(rng: Random): boolean;
   /**

@@ -28,7 +28,7 @@ export const SGD1_TWO_LAYER_MAX_INPUT = 64;
 /** Size of the buffer the examples stream through (at least one batch). */
 const CHUNK_BYTES = 1 << 18;
 /**
- * Largest training set (X, Y and two orders, in bytes) the batch-1 kernels hold in the engine's
+ * Largest training set (X, Y and the order, in bytes) the batch-1 kernels hold in the engine's
  * memory and read through the epoch's order, instead of streaming: a shuffled row gathered
  * in JavaScript waits for its cache miss, where the kernels read it ahead and overlap the miss
  * with the chain of updates. Larger sets stream, so their memory does not double. Validation
@@ -107,10 +107,8 @@ interface Run {
     scratch: number;
     residentX: number;
     residentY: number;
-    /** The epoch's order, and the next epoch's that the kernels shuffle meanwhile (see `takeShuffle`). */
     order: number;
-    nextOrder: number;
-    /** The kernels' shuffle state (assembly/shuffle.ts). */
+    /** The generator's state words while the module shuffles the order (see `takeShuffle`). */
     shuffle: number;
   };
   /** Batches per whole-epoch kernel call, and rows in the chunk buffer. */
@@ -144,8 +142,8 @@ interface Run {
   /** The epoch's order (null: as stored), and its copy in memory when the training set is resident. */
   order: Uint32Array | null;
   orderView: Uint32Array;
-  /** When the engine shuffles (see `takeShuffle`): the generator, its state in memory, and the epochs still to start. */
-  shuffler?: { rng: Random; state: Int32Array; started: boolean; epochsLeft: number };
+  /** When the engine shuffles (see `takeShuffle`): the generator, and its state in memory. */
+  shuffler?: { rng: Random; state: Int32Array; started: boolean };
   result: Float64Array;
 }
 
@@ -154,7 +152,7 @@ function planOf(setup: EngineSetup): Plan {
   const wholeEpochs = sgd !== undefined && !setup.perStepCallback;
   const sgd1 = wholeEpochs && setup.batchSize === 1 && setup.l2 === 0;
   const { x, y } = setup.data;
-  const residentBytes = x.rows * ((x.cols + y.cols) * 8 + 8);
+  const residentBytes = x.rows * ((x.cols + y.cols) * 8 + 4);
   return {
     sgd,
     wholeEpochs,
@@ -198,8 +196,7 @@ function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
     residentX: plan.resident ? alloc(n * nIn * 8) : 0,
     residentY: plan.resident ? alloc(n * nOut * 8) : 0,
     order: plan.resident ? alloc(n * 4) : 0,
-    nextOrder: plan.resident ? alloc(n * 4) : 0,
-    shuffle: plan.resident ? alloc(24) : 0,
+    shuffle: plan.resident ? alloc(16) : 0,
   };
   const val = setup.validation;
   const block = val ? scoreBlockRows(net, val.x.rows, 8) : 0;
@@ -311,8 +308,6 @@ function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
   const shuffled = r.order !== null;
   const { cols: nIn } = r.setup.data.x;
   const nOut = r.setup.data.y.cols;
-  // Each example also takes a step of the next epoch's shuffle, when the engine shuffles.
-  const sh = r.shuffler ? at.shuffle : 0;
   for (let start = 0; start < n; start += rows) {
     const count = Math.min(rows, n - start);
     // Resident: the kernels read the rows in place, through the order's copy when shuffled.
@@ -328,8 +323,8 @@ function runSgd1(r: Run, lr: number, stop?: () => boolean): void {
     }
     // The kernels carry the running loss sum and correct count on from `out`.
     const ran = r.plan.twoLayer
-      ? wasm.sgd1TwoLayer(at.table, X, Y, order, count, lr, at.scratch, at.out, sh)
-      : wasm.sgd1Epoch(at.table, depth, r.lossCode, X, Y, order, count, lr, at.out, sh);
+      ? wasm.sgd1TwoLayer(at.table, X, Y, order, count, lr, at.scratch, at.out)
+      : wasm.sgd1Epoch(at.table, depth, r.lossCode, X, Y, order, count, lr, at.out);
     if (ran < count || !Number.isFinite(r.outLoss[0])) {
       steps = start + ran;
       break;
@@ -401,31 +396,19 @@ function validate(r: Run, weights: Float64Array[]): void {
 }
 
 /**
- * Starts an epoch of an engine that shuffles: the order the kernels shuffled during the epoch
- * before (the steps they did not take run first), or on the first epoch `order` shuffled here;
- * then the copy of it that the kernels shuffle for the next epoch while this one trains.
+ * Starts an epoch of an engine that shuffles: its copy of the order (`order` on the first epoch)
+ * shuffled in place by the module, with the generator's state taken from and handed back to
+ * `rng`, as `rng.shuffle(order)` would leave both.
  */
 function startShuffledEpoch(r: Run, order: Uint32Array): void {
   const sh = r.shuffler!;
-  const { at, wasm } = r;
-  const n = r.setup.data.x.rows;
-  const buf = wasm.memory.buffer;
-  if (sh.started) [at.order, at.nextOrder] = [at.nextOrder, at.order];
-  else {
-    new Uint32Array(buf, at.order, n).set(order);
-    sh.state.set(sh.rng.state);
-    sh.state[4] = n - 1;
-    sh.state[5] = at.order;
+  if (!sh.started) {
+    r.orderView.set(order);
     sh.started = true;
   }
-  wasm.shuffleRest(at.shuffle);
-  sh.rng.state.set(sh.state.subarray(0, 4));
-  sh.epochsLeft--;
-  if (sh.epochsLeft > 0) {
-    new Uint32Array(buf, at.nextOrder, n).set(new Uint32Array(buf, at.order, n));
-    sh.state[4] = n - 1;
-    sh.state[5] = at.nextOrder;
-  } else sh.state[4] = 0;
+  sh.state.set(sh.rng.state);
+  r.wasm.shuffleIndices(r.at.shuffle, r.at.order, r.orderView.length);
+  sh.rng.state.set(sh.state);
   r.order = order;
 }
 
@@ -466,11 +449,10 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       r.order = order;
       if (plan.resident && order !== null) r.orderView.set(order);
     },
-    // A resident batch-1 run: the kernels shuffle the next epoch's order while one trains.
+    // A resident batch-1 run shuffles its copy of the order in the module, in place.
     takeShuffle(rng) {
       if (!plan.resident) return false;
-      const state = new Int32Array(r.wasm.memory.buffer, r.at.shuffle, 6);
-      r.shuffler = { rng, state, started: false, epochsLeft: setup.epochs };
+      r.shuffler = { rng, state: new Int32Array(r.wasm.memory.buffer, r.at.shuffle, 4), started: false };
       return true;
     },
     runEpoch(stop) {
