@@ -148,7 +148,10 @@ export function parseFlags(
     .option('--no-ingest', 'skip the CSV ingest passes')
     .option('--no-browser', 'skip backprop in headless Chromium (a module Web Worker, as in the playground)')
     .option('--no-stream', 'skip streaming predict and evaluate on a 200 MB CSV (peak RSS)')
-    .option('--no-cli', "skip the CLI's per-epoch speed (train with 2 and 32 epochs on a CSV of W1's and W2's data)")
+    .option(
+      '--no-cli',
+      "skip the CLI's per-epoch speed (train with 2 and 152 or 32 epochs on a CSV of W1's and W2's data)",
+    )
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride((err) => {
@@ -370,7 +373,7 @@ export function renderText(res: BenchResults): string {
   for (const c of res.cli ?? []) {
     out.push('');
     out.push(
-      `cli ${c.workload}: backprop train on ${fmtInt(c.rows)} rows, ${c.what}, shuffled; marginal time per epoch = (t32 − t2) / 30`,
+      `cli ${c.workload}: backprop train on ${fmtInt(c.rows)} rows, ${c.what}, shuffled; marginal time per epoch = (t${c.epochs[1]} − t${c.epochs[0]}) / ${c.epochs[1] - c.epochs[0]}, fastest process of each`,
     );
     if (c.status === 'ok') {
       for (const v of c.variants!) {
