@@ -289,6 +289,16 @@ export function isDecimal(s: string): boolean {
   return i === n;
 }
 
+/**
+ * Why a finite number cannot be a float32 run's feature: it rounds to ±Infinity in float32.
+ * @param cell the number as written
+ * @example
+ * beyondFloat32('1e39'); // "'1e39' is beyond float32's range (dtype float32), expected a number within ±3.4028235e38"
+ */
+export function beyondFloat32(cell: string): string {
+  return `'${cell}' is beyond float32's range (dtype float32), expected a number within ±3.4028235e38`;
+}
+
 /** The numeric value of a cell, or an error message for it (as {@link parseCell} words it). */
 function cellValue(raw: string): number | string {
   if (isDecimal(raw)) {
@@ -394,10 +404,14 @@ export class ExamplesSink implements CsvRowSink {
     const cols = this.featureCols;
     const x = this.x;
     const base = r * cols.length;
+    const f32 = this.features32();
     for (let j = 0; j < cols.length; j++) {
       const v = cellValue(fields[cols[j]]);
       if (typeof v === 'string') throw this.cellError(line, cols[j], v);
       x[base + j] = v;
+      // A finite number float32 cannot hold would be stored as ±Infinity.
+      if (f32 && !Number.isFinite(x[base + j]))
+        throw this.cellError(line, cols[j], beyondFloat32(fields[cols[j]].trim()));
     }
     if (this.targetError === undefined) {
       const raw = fields[this.targetCol];
