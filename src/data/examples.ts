@@ -289,6 +289,16 @@ export function isDecimal(s: string): boolean {
   return i === n;
 }
 
+/**
+ * Why a finite number cannot be a float32 run's feature: it rounds to ±Infinity in float32.
+ * @param cell the number as written
+ * @example
+ * beyondFloat32('1e39'); // "'1e39' is beyond float32's range (dtype float32), expected a number within ±3.4028235e38"
+ */
+export function beyondFloat32(cell: string): string {
+  return `'${cell}' is beyond float32's range (dtype float32), expected a number within ±3.4028235e38`;
+}
+
 /** The numeric value of a cell, or an error message for it (as {@link parseCell} words it). */
 function cellValue(raw: string): number | string {
   if (isDecimal(raw)) {
@@ -323,7 +333,8 @@ export class ExamplesSink implements CsvRowSink {
   private x: Float64Array | Float32Array;
   private capacity = 0;
   private n = 0;
-  private readonly lines: number[] = [];
+  /** File line of each row (grown with `x`: a million rows' number[] was megabytes of garbage). */
+  private lineNo = new Int32Array(0);
   /** Regression targets, or the class id of each row (ids in order of first appearance). */
   private yNum = new Float64Array(0);
   private yId = new Int32Array(0);
@@ -376,6 +387,9 @@ export class ExamplesSink implements CsvRowSink {
     const x = this.features32() ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
     x.set(this.x.subarray(0, this.n * cols));
     this.x = x;
+    const lineNo = new Int32Array(rows);
+    lineNo.set(this.lineNo.subarray(0, this.n));
+    this.lineNo = lineNo;
     if (this.regression) {
       const y = new Float64Array(rows);
       y.set(this.yNum.subarray(0, this.n));
@@ -394,10 +408,14 @@ export class ExamplesSink implements CsvRowSink {
     const cols = this.featureCols;
     const x = this.x;
     const base = r * cols.length;
+    const f32 = this.features32();
     for (let j = 0; j < cols.length; j++) {
       const v = cellValue(fields[cols[j]]);
       if (typeof v === 'string') throw this.cellError(line, cols[j], v);
       x[base + j] = v;
+      // A finite number float32 cannot hold would be stored as ±Infinity.
+      if (f32 && !Number.isFinite(x[base + j]))
+        throw this.cellError(line, cols[j], beyondFloat32(fields[cols[j]].trim()));
     }
     if (this.targetError === undefined) {
       const raw = fields[this.targetCol];
@@ -411,7 +429,7 @@ export class ExamplesSink implements CsvRowSink {
         this.yId[r] = id;
       }
     }
-    this.lines.push(line);
+    this.lineNo[r] = line;
     this.n = r + 1;
   }
 
@@ -485,8 +503,36 @@ export class ExamplesSink implements CsvRowSink {
     }
     this.yId = new Int32Array(0);
     this.yNum = new Float64Array(0);
-    return { file, x, y, features: this.features, target: this.target, labels, lines: this.lines };
+    const lines = lineNumbers(this.lineNo, n);
+    this.lineNo = new Int32Array(0);
+    return {
+      file,
+      x,
+      y,
+      features: this.features,
+      target: this.target,
+      labels,
+      get lines() {
+        return lines();
+      },
+    };
   }
+}
+
+/**
+ * The rows' file lines as a number[] made when first asked for (only messages and the demo ask):
+ * nothing kept when they run on from the first without a gap, as they do in most files.
+ */
+function lineNumbers(lineNo: Int32Array, n: number): () => number[] {
+  const first = n > 0 ? lineNo[0] : 0;
+  let consecutive = true;
+  for (let r = 1; r < n && consecutive; r++) consecutive = lineNo[r] === first + r;
+  const kept = consecutive ? undefined : lineNo.slice(0, n);
+  let lines: number[] | undefined;
+  return () => {
+    lines ??= kept ? Array.from(kept) : Array.from({ length: n }, (_, r) => first + r);
+    return lines;
+  };
 }
 
 /** A feature name that says "row identifier". */

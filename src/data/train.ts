@@ -15,7 +15,7 @@ import { type Dataset, type EpochLog, type FitDtype, fit, type History } from '.
 import { targetClasses } from '../train/metrics.js';
 import type { Table } from './csv.js';
 import { evaluateNetwork, headlineMetrics, type Metrics } from './evaluate.js';
-import { type ExampleOptions, type Examples, tableToExamples } from './examples.js';
+import { beyondFloat32, type ExampleOptions, type Examples, tableToExamples } from './examples.js';
 import { InputError } from './input-error.js';
 import { defaultOutputActivation, lossForLabels, outputUnits } from './labels.js';
 import type { Model, SavedOptimizerState, TargetStandardization, TrainingSettings } from './model-file.js';
@@ -186,6 +186,12 @@ type Settled = Required<
   >
 > &
   TrainOptions;
+
+/**
+ * Options that make a float64 run whatever the initial model: `dtype: 'float64'`, or no dtype and
+ * no `init` (a float32 `init` model keeps float32), so that the float64 overloads' types hold.
+ */
+export type Float64Run = { dtype: 'float64' } | { dtype?: undefined; init?: undefined };
 
 /** The initial model's optimiser, learning rate, batch size, seed, L2 penalty and dtype where `options` leave them out. */
 function inherited(options: TrainOptions): TrainOptions {
@@ -506,11 +512,23 @@ export interface Prepared<X extends AnyMatrix = Matrix> {
  * The examples of a table under the run's column choice, or the examples given; for a float32
  * run their features as float32 (a float32 copy of float64 ones; data read as float32 as it is).
  */
-function examplesOf(data: Table | Examples<AnyMatrix>, options: TrainOptions): Examples<AnyMatrix> {
+function examplesOf(data: Table | Examples<AnyMatrix>, options: Settled): Examples<AnyMatrix> {
   const examples = 'header' in data ? tableToExamples(data, trainingColumns(options, data.header, data.file)) : data;
   if (options.dtype !== 'float32' || examples.x.data instanceof Float32Array) return examples;
   const x: Matrix32 = { rows: examples.x.rows, cols: examples.x.cols, data: Float32Array.from(examples.x.data) };
+  checkFloat32Range(examples, x);
   return { ...examples, x };
+}
+
+/** Refuses a finite feature that became ±Infinity in float32, naming its file, line and column. */
+function checkFloat32Range(examples: Examples<AnyMatrix>, x: Matrix32): void {
+  const src = examples.x.data;
+  for (let i = 0; i < src.length; i++) {
+    if (Number.isFinite(x.data[i]) || !Number.isFinite(src[i])) continue;
+    const r = Math.floor(i / x.cols);
+    const where = `${examples.file} line ${examples.lines[r]}, column ${examples.features[i % x.cols]}`;
+    throw new InputError(`${where}: ${beyondFloat32(String(src[i]))}`);
+  }
 }
 
 /**
@@ -523,11 +541,11 @@ function examplesOf(data: Table | Examples<AnyMatrix>, options: TrainOptions): E
  * const { examples, train, test, standardization } = prepareDataset(table, { target: 'species', seed: 1 });
  * examples.labels; // { kind: 'multiclass', classes: ['setosa', 'versicolor', 'virginica'] }
  */
-export function prepareDataset(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): Prepared;
+export function prepareDataset(data: Table | Examples, options?: TrainOptions & Float64Run): Prepared;
 export function prepareDataset(data: Table | Examples<AnyMatrix>, options?: TrainOptions): Prepared<AnyMatrix>;
 export function prepareDataset(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): Prepared<AnyMatrix> {
   const o = withDefaults(options);
-  const examples = examplesOf(data, options);
+  const examples = examplesOf(data, o);
   const loss = checkedLoss(examples, o.loss);
   return { examples, loss, ...splitExamples(examples, o) };
 }
@@ -542,11 +560,12 @@ export function prepareDataset(data: Table | Examples<AnyMatrix>, options: Train
  * const table = parseCsv(csvText, 'iris.csv');
  * const { model, metrics } = trainModel(table, { hidden: [8], epochs: 200 });
  */
-export function trainModel(data: Table | Examples, options?: TrainOptions & { dtype?: 'float64' }): TrainResult;
+export function trainModel(data: Table | Examples, options?: TrainOptions & Float64Run): TrainResult;
 export function trainModel(data: Table | Examples<AnyMatrix>, options?: TrainOptions): TrainResult<AnyMatrix>;
 export function trainModel(data: Table | Examples<AnyMatrix>, options: TrainOptions = {}): TrainResult<AnyMatrix> {
   const o = withDefaults(options);
-  const examples = examplesOf(data, options);
+  // The settled dtype: a float32 `init` model keeps float32 unless `dtype` says otherwise.
+  const examples = examplesOf(data, o);
   const loss = checkedLoss(examples, o.loss);
   // The initial model is checked before the splits, so that its errors come first.
   const network = startingNetwork(examples, loss, o);

@@ -23,6 +23,12 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
 }
 
 /**
+ * Options that make a float64 run whatever the initial model: `dtype: 'float64'`, or no dtype and
+ * no `initFile` (a float32 model there keeps float32), so that the float64 overloads' types hold.
+ */
+export type Float64File = { dtype: 'float64' } | { dtype?: undefined; initFile?: undefined };
+
+/**
  * The examples of a CSV file (or stdin for `-`) under a run's column choice, streamed into
  * matrices, and the run's options with the initial model loaded: what {@link trainFromCsvFile}
  * trains on. The initial model is read once the CSV's header is known, so that a bad CSV is
@@ -35,7 +41,7 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
  */
 export function readTrainingExamples(
   path: string,
-  options?: TrainFileOptions & { dtype?: 'float64' },
+  options?: TrainFileOptions & Float64File,
 ): { examples: Examples; settings: TrainOptions };
 export function readTrainingExamples(
   path: string,
@@ -83,7 +89,7 @@ function dtypeOf(initFile: string): FitDtype {
  * const { model } = trainFromCsvFile('data/iris.csv', { hidden: [8], epochs: 200 });
  * saveModel('iris.json', model);
  */
-export function trainFromCsvFile(path: string, options?: TrainFileOptions & { dtype?: 'float64' }): TrainResult;
+export function trainFromCsvFile(path: string, options?: TrainFileOptions & Float64File): TrainResult;
 export function trainFromCsvFile(path: string, options?: TrainFileOptions): TrainResult<AnyMatrix>;
 export function trainFromCsvFile(path: string, options: TrainFileOptions = {}): TrainResult<AnyMatrix> {
   const { examples, settings } = readTrainingExamples(path, options);

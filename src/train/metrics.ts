@@ -89,11 +89,29 @@ export function rocCurve(
 
 /** Area under the ROC curve (trapezoids; ties count one half), NaN when one class is absent. */
 export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const { fpr, tpr } = rocCurve(scores, labels);
-  if (fpr[fpr.length - 1] === 0 || tpr[tpr.length - 1] === 0) return Number.NaN;
+  // rocCurve's points and trapezoids in the same arithmetic, without its arrays: a large test
+  // split's curve is megabytes of garbage.
+  const idx = Uint32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) pos++;
+  const neg = labels.length - pos;
+  let tp = 0;
+  let fp = 0;
+  let fpr = 0;
+  let tpr = 0;
   let area = 0;
-  for (let i = 1; i < fpr.length; i++) area += ((fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1])) / 2;
-  return area;
+  for (let k = 0; k < idx.length; k++) {
+    if (labels[idx[k]] === 1) tp++;
+    else fp++;
+    if (k === idx.length - 1 || scores[idx[k + 1]] !== scores[idx[k]]) {
+      const f = neg === 0 ? 0 : fp / neg;
+      const t = pos === 0 ? 0 : tp / pos;
+      area += ((f - fpr) * (t + tpr)) / 2;
+      fpr = f;
+      tpr = t;
+    }
+  }
+  return fpr === 0 || tpr === 0 ? Number.NaN : area;
 }
 
 /** Scores and 0/1 labels for the ROC curve of class `cls` against the rest (binary: ŷ is P(class 1)). */

@@ -314,6 +314,12 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     r.slots.f32.forEach((a, i) => a.set(r.slots!.f64[i]));
     r.wasm.setStep(setup.optimizer!.iterations);
   };
+  const storeSlots = () => r.slots?.f32.forEach((a, i) => r.slots!.f64[i].set(a));
+  // A diverged run's weights go back to the epoch's start, but its optimiser keeps the updates
+  // that ran, as the float64 path's does: the slots must agree with the step count advanced.
+  const keepSlotsIfDiverged = () => {
+    if (!Number.isFinite(r.result[0])) storeSlots();
+  };
   return {
     name: 'wasm',
     detail: 'float32',
@@ -327,6 +333,7 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     runEpoch(stop) {
       if (setup.perStepCallback) return false;
       runEpoch(r, lr, stop);
+      if (r.result[2] > 0) keepSlotsIfDiverged();
       return true;
     },
     gradient(start, size) {
@@ -337,10 +344,11 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     runBatch(start, size) {
       oneBatch(r, start, size, lr);
       if (Number.isFinite(r.result[0])) r.slots?.access.advance(1);
+      else keepSlotsIfDiverged();
     },
     storeWeights() {
       for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
-      r.slots?.f32.forEach((a, i) => r.slots!.f64[i].set(a));
+      storeSlots();
     },
     loadWeights,
   };
