@@ -22,6 +22,9 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'src/core/wasm');
 
+/** Largest shared memory, in 64 kB pages (1 GiB), a sharded run may ask for. */
+const SHARED_MAX_PAGES = 16384;
+
 /**
  * The modules: the float64 kernels, and the float32 ones (`dtype: 'float32'`), which import
  * nothing (their exp, log, log1p and tanh are musl's, compiled in).
@@ -29,10 +32,29 @@ const outDir = join(root, 'src/core/wasm');
 const MODULES = [
   { source: 'kernels', constant: 'KERNELS_WASM', imports: ['env.exp', 'env.log', 'env.log1p', 'env.tanh'] },
   { source: 'kernels-f32', constant: 'KERNELS_F32_WASM', imports: [] },
+  // The float64 kernels again over an imported shared memory: the threads of a sharded run
+  // (src/train/parallel-*.ts) each instantiate it over the run's one memory, so the weights are
+  // held once and each thread's gradient lands in its slot. The memory is sized before the
+  // threads start, never grown; the maximum only bounds what a run may ask for.
+  {
+    source: 'kernels',
+    name: 'kernels-shared',
+    constant: 'KERNELS_SHARED_WASM',
+    imports: ['env.memory', 'env.exp', 'env.log', 'env.log1p', 'env.tanh'],
+    args: [
+      '--enable',
+      'threads',
+      '--importMemory',
+      '--zeroFilledMemory',
+      '--sharedMemory',
+      '--maximumMemory',
+      String(SHARED_MAX_PAGES),
+    ],
+  },
 ];
 
 /** The compiler's arguments for one module. */
-const ascArgs = (source, wasmFile, watFile) => [
+const ascArgs = (source, wasmFile, watFile, extra = []) => [
   join(root, `assembly/${source}.ts`),
   '--outFile',
   wasmFile,
@@ -49,6 +71,7 @@ const ascArgs = (source, wasmFile, watFile) => [
   'abort=',
   '--initialMemory',
   '1',
+  ...extra,
 ];
 
 /** The vocabulary's name lists, read from the TypeScript sources themselves. */
@@ -85,10 +108,10 @@ writeFileSync(
 );
 
 mkdirSync(outDir, { recursive: true });
-for (const { source, constant, imports: allowed } of MODULES) {
-  const wasmFile = join(outDir, `${source}.wasm`);
-  const tsFile = join(outDir, `${source}.generated.ts`);
-  const { error, stderr } = await asc.main(ascArgs(source, wasmFile, join(outDir, `${source}.wat`)));
+for (const { source, name = source, constant, imports: allowed, args = [] } of MODULES) {
+  const wasmFile = join(outDir, `${name}.wasm`);
+  const tsFile = join(outDir, `${name}.generated.ts`);
+  const { error, stderr } = await asc.main(ascArgs(source, wasmFile, join(outDir, `${name}.wat`), args));
   if (error) {
     console.error(stderr.toString());
     console.error(`build-wasm: ${error.message}`);
@@ -100,7 +123,7 @@ for (const { source, constant, imports: allowed } of MODULES) {
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
   const unexpected = imports.filter((i) => !allowed.includes(i));
   if (unexpected.length > 0) {
-    console.error(`build-wasm: ${source}: unexpected imports ${unexpected.join(', ')}`);
+    console.error(`build-wasm: ${name}: unexpected imports ${unexpected.join(', ')}`);
     process.exit(1);
   }
   const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
@@ -112,5 +135,5 @@ for (const { source, constant, imports: allowed } of MODULES) {
       `/** First 16 hex digits of the module's SHA-256. */\n` +
       `export const ${constant}_SHA256 = '${sha}';\n`,
   );
-  console.log(`build-wasm: ${source}: ${bytes.length} bytes (sha256 ${sha}) → ${tsFile.slice(root.length + 1)}`);
+  console.log(`build-wasm: ${name}: ${bytes.length} bytes (sha256 ${sha}) → ${tsFile.slice(root.length + 1)}`);
 }
