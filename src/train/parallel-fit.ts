@@ -159,7 +159,7 @@ export function fitSharded(
   checked: CheckedFitOptions,
   threads: number,
 ): History {
-  const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', threads);
+  const setup = createSharedSetup(net, data, checked, options.engine ?? 'auto', threads);
   const ctrl = new Int32Array(setup.control);
   const own = attachShardThread(setup, 0);
   setup.engine = own.engine; // the workers ask for the engine this thread got
@@ -215,8 +215,13 @@ function phase2Views(net: Network, setup: SharedSetup) {
  * shared-memory kernels (wasm-layout.ts's `layoutShards`); beside it the control words, the shard
  * losses and room for a thread's error message. The memory is sized here, before any thread
  * starts, and never grows.
+ * @param net the network (its shapes; the weights are copied in at each epoch's start)
+ * @param data the training data (its shapes and row count)
+ * @param checked fit's checked options
+ * @param engine the engine asked for
+ * @param threads the threads that will compute the shards
  */
-function sharedSetup(
+export function createSharedSetup(
   net: Network,
   data: Dataset,
   checked: CheckedFitOptions,
