@@ -334,13 +334,17 @@ function trainOnThreads(run: ParallelRun): History {
     let correct = 0;
     let seen = 0;
     let ran = batches;
-    for (let b = 0; b < batches; b++) {
+    const gather = (b: number) => {
       const start = b * batchSize;
-      const size = Math.min(batchSize, n - start);
-      gatherBatch(run, shuffle ? order : null, start, size);
+      gatherBatch(run, shuffle ? order : null, start, Math.min(batchSize, n - start));
+    };
+    gather(0);
+    for (let b = 0; b < batches; b++) {
+      const size = Math.min(batchSize, n - b * batchSize);
       const loss = computeBatch(run, size);
       if (!Number.isFinite(loss)) throw diverged(epoch, b + 1, loss);
-      updateBatch(run);
+      // The next batch's rows are gathered while the other threads update: phase 1 is over.
+      updateBatch(run, b + 1 < batches ? () => gather(b + 1) : undefined);
       lossSum += loss * size;
       correct += run.correct;
       seen += size;
@@ -408,10 +412,12 @@ function computeBatch(run: ParallelRun, size: number): number {
 /**
  * Phase 2 of a batch: plain SGD in chunks claimed by every thread (its step counted on the
  * caller's optimiser), or, for any other optimiser or with L2, on this thread: the shards'
- * gradients combined in shard order, 2·l2·kernel added, the optimiser's step.
+ * gradients combined in shard order, 2·l2·kernel added, the optimiser's step. `gatherNext`
+ * (the next batch's rows into the batch region, which phase 2 does not read) runs first.
  */
-function updateBatch(run: ParallelRun): void {
+function updateBatch(run: ParallelRun, gatherNext: (() => void) | undefined): void {
   const { ctrl, setup, own, checked, round } = run;
+  gatherNext?.();
   if (setup.sgdRate > 0) {
     own.updateChunks(round);
     kernelUpdate(checked.optimizer)?.advance(1);
