@@ -2,12 +2,12 @@
  * Loader of the float64 kernels built over an imported shared memory (the `kernels-shared`
  * module of scripts/build-wasm.mjs: assembly/kernels.ts compiled with --importMemory
  * --sharedMemory). The threads of a sharded run each instantiate it over the run's one memory,
- * so the weights live there once and every thread's kernels read them in place. Node only in
- * practice (a browser needs cross-origin isolation for shared memory); every function yields
- * `undefined` where the module or a shared memory cannot be had, and callers fall back.
+ * so the weights live there once and every thread's kernels read them in place. Node only: the
+ * module is read from `kernels-shared.wasm` beside this file (not embedded, so browser bundles do
+ * not carry it) through `process.getBuiltinModule`; every function yields `undefined` where the
+ * file, the module or a shared memory cannot be had, and callers fall back.
  */
-import { decodeBase64, matchHostLog1p, type WasmKernels } from './kernels.js';
-import { KERNELS_SHARED_WASM_BASE64 } from './kernels-shared.generated.js';
+import { matchHostLog1p, type WasmKernels } from './kernels.js';
 
 /** The module's exports: the float64 kernels', with the packing scratch settable and the sharded update. */
 export interface SharedWasmKernels extends WasmKernels {
@@ -25,10 +25,20 @@ const PAGE = 65536;
 let compiled: WebAssembly.Module | null | undefined;
 let probed: { heapBase: number; packBytes: number } | null | undefined;
 
+/** The module's bytes from beside this file, where Node's fs is at hand. */
+function moduleBytes(): Uint8Array<ArrayBuffer> | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  // A name in a variable: bundlers would otherwise copy the file as an asset of the browser build.
+  const file = './kernels-shared.wasm';
+  return fs?.readFileSync(new URL(file, import.meta.url)) as Uint8Array<ArrayBuffer> | undefined;
+}
+
 function compiledModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const bytes = moduleBytes();
+    compiled = bytes ? new WebAssembly.Module(bytes) : null;
   } catch {
     compiled = null;
   }
