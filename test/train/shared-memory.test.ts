@@ -15,9 +15,10 @@ import {
   instantiateSharedWasmKernels,
   sharedKernelsLayout,
 } from '../../src/core/wasm/kernels-shared.js';
-import { createNetwork, createRandom, type NetworkConfig, zeros } from '../../src/index.js';
-import { checkFitOptions } from '../../src/train/fit.js';
+import { createNetwork, createRandom, fit, type NetworkConfig, zeros } from '../../src/index.js';
+import { parameterArrays } from '../../src/nn/network.js';
 import { layoutShards } from '../../src/train/engines/wasm-layout.js';
+import { checkFitOptions } from '../../src/train/fit.js';
 import { createSharedSetup } from '../../src/train/parallel-fit.js';
 
 const WIDE: NetworkConfig = {
@@ -191,5 +192,26 @@ describe('a sharded run’s memory', () => {
     expect(wasm.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(wasm.memory.buffer.byteLength).toBeGreaterThanOrEqual(wasm.at.bytes);
     expect(createSharedSetup(net, data, checked, 'reference', 2).at.shards).toHaveLength(0);
+  });
+
+  it('gives, on 2 threads, the bits of the engine path (weights copied in, gradients out, the update in JavaScript)', () => {
+    const rng = createRandom(3);
+    const n = 700; // batches of 256, 256 and 188: shards of 128/128 and 94/94
+    const x = zeros(n, 60);
+    const y = zeros(n, 1);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 60; j++) x.data[i * 60 + j] = rng.normal();
+      y.data[i] = x.data[i * 60] + 0.5 * x.data[i * 60 + 1] > 0 ? 1 : 0;
+    }
+    const run = (engine: 'auto' | 'reference') => {
+      const net = createNetwork(WIDE, { seed: 4 });
+      const history = fit(net, { x, y }, { epochs: 2, batchSize: 256, seed: 9, learningRate: 0.3, engine, threads: 2 });
+      return { history, weights: parameterArrays(net).map((a) => Array.from(a)) };
+    };
+    const shared = run('auto');
+    const engines = run('reference');
+    expect([shared.history.engine, shared.history.threads, engines.history.engine]).toEqual(['wasm', 2, 'reference']);
+    expect(shared.weights).toEqual(engines.weights);
+    expect(shared.history.epochs.map((e) => e.loss)).toEqual(engines.history.epochs.map((e) => e.loss));
   });
 });
