@@ -205,7 +205,11 @@ describe('a sharded run’s memory', () => {
     }
     const run = (engine: 'auto' | 'reference') => {
       const net = createNetwork(WIDE, { seed: 4 });
-      const history = fit(net, { x, y }, { epochs: 2, batchSize: 256, seed: 9, learningRate: 0.3, engine, threads: 2 });
+      const history = fit(
+        net,
+        { x, y },
+        { epochs: 2, batchSize: 256, seed: 9, optimizer: { name: 'sgd', learningRate: 0.3 }, engine, threads: 2 },
+      );
       return { history, weights: parameterArrays(net).map((a) => Array.from(a)) };
     };
     const shared = run('auto');
