@@ -191,6 +191,22 @@ const PANEL_STEPS = 128;
  * block's 128 rows, so the block would not stay in L1 however small. Copied, it does.
  */
 const PACK = memory.data(PANEL_COLS * PANEL_STEPS * 8, 16);
+/** Where panels pack: PACK unless set, for instances that share one memory each need their own. */
+let packScratch: usize = PACK;
+
+/**
+ * Packs panels at `at` (PANEL_COLS·PANEL_STEPS·8 = 32 kB, 16-byte aligned) from now on instead of
+ * the module's static block: every instance over one shared memory (the threads of a sharded
+ * run) must pack in its own bytes.
+ */
+export function setPackScratch(at: usize): void {
+  packScratch = at;
+}
+
+/** Bytes {@link setPackScratch} needs at its address. */
+export function packScratchBytes(): i32 {
+  return PANEL_COLS * PANEL_STEPS * 8;
+}
 
 /** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
 // @ts-ignore: decorator
@@ -406,8 +422,9 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
   // The full tiles' b, packed (see PACK) when its rows are far apart (a wide layer: 128 columns
   // or more) and enough rows of a read it to pay for the copy.
   const packed = rows >= 16 && bst >= 1024 && j4 > j0;
+  const packAt = packScratch;
   if (packed) {
-    let q = PACK;
+    let q = packAt;
     for (let j = j0; j < j4; j += 4) {
       let pb = b + <usize>j * 8;
       for (let s = 0; s < steps; s++) {
@@ -424,14 +441,14 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk4x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      mk4x4(ai, ars, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   if (i + 2 <= rows) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk2x4(ai, ars, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      mk2x4(ai, ars, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
     i += 2;
   }
@@ -439,7 +456,7 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk1x4(ai, ast, packed ? PACK + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
+      mk1x4(ai, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   let j = j4;
@@ -805,6 +822,33 @@ function sgdUpdate(w: usize, g: usize, len: i32, lr: f64): void {
     const o = <usize>i * 8;
     store<f64>(w + o, load<f64>(w + o) - lr * load<f64>(g + o));
   }
+}
+
+/**
+ * Plain SGD from a sharded batch's two shard gradients, for i < n:
+ * w[i] ← w[i] − lr·(w0·g0[i] + w1·g1[i]), the shards combined in order (shards.ts's
+ * combineShards, w_k = size_k / size) and stepped in one pass, the same operations per element
+ * as combining and then stepping. The threads of a sharded run each call it on a range.
+ */
+export function sgdTwoShards(w: usize, g0: usize, g1: usize, w0: f64, w1: f64, lr: f64, n: i32): void {
+  const vlr = f64x2.splat(lr);
+  const v0 = f64x2.splat(w0);
+  const v1 = f64x2.splat(w1);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i * 8;
+    const g = f64x2.add(f64x2.mul(v0, v128.load(g0 + o)), f64x2.mul(v1, v128.load(g1 + o)));
+    v128.store(w + o, f64x2.sub(v128.load(w + o), f64x2.mul(vlr, g)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 8;
+    store<f64>(w + o, load<f64>(w + o) - lr * (w0 * load<f64>(g0 + o) + w1 * load<f64>(g1 + o)));
+  }
+}
+
+/** w ← w − lr·g over n values: a sharded batch whose only shard is shard 1 (one row; its weight 1·g is g). */
+export function sgdOneShard(w: usize, g: usize, lr: f64, n: i32): void {
+  sgdUpdate(w, g, n, lr);
 }
 
 /**

@@ -26,6 +26,7 @@
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
+import { createSharedMemory, sharedKernelsLayout } from '../core/wasm/kernels-shared.js';
 import { squaredNorm } from '../nn/backprop.js';
 import {
   cloneNetwork,
@@ -37,7 +38,9 @@ import {
 } from '../nn/network.js';
 import { kernelUpdate } from '../nn/optimizers.js';
 import { gatherRows } from './engines/rows.js';
-import { combineShards, SHARDS, shardRange } from './engines/shards.js';
+import { selectEngine } from './engines/select.js';
+import { combineShards, maxShardRows, SHARDS, shardRange } from './engines/shards.js';
+import { layoutShards } from './engines/wasm-layout.js';
 import {
   type CheckedFitOptions,
   createEpochEnd,
@@ -156,15 +159,16 @@ export function fitSharded(
   checked: CheckedFitOptions,
   threads: number,
 ): History {
-  const setup = sharedSetup(net, data, checked, options.engine ?? 'auto', threads);
+  const setup = createSharedSetup(net, data, checked, options.engine ?? 'auto', threads);
   const ctrl = new Int32Array(setup.control);
   const own = attachShardThread(setup, 0);
   setup.engine = own.engine; // the workers ask for the engine this thread got
   try {
     if (threads > 1) startJobs(setup);
     if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
-    const batchX = new Float64Array(setup.x);
-    const batchY = new Float64Array(setup.y);
+    const { buffer } = setup.memory;
+    const batchX = new Float64Array(buffer, setup.at.x, setup.rows * data.x.cols);
+    const batchY = new Float64Array(buffer, setup.at.y, setup.rows * data.y.cols);
     return trainOnThreads({
       net,
       data,
@@ -198,15 +202,26 @@ function phase2Views(net: Network, setup: SharedSetup) {
     off += p.length;
     return v;
   });
-  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
+  const slots = Array.from(
+    { length: SHARDS },
+    (_, k) => new Float64Array(setup.memory.buffer, setup.at.grads + k * P * 8, P),
+  );
   return { combined, gradArrays, slots };
 }
 
 /**
- * Shared memory for a run: the batch buffers, the weights, one gradient slot per shard, the
- * control words, the shard losses and room for a thread's error message.
+ * Shared memory for a run: one WebAssembly memory with the batch, the weights, one gradient slot
+ * per shard and, when the engine the run gets is the WebAssembly one, each shard's region for the
+ * shared-memory kernels (wasm-layout.ts's `layoutShards`); beside it the control words, the shard
+ * losses and room for a thread's error message. The memory is sized here, before any thread
+ * starts, and never grows.
+ * @param net the network (its shapes; the weights are copied in at each epoch's start)
+ * @param data the training data (its shapes and row count)
+ * @param checked fit's checked options
+ * @param engine the engine asked for
+ * @param threads the threads that will compute the shards
  */
-function sharedSetup(
+export function createSharedSetup(
   net: Network,
   data: Dataset,
   checked: CheckedFitOptions,
@@ -214,29 +229,51 @@ function sharedSetup(
   threads: number,
 ): SharedSetup {
   const rows = Math.min(checked.batchSize, data.x.rows);
-  const P = parameterCount(net);
   // Plain SGD (no state but its step count, advanced per batch on the calling thread) without L2
   // is updated in chunks by every thread; any other optimiser by the calling thread, whose
   // optimiser object it is.
   const sgd = kernelUpdate(checked.optimizer);
   const sgdRate = sgd !== undefined && checked.l2 === 0 ? sgd.learningRate : 0;
+  const batches = Math.ceil(data.x.rows / checked.batchSize) * Math.max(1, checked.epochs - checked.initialEpoch);
+  // The shared kernels run the shards where the engine the threads would get is the WebAssembly one.
+  const shared = usesWasm(net, data, rows, batches, engine) ? sharedKernelsLayout() : undefined;
+  const shardRows = maxShardRows(rows);
+  const plan = layoutShards(shared?.heapBase ?? 0, net, rows, shardRows, SHARDS, shared?.packBytes ?? 0);
+  const memory = createSharedMemory(plan.layout.bytes);
+  if (memory === undefined)
+    throw new ConfigError(`a sharded run cannot have ${plan.layout.bytes} bytes of shared memory`);
+  plan.writeTables(memory.buffer);
+  const layout = plan.layout;
   const setup: SharedSetup = {
     config: networkConfig(net),
     engine,
     threads,
     rows,
-    batches: Math.ceil(data.x.rows / checked.batchSize) * Math.max(1, checked.epochs - checked.initialEpoch),
+    batches,
     l2: checked.l2,
     sgdRate,
-    x: new SharedArrayBuffer(rows * data.x.cols * 8),
-    y: new SharedArrayBuffer(rows * data.y.cols * 8),
-    params: new SharedArrayBuffer(P * 8),
-    grads: new SharedArrayBuffer(P * 8 * SHARDS),
+    memory,
+    at: layout,
     control: new SharedArrayBuffer((CTRL.CORRECT + SHARDS) * 4),
     losses: new SharedArrayBuffer(SHARDS * 8),
     error: new SharedArrayBuffer(ERROR_BYTES),
   };
   return setup;
+}
+
+/** Whether the selector gives the threads the WebAssembly engine (asked as each thread would ask). */
+function usesWasm(net: Network, data: Dataset, rows: number, batches: number, engine: FitEngine): boolean {
+  const matrix = (cols: number) => ({ rows, cols, data: new Float64Array(rows * cols) });
+  const setup = { x: matrix(data.x.cols), y: matrix(data.y.cols) };
+  const probe = selectEngine(engine, {
+    net,
+    data: setup,
+    batchSize: maxShardRows(rows),
+    l2: 0,
+    epochs: batches,
+    perStepCallback: true,
+  });
+  return probe.name === 'wasm';
 }
 
 /** A parallel run in progress, as the calling thread drives it. */
@@ -297,13 +334,17 @@ function trainOnThreads(run: ParallelRun): History {
     let correct = 0;
     let seen = 0;
     let ran = batches;
-    for (let b = 0; b < batches; b++) {
+    const gather = (b: number) => {
       const start = b * batchSize;
-      const size = Math.min(batchSize, n - start);
-      gatherBatch(run, shuffle ? order : null, start, size);
+      gatherBatch(run, shuffle ? order : null, start, Math.min(batchSize, n - start));
+    };
+    gather(0);
+    for (let b = 0; b < batches; b++) {
+      const size = Math.min(batchSize, n - b * batchSize);
       const loss = computeBatch(run, size);
       if (!Number.isFinite(loss)) throw diverged(epoch, b + 1, loss);
-      updateBatch(run);
+      // The next batch's rows are gathered while the other threads update: phase 1 is over.
+      updateBatch(run, b + 1 < batches ? () => gather(b + 1) : undefined);
       lossSum += loss * size;
       correct += run.correct;
       seen += size;
@@ -371,10 +412,12 @@ function computeBatch(run: ParallelRun, size: number): number {
 /**
  * Phase 2 of a batch: plain SGD in chunks claimed by every thread (its step counted on the
  * caller's optimiser), or, for any other optimiser or with L2, on this thread: the shards'
- * gradients combined in shard order, 2·l2·kernel added, the optimiser's step.
+ * gradients combined in shard order, 2·l2·kernel added, the optimiser's step. `gatherNext`
+ * (the next batch's rows into the batch region, which phase 2 does not read) runs first.
  */
-function updateBatch(run: ParallelRun): void {
+function updateBatch(run: ParallelRun, gatherNext: (() => void) | undefined): void {
   const { ctrl, setup, own, checked, round } = run;
+  gatherNext?.();
   if (setup.sgdRate > 0) {
     own.updateChunks(round);
     kernelUpdate(checked.optimizer)?.advance(1);

@@ -16,12 +16,14 @@
  * that wakes up late for an earlier round can never take work of a later one.
  */
 import type { Matrix } from '../core/matrix.js';
+import { instantiateSharedWasmKernels, type SharedWasmKernels } from '../core/wasm/kernels-shared.js';
 import { getActivation } from '../nn/activations.js';
-import { getLoss } from '../nn/losses.js';
+import { getLoss, LOSS_CODES } from '../nn/losses.js';
 import { type Network, type NetworkConfig, parameterCount } from '../nn/network.js';
 import type { EngineName } from './engines/engine.js';
 import { type EngineChoice, selectEngine } from './engines/select.js';
 import { maxShardRows, SHARDS, shardRange } from './engines/shards.js';
+import type { ShardedLayout } from './engines/wasm-layout.js';
 
 /** Indices into the shared Int32 control array. */
 export const CTRL = {
@@ -81,13 +83,15 @@ export interface SharedSetup {
   l2: number;
   /** Plain SGD's learning rate when phase 2 is claimed in chunks by every thread (no L2); 0 when the calling thread updates. */
   sgdRate: number;
-  /** The batch's inputs and targets, gathered there by the calling thread before each batch. */
-  x: SharedArrayBuffer;
-  y: SharedArrayBuffer;
-  /** The weights, all parameter arrays back to back in `parameterArrays` order. */
-  params: SharedArrayBuffer;
-  /** One gradient slot of `parameterCount` doubles per shard ({@link SHARDS}). */
-  grads: SharedArrayBuffer;
+  /**
+   * The run's one shared memory, sized before the threads start and never grown: the batch
+   * (gathered there by the calling thread before each batch), the weights once, a gradient slot
+   * per shard ({@link SHARDS}) and, when `at.shards` is not empty, each shard's region where
+   * every thread's instance of the shared kernels computes it in place.
+   */
+  memory: WebAssembly.Memory;
+  /** Where in `memory` (see wasm-layout.ts). */
+  at: ShardedLayout;
   control: SharedArrayBuffer;
   /** Shard k's mean loss at index k. */
   losses: SharedArrayBuffer;
@@ -174,39 +178,27 @@ export interface ShardThread {
   updateChunks(round: number): void;
 }
 
+/** Computes shard k of the current batch into its slot, its loss and correct count beside. */
+type ShardComputer = (k: number, a: number, b: number) => void;
+
 /** Attaches thread `index` to the shared state. */
 export function attachShardThread(setup: SharedSetup, index: number): ShardThread {
-  const { config, rows } = setup;
-  const net = networkOver(config, setup.params);
-  const x = { rows, cols: config.inputSize, data: new Float64Array(setup.x) };
-  const y = { rows, cols: config.layers[config.layers.length - 1].units, data: new Float64Array(setup.y) };
+  const { config, at } = setup;
+  const buffer = setup.memory.buffer;
+  const net = networkOver(config, buffer, at.params / 8);
   const ctrl = new Int32Array(setup.control);
   const losses = new Float64Array(setup.losses);
   const P = parameterCount(net);
-  const slots = Array.from({ length: SHARDS }, (_, k) => new Float64Array(setup.grads, k * P * 8, P));
-  const allSlots = new Float64Array(setup.grads, 0, SHARDS * P);
-  const params = new Float64Array(setup.params, 0, P);
-  // Gradients only (the update is phase 2's), of shards of at most maxShardRows rows.
-  const engine = selectEngine(setup.engine, {
-    net,
-    data: { x, y },
-    batchSize: maxShardRows(rows),
-    l2: 0,
-    epochs: setup.batches,
-    perStepCallback: true,
-  });
-  const computeShard = (k: number) => {
-    const size = ctrl[CTRL.SIZE];
-    const [a, b] = shardRange(size, SHARDS, k);
-    if (b === a) return;
-    engine.gradient(a, b - a);
-    losses[k] = engine.result[0];
-    ctrl[CTRL.CORRECT + k] = engine.result[1];
-    for (let i = 0, o = 0; i < engine.grads.length; o += engine.grads[i].length, i++) slots[k].set(engine.grads[i], o);
-  };
+  const kernels = at.shards.length > 0 ? instantiateSharedWasmKernels(setup.memory) : undefined;
+  if (at.shards.length > 0 && kernels === undefined)
+    throw new Error('the shared-memory kernels cannot be instantiated');
+  const run = kernels
+    ? kernelShards(setup, kernels, losses, ctrl)
+    : engineShards(setup, net, losses, ctrl, new Float64Array(buffer, at.grads, SHARDS * P));
+  const slot = (k: number) => at.grads + k * P * 8;
 
   return {
-    engine: engine.name,
+    engine: run.engine,
     net,
     computeShards(round) {
       let loaded = false;
@@ -217,9 +209,10 @@ export function attachShardThread(setup: SharedSetup, index: number): ShardThrea
       ) {
         try {
           // The weights changed in the last round; every claim here is of this round (the tag).
-          if (!loaded) engine.startEpoch(null);
+          if (!loaded) run.load();
           loaded = true;
-          computeShard(k);
+          const [a, b] = shardRange(ctrl[CTRL.SIZE], SHARDS, k);
+          if (b > a) run.compute(k, a, b);
         } catch (e) {
           reportError(setup, index, e);
         }
@@ -232,17 +225,127 @@ export function attachShardThread(setup: SharedSetup, index: number): ShardThrea
       const b0 = shardRange(size, 2, 0)[1];
       const w0 = b0 / size;
       const w1 = (size - b0) / size;
+      const rate = setup.sgdRate;
       for (
         let c = claim(ctrl, CTRL.CHUNK_NEXT, round, CHUNKS);
         c >= 0;
         c = claim(ctrl, CTRL.CHUNK_NEXT, round, CHUNKS)
       ) {
         const [lo, hi] = shardRange(P, CHUNKS, c);
-        if (b0 > 0) fusedSgd(params, allSlots, P, w0, w1, setup.sgdRate, lo, hi);
-        else singleSgd(params, slots[1], setup.sgdRate, lo, hi);
+        if (kernels) {
+          const w = at.params + lo * 8;
+          if (b0 > 0) kernels.sgdTwoShards(w, slot(0) + lo * 8, slot(1) + lo * 8, w0, w1, rate, hi - lo);
+          else kernels.sgdOneShard(w, slot(1) + lo * 8, rate, hi - lo);
+        } else if (b0 > 0) fusedSgd(run.params, run.slots, P, w0, w1, rate, lo, hi);
+        else singleSgd(run.params, run.slots.subarray(P), rate, lo, hi);
         finish(ctrl, CTRL.CHUNK_DONE);
       }
     },
+  };
+}
+
+/** How a thread computes shards: its engine's name, what it does once a batch, the shard itself; the views the JavaScript update reads. */
+interface ShardRunner {
+  engine: EngineName;
+  load(): void;
+  compute: ShardComputer;
+  params: Float64Array;
+  slots: Float64Array;
+}
+
+/**
+ * Shards computed by the shared-memory kernels in place: each reads the batch's rows and the
+ * weights where they are and writes its gradient straight into its slot, in its own region (the
+ * same `trainBatches` call, so the same bits, as the WebAssembly engine's `gradient`).
+ */
+function kernelShards(
+  setup: SharedSetup,
+  kernels: SharedWasmKernels,
+  losses: Float64Array,
+  ctrl: Int32Array,
+): ShardRunner {
+  const { at, config } = setup;
+  const buffer = setup.memory.buffer;
+  const depth = config.layers.length;
+  const lossCode = LOSS_CODES[config.loss.name];
+  const nIn = config.inputSize;
+  const nOut = config.layers[depth - 1].units;
+  const result = at.shards.map((r) => ({
+    loss: new Float64Array(buffer, r.loss, 1),
+    correct: new Int32Array(buffer, r.correct, 1),
+  }));
+  return {
+    engine: 'wasm',
+    load() {},
+    compute(k, a, b) {
+      const r = at.shards[k];
+      const n = b - a;
+      kernels.setPackScratch(r.pack);
+      kernels.trainBatches(
+        r.table,
+        depth,
+        lossCode,
+        at.x + a * nIn * 8,
+        at.y + a * nOut * 8,
+        0,
+        n,
+        n,
+        0,
+        1,
+        0,
+        0,
+        at.xb,
+        at.yb,
+        r.kt,
+        r.loss,
+        r.correct,
+      );
+      losses[k] = result[k].loss[0];
+      ctrl[CTRL.CORRECT + k] = result[k].correct[0];
+    },
+    params: new Float64Array(0),
+    slots: new Float64Array(0),
+  };
+}
+
+/**
+ * Shards computed by the engine `fit` would choose, in its own memory (the reference path, or a
+ * network the kernels do not cover): the weights copied in once a batch, the gradient copied out.
+ */
+function engineShards(
+  setup: SharedSetup,
+  net: Network,
+  losses: Float64Array,
+  ctrl: Int32Array,
+  slots: Float64Array,
+): ShardRunner {
+  const { config, rows, at } = setup;
+  const buffer = setup.memory.buffer;
+  const nOut = config.layers[config.layers.length - 1].units;
+  const x = { rows, cols: config.inputSize, data: new Float64Array(buffer, at.x, rows * config.inputSize) };
+  const y = { rows, cols: nOut, data: new Float64Array(buffer, at.y, rows * nOut) };
+  const P = parameterCount(net);
+  // Gradients only (the update is phase 2's), of shards of at most maxShardRows rows.
+  const engine = selectEngine(setup.engine, {
+    net,
+    data: { x, y },
+    batchSize: maxShardRows(rows),
+    l2: 0,
+    epochs: setup.batches,
+    perStepCallback: true,
+  });
+  return {
+    engine: engine.name,
+    load: () => engine.startEpoch(null),
+    compute(k, a, b) {
+      engine.gradient(a, b - a);
+      losses[k] = engine.result[0];
+      ctrl[CTRL.CORRECT + k] = engine.result[1];
+      const slot = slots.subarray(k * P, (k + 1) * P);
+      for (let i = 0, o = 0; i < engine.grads.length; o += engine.grads[i].length, i++) slot.set(engine.grads[i], o);
+    },
+    params: new Float64Array(buffer, at.params, P),
+    slots,
   };
 }
 

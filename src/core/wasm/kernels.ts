@@ -91,7 +91,7 @@ let nativeLog1pAgrees: boolean | undefined;
  * the kernels import it, slower, still bitwise): special values, the
  * boundaries of its branches (2^-54, 2^-29, √2/2 − 1, √2 − 1, 2^53) and a spread of magnitudes.
  */
-function log1pAgrees(kernels: WasmKernels): boolean {
+function log1pAgrees(kernels: Pick<WasmKernels, 'fdlibmLog1p'>): boolean {
   const probes = [0, -0, 1, -1, -1.5, 0.5, -0.5, 2 ** -54, 2 ** -55, -(2 ** -29), 2 ** -29, 0.41421356, -0.29289321];
   probes.push(0.4142135623730951, -0.2928932188134524, 2 ** 53, 2 ** 54, 1e300, Number.MIN_VALUE, 1 - 2 ** -53);
   probes.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
@@ -153,10 +153,19 @@ export function instantiateWasmKernels(): WasmKernels | undefined {
     // No exp here: the module has its own, the one the reference path calls (src/core/exp.ts).
     const env = { log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
     const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
-    nativeLog1pAgrees ??= log1pAgrees(kernels);
-    kernels.setNativeLog1p(nativeLog1pAgrees);
+    matchHostLog1p(kernels);
     return kernels;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Makes an instance's log1p the host's Math.log1p bit for bit: its own fdlibm port where the two
+ * agree (checked once per process), else the imported one.
+ * @param kernels an instance of either float64 module (unshared or shared memory)
+ */
+export function matchHostLog1p(kernels: Pick<WasmKernels, 'fdlibmLog1p' | 'setNativeLog1p'>): void {
+  nativeLog1pAgrees ??= log1pAgrees(kernels);
+  kernels.setNativeLog1p(nativeLog1pAgrees);
 }
