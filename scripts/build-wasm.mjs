@@ -27,7 +27,7 @@ const outDir = join(root, 'src/core/wasm');
  * nothing (their exp, log, log1p and tanh are musl's, compiled in).
  */
 const MODULES = [
-  { source: 'kernels', constant: 'KERNELS_WASM', imports: ['env.exp', 'env.log', 'env.log1p', 'env.tanh'] },
+  { source: 'kernels', constant: 'KERNELS_WASM', imports: [] },
   { source: 'kernels-f32', constant: 'KERNELS_F32_WASM', imports: [] },
 ];
 

@@ -27,6 +27,8 @@ export {
   transpose,
   zeros,
 } from './core/matrix.js';
+export { exp } from './core/exp.js';
+export { expm1, log, log1p, tanh } from './core/libm.js';
 export { instantiateWasmKernels } from './core/wasm/kernels.js';
 export { activate, activationBackward, getActivation, sigmoid } from './nn/activations.js';
 export { backProp, checkBatch, createGradients, gradientArrays, lossOf } from './nn/backprop.js';
