@@ -7,8 +7,8 @@
 // - vectorised only across independent output elements: each element's sum starts at +0 and
 //   adds its products in the reference order (p for Z = A·K, i for ∂K = Aᵀ·Δ, j for Δ·Kᵀ);
 // - the same transcendental functions as JavaScript: exp is backprop's own (assembly/exp.ts, the
-//   algorithm of src/core/exp.ts, which the reference path calls: one exp for every host), log1p
-//   by fdlibm's algorithm (which V8's Math.log1p runs) in the module, log and tanh imported.
+//   algorithm of src/core/exp.ts, which the reference path calls: one exp for every host), and
+//   log, log1p and tanh by fdlibm's algorithms (assembly/libm.ts, as src/core/libm.ts): no imports.
 //
 // Memory is laid out by the JavaScript side (src/train/engines/wasm-layout.ts); pointers are
 // byte offsets into linear memory, every f64 array 16-byte aligned.
@@ -31,136 +31,11 @@ import {
   TANH,
 } from './codes';
 import { exp2Lanes, expInline } from './exp';
+import { log, log1pInline, tanh } from './libm';
 
 export { exp, expPairs } from './exp';
 export { shuffleIndices } from './shuffle';
-
-// ---------------------------------------------------------------------------------------------
-// Imports: JavaScript's Math functions, so that log(x) here is bitwise Math.log(x) there.
-
-@external("env", "log") declare function jsLog(x: f64): f64;
-@external("env", "log1p") declare function jsLog1p(x: f64): f64;
-@external("env", "tanh") declare function jsTanh(x: f64): f64;
-
-// log1p(x) by the algorithm of fdlibm's s_log1p.c, which V8 uses for Math.log1p (base/ieee754.cc):
-// reduce 1 + x = 2^k·(1 + f) with √2/2 < 1 + f < √2 (plus a correction term c for the rounding
-// of 1 + x), then log(1 + f) = f − (hfsq − s·(hfsq + R)) with s = f/(2 + f) and R a degree-7
-// polynomial in s². Same operations, same order, same bits as Math.log1p where the host's is
-// fdlibm's; the loader probes the two and otherwise switches to the import (setNativeLog1p).
-// fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at
-// SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
-// this software is freely granted, provided that this notice is preserved.
-
-const LN2_HI = 6.93147180369123816490e-1; // 0x3FE62E42 FEE00000
-const LN2_LO = 1.90821492927058770002e-10; // 0x3DEA39EF 35793C76
-const LP1 = 6.666666666666735130e-1; // 0x3FE55555 55555593
-const LP2 = 3.999999999940941908e-1; // 0x3FD99999 9997FA04
-const LP3 = 2.857142874366239149e-1; // 0x3FD24924 94229359
-const LP4 = 2.222219843214978396e-1; // 0x3FCC71C5 1D8E78AF
-const LP5 = 1.818357216161805012e-1; // 0x3FC74664 96CB03DE
-const LP6 = 1.531383769920937332e-1; // 0x3FC39A09 D078C69F
-const LP7 = 1.479819860511658591e-1; // 0x3FC2F112 DF3E5244
-
-// @ts-ignore: decorator
-@inline
-function highWord(x: f64): i32 {
-  return <i32>(reinterpret<u64>(x) >> 32);
-}
-
-// @ts-ignore: decorator
-@inline
-function withHighWord(x: f64, hi: i32): f64 {
-  return reinterpret<f64>((reinterpret<u64>(x) & 0xffffffff) | (<u64>(<u32>hi) << 32));
-}
-
-export function fdlibmLog1p(x: f64): f64 {
-  return fdlibmLog1pInline(x);
-}
-
-// @ts-ignore: decorator
-@inline
-function fdlibmLog1pInline(x: f64): f64 {
-  const hx = highWord(x);
-  const ax = hx & 0x7fffffff;
-  let k: i32 = 1;
-  let f = 0.0;
-  let c = 0.0;
-  let hu: i32 = 0;
-  if (hx < 0x3fda827a) {
-    // 1 + x < √2
-    if (ax >= 0x3ff00000) {
-      // x ≤ −1
-      if (x == -1.0) return -Infinity;
-      return NaN;
-    }
-    if (ax < 0x3e200000) {
-      // |x| < 2^-29
-      if (ax < 0x3c900000) return x; // |x| < 2^-54
-      return x - x * x * 0.5;
-    }
-    if (hx > 0 || hx <= <i32>0xbfd2bec4) {
-      // √2/2 ≤ 1 + x < √2
-      k = 0;
-      f = x;
-      hu = 1;
-    }
-  }
-  if (hx >= 0x7ff00000) return x + x;
-  if (k != 0) {
-    let u: f64;
-    if (hx < 0x43400000) {
-      u = 1.0 + x;
-      hu = highWord(u);
-      k = (hu >> 20) - 1023;
-      c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0); // correction term
-      c /= u;
-    } else {
-      u = x;
-      hu = highWord(u);
-      k = (hu >> 20) - 1023;
-      c = 0;
-    }
-    hu &= 0x000fffff;
-    if (hu < 0x6a09e) {
-      u = withHighWord(u, hu | 0x3ff00000); // normalise u
-    } else {
-      k += 1;
-      u = withHighWord(u, hu | 0x3fe00000); // normalise u/2
-      hu = (0x00100000 - hu) >> 2;
-    }
-    f = u - 1.0;
-  }
-  const hfsq = 0.5 * f * f;
-  if (hu == 0) {
-    // |f| < 2^-20
-    if (f == 0.0) {
-      if (k == 0) return 0.0;
-      c += <f64>k * LN2_LO;
-      return <f64>k * LN2_HI + c;
-    }
-    const R = hfsq * (1.0 - 0.66666666666666666 * f);
-    if (k == 0) return f - R;
-    return <f64>k * LN2_HI - ((R - (<f64>k * LN2_LO + c)) - f);
-  }
-  const s = f / (2.0 + f);
-  const z = s * s;
-  const R = z * (LP1 + z * (LP2 + z * (LP3 + z * (LP4 + z * (LP5 + z * (LP6 + z * LP7))))));
-  if (k == 0) return f - (hfsq - s * (hfsq + R));
-  return <f64>k * LN2_HI - ((hfsq - (s * (hfsq + R) + (<f64>k * LN2_LO + c))) - f);
-}
-
-let nativeLog1p = true;
-
-/** Use fdlibmLog1p (true, the default) or the imported Math.log1p (false) from now on. */
-export function setNativeLog1p(on: bool): void {
-  nativeLog1p = on;
-}
-
-// @ts-ignore: decorator
-@inline
-function log1p(x: f64): f64 {
-  return nativeLog1p ? fdlibmLog1p(x) : jsLog1p(x);
-}
+export { expm1, log, log1p, tanh } from './libm';
 
 /** Where the JavaScript side may start placing its arrays. */
 export function heapBase(): usize {
@@ -637,7 +512,7 @@ export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
     }
     for (; i < len; i++) store<f64>(A + i * 8, sigmoid(load<f64>(Z + i * 8)));
   } else if (code === TANH) {
-    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, jsTanh(load<f64>(Z + i * 8)));
+    for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, tanh(load<f64>(Z + i * 8)));
   } else if (code === RELU) {
     for (let i: usize = 0; i < len; i++) store<f64>(A + i * 8, max<f64>(load<f64>(Z + i * 8), 0));
   } else if (code === LINEAR) {
@@ -722,13 +597,13 @@ function lossSum(lossKind: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, 
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         const t = load<f64>(Z + i * 8);
-        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1p(expInline(-abs<f64>(t)));
+        sum += max<f64>(t, 0) - t * load<f64>(Y + i * 8) + log1pInline(expInline(-abs<f64>(t)));
       }
     } else {
       for (let i: usize = 0; i < len; i++) {
         const p = load<f64>(A + i * 8);
         const y = load<f64>(Y + i * 8);
-        sum -= y * jsLog(p) + (1 - y) * jsLog(1 - p);
+        sum -= y * log(p) + (1 - y) * log(1 - p);
       }
     }
   } else if (lossKind === CCE) {
@@ -743,7 +618,7 @@ function lossSum(lossKind: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, 
       }
       let s = 0.0;
       for (let j = 0; j < m; j++) s += expInline(load<f64>(z + <usize>j * 8) - mx);
-      const lse = mx + jsLog(s);
+      const lse = mx + log(s);
       for (let j = 0; j < m; j++) {
         const yj = load<f64>(y + <usize>j * 8);
         if (yj !== 0) sum -= yj * (load<f64>(z + <usize>j * 8) - lse);
@@ -1281,7 +1156,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
           a = sigmoid2(z);
           g = f64x2.mul(a, f64x2.sub(one, a));
         } else if (hAct === TANH) {
-          a = f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
+          a = f64x2.replace_lane(f64x2.splat(tanh(f64x2.extract_lane(z, 0))), 1, tanh(f64x2.extract_lane(z, 1)));
           g = f64x2.sub(one, f64x2.mul(a, a));
         } else if (hAct === RELU) {
           a = f64x2.max(z, zero);
@@ -1307,7 +1182,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
       const t = max<f64>(z2, 0) - z2 * y;
       if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
       if (!isFinite(t)) {
-        lossSum = 0.0 + (t + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+        lossSum = 0.0 + (t + log1pInline(e));
         ran = i + 1;
         stopped = true;
         break;
@@ -1339,7 +1214,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
     for (let j = 0; j < i1 - i0; j++) {
       const pe = pend + <usize>j * 16;
       const e = load<f64>(pe, 8);
-      lossSum += 0.0 + (load<f64>(pe) + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+      lossSum += 0.0 + (load<f64>(pe) + log1pInline(e));
     }
   }
   store<f64>(B2, b2);
@@ -1355,7 +1230,7 @@ function twoLayerSteps(literal: bool, table: usize, X: usize, Y: usize, order: u
 @inline
 function hidden2(hAct: i32, z: v128): v128 {
   if (hAct === SIGMOID) return sigmoid2(z);
-  if (hAct === TANH) return f64x2.replace_lane(f64x2.splat(jsTanh(f64x2.extract_lane(z, 0))), 1, jsTanh(f64x2.extract_lane(z, 1)));
+  if (hAct === TANH) return f64x2.replace_lane(f64x2.splat(tanh(f64x2.extract_lane(z, 0))), 1, tanh(f64x2.extract_lane(z, 1)));
   if (hAct === RELU) return f64x2.max(z, f64x2.splat(0.0));
   if (hAct === LINEAR) return z;
   unreachable();
@@ -1457,7 +1332,7 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
       const t = max<f64>(z2, 0) - z2 * y;
       if ((a2 >= 0.5 ? 1 : 0) === (y >= 0.5 ? 1 : 0)) correct++;
       if (!isFinite(t)) {
-        lossSum = 0.0 + (t + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+        lossSum = 0.0 + (t + log1pInline(e));
         ran = i + 1;
         stopped = true;
         break;
@@ -1493,7 +1368,7 @@ function twoLayerStepsInRegisters(K: i32, table: usize, X: usize, Y: usize, orde
     for (let j = 0; j < i1 - i0; j++) {
       const pe = pend + <usize>j * 16;
       const e = load<f64>(pe, 8);
-      lossSum += 0.0 + (load<f64>(pe) + (nativeLog1p ? fdlibmLog1pInline(e) : jsLog1p(e)));
+      lossSum += 0.0 + (load<f64>(pe) + log1pInline(e));
     }
   }
   v128.store(Wp, W00);

@@ -30,7 +30,7 @@ const SHARED_MAX_PAGES = 16384;
  * nothing (their exp, log, log1p and tanh are musl's, compiled in).
  */
 const MODULES = [
-  { source: 'kernels', constant: 'KERNELS_WASM', imports: ['env.exp', 'env.log', 'env.log1p', 'env.tanh'] },
+  { source: 'kernels', constant: 'KERNELS_WASM', imports: [] },
   { source: 'kernels-f32', constant: 'KERNELS_F32_WASM', imports: [] },
   // The float64 kernels again over an imported shared memory: the threads of a sharded run
   // (src/train/parallel-*.ts) each instantiate it over the run's one memory, so the weights are
@@ -42,7 +42,7 @@ const MODULES = [
     source: 'kernels',
     name: 'kernels-shared',
     embed: false,
-    imports: ['env.memory', 'env.exp', 'env.log', 'env.log1p', 'env.tanh'],
+    imports: ['env.memory'],
     args: [
       '--enable',
       'threads',

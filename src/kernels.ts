@@ -11,6 +11,8 @@
  */
 import { type Activation, type ActivationName, ACTIVATIONS as TABLE } from './nn/activations.js';
 
+export { exp } from './core/exp.js';
+export { expm1, log, log1p, tanh } from './core/libm.js';
 export {
   addOuter,
   addRowVector,

@@ -3,8 +3,17 @@
  * later kernels, or the reference path) is what gets measured. `backprop-ref` forces the
  * reference path (readable matrix kernels) for comparison.
  */
-import { cloneNetwork, createOptimizer, type Dataset, type FitOptions, fit, predict } from '../../src/index.js';
+import {
+  cloneNetwork,
+  createOptimizer,
+  type Dataset,
+  type FitOptions,
+  fit,
+  type Network,
+  predict,
+} from '../../src/index.js';
 import { copyWeights, rowSlice } from '../../src/kernels.js';
+import type { Engine } from '../../src/train/engines/engine.js';
 import { selectEngine } from '../../src/train/engines/select.js';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
 import type { Peer, Session } from './types.js';
@@ -94,11 +103,37 @@ export const backpropOneThreadPeer = threadsPeer(1);
 export const backpropTwoThreadsPeer = threadsPeer(2);
 
 /**
+ * One epoch of plain SGD (the bench's learning rate, in order) by the engine `choice` selects,
+ * alone on the calling thread: `fit`'s unsharded epoch (engine selected, the epoch in the engine,
+ * the weights stored back). Returns the engine that ran.
+ */
+export function engineEpoch(choice: 'auto' | 'reference', net: Network, data: Dataset, batchSize: number): Engine {
+  const setup = {
+    net,
+    data,
+    optimizer: createOptimizer({ name: 'sgd', learningRate: LEARNING_RATE }),
+    batchSize,
+    l2: 0,
+    epochs: 1,
+    perStepCallback: false,
+  };
+  const engine = selectEngine(choice, setup);
+  engine.startEpoch(null);
+  if (!engine.runEpoch()) {
+    for (let start = 0; start < data.x.rows; start += batchSize) {
+      engine.runBatch(start, Math.min(batchSize, data.x.rows - start));
+    }
+  }
+  engine.storeWeights();
+  return engine;
+}
+
+/**
  * The engine alone on the calling thread: what `fit` runs for a run its sharding rule leaves
- * alone, bit-identical to the reference path. On W3, where `fit` shards by default (and
- * `threads: 1` still computes two shards), this is the single-thread figure of the engine's own
- * kernels. The same steps as `fit`'s unsharded epoch: engine selected ('auto'), the epoch in the
- * engine, the weights stored back.
+ * alone, bit-identical to the reference path run the same way ({@link engineEpoch}). On W3, where
+ * `fit` shards by default (and `threads: 1` still computes two shards), this is the single-thread
+ * figure of the engine's own kernels; it is not `backprop-ref`'s bits there, since `fit` shards the
+ * reference path too and adds each gradient's two halves.
  */
 export const backpropUnshardedPeer: Peer = {
   name: 'backprop-unsharded',
@@ -118,24 +153,8 @@ export const backpropUnshardedPeer: Peer = {
       },
       train(samples) {
         const data: Dataset = { x: rowSlice(x, 0, samples), y: rowSlice(y, 0, samples) };
-        const setup = {
-          net,
-          data,
-          optimizer: createOptimizer({ name: 'sgd', learningRate: LEARNING_RATE }),
-          batchSize: w.batchSize,
-          l2: 0,
-          epochs: 1,
-          perStepCallback: false,
-        };
-        const engine = selectEngine('auto', setup);
+        const engine = engineEpoch('auto', net, data, w.batchSize);
         details.engine = engine.detail ? `${engine.name} (${engine.detail})` : engine.name;
-        engine.startEpoch(null);
-        if (!engine.runEpoch()) {
-          for (let start = 0; start < samples; start += w.batchSize) {
-            engine.runBatch(start, Math.min(w.batchSize, samples - start));
-          }
-        }
-        engine.storeWeights();
       },
       predictEval() {
         return predict(net, evalX).data;

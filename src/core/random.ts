@@ -6,6 +6,7 @@
  * so one seed reproduces a run bit for bit in Node and in the browser.
  */
 import { ConfigError } from './errors.js';
+import { log } from './libm.js';
 
 /** A deterministic source of random numbers. */
 export interface Random {
@@ -70,7 +71,7 @@ export function createRandom(seed: number): Random {
     return items;
   }
 
-  // Box–Muller makes normals in pairs; the spare waits in a typed array, not a captured
+  // The polar method makes normals in pairs; the spare waits in a typed array, not a captured
   // variable, because V8 boxes a captured double on every write.
   const spare = new Float64Array(1);
   let hasSpare = false;
@@ -90,13 +91,21 @@ export function createRandom(seed: number): Random {
         hasSpare = false;
         return spare[0];
       }
+      // Marsaglia's polar method: a point (u, v) uniform in the unit disc gives two independent
+      // normals u·m and v·m, m = √(−2 ln s / s), s = u² + v². Box–Muller's sin and cos would give
+      // other bits in browsers than in Node; √ is exact everywhere and log is ours (libm.ts).
       let u = 0;
-      while (u === 0) u = random.next();
-      const v = random.next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare[0] = r * Math.sin(2 * Math.PI * v);
+      let v = 0;
+      let s = 0;
+      do {
+        u = 2 * random.next() - 1;
+        v = 2 * random.next() - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const m = Math.sqrt((-2 * log(s)) / s);
+      spare[0] = v * m;
       hasSpare = true;
-      return r * Math.cos(2 * Math.PI * v);
+      return u * m;
     },
     int(n) {
       return Math.floor(random.next() * n);

@@ -8,6 +8,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { exp } from '../core/exp.js';
+import { tanh } from '../core/libm.js';
 import type { Matrix } from '../core/matrix.js';
 
 /**
@@ -38,7 +39,7 @@ const TABLE = {
   },
   tanh: {
     kind: 'elementwise',
-    f: Math.tanh,
+    f: tanh,
     df: (_z: number, a: number) => 1 - a * a,
     formula: "tanh'(z) = 1 − tanh²(z)",
   },

@@ -15,6 +15,7 @@
  */
 import { ConfigError, ShapeError, unhandledKind, ValueError } from '../core/errors.js';
 import { exp } from '../core/exp.js';
+import { log, log1p } from '../core/libm.js';
 import type { Matrix } from '../core/matrix.js';
 import { type Activation, activationBackward, codesOf } from './activations.js';
 
@@ -53,7 +54,7 @@ export function lossFormula(name: LossName): string {
  * with the same exp (backprop's own, src/core/exp.ts: the same bits on every host).
  */
 export function bceOfLogit(t: number, y: number): number {
-  return Math.max(t, 0) - t * y + Math.log1p(exp(-Math.abs(t)));
+  return Math.max(t, 0) - t * y + log1p(exp(-Math.abs(t)));
 }
 
 /**
@@ -149,7 +150,7 @@ function clipBounds(eps: number): [number, number] {
 /** [log p, log(1 − p)] with p clipped to [lo, hi]. */
 function clippedLogs(p: number, lo: number, hi: number): [number, number] {
   const c = Math.min(Math.max(p, lo), hi);
-  return [Math.log(c), Math.log(1 - c)];
+  return [log(c), log(1 - c)];
 }
 
 function binaryCrossentropy(cfg: LossConfig, eps: number): Loss {
@@ -265,7 +266,7 @@ function categoricalCrossentropy(cfg: LossConfig, eps: number): Loss {
           for (let j = 0; j < m; j++) if (Z[o + j] > max) max = Z[o + j];
           let s = 0;
           for (let j = 0; j < m; j++) s += exp(Z[o + j] - max);
-          const lse = max + Math.log(s);
+          const lse = max + log(s);
           for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * (Z[o + j] - lse);
         } else {
           for (let j = 0; j < m; j++) if (Y[o + j] !== 0) sum -= Y[o + j] * clippedLogs(A[o + j], lo, hi)[0];

@@ -2,7 +2,7 @@
  * The library in a browser: `dist/index.js` bundles for the browser platform (no Node built-ins)
  * and, loaded into headless Chromium, trains XOR with its WebAssembly engine and the readable
  * reference path to the same bit-identical weights, and a seeded run gives the same bits there
- * as in Node (backprop's own exp: one exp for every host). Skipped locally without Chromium; in CI
+ * as in Node (backprop's own exp, log, log1p and tanh: one of each for every host). Skipped locally without Chromium; in CI
  * (`.ci/run` installs it) a missing browser is a failure.
  */
 import { existsSync } from 'node:fs';
@@ -97,7 +97,7 @@ describe('the library in a browser', () => {
   );
 
   it.runIf(chromiumAvailable)(
-    'gives the same bits in Chromium as in Node for a seeded run (sigmoid/BCE and softmax/CCE, both engines)',
+    'gives the same bits in Chromium as in Node for a seeded run (sigmoid/BCE, tanh/softmax/CCE from he_normal, clipped BCE; both engines)',
     async () => {
       const code = await bundle();
       // The same function runs in the page and here, on the same bundle of dist/index.js. The
@@ -121,22 +121,28 @@ describe('the library in a browser', () => {
           const f = new Float64Array([v]);
           return [...new Uint8Array(f.buffer)].map((u) => u.toString(16).padStart(2, '0')).join('');
         };
-        const out = { weights: {} as Record<string, string[]>, losses: {} as Record<string, number[]> };
-        for (const head of ['bce', 'cce'] as const) {
+        const out = { weights: {} as Record<string, string[]>, losses: {} as Record<string, string[]> };
+        // bce: sigmoid units, the notes' CE from the logit (log1p); cce: tanh units drawn by
+        // he_normal (normals: log), softmax and CE (log); bce-clipped: Keras's clipped CE (log).
+        for (const head of ['bce', 'cce', 'bce-clipped'] as const) {
           const config = {
             inputSize: 3,
             layers: [
-              { units: 5, activation: 'sigmoid' },
-              head === 'bce' ? { units: 1, activation: 'sigmoid' } : { units: 3, activation: 'softmax' },
+              { units: 5, activation: head === 'cce' ? 'tanh' : 'sigmoid' },
+              head === 'cce' ? { units: 3, activation: 'softmax' } : { units: 1, activation: 'sigmoid' },
             ],
-            loss: { name: head === 'bce' ? 'binary_crossentropy' : 'categorical_crossentropy' },
+            loss:
+              head === 'cce'
+                ? { name: 'categorical_crossentropy' }
+                : { name: 'binary_crossentropy', ...(head === 'bce-clipped' ? { epsilon: 1e-7 } : {}) },
           };
           for (const engine of ['wasm', 'reference']) {
             for (const batchSize of [1, 8]) {
-              const net = bp.createNetwork(config, { seed: 3 });
+              const init = head === 'cce' ? 'he_normal' : 'glorot_uniform';
+              const net = bp.createNetwork(config, { seed: 3, kernelInitializer: init });
               const history = bp.fit(
                 net,
-                { x: bp.fromRows(xs), y: bp.fromRows(head === 'bce' ? y2 : y3) },
+                { x: bp.fromRows(xs), y: bp.fromRows(head === 'cce' ? y3 : y2) },
                 {
                   epochs: 30,
                   batchSize,
@@ -153,7 +159,7 @@ describe('the library in a browser', () => {
               const losses = history.epochs.map((e: { loss: number }) => e.loss);
               const name = `${head} ${engine} batch ${batchSize} (${history.engine})`;
               out.weights[name] = weights.map(hex);
-              out.losses[name] = losses;
+              out.losses[name] = losses.map(hex);
             }
           }
         }
@@ -173,17 +179,13 @@ describe('the library in a browser', () => {
         );
         const inNode = job();
         const runs = Object.keys(inNode.weights);
-        expect(runs).toHaveLength(8);
+        expect(runs).toHaveLength(12);
+        // Keras's clipped CE is the reference path's alone (the kernels cover the notes' CE).
         expect(runs.filter((k) => k.includes('(wasm)'))).toHaveLength(4);
-        // The weights, bit for bit: every exp on the way is backprop's own.
+        // Weights and epoch losses, bit for bit: exp, log, log1p and tanh on the way are
+        // backprop's own (src/core/exp.ts, src/core/libm.ts), not the host's Math.
         expect(inBrowser.weights).toEqual(inNode.weights);
-        // The epoch losses also take the host's log or log1p (the notes' CE), whose last bit
-        // Chromium and Node may round differently: held within a few ulps.
-        for (const run of runs) {
-          inNode.losses[run].forEach((v, i) => {
-            expect(Math.abs(inBrowser.losses[run][i] - v)).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(v));
-          });
-        }
+        expect(inBrowser.losses).toEqual(inNode.losses);
       } finally {
         await browser.close();
       }

@@ -7,7 +7,7 @@
  * not carry it) through `process.getBuiltinModule`; every function yields `undefined` where the
  * file, the module or a shared memory cannot be had, and callers fall back.
  */
-import { matchHostLog1p, type WasmKernels } from './kernels.js';
+import type { WasmKernels } from './kernels.js';
 
 /** The module's exports: the float64 kernels', with the packing scratch settable and the sharded update. */
 export interface SharedWasmKernels extends WasmKernels {
@@ -82,10 +82,7 @@ export function instantiateSharedWasmKernels(memory: WebAssembly.Memory): Shared
   const mod = compiledModule();
   if (mod === null) return undefined;
   try {
-    const env = { memory, log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
-    const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as SharedWasmKernels;
-    matchHostLog1p(kernels);
-    return kernels;
+    return new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SharedWasmKernels;
   } catch {
     return undefined;
   }

@@ -21,10 +21,11 @@ export interface WasmKernels {
   exp(x: number): number;
   /** dst[i] = e^src[i] for i < n, pairs through the kernels' two-lane exp (for tests). */
   expPairs(src: number, dst: number, n: number): void;
-  /** log1p(x) by fdlibm's algorithm, as V8's Math.log1p computes it. */
-  fdlibmLog1p(x: number): number;
-  /** Whether the kernels use {@link fdlibmLog1p} (true) or the imported Math.log1p (false). */
-  setNativeLog1p(on: boolean): void;
+  /** log, log1p, expm1 and tanh by fdlibm's algorithms: the bits of src/core/libm.ts's, on every host (for tests). */
+  log(x: number): number;
+  log1p(x: number): number;
+  expm1(x: number): number;
+  tanh(x: number): number;
   /** See `sgd1Epoch` in assembly/kernels.ts: an epoch of batch-1 plain SGD; returns the steps run. */
   sgd1Epoch(
     table: number,
@@ -83,26 +84,6 @@ export interface WasmKernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
-/** Whether the module's own log1p gives this host's Math.log1p bit for bit (checked once). */
-let nativeLog1pAgrees: boolean | undefined;
-
-/**
- * Probes the module's fdlibm log1p against Math.log1p (V8's is fdlibm's; where the host's is not,
- * the kernels import it, slower, still bitwise): special values, the
- * boundaries of its branches (2^-54, 2^-29, √2/2 − 1, √2 − 1, 2^53) and a spread of magnitudes.
- */
-function log1pAgrees(kernels: Pick<WasmKernels, 'fdlibmLog1p'>): boolean {
-  const probes = [0, -0, 1, -1, -1.5, 0.5, -0.5, 2 ** -54, 2 ** -55, -(2 ** -29), 2 ** -29, 0.41421356, -0.29289321];
-  probes.push(0.4142135623730951, -0.2928932188134524, 2 ** 53, 2 ** 54, 1e300, Number.MIN_VALUE, 1 - 2 ** -53);
-  probes.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
-  for (let i = 1; i <= 4000; i++) {
-    const x = Math.sin(i * 78.233) * 43758.5453; // deterministic scatter
-    const u = x - Math.floor(x);
-    probes.push(i % 2 === 0 ? u * 2 ** ((i % 40) - 30) : u * 2 - 1);
-  }
-  return probes.every((x) => Object.is(kernels.fdlibmLog1p(x), Math.log1p(x)));
-}
-
 /** The bytes of a base64 string (atob: in browsers and Node alike). */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
@@ -150,22 +131,9 @@ export function instantiateWasmKernels(): WasmKernels | undefined {
   const mod = compiledModule();
   if (mod === null) return undefined;
   try {
-    // No exp here: the module has its own, the one the reference path calls (src/core/exp.ts).
-    const env = { log: Math.log, log1p: Math.log1p, tanh: Math.tanh };
-    const kernels = new WebAssembly.Instance(mod, { env }).exports as unknown as WasmKernels;
-    matchHostLog1p(kernels);
-    return kernels;
+    // No imports: exp, log, log1p and tanh are the module's own, the reference path's algorithms.
+    return new WebAssembly.Instance(mod, {}).exports as unknown as WasmKernels;
   } catch {
     return undefined;
   }
-}
-
-/**
- * Makes an instance's log1p the host's Math.log1p bit for bit: its own fdlibm port where the two
- * agree (checked once per process), else the imported one.
- * @param kernels an instance of either float64 module (unshared or shared memory)
- */
-export function matchHostLog1p(kernels: Pick<WasmKernels, 'fdlibmLog1p' | 'setNativeLog1p'>): void {
-  nativeLog1pAgrees ??= log1pAgrees(kernels);
-  kernels.setNativeLog1p(nativeLog1pAgrees);
 }
