@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
 import { createRandom } from '../src/index.js';
+import { peakRss } from './peak-rss.js';
 import type { IngestJob, IngestResult } from './protocol.js';
 
 export const INGEST_FEATURES = 28;
@@ -126,7 +127,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
       rows,
       ms,
       mbPerSec: fileBytes / 1e6 / (ms / 1000),
-      peakRss: process.resourceUsage().maxRSS * 1024,
+      peakRss: peakRss(),
     };
   } catch (err) {
     return { ...base, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };

@@ -80,6 +80,6 @@ export interface IngestResult {
   rows?: number;
   ms?: number;
   mbPerSec?: number;
-  /** Peak resident set size of the child process (bytes), from process.resourceUsage().maxRSS. */
+  /** Peak resident set size of the child process (bytes), its own (bench/peak-rss.ts). */
   peakRss?: number;
 }

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { REPORT_PEAK_RSS, reportedPeakRss } from './peak-rss.js';
 
 /** Size of the CSV the bench streams, and of the --smoke run's. */
 export const STREAM_BYTES = 200 * 2 ** 20;
@@ -28,10 +29,6 @@ export interface StreamResult {
   passes: StreamPass[];
 }
 
-/** Loaded into each CLI process: reports its peak RSS on stderr as it exits. */
-const RSS_REPORT =
-  "data:text/javascript,process.on('exit',()=>process.stderr.write('\\nmaxrss='+process.resourceUsage().maxRSS*1024+'\\n'))";
-
 /** Writes `file` (iris's header, then its rows repeated) unless it is there already. */
 function ensureIrisCsv(root: string, file: string, bytes: number): void {
   if (existsSync(file) && statSync(file).size >= bytes) return;
@@ -51,13 +48,13 @@ function ensureIrisCsv(root: string, file: string, bytes: number): void {
 
 function cli(root: string, args: string[]) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', RSS_REPORT, join(root, 'dist', 'cli', 'main.js'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', REPORT_PEAK_RSS, join(root, 'dist', 'cli', 'main.js'), ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`backprop ${args[0]} exited with ${r.status}: ${r.stderr.trim().slice(0, 300)}`);
-  return { ms, stdout: r.stdout, peakRss: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]) };
+  return { ms, stdout: r.stdout, peakRss: reportedPeakRss(r.stderr) };
 }
 
 /**

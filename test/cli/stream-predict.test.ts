@@ -9,11 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_PEAK_RSS, reportedPeakRss } from '../../bench/peak-rss.js';
 import { CLI, IRIS, run, tempDir } from './run-cli.js';
 
 const MB = 1024 * 1024;
-/** Prints the process's peak RSS (bytes) on stderr when it exits. */
-const REPORT_RSS = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS*1024+'\\n'))`;
 
 let dir: string;
 let rows = 0;
@@ -35,14 +34,14 @@ beforeAll(() => {
 function measured(args: string[], input?: Buffer) {
   // A capped heap keeps the peak from depending on how far garbage collection lags behind on a
   // busy machine; memory that grows with the file (off the heap too) still shows in the RSS.
-  const r = spawnSync(process.execPath, ['--max-old-space-size=128', '--import', REPORT_RSS, CLI, ...args], {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=128', '--import', REPORT_PEAK_RSS, CLI, ...args], {
     cwd: dir,
     input,
     encoding: 'utf8',
     maxBuffer: 256 * MB,
     timeout: 120_000,
   });
-  const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
+  const rss = reportedPeakRss(r.stderr);
   return { code: r.status, stdout: r.stdout, rss };
 }
 
