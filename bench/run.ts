@@ -91,6 +91,8 @@ const TARGETS: { workload: WorkloadId; ours?: PeerName; peer: PeerName; ratio: n
   // Issue 13's one-thread figures: the engine alone in float64 (W3's default run is sharded) and float32.
   { workload: 'W3', ours: 'backprop-unsharded', peer: 'c', ratio: 1 },
   { workload: 'W3', ours: 'backprop-f32', peer: 'c', ratio: 2.5 },
+  // Issue 13 item 4: two threads against the one-thread figure (both peers on request).
+  { workload: 'W3', ours: 'backprop-2t', peer: 'backprop-unsharded', ratio: 1.5 },
 ];
 
 // ---------------------------------------------------------------------------------------------
