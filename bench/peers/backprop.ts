@@ -3,6 +3,8 @@
  * later kernels, or the reference path) is what gets measured. `backprop-ref` forces the
  * reference path (readable matrix kernels) for comparison.
  */
+
+import type { AnyMatrix } from '../../src/core/matrix.js';
 import {
   cloneNetwork,
   createOptimizer,
@@ -18,12 +20,24 @@ import { selectEngine } from '../../src/train/engines/select.js';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
 import type { Peer, Session } from './types.js';
 
+/** The first `rows` rows of `m`, a view in either precision. */
+function firstRows(m: AnyMatrix, rows: number): AnyMatrix {
+  return m.data instanceof Float32Array
+    ? { rows, cols: m.cols, data: m.data.subarray(0, rows * m.cols) }
+    : rowSlice({ rows: m.rows, cols: m.cols, data: m.data }, 0, rows);
+}
+
 function session(problem: Problem, extra: Record<string, unknown>, details: Record<string, string>): Session {
   const w = problem.workload;
   const net = cloneNetwork(problem.initial);
-  const x = { rows: problem.samples, cols: w.inputs, data: problem.x };
+  // float32 runs get float32 features, as a Keras or TF.js user holds them and `--dtype float32`
+  // reads a CSV: converted here, once and untimed, as the other float32 peers convert at load.
+  const x: AnyMatrix =
+    extra.dtype === 'float32'
+      ? { rows: problem.samples, cols: w.inputs, data: Float32Array.from(problem.x) }
+      : { rows: problem.samples, cols: w.inputs, data: problem.x };
   const y = { rows: problem.samples, cols: 1, data: problem.y };
-  const datasets = new Map<number, Dataset>();
+  const datasets = new Map<number, Dataset<AnyMatrix>>();
   const evalX = { rows: problem.evalSamples, cols: w.inputs, data: problem.evalX };
   // A spread keeps this compiling whether or not FitOptions has the extra (e.g. `reference`) field.
   const options: FitOptions = {
@@ -40,7 +54,7 @@ function session(problem: Problem, extra: Record<string, unknown>, details: Reco
     train(samples) {
       let data = datasets.get(samples);
       if (data === undefined) {
-        data = { x: rowSlice(x, 0, samples), y: rowSlice(y, 0, samples) };
+        data = { x: firstRows(x, samples), y: rowSlice(y, 0, samples) };
         datasets.set(samples, data);
       }
       // History.engine says which implementation fit chose (where fit reports it).
