@@ -1,19 +1,35 @@
 /**
  * CSV ingest: a generated file of numeric rows (28 features and a 0/1 label, HIGGS-shaped) loaded
  * by backprop's loader into the matrices `fit` takes, next to a bare csv-parse pass over the same
- * file. Each pass runs in its own process, so that its peak RSS is its own.
+ * file, and `backprop train` on it. Each pass runs in its own process, so that its peak RSS is its own.
  */
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { createRandom } from '../src/index.js';
-import { peakRss } from './peak-rss.js';
+import { peakRss, REPORT_PEAK_RSS, reportedPeakRss } from './peak-rss.js';
 import type { IngestJob, IngestResult } from './protocol.js';
 
 export const INGEST_FEATURES = 28;
 export const INGEST_ROWS = 1_000_000;
 export const SMOKE_INGEST_ROWS = 2_000;
+
+/** The built CLI (`npm run bench` builds first). */
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 /** The target: peak RSS ≤ 3 × the features as float64 + 150 MB (MB = 10⁶ bytes). */
 export function ingestRssTarget(rows: number): number {
@@ -30,28 +46,22 @@ export function trainRssTarget(rows: number, float32: boolean): number | undefin
 }
 
 /**
- * The training pipeline `backprop train`'s worker runs, in this process: read, feature warnings,
- * `trainModel` reusing the examples' buffers, the run diagnosis. One thread, so Node's second
- * isolate (the CLI's own thread, ~30 MB) is not counted.
+ * `backprop train` on the file, as a user runs it (dist/cli/main.js, 28-16-1, one epoch), in its
+ * own process: its time and its own peak RSS, the CLI's training thread included. Not the
+ * pipeline in this process: run through tsx, the bench's TypeScript loading added ~50 MB.
  */
-async function trainPipeline(file: string, float32: boolean): Promise<number> {
-  const { readTrainingExamples } = await import('../src/node/train-file.js');
-  const { featureWarnings } = await import('../src/data/examples.js');
-  const { trainModel } = await import('../src/data/train.js');
-  const { trainingWarnings } = await import('../src/data/diagnose.js');
-  // A float32 run reads its features as float32, as the CLI's worker does.
-  const { examples, settings } = readTrainingExamples(file, float32 ? { dtype: 'float32' } : {});
-  featureWarnings(examples);
-  const rows = examples.x.rows;
-  const result = trainModel(examples, {
-    ...settings,
-    hidden: [16],
-    epochs: 1,
-    ...(float32 ? { dtype: 'float32' as const } : {}),
-    reuseExamples: true,
-  });
-  trainingWarnings(result);
-  return rows;
+function trainCli(file: string, float32: boolean): { rows: number; peakRss: number } {
+  const out = join(tmpdir(), `backprop-ingest-${process.pid}.json`);
+  const args = ['train', file, '--hidden', '16', '--epochs', '1', '--out', out, '--quiet', '--json'];
+  if (float32) args.push('--dtype', 'float32');
+  const r = spawnSync(process.execPath, ['--import', REPORT_PEAK_RSS, CLI, ...args], { encoding: 'utf8' });
+  rmSync(out, { force: true });
+  if (r.status !== 0) throw new Error(`backprop train exited ${r.status}: ${r.stderr.trim().split('\n')[0]}`);
+  const rows = (JSON.parse(r.stdout) as { rows?: { train?: number; validation?: number; test?: number } }).rows;
+  return {
+    rows: (rows?.train ?? 0) + (rows?.validation ?? 0) + (rows?.test ?? 0),
+    peakRss: reportedPeakRss(r.stderr),
+  };
 }
 
 /**
@@ -101,8 +111,8 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const what = {
     loader: 'readExamples (src/io, streamed): file → x [rows, 28], y [rows, 1] float64',
     'csv-parse': 'csv-parse stream, records counted (no number conversion)',
-    train: "train's pipeline, one thread: 28-16-1, 1 epoch, float64 (target ≤ 500 MB at 1M rows)",
-    'train-f32': "train's pipeline, one thread: 28-16-1, 1 epoch, --dtype float32 (target ≤ 300 MB at 1M rows)",
+    train: 'backprop train (the CLI): 28-16-1, 1 epoch, float64 (target ≤ 500 MB at 1M rows)',
+    'train-f32': 'backprop train (the CLI): 28-16-1, 1 epoch, --dtype float32 (target ≤ 300 MB at 1M rows)',
   }[job.mode];
   const base: IngestResult = { mode: job.mode, status: 'failed', what, fileBytes };
   try {
@@ -110,13 +120,16 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
     const { readExamples } = await import('../src/node/csv-file.js');
     const t0 = performance.now();
     let rows: number;
+    let childRss: number | undefined;
     if (job.mode === 'loader') {
       const examples = readExamples(job.file);
       rows = examples.x.rows;
       if (examples.x.cols !== INGEST_FEATURES)
         throw new Error(`expected ${INGEST_FEATURES} features, got ${examples.x.cols}`);
     } else if (job.mode === 'train' || job.mode === 'train-f32') {
-      rows = await trainPipeline(job.file, job.mode === 'train-f32');
+      const r = trainCli(job.file, job.mode === 'train-f32');
+      rows = r.rows;
+      childRss = r.peakRss;
     } else {
       rows = await bareParse(job.file);
     }
@@ -127,7 +140,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
       rows,
       ms,
       mbPerSec: fileBytes / 1e6 / (ms / 1000),
-      peakRss: peakRss(),
+      peakRss: childRss ?? peakRss(),
     };
   } catch (err) {
     return { ...base, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
