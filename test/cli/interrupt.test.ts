@@ -87,8 +87,10 @@ function longCsv(path: string, rows: number): void {
 describe('interrupting in the middle of an epoch', () => {
   it('SIGINT during a long epoch stops after the current batch: partial epoch saved, exit 130', async () => {
     const dir = tempDir();
-    longCsv(join(dir, 'long.csv'), 10000);
-    // Two epochs of 7,200 one-row batches; the signal goes once the first has been logged.
+    longCsv(join(dir, 'long.csv'), 30000);
+    // Two epochs of 21,600 one-row batches (~0.4 s each); the signal goes 50 ms after the first
+    // has been logged, so that it lands inside the second (sent at once, it could land between
+    // the two on a loaded machine, and the run stops after one whole epoch instead).
     const child = spawn(
       process.execPath,
       [CLI, 'train', 'long.csv', '--epochs', '2', '--batch-size', '1', '--hidden', '48,48', '--out', 'm.json'],
@@ -98,7 +100,7 @@ describe('interrupting in the middle of an epoch', () => {
     child.stderr.on('data', (d: Buffer) => {
       const had = /epoch 1\/2/.test(stderr);
       stderr += d.toString();
-      if (!had && /epoch 1\/2/.test(stderr)) child.kill('SIGINT');
+      if (!had && /epoch 1\/2/.test(stderr)) setTimeout(() => child.kill('SIGINT'), 50);
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code, stderr).toBe(130);
