@@ -1,5 +1,14 @@
 /** Shared by the engine-equality tests: exact weight fingerprints and seeded random data. */
-import { createRandom, type LossName, type Network, zeros } from '../../src/index.js';
+import {
+  cloneNetwork,
+  createRandom,
+  type Dataset,
+  type FitOptions,
+  fit,
+  type LossName,
+  type Network,
+  zeros,
+} from '../../src/index.js';
 
 /** Every weight's bits, layer by layer: equal strings mean bit-identical networks. */
 export function bits(net: Network): string {
@@ -24,4 +33,16 @@ export function dataset(inputs: number, outputs: number, loss: LossName, n: numb
         y.data[r * outputs + j] = loss === 'binary_crossentropy' ? rng.int(2) : rng.normal();
   }
   return { x, y };
+}
+
+/**
+ * `fit` from `net` twice, each on its own copy: `a` on the WebAssembly engine (history `fast`),
+ * `b` on the reference path (history `reference`).
+ */
+export function fitOnBothEngines(net: Network, data: Dataset, options: FitOptions) {
+  const a = cloneNetwork(net);
+  const b = cloneNetwork(net);
+  const fast = fit(a, data, { ...options, engine: 'wasm' });
+  const reference = fit(b, data, { ...options, engine: 'reference' });
+  return { a, b, fast, reference };
 }

@@ -6,11 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random.js';
 import { instantiateWasmKernels } from '../../src/core/wasm/kernels.js';
-import { cloneNetwork, createNetwork, type FitOptions, fit, type NetworkConfig } from '../../src/index.js';
+import { cloneNetwork, createNetwork, type FitOptions, fit } from '../../src/index.js';
 import { createOptimizer } from '../../src/nn/optimizers.js';
 import { createWasmEngine } from '../../src/train/engines/wasm.js';
 import { createArena } from '../../src/train/engines/wasm-layout.js';
-import { bits, dataset } from '../helpers/engine-equality.js';
+import { bits, dataset, fitOnBothEngines } from '../helpers/engine-equality.js';
+import { DEEP_NET, sigmoidNet } from '../helpers/networks.js';
 
 describe("the kernels' shuffle", () => {
   it.each([1, 2, 3, 17, 1000, 70_001])('is Random.shuffle on %i indices, twice in a row, state included', (n) => {
@@ -37,23 +38,8 @@ describe("the kernels' shuffle", () => {
   });
 });
 
-const notes: NetworkConfig = {
-  inputSize: 3,
-  layers: [
-    { units: 4, activation: 'sigmoid' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
-const deep: NetworkConfig = {
-  inputSize: 3,
-  layers: [
-    { units: 8, activation: 'tanh' },
-    { units: 4, activation: 'relu' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
+const notes = sigmoidNet(3, 4);
+const deep = DEEP_NET;
 const data = dataset(3, 1, 'binary_crossentropy', 3_001, 5);
 const validationData = dataset(3, 1, 'binary_crossentropy', 203, 6);
 
@@ -85,10 +71,7 @@ describe('fit with the engine shuffling', () => {
           optimizer: { name: 'sgd', learningRate: 0.05 },
           ...(shouldStop ? { shouldStop } : {}),
         };
-        const a = cloneNetwork(net);
-        const b = cloneNetwork(net);
-        const fast = fit(a, data, { ...options, engine: 'wasm' });
-        const reference = fit(b, data, { ...options, engine: 'reference' });
+        const { a, b, fast, reference } = fitOnBothEngines(net, data, options);
         expect(fast.detail).toBe(kernel);
         expect(fast.epochs).toHaveLength(4);
         expect(bits(a)).toBe(bits(b));

@@ -25,6 +25,7 @@ import { computeGradients } from '../../src/nn/backprop.js';
 import { fitParallel } from '../../src/parallel.js';
 import { createWasmF32Engine, float32Gap } from '../../src/train/engines/wasm-f32.js';
 import { bits, dataset } from '../helpers/engine-equality.js';
+import { sigmoidNet } from '../helpers/networks.js';
 import {
   initTfjs,
   type ReferenceActivation,
@@ -156,14 +157,7 @@ describe('float32 training', () => {
 });
 
 describe('a run the float32 engine has no kernel for', () => {
-  const notes: NetworkConfig = {
-    inputSize: 3,
-    layers: [
-      { units: 4, activation: 'sigmoid' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    loss: { name: 'binary_crossentropy' },
-  };
+  const notes = sigmoidNet(3, 4);
   const net = createNetwork(notes, { seed: 1 });
   const data = dataset(3, 1, 'binary_crossentropy', 40, 2);
   const refused: [string, FitOptions, Partial<typeof data> & { w?: Float64Array }][] = [

@@ -5,27 +5,13 @@
  * more rows than one span takes, for the two-layer kernel and the generic one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloneNetwork, createNetwork, type FitOptions, fit, type NetworkConfig } from '../../src/index.js';
+import { createNetwork, type FitOptions, fit } from '../../src/index.js';
 import { SGD1_RESIDENT_BYTES, setSgd1ResidentBytes } from '../../src/train/engines/wasm.js';
-import { bits, dataset } from '../helpers/engine-equality.js';
+import { bits, dataset, fitOnBothEngines } from '../helpers/engine-equality.js';
+import { DEEP_NET, sigmoidNet } from '../helpers/networks.js';
 
-const notes: NetworkConfig = {
-  inputSize: 3,
-  layers: [
-    { units: 4, activation: 'sigmoid' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
-const deep: NetworkConfig = {
-  inputSize: 3,
-  layers: [
-    { units: 8, activation: 'tanh' },
-    { units: 4, activation: 'relu' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
+const notes = sigmoidNet(3, 4);
+const deep = DEEP_NET;
 // A stop check makes spans of 2^20 multiply-adds: 65,536 rows of 3-4-1, 17,476 of 3-8-4-1.
 const data = dataset(3, 1, 'binary_crossentropy', 70_001, 3);
 const validationData = dataset(3, 1, 'binary_crossentropy', 503, 4);
@@ -58,10 +44,7 @@ describe('batch-1 epochs from a resident training set and streamed', () => {
           optimizer: { name: 'sgd', learningRate: 0.1 },
           ...(shouldStop ? { shouldStop } : {}),
         };
-        const a = cloneNetwork(net);
-        const b = cloneNetwork(net);
-        const fast = fit(a, data, { ...options, engine: 'wasm' });
-        const reference = fit(b, data, { ...options, engine: 'reference' });
+        const { a, b, fast, reference } = fitOnBothEngines(net, data, options);
         expect(fast.detail).toBe(kernel);
         expect(bits(a)).toBe(bits(b));
         expect(fast.epochs).toEqual(reference.epochs);

@@ -15,20 +15,14 @@ import {
   instantiateSharedWasmKernels,
   sharedKernelsLayout,
 } from '../../src/core/wasm/kernels-shared.js';
-import { createNetwork, createRandom, fit, type NetworkConfig, zeros } from '../../src/index.js';
+import { createNetwork, createRandom, fit, zeros } from '../../src/index.js';
 import { parameterArrays } from '../../src/nn/network.js';
 import { layoutShards } from '../../src/train/engines/wasm-layout.js';
 import { checkFitOptions } from '../../src/train/fit.js';
 import { createSharedSetup } from '../../src/train/parallel-fit.js';
+import { sigmoidNet } from '../helpers/networks.js';
 
-const WIDE: NetworkConfig = {
-  inputSize: 60,
-  layers: [
-    { units: 256, activation: 'sigmoid' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
+const WIDE = sigmoidNet(60, 256);
 
 function randomValues(n: number, seed: number): Float64Array {
   const rng = createRandom(seed);

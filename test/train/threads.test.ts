@@ -23,22 +23,15 @@ import {
   type History,
   type Matrix,
   type Network,
-  type NetworkConfig,
   type OptimizerConfig,
   zeros,
 } from '../../src/index.js';
 import { SHARDED_WORK } from '../../src/train/parallel-fit.js';
 import { run, tempDir } from '../cli/run-cli.js';
+import { sigmoidNet } from '../helpers/networks.js';
 
 /** 60-256-1: 15,873 parameters; with batch 256 that is 4.06M ≥ SHARDED_WORK. */
-const WIDE: NetworkConfig = {
-  inputSize: 60,
-  layers: [
-    { units: 256, activation: 'sigmoid' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
+const WIDE = sigmoidNet(60, 256);
 const BATCH = 256;
 
 /** n rows of standard-normal features and a noisy linear 0/1 label. */

@@ -9,7 +9,6 @@ import { instantiateWasmKernels } from '../../src/core/wasm/kernels.js';
 import { instantiateWasmKernelsF32 } from '../../src/core/wasm/kernels-f32.js';
 import {
   type ActivationName,
-  cloneNetwork,
   createNetwork,
   fit,
   type LossName,
@@ -22,7 +21,7 @@ import { createWorkspace, parameterArrays } from '../../src/nn/network.js';
 import { scoreBlockRows, scoreInBlocks } from '../../src/train/engines/score-blocks.js';
 import { createArena, layoutNetwork, layoutNetworkF32 } from '../../src/train/engines/wasm-layout.js';
 import { countCorrect } from '../../src/train/metrics.js';
-import { dataset } from '../helpers/engine-equality.js';
+import { dataset, fitOnBothEngines } from '../helpers/engine-equality.js';
 
 interface Case {
   hidden: Exclude<ActivationName, 'softmax'>;
@@ -205,10 +204,7 @@ describe('the engines validate in blocks', () => {
         validationData,
         optimizer: { name: 'sgd' as const, learningRate: 0.01 },
       };
-      const a = cloneNetwork(net);
-      const b = cloneNetwork(net);
-      const fast = fit(a, data, { ...options, engine: 'wasm' });
-      const slow = fit(b, data, { ...options, engine: 'reference' });
+      const { a, fast, reference: slow } = fitOnBothEngines(net, data, options);
       expect(fast.engine).toBe('wasm');
       expect(fast.epochs).toEqual(slow.epochs);
       const last = fast.epochs[fast.epochs.length - 1];

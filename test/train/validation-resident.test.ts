@@ -4,18 +4,12 @@
  * weights, and the reference path's.
  */
 import { describe, expect, it } from 'vitest';
-import { createNetwork, fit, type NetworkConfig } from '../../src/index.js';
+import { createNetwork, fit } from '../../src/index.js';
 import { SGD1_RESIDENT_BYTES, setSgd1ResidentBytes } from '../../src/train/engines/wasm.js';
 import { bits, dataset } from '../helpers/engine-equality.js';
+import { sigmoidNet } from '../helpers/networks.js';
 
-const notes: NetworkConfig = {
-  inputSize: 3,
-  layers: [
-    { units: 4, activation: 'sigmoid' },
-    { units: 1, activation: 'sigmoid' },
-  ],
-  loss: { name: 'binary_crossentropy' },
-};
+const notes = sigmoidNet(3, 4);
 const data = dataset(3, 1, 'binary_crossentropy', 3_001, 5);
 
 describe('validation data held in the engine', () => {

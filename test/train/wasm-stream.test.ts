@@ -5,8 +5,8 @@
  * path's bits and logs.
  */
 import { describe, expect, it } from 'vitest';
-import { cloneNetwork, createNetwork, type FitOptions, fit, type NetworkConfig } from '../../src/index.js';
-import { bits, dataset } from '../helpers/engine-equality.js';
+import { createNetwork, type FitOptions, type NetworkConfig } from '../../src/index.js';
+import { bits, dataset, fitOnBothEngines } from '../helpers/engine-equality.js';
 
 describe('the wasm engine streams mini-batches through its chunk buffer', () => {
   const config: NetworkConfig = {
@@ -36,10 +36,7 @@ describe('the wasm engine streams mini-batches through its chunk buffer', () => 
       validationData,
       optimizer: { name: 'sgd', learningRate: 0.05 },
     };
-    const a = cloneNetwork(net);
-    const b = cloneNetwork(net);
-    const fast = fit(a, data, { ...options, engine: 'wasm' });
-    const reference = fit(b, data, { ...options, engine: 'reference' });
+    const { a, b, fast, reference } = fitOnBothEngines(net, data, options);
     expect(fast.engine).toBe('wasm');
     expect(bits(a)).toBe(bits(b));
     expect(fast.epochs).toEqual(reference.epochs);
