@@ -26,7 +26,7 @@ export {
  * CSV files (`-` is stdin): `readCsv('data.csv')` is a table; `readExamples('data.csv', { target: 'y' })`
  * streams straight into matrices; `readText` reads a whole file with the CLI's messages.
  */
-export { displayName, readCsv, readExamples, readText, STDIN, scanCsv } from './node/csv-file.js';
+export { displayName, type ReadProgress, readCsv, readExamples, readText, STDIN, scanCsv } from './node/csv-file.js';
 /** Exercise files: `readJsonFile('answers.json')`; `writeDirectoryAtomic('sheets', files)` writes all or none. */
 export { readJsonFile, writeDirectoryAtomic } from './node/exercise-files.js';
 /** Model files: `saveModel('model.json', model)`, `loadModel('model.json')`. */

@@ -12,6 +12,8 @@ import type { EpochLog } from '../train/fit.js';
 import type { Output } from './output.js';
 
 export interface EpochReporter {
+  /** How far the CSV has been read (a file's size, or undefined for a pipe). */
+  onRead(bytesRead: number, fileBytes: number | undefined): void;
   onEpochEnd(log: EpochLog): void;
   stop(): void;
 }
@@ -31,9 +33,24 @@ export function describeEpoch(log: EpochLog, epochs: number): string {
 export function barLine(done: number, total: number, loss: string, columns: number): string {
   const width = 40;
   const filled = Math.round((width * done) / Math.max(1, total));
-  const text = `training [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} epochs  loss ${loss}`;
+  const text = `training [${bar(width, filled)}] ${done}/${total} epochs  loss ${loss}`;
   // One character short of the width: a full line would wrap the cursor onto the next one.
   return [...text].slice(0, Math.max(1, columns - 1)).join('');
+}
+
+/** The reading bar's text: how much of the file (of `fileBytes`, when known) has been read. */
+export function readLine(bytesRead: number, fileBytes: number | undefined, columns: number): string {
+  const mb = (b: number) => (b / 1e6).toFixed(b < 1e7 ? 1 : 0);
+  const width = 40;
+  const text =
+    fileBytes === undefined
+      ? `reading ${mb(bytesRead)} MB`
+      : `reading [${bar(width, Math.round((width * bytesRead) / Math.max(1, fileBytes)))}] ${mb(bytesRead)} of ${mb(fileBytes)} MB`;
+  return [...text].slice(0, Math.max(1, columns - 1)).join('');
+}
+
+function bar(width: number, filled: number): string {
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
 const ERASE_LINE = '\r\x1b[2K';
@@ -52,9 +69,22 @@ export function createEpochReporter(out: Output, epochs: number, every: number):
     drawn = true;
     lastDraw = Date.now();
   };
+  // Until the CSV has been read (or, from a pipe, until the first epoch ends) the bar says how far.
+  let reading = true;
   if (tty) draw(0, '-');
   return {
+    onRead(bytesRead, fileBytes) {
+      if (!tty || !reading) return;
+      if (fileBytes !== undefined && bytesRead >= fileBytes) {
+        reading = false;
+        draw(0, '-');
+        return;
+      }
+      process.stderr.write(`${ERASE_LINE}${readLine(bytesRead, fileBytes, columns())}`);
+      drawn = true;
+    },
     onEpochEnd(log) {
+      reading = false;
       if (log.epoch % every === 0 || log.epoch === epochs || log.epoch === 1 || log.partial) {
         const line = describeEpoch(log, epochs);
         if (tty) {

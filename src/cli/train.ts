@@ -140,6 +140,7 @@ Examples:
         },
         {
           onEpochEnd: (log) => reporter.onEpochEnd(log),
+          onRead: (bytesRead, fileBytes) => reporter.onRead(bytesRead, fileBytes),
           report: report !== undefined,
           maxParameters,
           memoryBudget: totalmem(),

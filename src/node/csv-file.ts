@@ -71,6 +71,12 @@ interface ByteSource {
 }
 
 const CHUNK = 1 << 20;
+
+/**
+ * Told, after each chunk read, how many bytes of the file have been read and how large it is
+ * (undefined for stdin or a pipe): for a progress bar while a large file loads.
+ */
+export type ReadProgress = (bytesRead: number, fileBytes: number | undefined) => void;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -80,7 +86,7 @@ function countByte(buf: Buffer, byte: number): number {
   return n;
 }
 
-function openSource(path: string): ByteSource {
+function openSource(path: string, onRead?: ReadProgress): ByteSource {
   const name = displayName(path);
   let fd: number;
   let owned = false;
@@ -111,11 +117,15 @@ function openSource(path: string): ByteSource {
   // chunk (an unfinished record) until it has joined it to the next one, never longer.
   const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let turn = 0;
+  let bytesRead = 0;
+  const fileBytes = onRead && owned && fstatSync(fd).isFile() ? fstatSync(fd).size : undefined;
   return {
     read() {
       const buf = buffers[turn];
       turn ^= 1;
       const n = read(buf, null);
+      bytesRead += n;
+      onRead?.(bytesRead, fileBytes);
       return n === 0 ? undefined : buf.subarray(0, n);
     },
     close() {
@@ -264,11 +274,12 @@ function scan(source: ByteSource, file: string, sink: CsvRowSink, dialect: CsvDi
  * @param path the file, or - for stdin
  * @param sink receives the header and the rows
  * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
+ * @param onRead told how far the reading has got after each chunk
  * @example
  * scanCsv('big.csv', { header(h) {}, row(fields, line) {} });
  */
-export function scanCsv(path: string, sink: CsvRowSink, dialect: CsvDialect = {}): CsvScan {
-  return scan(openSource(path), displayName(path), sink, dialect);
+export function scanCsv(path: string, sink: CsvRowSink, dialect: CsvDialect = {}, onRead?: ReadProgress): CsvScan {
+  return scan(openSource(path, onRead), displayName(path), sink, dialect);
 }
 
 function tableSink(): CsvRowSink & { rows: string[][]; lines: number[] } {
@@ -309,6 +320,7 @@ export function readCsv(path: string, dialect: CsvDialect = {}): Table {
  * @param options the target and feature columns and the label mapping, or a function choosing them from the header
  * @param dialect the delimiter (default: detected among `,` `;` tab `|`) and comment character
  * @param dtype the features' type (default float64)
+ * @param onRead told how far the reading has got after each chunk
  * @example
  * const data = readExamples('data/iris.csv', { target: 'species' });
  * const data32 = readExamples('big.csv', {}, {}, 'float32'); // data32.x.data is a Float32Array
@@ -318,26 +330,30 @@ export function readExamples(
   options?: ExampleOptionsFor,
   dialect?: CsvDialect,
   dtype?: 'float64',
+  onRead?: ReadProgress,
 ): Examples;
 export function readExamples(
   path: string,
   options: ExampleOptionsFor,
   dialect: CsvDialect,
   dtype: 'float32',
+  onRead?: ReadProgress,
 ): Examples<Matrix32>;
 export function readExamples(
   path: string,
   options: ExampleOptionsFor,
   dialect: CsvDialect,
   dtype: FitDtype,
+  onRead?: ReadProgress,
 ): Examples<AnyMatrix>;
 export function readExamples(
   path: string,
   options: ExampleOptionsFor = {},
   dialect: CsvDialect = {},
   dtype: FitDtype = 'float64',
+  onRead?: ReadProgress,
 ): Examples<AnyMatrix> {
   const sink = new ExamplesSink(options, dtype);
-  const scan = scanCsv(path, sink, dialect);
+  const scan = scanCsv(path, sink, dialect, onRead);
   return sink.finish(scan.file, scan.rows);
 }

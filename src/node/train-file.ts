@@ -9,7 +9,7 @@ import { trainReport } from '../data/report.js';
 import { type TrainOptions, type TrainResult, trainingColumns, trainModel } from '../data/train.js';
 import type { EpochLog, FitDtype } from '../train/fit.js';
 import { writeFilesAtomic } from './atomic-write.js';
-import { readExamples } from './csv-file.js';
+import { type ReadProgress, readExamples } from './csv-file.js';
 import { loadModel } from './model-files.js';
 import { checkOutputs, DATA_OUTPUT, MODEL_OUTPUT } from './output-paths.js';
 import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
@@ -20,6 +20,8 @@ export interface TrainFileOptions extends Omit<TrainOptions, 'init'> {
   initFile?: string;
   /** How the CSV file is written (default: the delimiter detected, no comments). */
   csv?: CsvDialect;
+  /** Told how far the reading of the CSV has got, after each chunk. */
+  onRead?: ReadProgress;
 }
 
 /**
@@ -51,7 +53,7 @@ export function readTrainingExamples(
   path: string,
   options: TrainFileOptions = {},
 ): { examples: Examples<AnyMatrix>; settings: TrainOptions } {
-  const { initFile, csv, ...rest } = options;
+  const { initFile, csv, onRead, ...rest } = options;
   let settings: TrainOptions = rest;
   const examples = readExamples(
     path,
@@ -62,6 +64,7 @@ export function readTrainingExamples(
     csv ?? {},
     // A float32 run reads its features as float32: the file is never held in float64.
     rest.dtype ?? (initFile ? dtypeOf(initFile) : 'float64'),
+    onRead,
   );
   return { examples, settings };
 }
@@ -137,7 +140,8 @@ export interface WorkerTraining {
  * short). Nothing is written: save `modelText`.
  * @param path the CSV file (`-` for stdin)
  * @param options as {@link trainFromCsvFile}'s, without callbacks
- * @param hooks `onEpochEnd` sees each epoch's log; `report` asks for the HTML report; `firstTest`
+ * @param hooks `onEpochEnd` sees each epoch's log, `onRead` how far the CSV has been read (about
+ *   every 1 %); `report` asks for the HTML report; `firstTest`
  *   for the first test example's rows (what `demo` explains)
  * @example
  * const run = trainInWorker('data/iris.csv', { hidden: [8] });
@@ -146,9 +150,10 @@ export interface WorkerTraining {
  */
 export function trainInWorker(
   path: string,
-  options: Omit<TrainFileOptions, 'onEpochEnd'>,
+  options: Omit<TrainFileOptions, 'onEpochEnd' | 'onRead'>,
   hooks: {
     onEpochEnd?: (log: EpochLog) => void;
+    onRead?: ReadProgress;
     report?: boolean;
     firstTest?: boolean;
     maxParameters?: number;
@@ -170,6 +175,7 @@ export function trainInWorker(
   const result = new Promise<TrainedRun>((resolve, reject) => {
     worker.on('message', (m: TrainWorkerMessage) => {
       if (m.type === 'epoch') hooks.onEpochEnd?.(m.log);
+      else if (m.type === 'read') hooks.onRead?.(m.bytesRead, m.fileBytes);
       else if (m.type === 'done') {
         const { type: _, ...run } = m;
         resolve(run);

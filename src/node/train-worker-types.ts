@@ -37,5 +37,6 @@ export interface TrainWorkerData {
 
 export type TrainWorkerMessage =
   | { type: 'epoch'; log: EpochLog }
+  | { type: 'read'; bytesRead: number; fileBytes: number | undefined }
   | ({ type: 'done' } & TrainedRun)
   | { type: 'error'; expected: boolean; message: string; stack: string };

@@ -14,6 +14,7 @@ import { serializeModel } from '../data/model-file.js';
 import { trainReport } from '../data/report.js';
 import { type Split, splitSizes, trainModel } from '../data/train.js';
 import { setMemoryBudget, setParameterLimit } from '../nn/network.js';
+import type { ReadProgress } from './csv-file.js';
 import { readTrainingExamples } from './train-file.js';
 import type { TrainedRun, TrainWorkerData, TrainWorkerMessage } from './train-worker-types.js';
 
@@ -30,8 +31,19 @@ function firstRow(split: Split<AnyMatrix>): NonNullable<TrainedRun['firstTest']>
   return { line: split.lines[0], x: row(split.x), raw: row(split.raw), y: row(split.y) };
 }
 
+/** Posts the reading's progress at each whole percent of the file (of a pipe: each 16 MB). */
+function readReporter(): ReadProgress {
+  let last = -1;
+  return (bytesRead, fileBytes) => {
+    const step = fileBytes ? Math.floor((100 * bytesRead) / Math.max(1, fileBytes)) : bytesRead >> 24;
+    if (step === last) return;
+    last = step;
+    post({ type: 'read', bytesRead, fileBytes });
+  };
+}
+
 try {
-  const { examples, settings } = readTrainingExamples(path, options);
+  const { examples, settings } = readTrainingExamples(path, { ...options, onRead: readReporter() });
   // Taken before training: the run may reuse the examples' buffer for its standardised splits.
   const fileWarnings = featureWarnings(examples);
   const result = trainModel(examples, {

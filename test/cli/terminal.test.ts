@@ -5,7 +5,7 @@
  * else, the cursor is visible afterwards — also after Ctrl-C.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, IRIS, tempDir } from './run-cli.js';
@@ -91,4 +91,27 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     expect(cursorVisible('ctrlc')).toBe(true);
     expect(existsSync(join(dir, 'm.json'))).toBe(true);
   });
+
+  it("train on a large CSV: a reading bar with the file's size first, then the training bar; neither left", async () => {
+    const dir = tempDir();
+    // ~40 MB: long enough to read that the bar is on screen for a while.
+    const fd = openSync(join(dir, 'big.csv'), 'w');
+    writeSync(fd, 'a,b,c,d,e,f,g,h,y\n');
+    const rows: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const v = Array.from({ length: 8 }, (_, j) => ((i * 7919 + j * 104729) % 1000) / 1000);
+      rows.push(`${v.map((x) => x.toFixed(6)).join(',')},${v[0] + v[1] > 1 ? 1 : 0}`);
+    }
+    const block = `${rows.join('\n')}\n`;
+    for (let k = 0; k < 30; k++) writeSync(fd, block);
+    closeSync(fd);
+    const size = statSync(join(dir, 'big.csv')).size;
+    start('reading', dir, `node ${CLI} train big.csv --hidden 4 --epochs 1 --out m.json`);
+    const shown = await waitFor('reading', /reading \[[█░]{40}\] \d+ of \d+ MB/);
+    expect(shown).toContain(`of ${Math.round(size / 1e6)} MB`);
+    const text = await waitFor('reading', /EXIT=\d+/, 120_000);
+    expect(text).toContain('EXIT=0');
+    expect(text).not.toMatch(/reading \[/);
+    expect(text).not.toMatch(/training \[/);
+  }, 150_000);
 });
