@@ -388,8 +388,12 @@ export function gemmTN(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32): vo
   const kk = <usize>k * 8;
   const even = m & ~1;
   if (even > 0) panel(A, 8, kk, D, mm, n, G, mm, k, even, 0);
-  if (even === m) return;
-  // Column j = m − 1: G[p][j] = Σᵢ A[i][p]·D[i][j], two p per vector.
+  if (even !== m) lastColumn(A, D, G, n, k, m, kk);
+}
+
+/** G's last column j = m − 1: G[p][j] = Σᵢ A[i][p]·D[i][j] for p < k, A's rows kk bytes apart; two p per vector. */
+function lastColumn(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32, kk: usize): void {
+  const mm = <usize>m * 8;
   const j = <usize>(m - 1);
   let p = 0;
   for (; p + 8 <= k; p += 8) {
@@ -637,11 +641,29 @@ function lossSum(lossKind: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, 
 
 /** Mean loss of the batch and δ = ∂L/∂Z at the output; counts correct predictions. */
 function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i32, m: i32): f64 {
-  const len = <usize>(n * m);
+  headDelta(loss, act, Z, A, Y, D, n, m, n);
+  return batchLoss(loss, act, Z, A, Y, n, m);
+}
+
+/**
+ * The batch's mean loss (BCE and MSE over its n·m elements, CCE over its n rows), its terms summed
+ * in element order; counts correct predictions.
+ */
+function batchLoss(loss: i32, act: i32, Z: usize, A: usize, Y: usize, n: i32, m: i32): f64 {
   const sum = lossSum(loss, act, Z, A, Y, n, m, 0.0);
-  let total = 0.0;
+  if (loss !== MSE) correctCount += countCorrect(A, Y, n, m);
+  return loss === CCE ? sum / <f64>n : sum / <f64>(<usize>(n * m));
+}
+
+/**
+ * δ = ∂L/∂Z at the output for `rows` rows of a batch of `n` (eq. 3: ŷ − y over the batch's
+ * element count for sigmoid + BCE, its row count for softmax + CCE). Element-wise, so any rows of
+ * a batch give the bits the whole batch gives them.
+ */
+function headDelta(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, rows: i32, m: i32, n: i32): void {
+  const len = <usize>(rows * m);
   if (loss === BCE) {
-    const scale = 1 / <f64>len;
+    const scale = 1 / <f64>(<usize>(n * m));
     if (act === SIGMOID) {
       for (let i: usize = 0; i < len; i++) {
         store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
@@ -651,27 +673,22 @@ function head(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, n: i3
         const p = load<f64>(A + i * 8);
         store<f64>(D + i * 8, ((p - load<f64>(Y + i * 8)) / (p * (1 - p))) * scale);
       }
-      activateBackward(act, Z, A, D, n, m);
+      activateBackward(act, Z, A, D, rows, m);
     }
-    total = sum / <f64>len;
   } else if (loss === CCE) {
     const scale = 1 / <f64>n;
     for (let i: usize = 0; i < len; i++) {
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
     }
-    total = sum / <f64>n;
   } else if (loss === MSE) {
-    const scale = 2 / <f64>len;
+    const scale = 2 / <f64>(<usize>(n * m));
     for (let i: usize = 0; i < len; i++) {
       store<f64>(D + i * 8, (load<f64>(A + i * 8) - load<f64>(Y + i * 8)) * scale);
     }
-    activateBackward(act, Z, A, D, n, m);
-    total = sum / <f64>len;
+    activateBackward(act, Z, A, D, rows, m);
   } else {
     unreachable();
   }
-  if (loss !== MSE) correctCount += countCorrect(A, Y, n, m);
-  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -697,33 +714,6 @@ function sgdUpdate(w: usize, g: usize, len: i32, lr: f64): void {
     const o = <usize>i * 8;
     store<f64>(w + o, load<f64>(w + o) - lr * load<f64>(g + o));
   }
-}
-
-/**
- * Plain SGD from a sharded batch's two shard gradients, for i < n:
- * w[i] ← w[i] − lr·(w0·g0[i] + w1·g1[i]), the shards combined in order (shards.ts's
- * combineShards, w_k = size_k / size) and stepped in one pass, the same operations per element
- * as combining and then stepping. The threads of a sharded run each call it on a range.
- */
-export function sgdTwoShards(w: usize, g0: usize, g1: usize, w0: f64, w1: f64, lr: f64, n: i32): void {
-  const vlr = f64x2.splat(lr);
-  const v0 = f64x2.splat(w0);
-  const v1 = f64x2.splat(w1);
-  let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const o = <usize>i * 8;
-    const g = f64x2.add(f64x2.mul(v0, v128.load(g0 + o)), f64x2.mul(v1, v128.load(g1 + o)));
-    v128.store(w + o, f64x2.sub(v128.load(w + o), f64x2.mul(vlr, g)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i * 8;
-    store<f64>(w + o, load<f64>(w + o) - lr * (w0 * load<f64>(g0 + o) + w1 * load<f64>(g1 + o)));
-  }
-}
-
-/** w ← w − lr·g over n values: a sharded batch whose only shard is shard 1 (one row; its weight 1·g is g). */
-export function sgdOneShard(w: usize, g: usize, lr: f64, n: i32): void {
-  sgdUpdate(w, g, n, lr);
 }
 
 /**
@@ -858,6 +848,134 @@ export function trainBatches(
     }
   }
   return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One batch split between threads, as `trainBatches` computes it (src/train/parallel-split.ts).
+// Every thread runs its own instance over one shared memory and one layer table: the weights,
+// their gradients and the batch's Z, A and δ are shared; each thread has its own KT and packing
+// scratch. Two phases, a barrier after each:
+// 1. `splitRows`: a run of the batch's rows, forward through every layer, δ at the output over
+//    the whole batch's count (eq. 3), then δ passed down (eq. 4–5) — the operations
+//    `trainBatches` performs on those rows;
+// 2. `splitSlabs`: a slab of every layer's kernel — the rows of some of its inputs p —
+//    ∂L/∂kernel = A_prevᵀ·δ over all the batch's rows (eq. 6, 7) there, each element summed over
+//    the rows in order from +0 as `gemmTN` sums it, then the L2 term and the SGD step there; the
+//    last slab also takes the biases (∂L/∂b = Σ δ, as `sumRows`). A slab is contiguous memory:
+//    two threads never write near each other.
+// Each element is computed by the same operations in the same order as by `trainBatches` on one
+// thread, so any split, and any thread count, gives its bits.
+
+/**
+ * Phase 1 for rows [r0, r1) of a batch of n rows at X, Y: Z, A and δ of every layer for those
+ * rows (the loss itself is `splitLoss`'s). KT: this thread's transpose scratch.
+ */
+export function splitRows(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, r0: i32, r1: i32, n: i32, KT: usize): void {
+  const rows = r1 - r0;
+  const last = depth - 1;
+  let input = X + <usize>(r0 * field(table, 0, 0)) * 8;
+  for (let l = 0; l < depth; l++) {
+    const k = field(table, l, 0);
+    const m = field(table, l, 1);
+    const at = <usize>(r0 * m) * 8;
+    const Z = <usize>field(table, l, 7) + at;
+    const A = <usize>field(table, l, 8) + at;
+    gemmNN(input, <usize>field(table, l, 3), <usize>field(table, l, 4), Z, rows, k, m);
+    activate(field(table, l, 2), Z, A, rows, m);
+    input = A;
+  }
+  const nOut = field(table, last, 1);
+  const out = <usize>(r0 * nOut) * 8;
+  const act = field(table, last, 2);
+  const Zo = <usize>field(table, last, 7) + out;
+  const Ao = <usize>field(table, last, 8) + out;
+  headDelta(lossKind, act, Zo, Ao, Y + out, <usize>field(table, last, 9) + out, rows, nOut, n);
+  for (let l = last; l > 0; l--) {
+    const k = field(table, l, 0);
+    const m = field(table, l, 1);
+    const D = <usize>field(table, l, 9) + <usize>(r0 * m) * 8;
+    const at = <usize>(r0 * k) * 8;
+    const Dp = <usize>field(table, l - 1, 9) + at;
+    passDown(D, <usize>field(table, l, 3), KT, Dp, rows, k, m);
+    activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7) + at, <usize>field(table, l - 1, 8) + at, Dp, rows, k);
+  }
+}
+
+/** δ_prev = δ·Kᵀ for `rows` rows (each element summed over j in order), as `trainBatches` passes it down. */
+function passDown(D: usize, K: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32): void {
+  if (rows >= 4) {
+    transpose(K, KT, k, m);
+    gemmNN(D, KT, 0, Dp, rows, m, k);
+    return;
+  }
+  const mm = <usize>m * 8;
+  for (let i = 0; i < rows; i++) {
+    const d = D + <usize>i * mm;
+    for (let p = 0; p < k; p++) {
+      const kp = K + <usize>p * mm;
+      let s = 0.0;
+      for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
+      store<f64>(Dp + (<usize>(i * k + p)) * 8, s);
+    }
+  }
+}
+
+/**
+ * The batch's mean loss from phase 1's output layer (as `trainBatches` adds it, before the L2
+ * term); its correct count at `correct` (i32).
+ */
+export function splitLoss(table: usize, depth: i32, lossKind: i32, Y: usize, n: i32, correct: usize): f64 {
+  const last = depth - 1;
+  correctCount = 0;
+  const m = field(table, last, 1);
+  const loss = batchLoss(lossKind, field(table, last, 2), <usize>field(table, last, 7), <usize>field(table, last, 8), Y, n, m);
+  store<i32>(correct, correctCount);
+  return loss;
+}
+
+/**
+ * Phase 2: slab `part` of `parts` of every layer's kernel rows (its inputs p), for a batch of n
+ * rows at X: the gradients of those rows, plus 2·l2·kernel when l2 > 0, then w ← w − lr·g there
+ * when lr > 0 (lr = 0: gradients only, for an optimiser run by JavaScript); the last part also
+ * takes the biases. A layer's inputs are cut into runs of a multiple of 4.
+ */
+export function splitSlabs(table: usize, depth: i32, X: usize, n: i32, part: i32, parts: i32, lr: f64, l2: f64): void {
+  for (let l = 0; l < depth; l++) {
+    const k = field(table, l, 0);
+    const m = field(table, l, 1);
+    const per = (((k + 3) >> 2) + parts - 1) / parts * 4;
+    const p0 = min(k, part * per);
+    const p1 = min(k, p0 + per);
+    const mm = <usize>m * 8;
+    const kk = <usize>k * 8;
+    const prevA = (l === 0 ? X : <usize>field(table, l - 1, 8)) + <usize>p0 * 8;
+    const D = <usize>field(table, l, 9);
+    const slab = <usize>p0 * mm;
+    const K = <usize>field(table, l, 3) + slab;
+    const gK = <usize>field(table, l, 5) + slab;
+    const rows = p1 - p0;
+    const even = m & ~1;
+    if (rows > 0) {
+      if (even > 0) panel(prevA, 8, kk, D, mm, n, gK, mm, rows, even, 0); // eq. 6, 7
+      if (even !== m) lastColumn(prevA, D, gK, n, rows, m, kk);
+      const len = rows * m;
+      if (l2 > 0) addScaled(gK, K, 2 * l2, len); // + ∂Ω/∂kernel = 2·l2·kernel
+      if (lr > 0) sgdUpdate(K, gK, len, lr);
+    }
+    if (part === parts - 1) {
+      const gb = <usize>field(table, l, 6);
+      sumRows(D, gb, n, m); // ∂L/∂b = Σ_batch δ
+      if (lr > 0) sgdUpdate(<usize>field(table, l, 4), gb, m, lr);
+    }
+  }
+}
+
+/** g ← g + a·w over len values, as `trainBatches` adds the L2 term. */
+function addScaled(g: usize, w: usize, a: f64, len: i32): void {
+  for (let i = 0; i < len; i++) {
+    const o = <usize>i * 8;
+    store<f64>(g + o, load<f64>(g + o) + a * load<f64>(w + o));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,10 +13,9 @@ import { cloneNetwork, copyWeights, createWorkspace, type Network, parameterArra
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../nn/optimizers.js';
 import { type Engine, type EngineDetail, type EngineName, float64Data } from './engines/engine.js';
 import { checkEngineChoice, ENGINE_CHOICES, type EngineChoice, selectEngine } from './engines/select.js';
-import { createTwoShardEngine } from './engines/two-shards.js';
 import { float32Engine } from './engines/wasm-f32.js';
 import { countCorrect } from './metrics.js';
-import { fitSharded, planThreads } from './parallel-fit.js';
+import { fitOnThreads, planThreads } from './parallel-fit.js';
 
 /** The engines `fit` can train with; `'auto'` picks one. See `FitOptions.engine`. */
 export type FitEngine = EngineChoice;
@@ -133,13 +132,14 @@ export interface FitOptions {
    */
   dtype?: FitDtype;
   /**
-   * Threads computing each batch (docs/threads.md). By default `fit` shards a run whose batch
-   * (≥ 64) and parameter count × batch size (`SHARDED_WORK`) are large into two halves per
-   * batch, computed on up to two threads (Node's worker threads; one elsewhere); a smaller run
-   * uses one thread and the engine alone, bit-identical to the reference path. A sharded run
-   * gives the same bits for any thread count and in any runtime: `threads: 1` computes both
-   * shards on the calling thread, `threads: N ≥ 2` forces sharding (with at most two threads)
-   * on a run of any size.
+   * Threads computing each batch (docs/threads.md). By default `fit` splits each batch of a run
+   * whose batch (≥ 64) and parameter count × batch size (`THREADED_WORK`) are large between up to
+   * two threads (Node's worker threads, where the cores look free), first by rows (the forward
+   * pass and δ), then by slabs of the weights (their gradients and SGD step); a smaller run uses one thread.
+   * The result is the same bits for any thread count, 1 included: the reference path's. `threads:
+   * 1` keeps a run on one thread; `threads: N ≥ 2` asks for N on a run of any size, and throws a
+   * ConfigError where the split cannot run (sample weights, `engine: 'reference'`, a network the
+   * WebAssembly kernels do not cover, no worker threads).
    */
   threads?: number;
   /** Called after each step; return `false` to stop training. */
@@ -165,7 +165,7 @@ export interface History {
    * (see docs/wasm.md); `'float32'` for a `dtype: 'float32'` run; absent otherwise.
    */
   detail?: EngineDetail;
-  /** Threads that computed each batch's shards, when the run was sharded (see `FitOptions.threads`). */
+  /** Threads that computed each batch, when more than one (see `FitOptions.threads`). */
   threads?: number;
   /** Why training ended. */
   stopReason: 'completed' | 'early-stopping' | 'callback' | 'interrupted';
@@ -275,8 +275,9 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
   if (options.dtype === 'float32' && (options.threads ?? 1) > 1) {
     throw new ConfigError("dtype 'float32' trains on one thread: threads > 1 is float64 only");
   }
-  const threads = options.dtype === 'float32' ? 0 : planThreads(net, float64Data(data), checked, options.threads);
-  if (threads > 1) return fitSharded(net, float64Data(data), options, checked, threads);
+  const threads =
+    options.dtype === 'float32' ? 1 : planThreads(net, float64Data(data), checked, options.threads, options.engine);
+  if (threads > 1) return fitOnThreads(net, float64Data(data), options, checked, threads);
   const { epochs, initialEpoch, batchSize, l2, optimizer } = checked;
 
   const n = data.x.rows;
@@ -299,18 +300,12 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
     shuffled: shuffle,
   };
   const choice = options.engine ?? 'auto';
-  const engine =
-    options.dtype === 'float32'
-      ? float32Engine(setup)
-      : threads === 1
-        ? createTwoShardEngine(setup, (s) => selectEngine(choice, s))
-        : selectEngine(choice, setup);
+  const engine = options.dtype === 'float32' ? float32Engine(setup) : selectEngine(choice, setup);
   const result = engine.result;
   const params = parameterArrays(net);
   const epochStart = cloneNetwork(net);
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
-  if (threads === 1) history.threads = 1;
   const epochEnd = createEpochEnd(net, options, checked, history, engine);
   // An engine that holds the order in its own memory shuffles it there (no copy in each epoch).
   const engineShuffles = shuffle && engine.takeShuffle?.(rng) === true;

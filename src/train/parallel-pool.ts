@@ -1,12 +1,12 @@
 /**
- * The worker threads of the sharded runs, kept for the life of the process (unref'd, so they
+ * The worker threads of the split runs, kept for the life of the process (unref'd, so they
  * never hold it open) so that a run pays for starting them only once. Everything here is
  * synchronous — a job is posted on a port that the worker reads with `receiveMessageOnPort` and
  * the caller waits with `Atomics.wait` — so that `fit` stays synchronous. Node's built-in modules
  * are reached through `process.getBuiltinModule`, so that nothing here is imported in a browser.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { CTRL, type ShardJob, type SharedSetup } from './parallel-shard.js';
+import { CTRL, type SplitJob, type SplitSetup } from './parallel-split.js';
 import type { PoolWorkerData } from './parallel-worker.js';
 
 interface Pooled {
@@ -109,14 +109,14 @@ function startWorker(): Pooled {
  * the run (CMD_EXIT) to release the ones that joined.
  * @param setup the run's shared state
  */
-export function startJobs(setup: SharedSetup): void {
+export function startJobs(setup: SplitSetup): void {
   for (let i = pool.length - 1; i >= 0; i--) if (!pool[i].alive) pool.splice(i, 1);
   const workers = setup.threads - 1;
   while (pool.length < workers) pool.push(startWorker());
   const ctrl = new Int32Array(setup.control);
   for (let k = 1; k <= workers; k++) {
     const { port, door } = pool[k - 1];
-    const job: ShardJob = { setup, index: k };
+    const job: SplitJob = { setup, index: k };
     port.postMessage(job);
     Atomics.add(door, 0, 1);
     Atomics.notify(door, 0);

@@ -1,22 +1,22 @@
 /**
- * A pooled worker thread of the sharded runs: it sleeps on its door word until the calling
- * thread posts a job (a run's shared state and this thread's index), takes the job from its port
+ * A pooled worker thread of the split runs: it sleeps on its door word until the calling thread
+ * posts a job (a run's shared state and this thread's index), takes the job from its port
  * synchronously, says it joined, then, for every mini-batch, woken through `Atomics.wait` on the
- * run's control array, claims shards and computes their gradients into shared memory and, with
- * plain SGD, claims chunks of the update; at the run's end it goes back to sleep for the next job. No message but the job is exchanged. See docs/threads.md.
+ * run's control array, claims runs of rows (phase 1) and, once every row is done, slabs of the
+ * kernels (phase 2); at the run's end it goes back to sleep for the next job. No message but the
+ * job is exchanged. See docs/threads.md.
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { SHARDS } from './engines/shards.js';
 import {
-  attachShardThread,
+  attachSplitThread,
   CMD_EXIT,
   CTRL,
   reportError,
-  type ShardJob,
-  type ShardThread,
+  type SplitJob,
+  type SplitThread,
   waitChange,
   waitCount,
-} from './parallel-shard.js';
+} from './parallel-split.js';
 
 /** What a pooled worker is started with. */
 export interface PoolWorkerData {
@@ -27,19 +27,19 @@ export interface PoolWorkerData {
 }
 
 /** The job this thread is running, if any: what it must give up if the thread exits. */
-let current: ShardJob | undefined;
+let current: SplitJob | undefined;
 
 // A thread ended mid-job (process.exit in a worker) would leave the calling thread waiting for
-// its shard for ever: it records the failure, which wakes and stops every wait of the run.
+// its part for ever: it records the failure, which wakes and stops every wait of the run.
 process.on('exit', () => {
   if (current === undefined) return;
   reportError(current.setup, current.index, new Error('the worker thread exited during a run'));
   const ctrl = new Int32Array(current.setup.control);
-  for (const at of [CTRL.SHARD_DONE, CTRL.CHUNK_DONE, CTRL.GEN]) Atomics.notify(ctrl, at);
+  for (const at of [CTRL.ROWS_DONE, CTRL.SLABS_DONE, CTRL.GEN]) Atomics.notify(ctrl, at);
 });
 
 /** Runs one job: join, then batches until the calling thread says the run is over. */
-function runJob(job: ShardJob): void {
+function runJob(job: SplitJob): void {
   current = job;
   try {
     runJobSteps(job);
@@ -48,11 +48,11 @@ function runJob(job: ShardJob): void {
   }
 }
 
-function runJobSteps({ setup, index }: ShardJob): void {
+function runJobSteps({ setup, index }: SplitJob): void {
   const ctrl = new Int32Array(setup.control);
-  let thread: ShardThread | undefined;
+  let thread: SplitThread | undefined;
   try {
-    thread = attachShardThread(setup, index);
+    thread = attachSplitThread(setup, index);
   } catch (e) {
     reportError(setup, index, e);
   }
@@ -66,8 +66,8 @@ function runJobSteps({ setup, index }: ShardJob): void {
     if (Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return;
     // A thread that failed to set up takes no work: the others do it (and the caller reports it).
     if (!thread) continue;
-    thread.computeShards(round);
-    if (setup.sgdRate > 0 && waitCount(ctrl, CTRL.SHARD_DONE, round, SHARDS)) thread.updateChunks(round);
+    thread.rows(round);
+    if (waitCount(ctrl, CTRL.ROWS_DONE, round, setup.threads)) thread.slabs(round);
   }
 }
 
@@ -77,7 +77,7 @@ function main({ port, door }: PoolWorkerData): void {
   for (;;) {
     knock = waitChange(word, 0, knock);
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-      runJob(m.message as ShardJob);
+      runJob(m.message as SplitJob);
     }
   }
 }

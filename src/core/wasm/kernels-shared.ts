@@ -1,7 +1,7 @@
 /**
  * Loader of the float64 kernels built over an imported shared memory (the `kernels-shared`
  * module of scripts/build-wasm.mjs: assembly/kernels.ts compiled with --importMemory
- * --sharedMemory). The threads of a sharded run each instantiate it over the run's one memory,
+ * --sharedMemory). The threads of a split run each instantiate it over the run's one memory,
  * so the weights live there once and every thread's kernels read them in place. Node only: the
  * module is read from `kernels-shared.wasm` beside this file (not embedded, so browser bundles do
  * not carry it) through `process.getBuiltinModule`; every function yields `undefined` where the
@@ -9,16 +9,37 @@
  */
 import type { WasmKernels } from './kernels.js';
 
-/** The module's exports: the float64 kernels', with the packing scratch settable and the sharded update. */
+/** The module's exports: the float64 kernels', with the packing scratch settable and the split batch's phases. */
 export interface SharedWasmKernels extends WasmKernels {
   /** Packs panels at `at` ({@link packScratchBytes} bytes, 16-byte aligned) instead of the static block. */
   setPackScratch(at: number): void;
   /** Bytes of the packing scratch. */
   packScratchBytes(): number;
-  /** w[i] ← w[i] − lr·(w0·g0[i] + w1·g1[i]) for i < n: two shards' gradients combined and stepped. */
-  sgdTwoShards(w: number, g0: number, g1: number, w0: number, w1: number, lr: number, n: number): void;
-  /** w ← w − lr·g over n values (a batch whose only shard is shard 1). */
-  sgdOneShard(w: number, g: number, lr: number, n: number): void;
+  /** Phase 1 of a split batch of n rows: Z, A and δ of every layer for rows [r0, r1); KT the thread's transpose scratch. */
+  splitRows(
+    table: number,
+    depth: number,
+    lossKind: number,
+    X: number,
+    Y: number,
+    r0: number,
+    r1: number,
+    n: number,
+    KT: number,
+  ): void;
+  /** Phase 2: slab `part` of `parts` of every layer's kernel (the last one with the biases): its gradients (+ 2·l2·kernel), and the SGD step when lr > 0. */
+  splitSlabs(
+    table: number,
+    depth: number,
+    X: number,
+    n: number,
+    part: number,
+    parts: number,
+    lr: number,
+    l2: number,
+  ): void;
+  /** The batch's mean loss after phase 1 (no L2 term); its correct count as an i32 at `correct`. */
+  splitLoss(table: number, depth: number, lossKind: number, Y: number, n: number, correct: number): number;
 }
 
 const PAGE = 65536;

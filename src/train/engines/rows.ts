@@ -1,5 +1,8 @@
 /** The one row gathering of the engines: a batch's examples copied out of the dataset. */
 
+/** Columns from which a row is copied as one block. */
+const WIDE_ROW = 64;
+
 /**
  * Copies rows `order[start + i]` (or `start + i` when `order` is null), i < count, of a
  * row-major array of `cols` columns into the first `count` rows of `dst` (a Float32Array
@@ -17,7 +20,14 @@ export function gatherRows(
     dst.set(src.subarray(start * cols, (start + count) * cols));
     return;
   }
-  // Plain loops: a subarray per row would allocate on every row of every batch.
+  // A wide row is one block copy; a narrow one a plain loop (a subarray per row would cost more than it copies).
+  if (cols >= WIDE_ROW && src.constructor === dst.constructor) {
+    for (let i = 0; i < count; i++) {
+      const r = order[start + i] * cols;
+      dst.set(src.subarray(r, r + cols), i * cols);
+    }
+    return;
+  }
   for (let i = 0; i < count; i++) {
     const r = order[start + i] * cols;
     const o = i * cols;

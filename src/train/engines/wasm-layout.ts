@@ -43,11 +43,11 @@ export function createArena(wasm: Pick<WasmKernels, 'heapBase' | 'memory'>): Was
  * sized once before the threads start).
  * @param base the first free byte
  */
-export function planArena(base: number): { alloc(bytes: number): number; bytes(): number } {
+export function planArena(base: number): { alloc(bytes: number, align?: number): number; bytes(): number } {
   let top = base;
   return {
-    alloc(bytes) {
-      top = Math.ceil(top / 16) * 16;
+    alloc(bytes, align = 16) {
+      top = Math.ceil(top / align) * align;
       const at = top;
       top += bytes;
       return at;
@@ -136,110 +136,81 @@ function layoutValues<V>(
   };
 }
 
-/** Where one shard's kernels work in a sharded run's shared memory (byte addresses). */
-export interface ShardRegion {
-  /** Its layer table: the shared weights, its gradient slot, its own Z, A and δ. */
-  readonly table: number;
+/** One thread's own bytes in a split run's shared memory (byte addresses). */
+export interface SplitScratch {
   /** Its transposed-kernel and packing scratch. */
   readonly kt: number;
   readonly pack: number;
-  /** Its mean loss (f64) and correct count (i32), as `trainBatches` writes them. */
-  readonly loss: number;
+  /** Where `splitLoss` writes the correct count (i32). */
   readonly correct: number;
 }
 
 /**
- * A sharded run's one shared memory (docs/threads.md): the batch, the weights once, one gradient
- * slot of P doubles per shard back to back (slot k at `grads` + k·P·8), and — when the shared
- * kernels compute the shards — each shard's own region, so that two threads never write the same
- * bytes. The weights and each slot are in `parameterArrays` order without gaps, the layout the
- * JavaScript update and `networkOver` read.
+ * A split run's one shared memory (docs/threads.md): two batch buffers (a batch is gathered into
+ * one while phase 2 reads the other), one layer table, the weights and their gradients once, each
+ * in `parameterArrays` order without gaps (the layout the JavaScript optimiser and `networkOver`
+ * read), every layer's Z, A and δ for the whole batch, and each thread's scratch. Arrays start on
+ * 64-byte cache lines, so that two threads writing different arrays never share a line.
  */
-export interface ShardedLayout {
-  /** The batch's inputs and targets, `rows` rows, gathered there by the calling thread. */
-  readonly x: number;
-  readonly y: number;
+export interface SplitLayout {
+  /** The batch's inputs and targets, `rows` rows, for even and odd rounds. */
+  readonly x: readonly [number, number];
+  readonly y: readonly [number, number];
+  readonly table: number;
   readonly params: number;
   readonly grads: number;
-  /** Scratch the kernels are given for xb/yb (never written: no order is passed). */
-  readonly xb: number;
-  readonly yb: number;
-  /** One per shard when the shared kernels run, else none. */
-  readonly shards: readonly ShardRegion[];
+  /** One per thread. */
+  readonly threads: readonly SplitScratch[];
   /** Bytes the memory must hold. */
   readonly bytes: number;
 }
 
 /**
- * Plans a sharded run's memory from `base`; with `packBytes` > 0 (the shared kernels compute the
- * shards), each shard's region for shards of up to `shardRows` rows. `writeTables` writes the
- * regions' layer tables into the memory once it exists (the calling thread, before any other).
- * @param base the first free byte (the shared module's heap base, or 0 without kernels)
+ * Plans a split run's memory from `base`. `writeTable` writes the layer table into the memory
+ * once it exists (the calling thread, before any other).
+ * @param base the first free byte (the shared module's heap base)
  * @param net the network (its shapes and activations)
  * @param rows the largest batch
- * @param shardRows the largest shard
- * @param shards the number of shards
- * @param packBytes the kernels' packing scratch, or 0 when no kernels run over the memory
+ * @param threads the threads of the run
+ * @param packBytes the kernels' packing scratch
  */
-export function layoutShards(
+export function layoutSplit(
   base: number,
   net: Network,
   rows: number,
-  shardRows: number,
-  shards: number,
+  threads: number,
   packBytes: number,
-): { layout: ShardedLayout; writeTables(buffer: ArrayBufferLike): void } {
-  const { alloc, bytes } = planArena(base);
+): { layout: SplitLayout; writeTable(buffer: ArrayBufferLike): void } {
+  const arena = planArena(base);
+  const alloc = (bytes: number) => arena.alloc(bytes, 64);
   const widths = [net.inputSize, ...net.layers.map((l) => l.bias.length)];
   const sizes = net.layers.map((_, i) => widths[i] * widths[i + 1]);
   const P = net.layers.reduce((n, l, i) => n + sizes[i] + l.bias.length, 0);
-  const x = alloc(rows * net.inputSize * 8);
-  const y = alloc(rows * widths[widths.length - 1] * 8);
+  const nOut = widths[widths.length - 1];
+  const x: [number, number] = [alloc(rows * net.inputSize * 8), alloc(rows * net.inputSize * 8)];
+  const y: [number, number] = [alloc(rows * nOut * 8), alloc(rows * nOut * 8)];
+  const table = alloc(net.layers.length * FIELDS * 4);
   const params = alloc(P * 8);
-  const grads = alloc(shards * P * 8);
-  const xb = alloc(16);
-  const yb = alloc(16);
-  const regions: ShardRegion[] = [];
-  const tables: number[][] = [];
-  for (let k = 0; packBytes > 0 && k < shards; k++) {
-    const region = {
-      table: alloc(net.layers.length * FIELDS * 4),
-      kt: alloc(Math.max(...sizes) * 8),
-      pack: alloc(packBytes),
-      loss: alloc(8),
-      correct: alloc(8),
-    };
-    regions.push(region);
-    // The weights and slot k as parameterArrays lays them out: kernel 1, bias 1, kernel 2, …
-    let off = 0;
-    const fields: number[] = [];
-    net.layers.forEach((l, i) => {
-      const m = widths[i + 1];
-      const [K, b] = [off, off + sizes[i] * 8];
-      off = b + m * 8;
-      const rowsBytes = shardRows * m * 8;
-      const [Z, A, D] = [alloc(rowsBytes), alloc(rowsBytes), alloc(rowsBytes)];
-      const slot = grads + k * P * 8;
-      fields.push(
-        widths[i],
-        m,
-        ACTIVATION_CODES[l.activation.name],
-        params + K,
-        params + b,
-        slot + K,
-        slot + b,
-        Z,
-        A,
-        D,
-      );
-      fields.push(0, 0); // the table's stride is FIELDS
-    });
-    tables.push(fields);
-  }
+  const grads = alloc(P * 8);
+  const fields: number[] = [];
+  let off = 0;
+  net.layers.forEach((l, i) => {
+    const m = widths[i + 1];
+    const [K, b] = [off, off + sizes[i] * 8];
+    off = b + m * 8;
+    const [Z, A, D] = [alloc(rows * m * 8), alloc(rows * m * 8), alloc(rows * m * 8)];
+    const act = ACTIVATION_CODES[l.activation.name];
+    fields.push(widths[i], m, act, params + K, params + b, grads + K, grads + b, Z, A, D, 0, 0);
+  });
+  const scratch = Array.from({ length: threads }, () => ({
+    kt: alloc(Math.max(...sizes) * 8),
+    pack: alloc(packBytes),
+    correct: alloc(8),
+  }));
   return {
-    layout: { x, y, params, grads, xb, yb, shards: regions, bytes: bytes() },
-    writeTables(buffer) {
-      regions.forEach((r, k) => new Int32Array(buffer, r.table, tables[k].length).set(tables[k]));
+    layout: { x, y, table, params, grads, threads: scratch, bytes: arena.bytes() },
+    writeTable(buffer) {
+      new Int32Array(buffer, table, fields.length).set(fields);
     },
   };
 }
