@@ -88,11 +88,11 @@ const TARGETS: { workload: WorkloadId; ours?: PeerName; peer: PeerName; ratio: n
   { workload: 'W2', peer: 'c', ratio: 1 }, // issue 13 item 2 (issue 5 asked 0.5)
   { workload: 'W3', peer: 'tfjs-wasm', ratio: 4 },
   { workload: 'W3', peer: 'c', ratio: 1 }, // issue 13 item 2
-  // Issue 13's one-thread figures: the engine alone in float64 (W3's default run is sharded) and float32.
-  { workload: 'W3', ours: 'backprop-unsharded', peer: 'c', ratio: 1 },
+  // Issue 13's one-thread figures: float64 (W3's default run is on two threads) and float32.
+  { workload: 'W3', ours: 'backprop-1t', peer: 'c', ratio: 1 },
   { workload: 'W3', ours: 'backprop-f32', peer: 'c', ratio: 2.5 },
   // Issue 13 item 4: two threads against the one-thread figure (both peers on request).
-  { workload: 'W3', ours: 'backprop-2t', peer: 'backprop-unsharded', ratio: 1.5 },
+  { workload: 'W3', ours: 'backprop-2t', peer: 'backprop-1t', ratio: 1.5 },
 ];
 
 // ---------------------------------------------------------------------------------------------

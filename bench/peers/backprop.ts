@@ -5,18 +5,8 @@
  */
 
 import type { AnyMatrix } from '../../src/core/matrix.js';
-import {
-  cloneNetwork,
-  createOptimizer,
-  type Dataset,
-  type FitOptions,
-  fit,
-  type Network,
-  predict,
-} from '../../src/index.js';
+import { cloneNetwork, type Dataset, type FitOptions, fit, predict } from '../../src/index.js';
 import { copyWeights, rowSlice } from '../../src/kernels.js';
-import type { Engine } from '../../src/train/engines/engine.js';
-import { selectEngine } from '../../src/train/engines/select.js';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
 import type { Peer, Session } from './types.js';
 
@@ -60,7 +50,7 @@ function session(problem: Problem, extra: Record<string, unknown>, details: Reco
       // History.engine says which implementation fit chose (where fit reports it).
       const history = fit(net, data, options) as { engine?: string; threads?: number };
       if (history.engine !== undefined) {
-        details.engine = history.threads ? `${history.engine}, ${history.threads} thread(s), sharded` : history.engine;
+        details.engine = history.threads ? `${history.engine}, ${history.threads} threads` : history.engine;
       }
     },
     predictEval() {
@@ -99,11 +89,11 @@ export const backpropReferencePeer: Peer = {
   },
 };
 
-/** backprop's fit with `threads` forced: on a run the rule shards, the same bits on 1 or 2 threads. */
+/** backprop's fit with `threads` forced: the reference path's bits on any count; 1 is issue 13's one-thread figure. */
 function threadsPeer(threads: number): Peer {
   const peer: Peer = {
     name: `backprop-${threads}t`,
-    description: `backprop's fit with { threads: ${threads} } (a run the rule shards: both shards on ${threads} thread(s))`,
+    description: `backprop's fit with { threads: ${threads} } (each batch split between ${threads} thread(s))`,
     workloads: ['W1', 'W2', 'W3'],
     details: {},
     async load(problem) {
@@ -115,64 +105,3 @@ function threadsPeer(threads: number): Peer {
 
 export const backpropOneThreadPeer = threadsPeer(1);
 export const backpropTwoThreadsPeer = threadsPeer(2);
-
-/**
- * One epoch of plain SGD (the bench's learning rate, in order) by the engine `choice` selects,
- * alone on the calling thread: `fit`'s unsharded epoch (engine selected, the epoch in the engine,
- * the weights stored back). Returns the engine that ran.
- */
-export function engineEpoch(choice: 'auto' | 'reference', net: Network, data: Dataset, batchSize: number): Engine {
-  const setup = {
-    net,
-    data,
-    optimizer: createOptimizer({ name: 'sgd', learningRate: LEARNING_RATE }),
-    batchSize,
-    l2: 0,
-    epochs: 1,
-    perStepCallback: false,
-  };
-  const engine = selectEngine(choice, setup);
-  engine.startEpoch(null);
-  if (!engine.runEpoch()) {
-    for (let start = 0; start < data.x.rows; start += batchSize) {
-      engine.runBatch(start, Math.min(batchSize, data.x.rows - start));
-    }
-  }
-  engine.storeWeights();
-  return engine;
-}
-
-/**
- * The engine alone on the calling thread: what `fit` runs for a run its sharding rule leaves
- * alone, bit-identical to the reference path run the same way ({@link engineEpoch}). On W3, where
- * `fit` shards by default (and `threads: 1` still computes two shards), this is the single-thread
- * figure of the engine's own kernels; it is not `backprop-ref`'s bits there, since `fit` shards the
- * reference path too and adds each gradient's two halves.
- */
-export const backpropUnshardedPeer: Peer = {
-  name: 'backprop-unsharded',
-  description: "backprop's engine alone on one thread, as fit runs an unsharded run (bit-identical to the reference)",
-  workloads: ['W1', 'W2', 'W3'],
-  details: {},
-  async load(problem) {
-    const w = problem.workload;
-    const net = cloneNetwork(problem.initial);
-    const x = { rows: problem.samples, cols: w.inputs, data: problem.x };
-    const y = { rows: problem.samples, cols: 1, data: problem.y };
-    const evalX = { rows: problem.evalSamples, cols: w.inputs, data: problem.evalX };
-    const details = backpropUnshardedPeer.details!;
-    return {
-      reset() {
-        copyWeights(problem.initial, net);
-      },
-      train(samples) {
-        const data: Dataset = { x: rowSlice(x, 0, samples), y: rowSlice(y, 0, samples) };
-        const engine = engineEpoch('auto', net, data, w.batchSize);
-        details.engine = engine.detail ? `${engine.name} (${engine.detail})` : engine.name;
-      },
-      predictEval() {
-        return predict(net, evalX).data;
-      },
-    };
-  },
-};

@@ -4,7 +4,6 @@ import {
   backpropPeer,
   backpropReferencePeer,
   backpropTwoThreadsPeer,
-  backpropUnshardedPeer,
 } from './backprop.js';
 import { brainPeer } from './brain.js';
 import { cPeer } from './c.js';
@@ -20,7 +19,6 @@ export const PEER_NAMES = [
   'backprop-ref',
   'backprop-1t',
   'backprop-2t',
-  'backprop-unsharded',
   'plain-js',
   'c',
   'tfjs-cpu',
@@ -31,9 +29,9 @@ export const PEER_NAMES = [
 
 export type PeerName = (typeof PEER_NAMES)[number];
 
-/** Run when `--peers` is not given (backprop-ref, -1t, -2t and -unsharded are on request: they compare paths). */
+/** Run when `--peers` is not given (backprop-ref, -1t and -2t are on request: they compare paths). */
 export const DEFAULT_PEERS: readonly PeerName[] = PEER_NAMES.filter(
-  (p) => p !== 'backprop-ref' && p !== 'backprop-1t' && p !== 'backprop-2t' && p !== 'backprop-unsharded',
+  (p) => p !== 'backprop-ref' && p !== 'backprop-1t' && p !== 'backprop-2t',
 );
 
 /** The peer of that name; the C peer needs its compiled binary (or why there is none). */
@@ -49,8 +47,6 @@ export function getPeer(name: PeerName, cBinary: string | Error = new Error('the
       return backpropOneThreadPeer;
     case 'backprop-2t':
       return backpropTwoThreadsPeer;
-    case 'backprop-unsharded':
-      return backpropUnshardedPeer;
     case 'plain-js':
       return plainJsPeer;
     case 'c':

@@ -33,7 +33,6 @@ export function trainSummary(result: RunView, out: string): Record<string, unkno
       name: history.engine,
       ...(history.detail ? { detail: history.detail } : {}),
       threads: history.threads ?? 1,
-      sharded: history.threads !== undefined,
     },
     metricsOn: result.metricsOn,
     metrics: result.metrics,

@@ -129,12 +129,22 @@ export function planThreads(
   if (threads === 1) return 1;
   const why = whyNotSplit(net, data, checked, engine);
   if (threads === undefined) {
-    const batch = Math.min(checked.batchSize, data.x.rows);
-    const pays = batch >= THREADED_BATCH && parameterCount(net) * batch >= THREADED_WORK;
-    return pays && why === undefined ? Math.max(1, Math.min(DEFAULT_MAX_THREADS, idleCores())) : 1;
+    return threadsPay(net, data, checked) && why === undefined ? Math.min(DEFAULT_MAX_THREADS, idleCores()) : 1;
   }
   if (why !== undefined) throw new ConfigError(`threads > 1: ${why}`);
   return Math.min(threads, MAX_WORKERS + 1);
+}
+
+/**
+ * Whether this run is big enough for threads to pay: its batch and its parameter count × batch
+ * size reach {@link THREADED_BATCH} and {@link THREADED_WORK}.
+ * @param net the network
+ * @param data the training data
+ * @param checked fit's checked options
+ */
+export function threadsPay(net: Network, data: Dataset, checked: CheckedFitOptions): boolean {
+  const batch = Math.min(checked.batchSize, data.x.rows);
+  return batch >= THREADED_BATCH && parameterCount(net) * batch >= THREADED_WORK;
 }
 
 /** Why a batch of this run cannot be split between threads, or undefined when it can. */

@@ -1,10 +1,10 @@
 /**
- * The pieces of a sharded run's one shared WebAssembly memory (docs/threads.md): the kernels
- * built over an imported shared memory give the unshared module's bits and the reference
- * product's; two instances over one memory pack in their own scratch and never touch each other's
- * bytes; the sharded SGD kernels are the update's formula element by element; the layout gives
- * every shard its own bytes; and a run on the WebAssembly engine gets the shared kernels while one
- * on the reference path does not. That whole runs give the same bits on 1, 2 and 3 threads is
+ * The pieces of a split run's one shared WebAssembly memory (docs/threads.md): the kernels built
+ * over an imported shared memory give the unshared module's bits and the reference product's; two
+ * instances over one memory pack in their own scratch and never touch each other's bytes; the
+ * layout gives every thread its own scratch on cache lines of its own; and a batch's rows and
+ * slabs, computed by two instances in either order, give the reference path's loss and gradients
+ * (computeGradients). That whole runs give the reference path's bits on 1, 2 and 3 threads is
  * test/train/threads.test.ts's.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,11 +15,12 @@ import {
   instantiateSharedWasmKernels,
   sharedKernelsLayout,
 } from '../../src/core/wasm/kernels-shared.js';
-import { createNetwork, createRandom, fit, zeros } from '../../src/index.js';
+import { computeGradients, createNetwork, createRandom, type Network, zeros } from '../../src/index.js';
+import { LOSS_CODES } from '../../src/nn/losses.js';
 import { parameterArrays } from '../../src/nn/network.js';
-import { layoutShards } from '../../src/train/engines/wasm-layout.js';
+import { layoutSplit } from '../../src/train/engines/wasm-layout.js';
 import { checkFitOptions } from '../../src/train/fit.js';
-import { createSharedSetup } from '../../src/train/parallel-fit.js';
+import { createSplitSetup } from '../../src/train/parallel-fit.js';
 import { sigmoidNet } from '../helpers/networks.js';
 
 const WIDE = sigmoidNet(60, 256);
@@ -110,106 +111,142 @@ describe('the shared-memory kernels', () => {
     plain.gemmNN(pA, pB, pbias, pC, n, k, m);
     expect(Array.from(new Float64Array(pb, pC, n * m))).toEqual(Array.from(want.data));
   });
-
-  it('sgdTwoShards is w − lr·(w0·g0 + w1·g1) element by element, sgdOneShard w − lr·g, odd lengths included', () => {
-    const n = 1001;
-    const memory = createSharedMemory(1 << 20);
-    const kernels = memory && instantiateSharedWasmKernels(memory);
-    if (!memory || !kernels || !info) throw new Error('no shared kernels');
-    const [w, g0, g1] = [0, 1, 2].map((i) => Math.ceil(info.heapBase / 16) * 16 + i * 8192 + 8);
-    const wv = randomValues(n, 4);
-    const g0v = randomValues(n, 5);
-    const g1v = randomValues(n, 6);
-    const view = (at: number) => new Float64Array(memory.buffer, at, n);
-    view(w).set(wv);
-    view(g0).set(g0v);
-    view(g1).set(g1v);
-    const [w0, w1, lr] = [33 / 65, 32 / 65, 0.37];
-    kernels.sgdTwoShards(w, g0, g1, w0, w1, lr, n);
-    const want = wv.map((x, i) => x - lr * (w0 * g0v[i] + w1 * g1v[i]));
-    expect(Array.from(view(w))).toEqual(Array.from(want));
-    kernels.sgdOneShard(w, g1, lr, n);
-    expect(Array.from(view(w))).toEqual(Array.from(want.map((x, i) => x - lr * g1v[i])));
-  });
 });
 
-describe('a sharded run’s memory', () => {
-  it('gives each shard its own table, scratch, activations and slot, apart from the batch and the weights', () => {
+/** A split run's memory over a fresh shared memory, its weights those of `net` and its batch `x`, `y` (round 0's buffers). */
+function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number) {
+  const info = sharedKernelsLayout();
+  if (!info) throw new Error('no shared kernels');
+  const plan = layoutSplit(info.heapBase, net, x.rows, threads, info.packBytes);
+  const memory = createSharedMemory(plan.layout.bytes);
+  if (!memory) throw new Error('no shared memory');
+  plan.writeTable(memory.buffer);
+  const at = plan.layout;
+  new Float64Array(memory.buffer, at.x[0], x.data.length).set(x.data);
+  new Float64Array(memory.buffer, at.y[0], y.data.length).set(y.data);
+  const P = parameterArrays(net).reduce((n, p) => n + p.length, 0);
+  let o = 0;
+  const params = new Float64Array(memory.buffer, at.params, P);
+  for (const p of parameterArrays(net)) {
+    params.set(p, o);
+    o += p.length;
+  }
+  return { memory, at, P };
+}
+
+describe('a split run’s memory and kernels', () => {
+  it('gives each thread its own scratch, apart from the batch buffers, table, weights, gradients and activations, each on a cache line', () => {
     const net = createNetwork(WIDE, { seed: 1 });
-    const plan = layoutShards(1000, net, 256, 128, 2, 32768);
+    const plan = layoutSplit(1000, net, 256, 3, 32768);
     const { layout } = plan;
     const buffer = new ArrayBuffer(layout.bytes);
-    plan.writeTables(buffer);
+    plan.writeTable(buffer);
     const P = 60 * 256 + 256 + 256 + 1;
     const spans: [number, number][] = [
-      [layout.x, layout.x + 256 * 60 * 8],
-      [layout.y, layout.y + 256 * 8],
+      [layout.x[0], layout.x[0] + 256 * 60 * 8],
+      [layout.x[1], layout.x[1] + 256 * 60 * 8],
+      [layout.y[0], layout.y[0] + 256 * 8],
+      [layout.y[1], layout.y[1] + 256 * 8],
+      [layout.table, layout.table + 2 * 48],
       [layout.params, layout.params + P * 8],
-      [layout.grads, layout.grads + 2 * P * 8],
+      [layout.grads, layout.grads + P * 8],
     ];
-    expect(layout.shards).toHaveLength(2);
-    layout.shards.forEach((r, k) => {
-      spans.push([r.table, r.table + 2 * 48], [r.kt, r.kt + 60 * 256 * 8], [r.pack, r.pack + 32768]);
-      spans.push([r.loss, r.loss + 8], [r.correct, r.correct + 4]);
-      // Each layer's fields: k, m, activation, K, b, ∂K, ∂b, Z, A, δ (12 fields apart).
-      const t = new Int32Array(buffer, r.table, 24);
-      const slot = layout.grads + k * P * 8;
-      expect([t[0], t[1], t[12], t[13]]).toEqual([60, 256, 256, 1]);
-      expect([t[3], t[4], t[15], t[16]]).toEqual(
-        [0, 60 * 256, 60 * 256 + 256, 60 * 256 + 512].map((o) => layout.params + o * 8),
-      );
-      expect([t[5], t[6], t[17], t[18]]).toEqual(
-        [0, 60 * 256, 60 * 256 + 256, 60 * 256 + 512].map((o) => slot + o * 8),
-      );
-      for (const [l, m] of [
-        [0, 256],
-        [1, 1],
-      ]) {
-        for (const f of [7, 8, 9]) spans.push([t[l * 12 + f], t[l * 12 + f] + 128 * m * 8]);
-      }
-    });
+    // Each layer's fields: k, m, activation, K, b, ∂K, ∂b, Z, A, δ (12 fields apart).
+    const t = new Int32Array(buffer, layout.table, 24);
+    expect([t[0], t[1], t[12], t[13]]).toEqual([60, 256, 256, 1]);
+    const offsets = [0, 60 * 256, 60 * 256 + 256, 60 * 256 + 512];
+    expect([t[3], t[4], t[15], t[16]]).toEqual(offsets.map((o) => layout.params + o * 8));
+    expect([t[5], t[6], t[17], t[18]]).toEqual(offsets.map((o) => layout.grads + o * 8));
+    for (const [l, m] of [
+      [0, 256],
+      [1, 1],
+    ]) {
+      for (const f of [7, 8, 9]) spans.push([t[l * 12 + f], t[l * 12 + f] + 256 * m * 8]);
+    }
+    expect(layout.threads).toHaveLength(3);
+    for (const r of layout.threads)
+      spans.push([r.kt, r.kt + 60 * 256 * 8], [r.pack, r.pack + 32768], [r.correct, r.correct + 4]);
     spans.sort((p, q) => p[0] - q[0]);
     expect(spans[0][0]).toBeGreaterThanOrEqual(1000);
+    for (const [start] of spans) expect(start % 64).toBe(0);
     for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
     expect(layout.bytes).toBeGreaterThanOrEqual(spans[spans.length - 1][1]);
-    // Without kernels: the batch, the weights and the slots only.
-    expect(layoutShards(0, net, 256, 128, 2, 0).layout.shards).toHaveLength(0);
   });
 
-  it('runs the shards in the shared kernels on the WebAssembly engine, and in the engine otherwise', () => {
+  it('createSplitSetup sizes one shared memory for the layout', () => {
     const net = createNetwork(WIDE, { seed: 1 });
     const data = { x: zeros(512, 60), y: zeros(512, 1) };
-    const options = { batchSize: 256, epochs: 2 };
-    const checked = checkFitOptions(net, data, options);
-    const wasm = createSharedSetup(net, data, checked, 'auto', 2);
-    expect(wasm.at.shards).toHaveLength(2);
-    expect(wasm.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(wasm.memory.buffer.byteLength).toBeGreaterThanOrEqual(wasm.at.bytes);
-    expect(createSharedSetup(net, data, checked, 'reference', 2).at.shards).toHaveLength(0);
+    const setup = createSplitSetup(net, data, checkFitOptions(net, data, { batchSize: 256 }), 2);
+    expect(setup.at.threads).toHaveLength(2);
+    expect(setup.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(setup.memory.buffer.byteLength).toBeGreaterThanOrEqual(setup.at.bytes);
   });
 
-  it('gives, on 2 threads, the bits of the engine path (weights copied in, gradients out, the update in JavaScript)', () => {
-    const rng = createRandom(3);
-    const n = 700; // batches of 256, 256 and 188: shards of 128/128 and 94/94
-    const x = zeros(n, 60);
-    const y = zeros(n, 1);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 60; j++) x.data[i * 60 + j] = rng.normal();
-      y.data[i] = x.data[i * 60] + 0.5 * x.data[i * 60 + 1] > 0 ? 1 : 0;
-    }
-    const run = (engine: 'auto' | 'reference') => {
-      const net = createNetwork(WIDE, { seed: 4 });
-      const history = fit(
-        net,
-        { x, y },
-        { epochs: 2, batchSize: 256, seed: 9, optimizer: { name: 'sgd', learningRate: 0.3 }, engine, threads: 2 },
+  it("rows and slabs computed by two instances, in either order, give computeGradients' loss and gradients", () => {
+    // 45-38-7-3 tanh, relu, softmax: an odd input count and widths that are not multiples of 4.
+    const net = createNetwork(
+      {
+        inputSize: 45,
+        layers: [
+          { units: 38, activation: 'tanh' },
+          { units: 7, activation: 'relu' },
+          { units: 3, activation: 'softmax' },
+        ],
+        loss: { name: 'categorical_crossentropy' },
+      },
+      { seed: 2 },
+    );
+    const n = 21;
+    const x = matrix(n, 45, 7);
+    const y = zeros(n, 3);
+    for (let i = 0; i < n; i++) y.data[i * 3 + (i % 3)] = 1;
+    const want = computeGradients(net, x, y);
+    const wantGrads = want.gradients.flatMap((g) => [g.kernel.data, g.bias]);
+    for (const order of [
+      [0, 1],
+      [1, 0],
+    ]) {
+      const { memory, at, P } = splitMemory(net, x, y, 2);
+      const kernels = [0, 1].map((i) => {
+        const k = instantiateSharedWasmKernels(memory);
+        if (!k) throw new Error('no instance');
+        k.setPackScratch(at.threads[i].pack);
+        return k;
+      });
+      // Runs of 10 and 11 rows, then 4 slabs, each by the instance `order` says.
+      const runs = [
+        [0, 10],
+        [10, 21],
+      ];
+      runs.forEach(([a, b], r) => {
+        kernels[order[r]].splitRows(
+          at.table,
+          3,
+          LOSS_CODES.categorical_crossentropy,
+          at.x[0],
+          at.y[0],
+          a,
+          b,
+          n,
+          at.threads[order[r]].kt,
+        );
+      });
+      for (let part = 0; part < 4; part++) kernels[order[part % 2]].splitSlabs(at.table, 3, at.x[0], n, part, 4, 0, 0);
+      const loss = kernels[order[0]].splitLoss(
+        at.table,
+        3,
+        LOSS_CODES.categorical_crossentropy,
+        at.y[0],
+        n,
+        at.threads[0].correct,
       );
-      return { history, weights: parameterArrays(net).map((a) => Array.from(a)) };
-    };
-    const shared = run('auto');
-    const engines = run('reference');
-    expect([shared.history.engine, shared.history.threads, engines.history.engine]).toEqual(['wasm', 2, 'reference']);
-    expect(shared.weights).toEqual(engines.weights);
-    expect(shared.history.epochs.map((e) => e.loss)).toEqual(engines.history.epochs.map((e) => e.loss));
+      expect(loss).toBe(want.loss);
+      const grads = new Float64Array(memory.buffer, at.grads, P);
+      let o = 0;
+      for (const g of wantGrads) {
+        expect(Array.from(grads.subarray(o, o + g.length))).toEqual(Array.from(g));
+        o += g.length;
+      }
+    }
   });
 });

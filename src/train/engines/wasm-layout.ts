@@ -1,8 +1,8 @@
 /**
  * How the training kernels (assembly/kernels.ts) find a network in WebAssembly linear memory: a
  * bump allocator from the module's heap base, each layer's arrays, and the layer table the
- * kernels read them through. The one memory set-up of the WebAssembly engine, for `fit` and for
- * the thread shards of `fitParallel` alike. Activation codes are the vocabulary's
+ * kernels read them through. The one memory set-up of the WebAssembly engine, for `fit` on one
+ * thread and for a batch split between threads alike. Activation codes are the vocabulary's
  * (ACTIVATION_CODES, from which assembly/codes.ts is generated).
  */
 import type { WasmKernels } from '../../core/wasm/kernels.js';

@@ -1,0 +1,38 @@
+/**
+ * The bench's thread peers: `backprop-1t` (issue 13's one-thread figure) and `backprop-2t` (each
+ * batch split between two threads) train to the bits of `backprop-ref` (the reference path, in
+ * JavaScript) on W2 and on W3, whose batches the split does divide; so the ratio the bench prints
+ * between them compares the speed of one computation, not two.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../bench/run.js';
+
+describe('bench peers backprop-1t and backprop-2t', () => {
+  it('ran the WebAssembly engine on one and two threads, to the held-out loss of backprop-ref, bit for bit', () => {
+    const args = ['--smoke', '--json', '--workload', 'W2,W3', '--peers', 'backprop-ref,backprop-1t,backprop-2t'];
+    const skips = ['--no-memory', '--no-ingest', '--no-browser', '--no-stream', '--no-cli'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args, ...skips], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as BenchResults;
+    expect(res.workloads.map((w) => w.id)).toEqual(['W2', 'W3']);
+    for (const w of res.workloads) {
+      const peer = (name: string) => w.results.find((p) => p.peer === name)!;
+      const ref = peer('backprop-ref');
+      expect(ref.details?.engine, w.id).toBe('reference');
+      expect(peer('backprop-1t').details?.engine, w.id).toBe('wasm');
+      expect(peer('backprop-2t').details?.engine, w.id).toBe('wasm, 2 threads');
+      for (const ours of [peer('backprop-1t'), peer('backprop-2t')]) {
+        expect(ours.status, ours.error).toBe('ok');
+        expect(ours.lossAfter!, w.id).toBeLessThan(ours.lossBefore!);
+        expect(
+          Object.is(ours.lossAfter, ref.lossAfter),
+          `${w.id} ${ours.peer}: ${ours.lossAfter} vs ${ref.lossAfter}`,
+        ).toBe(true);
+      }
+    }
+  }, 250_000);
+});
