@@ -801,12 +801,8 @@ export function trainBatches(
       if (l2 > 0) {
         // + ∂Ω/∂kernel = 2·l2·kernel, and Ω = l2·Σ kernel² added to the loss, as backProp does.
         const len = k * m;
-        const a = 2 * l2;
+        addScaled(gK, K, 2 * l2, len);
         let s = 0.0;
-        for (let i = 0; i < len; i++) {
-          const o = <usize>i * 8;
-          store<f64>(gK + o, load<f64>(gK + o) + a * load<f64>(K + o));
-        }
         for (let i = 0; i < len; i++) {
           const w = load<f64>(K + <usize>i * 8);
           s += w * w;
@@ -816,22 +812,7 @@ export function trainBatches(
       if (l > 0) {
         // δ_prev = δ·Kᵀ (each element summed over j in order), then ∘ f'(Z_prev).
         const Dp = <usize>field(table, l - 1, 9);
-        if (size >= 4) {
-          transpose(K, KT, k, m);
-          gemmNN(D, KT, 0, Dp, size, m, k);
-        } else {
-          // Few rows: the transpose would cost as much as the product; dot products instead.
-          const mm = <usize>m * 8;
-          for (let i = 0; i < size; i++) {
-            const d = D + <usize>i * mm;
-            for (let p = 0; p < k; p++) {
-              const kp = K + <usize>p * mm;
-              let s = 0.0;
-              for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
-              store<f64>(Dp + (<usize>(i * k + p)) * 8, s);
-            }
-          }
-        }
+        passDown(D, K, KT, Dp, size, k, m);
         activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, size, k);
       }
     }
@@ -901,7 +882,11 @@ export function splitRows(table: usize, depth: i32, lossKind: i32, X: usize, Y: 
   }
 }
 
-/** δ_prev = δ·Kᵀ for `rows` rows (each element summed over j in order), as `trainBatches` passes it down. */
+/**
+ * δ_prev = δ·Kᵀ for `rows` rows, each element summed over j in order from +0 (eq. 4–5's δ·U):
+ * through the transpose into KT and a product; with few rows, where the transpose would cost as
+ * much as the product, as dot products.
+ */
 function passDown(D: usize, K: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32): void {
   if (rows >= 4) {
     transpose(K, KT, k, m);
