@@ -5,7 +5,7 @@
  * CI, where `.ci/run` installs it.
  */
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export const FIREFOX = '/usr/bin/firefox-esr';
 export const firefoxAvailable = existsSync(FIREFOX);
@@ -27,4 +27,18 @@ export function launchFirefox(): Promise<Browser> {
       'network.connectivity-service.enabled': false,
     },
   });
+}
+
+/**
+ * `page.setViewport` for Firefox: puppeteer-core 24.43 sends the viewport and a screen
+ * orientation override together, and Debian's firefox-esr 140 knows the first command but not
+ * the second (`unknown command emulation.setScreenOrientationOverride`). The viewport is set by
+ * then; only that refusal is let through.
+ */
+export async function setViewport(page: Page, width: number, height: number): Promise<void> {
+  try {
+    await page.setViewport({ width, height });
+  } catch (e) {
+    if (!String((e as Error).message).includes('emulation.setScreenOrientationOverride')) throw e;
+  }
 }
