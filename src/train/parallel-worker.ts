@@ -29,20 +29,28 @@ export interface PoolWorkerData {
 /** The job this thread is running, if any: what it must give up if the thread exits. */
 let current: SplitJob | undefined;
 
-// A thread ended mid-job (process.exit in a worker) would leave the calling thread waiting for
-// its part for ever: it records the failure, which wakes and stops every wait of the run.
-process.on('exit', () => {
-  if (current === undefined) return;
-  reportError(current.setup, current.index, new Error('the worker thread exited during a run'));
-  const ctrl = new Int32Array(current.setup.control);
+/**
+ * Records that this thread failed in `job`, which wakes and stops every wait of the run: a thread
+ * that leaves a job without counting its part would leave the calling thread waiting for ever.
+ */
+function fail(job: SplitJob, e: unknown): void {
+  reportError(job.setup, job.index, e);
+  const ctrl = new Int32Array(job.setup.control);
   for (const at of [CTRL.ROWS_DONE, CTRL.SLABS_DONE, CTRL.GEN]) Atomics.notify(ctrl, at);
+}
+
+// A thread ended mid-job (process.exit in a worker).
+process.on('exit', () => {
+  if (current !== undefined) fail(current, new Error('the worker thread exited during a run'));
 });
 
-/** Runs one job: join, then batches until the calling thread says the run is over. */
+/** Runs one job: join, then batches until the calling thread says the run is over; a throw is recorded, and the thread waits for the next job. */
 function runJob(job: SplitJob): void {
   current = job;
   try {
     runJobSteps(job);
+  } catch (e) {
+    fail(job, e);
   } finally {
     current = undefined;
   }
