@@ -16,6 +16,7 @@ import {
   createOptimizer,
   createRandom,
   type Dataset,
+  DivergenceError,
   type FitOptions,
   fit,
   type History,
@@ -173,6 +174,40 @@ describe("fit's threads", () => {
         expect(split.history.epochs).toEqual(ref.history.epochs);
       }
     }
+  });
+
+  it('a run that diverges on threads throws what the reference path throws, keeps the epoch-start weights, and the next run is sound', () => {
+    // Linear units and a huge rate: the weights overflow within a few batches.
+    const config: NetworkConfig = {
+      inputSize: 60,
+      layers: [
+        { units: 256, activation: 'linear' },
+        { units: 1, activation: 'linear' },
+      ],
+      loss: { name: 'mean_squared_error' },
+    };
+    const real = synthetic(1100, 60, 11, 'real');
+    const options = { optimizer: { name: 'sgd', learningRate: 50 } } as const;
+    const failure = (run: () => unknown) => {
+      try {
+        run();
+      } catch (e) {
+        return e;
+      }
+      throw new Error('no divergence');
+    };
+    const split = createNetwork(config, { seed: 7 });
+    const alone = createNetwork(config, { seed: 7 });
+    const fitOn = (net: Network, more: FitOptions) => () =>
+      fit(net, real, { epochs: 2, batchSize: BATCH, seed: 5, ...options, ...more });
+    const a = failure(fitOn(split, { threads: 2 }));
+    const b = failure(fitOn(alone, { engine: 'reference' }));
+    expect(a).toBeInstanceOf(DivergenceError);
+    expect((a as Error).message).toBe((b as Error).message);
+    expect(bits(split)).toBe(bits(alone));
+    // The pool's worker took part in the failed run; the next one still gives the reference bits.
+    const sgd = { optimizer: { name: 'sgd', learningRate: 0.05 } } as const;
+    expect(bits(train({ ...sgd, threads: 2 }).net)).toBe(bits(reference(sgd).net));
   });
 
   it('rejects a bad threads count, and threads > 1 where the split cannot run, leaving the network unchanged', () => {
