@@ -82,7 +82,7 @@ export interface ParallelHistory extends History {
  * with batch 32 (66k) loses.
  */
 export const THREADED_WORK = 4_000_000;
-/** The smallest batch `fit` splits on its own: a smaller one gives each thread too few rows and units between two barriers. */
+/** The smallest batch `fit` splits on its own: a smaller one leaves each thread too little work between two barriers. */
 export const THREADED_BATCH = 64;
 /** The most threads `fit` uses on its own: what the rule was measured with. */
 export const DEFAULT_MAX_THREADS = 2;
@@ -127,10 +127,12 @@ export function planThreads(
     throw new ConfigError(`threads must be an integer ≥ 1, got ${threads}`);
   }
   if (threads === 1) return 1;
-  const why = whyNotSplit(net, data, checked, engine);
+  // Asked only of a run that pays: the first ask compiles the shared kernels.
   if (threads === undefined) {
-    return threadsPay(net, data, checked) && why === undefined ? Math.min(DEFAULT_MAX_THREADS, idleCores()) : 1;
+    const split = threadsPay(net, data, checked) && whyNotSplit(net, data, checked, engine) === undefined;
+    return split ? Math.min(DEFAULT_MAX_THREADS, idleCores()) : 1;
   }
+  const why = whyNotSplit(net, data, checked, engine);
   if (why !== undefined) throw new ConfigError(`threads > 1: ${why}`);
   return Math.min(threads, MAX_WORKERS + 1);
 }
