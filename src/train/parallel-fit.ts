@@ -212,7 +212,6 @@ export function createSplitSetup(net: Network, data: Dataset, checked: CheckedFi
   return {
     config: networkConfig(net),
     threads,
-    rows,
     sgdRate: sgd?.learningRate ?? 0,
     l2: checked.l2,
     memory,

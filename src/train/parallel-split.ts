@@ -81,8 +81,6 @@ export interface SplitSetup {
   config: NetworkConfig;
   /** Threads, the calling one included; also the number of row runs a batch is cut into. */
   threads: number;
-  /** Rows the batch buffers hold: the largest batch. */
-  rows: number;
   /** Plain SGD's learning rate, stepped in phase 2; 0 when the calling thread steps the optimiser. */
   sgdRate: number;
   /** The L2 penalty λ: phase 2 adds 2·λ·kernel to the gradients. */
@@ -169,7 +167,7 @@ export function slabCount(threads: number): number {
 }
 
 /** Rows [lo, hi) of a batch of `size` rows in run `k` of `runs`. */
-export function rowRun(size: number, runs: number, k: number): [number, number] {
+function rowRun(size: number, runs: number, k: number): [number, number] {
   return [Math.floor((k * size) / runs), Math.floor(((k + 1) * size) / runs)];
 }
 
