@@ -83,6 +83,11 @@ export function packScratchBytes(): i32 {
   return PANEL_COLS * PANEL_STEPS * 8;
 }
 
+/** Columns of a block of `unitsGradient`'s scratch (rows: the layer's inputs). */
+export function blockColumns(): i32 {
+  return PANEL_COLS;
+}
+
 /** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
 // @ts-ignore: decorator
 @inline
@@ -450,7 +455,12 @@ function lastColumn(A: usize, D: usize, G: usize, n: i32, k: i32, m: i32, kk: us
 
 /** T[m×k] = K[k×m]ᵀ. */
 export function transpose(K: usize, T: usize, k: i32, m: i32): void {
-  for (let p = 0; p < k; p++) {
+  transposeRows(K, T, k, m, 0, k);
+}
+
+/** Rows [p0, p1) of K[k×m] into columns [p0, p1) of T[m×k] = Kᵀ. */
+function transposeRows(K: usize, T: usize, k: i32, m: i32, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
     for (let j = 0; j < m; j++) {
       store<f64>(T + (<usize>(j * k + p)) * 8, load<f64>(K + (<usize>(p * m + j)) * 8));
     }
@@ -459,23 +469,27 @@ export function transpose(K: usize, T: usize, k: i32, m: i32): void {
 
 /** out[j] = Σᵢ D[i][j] (from +0, i in order): `sumRows`. */
 export function sumRows(D: usize, out: usize, n: i32, m: i32): void {
-  const mm = <usize>m * 8;
+  sumColumns(D, out, n, m, <usize>m * 8);
+}
+
+/** out[j] = Σᵢ D[i][j] for the `cols` columns at D, whose rows are `rowBytes` apart. */
+function sumColumns(D: usize, out: usize, n: i32, cols: i32, rowBytes: usize): void {
   let j = 0;
-  for (; j + 2 <= m; j += 2) {
+  for (; j + 2 <= cols; j += 2) {
     let s = f64x2.splat(0.0);
     let p = D + <usize>j * 8;
     for (let i = 0; i < n; i++) {
       s = f64x2.add(s, v128.load(p));
-      p += mm;
+      p += rowBytes;
     }
     v128.store(out + <usize>j * 8, s);
   }
-  if (j < m) {
+  if (j < cols) {
     let s = 0.0;
     let p = D + <usize>j * 8;
     for (let i = 0; i < n; i++) {
       s += load<f64>(p);
-      p += mm;
+      p += rowBytes;
     }
     store<f64>(out + <usize>j * 8, s);
   }
@@ -812,7 +826,7 @@ export function trainBatches(
       if (l > 0) {
         // δ_prev = δ·Kᵀ (each element summed over j in order), then ∘ f'(Z_prev).
         const Dp = <usize>field(table, l - 1, 9);
-        passDown(D, K, KT, Dp, size, k, m);
+        passDown(D, K, KT, Dp, size, k, m, 0, k);
         activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, size, k);
       }
     }
@@ -832,81 +846,142 @@ export function trainBatches(
 }
 
 // ---------------------------------------------------------------------------------------------
-// One batch split between threads, as `trainBatches` computes it (src/train/parallel-split.ts).
-// Every thread runs its own instance over one shared memory and one layer table: the weights,
-// their gradients and the batch's Z, A and δ are shared; each thread has its own KT and packing
-// scratch. Two phases, a barrier after each:
-// 1. `splitRows`: a run of the batch's rows, forward through every layer, δ at the output over
-//    the whole batch's count (eq. 3), then δ passed down (eq. 4–5) — the operations
-//    `trainBatches` performs on those rows;
-// 2. `splitSlabs`: a slab of every layer's kernel — the rows of some of its inputs p —
-//    ∂L/∂kernel = A_prevᵀ·δ over all the batch's rows (eq. 6, 7) there, each element summed over
-//    the rows in order from +0 as `gemmTN` sums it, then the L2 term and the SGD step there; the
-//    last slab also takes the biases (∂L/∂b = Σ δ, as `sumRows`). A slab is contiguous memory:
-//    two threads never write near each other.
-// Each element is computed by the same operations in the same order as by `trainBatches` on one
-// thread, so any split, and any thread count, gives its bits.
+// One batch split between threads by units (src/train/parallel-split.ts). Each thread owns a run
+// of every layer's units — columns [j0, j1) of its kernel, bias, Z, A and δ — for the whole run,
+// and computes for them, over all the batch's rows:
+// 1. `unitsForward`: z = a_prev·K + b and a = f(z) there (eq. 1–2); the output layer's owner
+//    also δ at the output (`unitsHead`, eq. 3);
+// 2. `unitsPassDown`: δ_prev = δ·Kᵀ ∘ f'(z_prev) for the units it owns one layer down (eq. 4–5),
+//    reading those rows of K before anyone steps it;
+// 3. `unitsGradient`: ∂L/∂K = a_prevᵀ·δ and ∂L/∂b = Σ δ for its columns (eq. 6–7), + 2·λ·K;
+// 4. `unitsUpdate`: the SGD step there.
+// A thread only ever writes its own columns, and reads another's only after a barrier, so a
+// kernel stays in the cache of the core that owns it. Each element is computed by the same
+// operations in the same order as `trainBatches` computes it on one thread (a product sums each
+// element over its index in order from +0 whatever the block of columns), so any split, and any
+// thread count, gives its bits.
 
-/**
- * Phase 1 for rows [r0, r1) of a batch of n rows at X, Y: Z, A and δ of every layer for those
- * rows (the loss itself is `splitLoss`'s). KT: this thread's transpose scratch.
- */
-export function splitRows(table: usize, depth: i32, lossKind: i32, X: usize, Y: usize, r0: i32, r1: i32, n: i32, KT: usize): void {
-  const rows = r1 - r0;
+/** Layer l's Z and A (its activation) for units [j0, j1) over the n rows of the layer's input (X for layer 0). */
+export function unitsForward(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32): void {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
+  const mm = <usize>m * 8;
+  const input = l === 0 ? X : <usize>field(table, l - 1, 8);
+  const at = <usize>j0 * 8;
+  const Z = <usize>field(table, l, 7) + at;
+  const A = <usize>field(table, l, 8) + at;
+  panel(input, <usize>k * 8, 8, <usize>field(table, l, 3) + at, mm, k, Z, mm, n, j1 - j0, <usize>field(table, l, 4) + at); // eq. 1
+  activateColumns(field(table, l, 2), Z, A, A, n, j1 - j0, m, false); // eq. 2
+}
+
+/** δ at the output layer (all its units) for a batch of n rows with targets Y (eq. 3), as `trainBatches`' head computes it. */
+export function unitsHead(table: usize, depth: i32, lossKind: i32, Y: usize, n: i32): void {
   const last = depth - 1;
-  let input = X + <usize>(r0 * field(table, 0, 0)) * 8;
-  for (let l = 0; l < depth; l++) {
-    const k = field(table, l, 0);
-    const m = field(table, l, 1);
-    const at = <usize>(r0 * m) * 8;
-    const Z = <usize>field(table, l, 7) + at;
-    const A = <usize>field(table, l, 8) + at;
-    gemmNN(input, <usize>field(table, l, 3), <usize>field(table, l, 4), Z, rows, k, m);
-    activate(field(table, l, 2), Z, A, rows, m);
-    input = A;
-  }
-  const nOut = field(table, last, 1);
-  const out = <usize>(r0 * nOut) * 8;
-  const act = field(table, last, 2);
-  const Zo = <usize>field(table, last, 7) + out;
-  const Ao = <usize>field(table, last, 8) + out;
-  headDelta(lossKind, act, Zo, Ao, Y + out, <usize>field(table, last, 9) + out, rows, nOut, n);
-  for (let l = last; l > 0; l--) {
-    const k = field(table, l, 0);
-    const m = field(table, l, 1);
-    const D = <usize>field(table, l, 9) + <usize>(r0 * m) * 8;
-    const at = <usize>(r0 * k) * 8;
-    const Dp = <usize>field(table, l - 1, 9) + at;
-    passDown(D, <usize>field(table, l, 3), KT, Dp, rows, k, m);
-    activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7) + at, <usize>field(table, l - 1, 8) + at, Dp, rows, k);
-  }
+  const f = field(table, last, 2);
+  const Z = <usize>field(table, last, 7);
+  const A = <usize>field(table, last, 8);
+  headDelta(lossKind, f, Z, A, Y, <usize>field(table, last, 9), n, field(table, last, 1), n);
 }
 
 /**
- * δ_prev = δ·Kᵀ for `rows` rows, each element summed over j in order from +0 (eq. 4–5's δ·U):
- * through the transpose into KT and a product; with few rows, where the transpose would cost as
- * much as the product, as dot products.
+ * δ of layer l − 1 for its units [p0, p1): δ_prev = δ·Kᵀ through rows p0…p1 of layer l's kernel
+ * K, then ∘ f'(z_prev) (eq. 4–5), as `trainBatches`' `passDown` computes it. KT: this thread's
+ * transpose scratch.
  */
-function passDown(D: usize, K: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32): void {
-  if (rows >= 4) {
-    transpose(K, KT, k, m);
-    gemmNN(D, KT, 0, Dp, rows, m, k);
-    return;
-  }
+export function unitsPassDown(table: usize, l: i32, n: i32, p0: i32, p1: i32, KT: usize): void {
+  const k = field(table, l, 0);
+  const at = <usize>p0 * 8;
+  const Dp = <usize>field(table, l - 1, 9);
+  passDown(<usize>field(table, l, 9), <usize>field(table, l, 3), KT, Dp, n, k, field(table, l, 1), p0, p1);
+  const f = field(table, l - 1, 2);
+  activateColumns(f, <usize>field(table, l - 1, 7) + at, <usize>field(table, l - 1, 8) + at, Dp + at, n, p1 - p0, k, true);
+}
+
+/**
+ * Layer l's gradients for its units [j0, j1): ∂L/∂K = a_prevᵀ·δ (eq. 6, 7) and ∂L/∂b = Σ δ over
+ * the n rows (X: the batch's input, for layer 0), + 2·l2·K when l2 > 0, as `gemmTN`, `sumRows`
+ * and `addScaled` compute them; then, when lr > 0, their SGD step. A block of PANEL_COLS columns
+ * at a time, so that a block's gradients are still in the cache when its step reads them. With
+ * the step, a block's kernel gradients go to this thread's scratch G (k·PANEL_COLS doubles; 0: none)
+ * rather than to the shared gradients: there, a thread's columns share every row's cache lines'
+ * neighbourhood with another thread's, and writing them costs both threads (784-256-1: the step
+ * 14 % slower than on memory of its own).
+ */
+export function unitsGradient(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64, lr: f64, G: usize): void {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
   const mm = <usize>m * 8;
-  for (let i = 0; i < rows; i++) {
-    const d = D + <usize>i * mm;
-    for (let p = 0; p < k; p++) {
-      const kp = K + <usize>p * mm;
-      let s = 0.0;
-      for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
-      store<f64>(Dp + (<usize>(i * k + p)) * 8, s);
+  for (let b0 = j0; b0 < j1; b0 += PANEL_COLS) {
+    const b1 = min(j1, b0 + PANEL_COLS);
+    // gemmTN's split: an odd last column of the layer is summed over p in vectors, in place.
+    const odd = b1 === m && (m & 1) !== 0;
+    if (lr > 0 && G !== 0 && !odd) {
+      const cols = b1 - b0;
+      const at = <usize>b0 * 8;
+      gradientColumns(table, l, X, n, b0, b1, l2, G, <usize>cols * 8);
+      const K = <usize>field(table, l, 3) + at;
+      for (let p = 0; p < k; p++) sgdUpdate(K + <usize>p * mm, G + <usize>(p * cols) * 8, cols, lr);
+      sgdUpdate(<usize>field(table, l, 4) + at, <usize>field(table, l, 6) + at, cols, lr);
+    } else {
+      gradientColumns(table, l, X, n, b0, b1, l2, <usize>field(table, l, 5) + <usize>b0 * 8, mm);
+      if (lr > 0) unitsUpdate(table, l, b0, b1, lr);
     }
   }
 }
 
+/** `unitsGradient`'s gradients for the columns [j0, j1): the kernel's at G, rows `rowBytes` apart; the bias's in place. */
+function gradientColumns(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64, G: usize, rowBytes: usize): void {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
+  const mm = <usize>m * 8;
+  const kk = <usize>k * 8;
+  const prevA = l === 0 ? X : <usize>field(table, l - 1, 8);
+  const at = <usize>j0 * 8;
+  const D = <usize>field(table, l, 9);
+  const odd = j1 === m && (m & 1) !== 0;
+  const even = odd ? j1 - 1 - j0 : j1 - j0;
+  if (even > 0) panel(prevA, 8, kk, D + at, mm, n, G, rowBytes, k, even, 0);
+  if (odd) lastColumn(prevA, D, <usize>field(table, l, 5), n, k, m, kk); // in place: G is the shared gradient here
+  sumColumns(D + at, <usize>field(table, l, 6) + at, n, j1 - j0, mm); // ∂L/∂b = Σ_batch δ
+  if (l2 > 0) {
+    const K = <usize>field(table, l, 3) + at;
+    for (let p = 0; p < k; p++) addScaled(G + <usize>p * rowBytes, K + <usize>p * mm, 2 * l2, j1 - j0);
+  }
+}
+
+/** w ← w − lr·g for layer l's units [j0, j1): its kernel's columns and biases. */
+export function unitsUpdate(table: usize, l: i32, j0: i32, j1: i32, lr: f64): void {
+  const k = field(table, l, 0);
+  const mm = <usize>field(table, l, 1) * 8;
+  const at = <usize>j0 * 8;
+  const K = <usize>field(table, l, 3) + at;
+  const gK = <usize>field(table, l, 5) + at;
+  for (let p = 0; p < k; p++) sgdUpdate(K + <usize>p * mm, gK + <usize>p * mm, j1 - j0, lr);
+  sgdUpdate(<usize>field(table, l, 4) + at, <usize>field(table, l, 6) + at, j1 - j0, lr);
+}
+
 /**
- * The batch's mean loss from phase 1's output layer (as `trainBatches` adds it, before the L2
+ * `activate` (backward: `activateBackward` on D) over `cols` columns of n rows `m` values long:
+ * in one call when they are the whole rows (softmax needs them), else row by row, which gives
+ * each element the same bits (the other activations are element-wise).
+ */
+function activateColumns(f: i32, Z: usize, A: usize, D: usize, n: i32, cols: i32, m: i32, backward: bool): void {
+  if (cols === m) {
+    if (backward) activateBackward(f, Z, A, D, n, m);
+    else activate(f, Z, A, n, m);
+    return;
+  }
+  if (f === SOFTMAX) unreachable(); // a softmax layer is never split
+  const mm = <usize>m * 8;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i * mm;
+    if (backward) activateBackward(f, Z + o, A + o, D + o, 1, cols);
+    else activate(f, Z + o, A + o, 1, cols);
+  }
+}
+
+/**
+ * The batch's mean loss once its output layer is computed (as `trainBatches` adds it, before the L2
  * term); its correct count at `correct` (i32).
  */
 export function splitLoss(table: usize, depth: i32, lossKind: i32, Y: usize, n: i32, correct: usize): f64 {
@@ -918,48 +993,35 @@ export function splitLoss(table: usize, depth: i32, lossKind: i32, Y: usize, n: 
   return loss;
 }
 
-/**
- * Phase 2: slab `part` of `parts` of every layer's kernel rows (its inputs p), for a batch of n
- * rows at X: the gradients of those rows, plus 2·l2·kernel when l2 > 0, then w ← w − lr·g there
- * when lr > 0 (lr = 0: gradients only, for an optimiser run by JavaScript); the last part also
- * takes the biases. A layer's inputs are cut into runs of a multiple of 4.
- */
-export function splitSlabs(table: usize, depth: i32, X: usize, n: i32, part: i32, parts: i32, lr: f64, l2: f64): void {
-  for (let l = 0; l < depth; l++) {
-    const k = field(table, l, 0);
-    const m = field(table, l, 1);
-    const per = (((k + 3) >> 2) + parts - 1) / parts * 4;
-    const p0 = min(k, part * per);
-    const p1 = min(k, p0 + per);
-    const mm = <usize>m * 8;
-    const kk = <usize>k * 8;
-    const prevA = (l === 0 ? X : <usize>field(table, l - 1, 8)) + <usize>p0 * 8;
-    const D = <usize>field(table, l, 9);
-    const slab = <usize>p0 * mm;
-    const K = <usize>field(table, l, 3) + slab;
-    const gK = <usize>field(table, l, 5) + slab;
-    const rows = p1 - p0;
-    const even = m & ~1;
-    if (rows > 0) {
-      if (even > 0) panel(prevA, 8, kk, D, mm, n, gK, mm, rows, even, 0); // eq. 6, 7
-      if (even !== m) lastColumn(prevA, D, gK, n, rows, m, kk);
-      const len = rows * m;
-      if (l2 > 0) addScaled(gK, K, 2 * l2, len); // + ∂Ω/∂kernel = 2·l2·kernel
-      if (lr > 0) sgdUpdate(K, gK, len, lr);
-    }
-    if (part === parts - 1) {
-      const gb = <usize>field(table, l, 6);
-      sumRows(D, gb, n, m); // ∂L/∂b = Σ_batch δ
-      if (lr > 0) sgdUpdate(<usize>field(table, l, 4), gb, m, lr);
-    }
-  }
-}
-
 /** g ← g + a·w over len values, as `trainBatches` adds the L2 term. */
 function addScaled(g: usize, w: usize, a: f64, len: i32): void {
   for (let i = 0; i < len; i++) {
     const o = <usize>i * 8;
     store<f64>(g + o, load<f64>(g + o) + a * load<f64>(w + o));
+  }
+}
+
+/**
+ * Columns [p0, p1) of δ_prev = δ·Kᵀ for `rows` rows, each element summed over j in order from +0
+ * (eq. 4–5's δ·U): through the transpose of those rows of K into KT and a product; with few rows,
+ * where the transpose would cost as much as the product, as dot products.
+ */
+function passDown(D: usize, K: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32, p0: i32, p1: i32): void {
+  const mm = <usize>m * 8;
+  const kk = <usize>k * 8;
+  if (rows >= 4) {
+    transposeRows(K, KT, k, m, p0, p1);
+    panel(D, mm, 8, KT + <usize>p0 * 8, kk, m, Dp + <usize>p0 * 8, kk, rows, p1 - p0, 0);
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    const d = D + <usize>i * mm;
+    for (let p = p0; p < p1; p++) {
+      const kp = K + <usize>p * mm;
+      let s = 0.0;
+      for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
+      store<f64>(Dp + <usize>i * kk + <usize>p * 8, s);
+    }
   }
 }
 

@@ -2,23 +2,19 @@
  * Training across worker threads (Node's `worker_threads`), chosen by `fit` itself for runs big
  * enough to pay (see {@link planThreads}) or asked for with its `threads` option. Each mini-batch
  * is split between the threads — the calling one and pooled worker threads (parallel-pool.ts) —
- * in two phases over one shared memory, each thread running its own instance of the WebAssembly
- * kernels (parallel-split.ts):
- *
- * 1. by rows: each thread takes runs of the batch's rows through the forward pass and passes δ
- *    back down every layer (eq. 1–5); a barrier;
- * 2. by slabs: each thread takes slabs of every layer's kernel (the weights of some of its
- *    inputs) and computes their gradients over the whole batch (eq. 6, 7), and with plain SGD
- *    their step; a barrier.
- *    With any other optimiser the calling thread then steps it over the whole gradient.
+ * by units: each thread owns a run of every hidden layer's units for the whole run and computes
+ * their forward pass, their δ and their weights' gradients and SGD step over all the batch's rows,
+ * with a barrier between layers, in its own instance of the WebAssembly kernels over one shared
+ * memory (parallel-split.ts). With any other optimiser the calling thread steps it over the whole
+ * gradient after the batch.
  *
  * Each number is computed by the same operations in the same order as the WebAssembly engine
  * computes it on one thread, so a run gives the engine's bits — the reference path's — for any
- * thread count, in Node and in a browser. The calling thread gathers each batch's rows into the
- * shared batch buffers (two, alternating, so that the next batch is gathered during phase 2), and
- * the threads synchronise with `Atomics.wait`/`notify` on a shared control array: no message
- * carries data but the job each worker gets at the start. See docs/threads.md for the rule and
- * the measurements behind it.
+ * thread count. The calling thread gathers each batch's rows into the shared batch buffers (two,
+ * alternating, so that the next batch is gathered while the threads finish this one), and the
+ * threads synchronise with `Atomics.wait`/`notify` on a shared control array: no message carries
+ * data but the job each worker gets at the start. See docs/threads.md for the rule and the
+ * measurements behind it.
  */
 import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
@@ -51,19 +47,19 @@ import {
 import { idleCores, startJobs, threadsSupported } from './parallel-pool.js';
 import {
   attachSplitThread,
+  balanceViews,
   batchBuffers,
   CMD_EXIT,
   CMD_RUN,
   CTRL,
   CTRL_WORDS,
+  createBalance,
   ERROR_BYTES,
   MAX_WORKERS,
+  rebalance,
   recordedError,
   type SplitSetup,
   type SplitThread,
-  slabCount,
-  tag,
-  waitCount,
 } from './parallel-split.js';
 
 export interface ParallelFitOptions extends FitOptions {
@@ -180,15 +176,68 @@ export function fitOnThreads(
   const setup = createSplitSetup(net, data, checked, threads);
   const ctrl = new Int32Array(setup.control);
   const own = attachSplitThread(setup, 0);
+  let clean = false;
   try {
     startJobs(setup);
     if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
-    return trainOnThreads({ net, data, options, checked, setup, ctrl, own, threads, round: 0, correct: 0 });
+    const busy = balanceViews(setup).busy;
+    const history = trainOnThreads({
+      net,
+      data,
+      options,
+      checked,
+      setup,
+      ctrl,
+      own,
+      threads,
+      round: 0,
+      correct: 0,
+      busy,
+    });
+    clean = true;
+    return history;
   } finally {
     Atomics.store(ctrl, CTRL.CMD, CMD_EXIT);
     Atomics.add(ctrl, CTRL.GEN, 1);
-    for (const at of [CTRL.GEN, CTRL.ROWS_DONE, CTRL.SLABS_DONE]) Atomics.notify(ctrl, at);
+    for (const at of [CTRL.GEN, CTRL.BARRIER]) Atomics.notify(ctrl, at);
+    // Every thread is past the last batch's last barrier and writes nothing more; after a throw,
+    // one may still be finishing a step.
+    if (clean) keepMemory(setup.memory);
+    lastShares.set(sharesKey(net, threads), balanceViews(setup).shares.slice());
   }
+}
+
+/**
+ * The shares each network shape's last run on each thread count ended with (see `rebalance`): the
+ * next such run starts from them, as the cores' speeds are the machine's, not the run's.
+ */
+const lastShares = new Map<string, Float64Array>();
+
+function sharesKey(net: Network, threads: number): string {
+  return `${threads}:${net.inputSize}-${net.layers.map((l) => l.bias.length).join('-')}`;
+}
+
+/** The largest memory kept for the next run. */
+const SPARE_MAX_BYTES = 64 * 2 ** 20;
+/**
+ * The memory of the last run that ended normally, for the next run to take. A fresh memory's
+ * pages are first touched during the run, which on this machine costs ~16 µs a page (W3: ~20 ms
+ * a run, 3 % of an epoch of 20,000 rows); the one-thread engine keeps its memory too.
+ */
+let spareMemory: WebAssembly.Memory | undefined;
+
+function keepMemory(memory: WebAssembly.Memory): void {
+  spareMemory = memory.buffer.byteLength <= SPARE_MAX_BYTES ? memory : undefined;
+}
+
+/** The spare memory when it is large enough (every kernel writes what it reads first, so it needs no clearing), else a new one. */
+function takeMemory(bytes: number): WebAssembly.Memory | undefined {
+  const spare = spareMemory;
+  if (spare !== undefined && spare.buffer.byteLength >= bytes) {
+    spareMemory = undefined;
+    return spare;
+  }
+  return createSharedMemory(bytes);
 }
 
 /**
@@ -203,10 +252,10 @@ export function createSplitSetup(net: Network, data: Dataset, checked: CheckedFi
   const rows = Math.min(checked.batchSize, data.x.rows);
   const shared = sharedKernelsLayout();
   if (shared === undefined) throw new ConfigError('threads > 1: the shared-memory WebAssembly kernels cannot run here');
-  // Plain SGD is stepped in phase 2 by every thread; any other optimiser by the calling thread.
+  // Plain SGD is stepped by every thread on its units; any other optimiser by the calling thread.
   const sgd = kernelUpdate(checked.optimizer);
-  const plan = layoutSplit(shared.heapBase, net, rows, threads, shared.packBytes);
-  const memory = createSharedMemory(plan.layout.bytes);
+  const plan = layoutSplit(shared.heapBase, net, rows, threads, shared);
+  const memory = takeMemory(plan.layout.bytes);
   if (memory === undefined) throw new ConfigError(`threads > 1: no shared memory of ${plan.layout.bytes} bytes`);
   plan.writeTable(memory.buffer);
   return {
@@ -218,8 +267,12 @@ export function createSplitSetup(net: Network, data: Dataset, checked: CheckedFi
     at: plan.layout,
     control: new SharedArrayBuffer(CTRL_WORDS * 4),
     error: new SharedArrayBuffer(ERROR_BYTES),
+    balance: createBalance(net.layers.length, threads, lastShares.get(sharesKey(net, threads))),
   };
 }
+
+/** Batches between two moves of units between the threads (see `rebalance`): few, so that a change in a core's speed is soon followed; more than one, so that one slow batch does not move them. */
+const REBALANCE_EVERY = 4;
 
 /** A run in progress, as the calling thread drives it. */
 interface ThreadedRun {
@@ -236,6 +289,8 @@ interface ThreadedRun {
   round: number;
   /** The last batch's correct predictions. */
   correct: number;
+  /** The threads' busy times (see `balanceViews`), to which the calling thread adds its own work outside the steps. */
+  busy: Float64Array;
 }
 /** The epochs: shuffling, the batches on the threads, divergence checks and the epoch's bookkeeping. */
 function trainOnThreads(run: ThreadedRun): History {
@@ -319,24 +374,22 @@ function gatherBatch(run: ThreadedRun, round: number, order: Uint32Array | null,
 }
 
 /**
- * Phase 1 of a batch: the threads claim and compute runs of rows. Returns the batch's loss — the
- * mean over its rows, then the L2 term layer by layer from the last, as the engine adds it, on
- * the weights before this batch's step — and sets `run.correct`.
+ * The forward pass of a batch on the threads. Returns the batch's loss — the mean over its rows,
+ * then the L2 term layer by layer from the last, as the engine adds it, on the weights before
+ * this batch's step — and sets `run.correct`.
  */
 function computeBatch(run: ThreadedRun, size: number): number {
   const { ctrl, setup, own } = run;
   const penalties = setup.l2 > 0 ? own.net.layers.map((l) => squaredNorm(l.kernel.data)) : [];
   ctrl[CTRL.SIZE] = size;
   const round = ++run.round;
-  for (const at of [CTRL.ROWS_NEXT, CTRL.ROWS_DONE, CTRL.SLABS_NEXT, CTRL.SLABS_DONE]) {
-    Atomics.store(ctrl, at, tag(round, 0));
-  }
   Atomics.store(ctrl, CTRL.GEN, round);
   Atomics.notify(ctrl, CTRL.GEN);
-  own.rows(round);
-  waitCount(ctrl, CTRL.ROWS_DONE, round, setup.threads);
-  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+  if (!own.forward(round)) throw recordedError(setup);
+  const start = performance.now();
   const batch = own.loss(round);
+  // Before the first step of the backward pass (step `depth`): counted in this thread's time of it.
+  run.busy[own.net.layers.length * setup.threads] += performance.now() - start;
   run.correct = batch.correct;
   let loss = batch.loss;
   for (let l = penalties.length - 1; l >= 0; l--) loss += setup.l2 * penalties[l];
@@ -344,19 +397,17 @@ function computeBatch(run: ThreadedRun, size: number): number {
 }
 
 /**
- * Phase 2 of a batch: the threads claim slabs of the kernels, computing their gradients and, with
- * plain SGD, their step (counted here on the caller's optimiser); then `step`, for any other
- * optimiser, on this thread. `gatherNext` (the next batch's rows, into the buffers phase 2 does
- * not read) runs first.
+ * The rest of a batch on the threads: gradients, δ passed down and, with plain SGD, the step
+ * (counted here on the caller's optimiser); then `step`, for any other optimiser, on this
+ * thread. `gatherNext` (the next batch's rows, into the buffers this batch does not read) runs in
+ * the batch's last step, whose units are shared out so that the others do more meanwhile.
  */
 function updateBatch(run: ThreadedRun, gatherNext: (() => void) | undefined, step: (() => void) | undefined): void {
-  const { ctrl, setup, own, checked, round } = run;
-  gatherNext?.();
-  own.slabs(round);
-  waitCount(ctrl, CTRL.SLABS_DONE, round, slabCount(setup.threads));
-  if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw recordedError(setup);
+  const { setup, own, checked, round } = run;
+  if (!own.backward(round, gatherNext)) throw recordedError(setup);
   if (step) step();
   else kernelUpdate(checked.optimizer)?.advance(1);
+  if (round % REBALANCE_EVERY === 0) rebalance(setup);
 }
 
 /** The optimiser's step over the shared gradients, on this thread; undefined for plain SGD (stepped in phase 2). */

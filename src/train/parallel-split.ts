@@ -1,23 +1,20 @@
 /**
  * What each thread of a split run runs, the calling thread and every worker thread alike: one
- * batch at a time, in two phases over one shared memory (wasm-layout.ts's `layoutSplit`), each
- * thread with its own instance of the shared-memory kernels (assembly/kernels.ts, "One batch split
- * between threads"):
+ * batch at a time over one shared memory (wasm-layout.ts's `layoutSplit`), each thread with its
+ * own instance of the shared-memory kernels (assembly/kernels.ts, "One batch split between
+ * threads by units"). Each thread owns a run of every hidden layer's units for the whole run
+ * ({@link ownedUnits}) and computes, over all the batch's rows, for those units:
  *
- * 1. rows: the threads claim runs of the batch's rows and compute their forward pass, δ at the
- *    output and δ passed down through every layer (eq. 1–5);
- * 2. slabs: once every row is done, the threads claim slabs of every layer's kernel (the rows of
- *    some of its inputs) and compute the gradients there over all the batch's rows (eq. 6, 7),
- *    then, with plain SGD, their step.
+ * 1. forward, layer by layer: z and a (eq. 1–2), a barrier after each layer; the output layer,
+ *    whole, is thread 0's, which also takes δ at the output (eq. 3);
+ * 2. backward, layer by layer from the top: the gradients of its units' weights (eq. 6–7) and
+ *    δ of its units one layer down (eq. 4–5), a barrier, then, with plain SGD, the step of the
+ *    weights every thread has now read; a last barrier ends the batch.
  *
- * Every number is computed by the operations, in the order, that the WebAssembly engine uses on
- * one thread, so a split run gives the engine's bits — the reference path's — for any thread
- * count and any claim order. Claiming instead of fixed assignment keeps a descheduled thread from
- * holding the others up: a thread that comes late finds the work taken and waits for the next
- * batch. See docs/threads.md.
- *
- * The claim counters carry the batch's round in their high bits (round·256 + count), so a thread
- * that wakes up late for an earlier round can never take work of a later one.
+ * A thread writes only its own units' weights, so each kernel stays in the cache of the core
+ * that owns it, and nothing is computed twice. Every number is computed by the operations, in
+ * the order, that the WebAssembly engine uses on one thread, so a split run gives the engine's
+ * bits — the reference path's — for any thread count. See docs/threads.md.
  */
 import { instantiateSharedWasmKernels } from '../core/wasm/kernels-shared.js';
 import { getActivation } from '../nn/activations.js';
@@ -33,57 +30,40 @@ export const CTRL = {
   CMD: 1,
   /** Rows in the batch. */
   SIZE: 2,
-  /** Row runs claimed (tagged with the round, see {@link tag}); a batch has one per thread. */
-  ROWS_NEXT: 3,
-  /** Row runs done. */
-  ROWS_DONE: 4,
-  /** Slabs claimed ({@link SLABS_PER_THREAD} per thread). */
-  SLABS_NEXT: 5,
-  /** Slabs done. */
-  SLABS_DONE: 6,
+  /** Arrivals at barriers since the run began: the run's b-th barrier is passed once it reaches threads·b. */
+  BARRIER: 3,
   /** 1 + the index of a thread that failed (its message is in the error buffer), else 0. */
-  ERROR: 7,
+  ERROR: 4,
   /** Worker k's answer to its job at JOIN + k − 1: 1 when it took it, −1 when the caller gave up waiting. */
-  JOIN: 8,
+  JOIN: 5,
 } as const;
 /** Worker threads a run can have beside the calling thread (JOIN's room in the control array). */
 export const MAX_WORKERS = 8;
 /** Words in the control array. */
 export const CTRL_WORDS = CTRL.JOIN + MAX_WORKERS;
-/**
- * Slabs per thread each kernel is cut into in phase 2: more than one, so that a thread slowed
- * down by another process leaves the rest to the others; few, because every slab packs the whole
- * δ again for its products (784-256-1 on 2 threads: 4 slabs ran 2–3 % faster than 8, 5 % than 16).
- */
-export const SLABS_PER_THREAD = 2;
 export const CMD_RUN = 1;
 export const CMD_EXIT = 2;
 export const ERROR_BYTES = 2048;
 /**
  * How long, in ms, a thread spins reading a control word before it sleeps in `Atomics.wait`:
- * longer than the gap between a batch's phases, so that a thread about to be given work is not
- * put to sleep and woken again (a wake-up cost ~1 ms per batch on this machine, a W3 batch ~3 ms).
- * Threads only run where the cores look idle, so the spinning takes no one's time.
+ * longer than the gap between two barriers or two batches, so that a thread about to be given
+ * work is not put to sleep and woken again (a wake-up costs ~1 ms on this machine, a W3 batch
+ * ~2 ms). Threads only run where the cores look idle, so the spinning takes no one's time.
  */
 const SPIN_MS = 1;
 /** Reads of the control word between two looks at the clock while spinning. */
 const SPIN_READS = 256;
-/** Rounds wrap here: a claim counter is round·256 + count in an int32. */
-const ROUND_MASK = 0x7fffff;
-
-/** A claim counter's value for `round` after `count` claims. */
-export function tag(round: number, count: number): number {
-  return ((round & ROUND_MASK) << 8) | count;
-}
+/** A thread's run of a layer's units is a multiple of this many (8 doubles: a cache line), so no two threads write one line. */
+const UNIT_ALIGN = 8;
 
 /** Everything a thread works from (SharedArrayBuffers are shared with workers, not copied). */
 export interface SplitSetup {
   config: NetworkConfig;
-  /** Threads, the calling one included; also the number of row runs a batch is cut into. */
+  /** Threads, the calling one included. */
   threads: number;
-  /** Plain SGD's learning rate, stepped in phase 2; 0 when the calling thread steps the optimiser. */
+  /** Plain SGD's learning rate, stepped by the threads; 0 when the calling thread steps the optimiser. */
   sgdRate: number;
-  /** The L2 penalty λ: phase 2 adds 2·λ·kernel to the gradients. */
+  /** The L2 penalty λ: the threads add 2·λ·kernel to the gradients. */
   l2: number;
   /** The run's one shared memory, sized before the threads start and never grown. */
   memory: WebAssembly.Memory;
@@ -91,6 +71,8 @@ export interface SplitSetup {
   at: SplitLayout;
   control: SharedArrayBuffer;
   error: SharedArrayBuffer;
+  /** How the units are shared out, step by step: see {@link balanceViews}. */
+  balance: SharedArrayBuffer;
 }
 
 /** A job as it is sent to a worker: the run's shared state and the worker's thread index (≥ 1). */
@@ -110,37 +92,99 @@ export function waitChange(ctrl: Int32Array, at: number, value: number): number 
 }
 
 /**
- * Waits until the claim counter `ctrl[at]` reaches `tag(round, count)`. Returns false, at once,
- * when the counter belongs to another round (this thread is late), the run is ending, or a
- * thread has recorded a failure (one that exited mid-batch never counts its item).
+ * Arrives at the run's next barrier (`passed` barriers are behind this thread) and waits until
+ * every thread has. Returns false, at once, when the run is ending or a thread has recorded a
+ * failure (a thread that failed never arrives).
  */
-export function waitCount(ctrl: Int32Array, at: number, round: number, count: number): boolean {
-  const target = tag(round, count);
+export function barrier(ctrl: Int32Array, threads: number, passed: number): boolean {
+  Atomics.add(ctrl, CTRL.BARRIER, 1);
+  Atomics.notify(ctrl, CTRL.BARRIER);
+  const target = (passed + 1) * threads;
   const since = performance.now();
   let spins = 0;
-  for (let v = Atomics.load(ctrl, at); v !== target; v = Atomics.load(ctrl, at)) {
-    if (v >>> 8 !== (round & ROUND_MASK) || Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return false;
-    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) return false;
-    if (++spins % SPIN_READS === 0 && performance.now() - since > SPIN_MS) Atomics.wait(ctrl, at, v, 50);
+  // Compared as a difference, so that the count may wrap round in a very long run.
+  for (let v = Atomics.load(ctrl, CTRL.BARRIER); ((v - target) | 0) < 0; v = Atomics.load(ctrl, CTRL.BARRIER)) {
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0 || Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return false;
+    if (++spins % SPIN_READS === 0 && performance.now() - since > SPIN_MS) Atomics.wait(ctrl, CTRL.BARRIER, v, 50);
   }
   return true;
 }
 
-/** Claims the next of `limit` items of `round` from the counter at `at`: its index, or −1 when none is left (or the round is over). */
-function claim(ctrl: Int32Array, at: number, round: number, limit: number): number {
-  for (;;) {
-    const v = Atomics.load(ctrl, at);
-    if (v >>> 8 !== (round & ROUND_MASK)) return -1;
-    const k = v & 0xff;
-    if (k >= limit) return -1;
-    if (Atomics.compareExchange(ctrl, at, v, v + 1) === v) return k;
+/**
+ * The units [j0, j1) of a layer `units` wide that thread `index` owns: runs of a multiple of 8 in
+ * proportion to the threads' `shares`, or, for a layer kept whole (the output layer, whose δ the
+ * loss takes over whole rows, and a softmax layer), all of them to thread 0.
+ * @param units the layer's width
+ * @param shares every thread's share (positive numbers)
+ * @param index the thread
+ * @param whole whether the layer is kept whole
+ */
+export function ownedUnits(units: number, shares: ArrayLike<number>, index: number, whole: boolean): [number, number] {
+  if (whole) return index === 0 ? [0, units] : [units, units];
+  const blocks = Math.ceil(units / UNIT_ALIGN);
+  let total = 0;
+  let before = 0;
+  for (let t = 0; t < shares.length; t++) {
+    total += shares[t];
+    if (t < index) before += shares[t];
   }
+  const edge = (share: number) => Math.min(units, Math.round((blocks * share) / total) * UNIT_ALIGN);
+  return [edge(before), edge(before + shares[index])];
 }
 
-/** Counts one item of `round` done at `at` and wakes whoever waits for it. */
-function finish(ctrl: Int32Array, at: number): void {
-  Atomics.add(ctrl, at, 1);
-  Atomics.notify(ctrl, at);
+/**
+ * The steps of a batch, each ended by a barrier: forward through layer l is step l, backward
+ * through layer l (its gradients, and δ one layer down) is step 2·depth − 1 − l.
+ */
+export function stepCount(depth: number): number {
+  return 2 * depth;
+}
+
+/**
+ * The run's balance buffer as views: `shares` of step s at s·threads + t (thread t's share of the
+ * units split in that step), set by the calling thread between batches; `busy`, the ms thread t
+ * computed in step s since the shares were last set, at the same index.
+ * @param setup the run
+ */
+export function balanceViews(setup: SplitSetup): { shares: Float64Array; busy: Float64Array } {
+  const cells = stepCount(setup.config.layers.length) * setup.threads;
+  return { shares: new Float64Array(setup.balance, 0, cells), busy: new Float64Array(setup.balance, cells * 8, cells) };
+}
+
+/**
+ * A balance buffer for `depth` layers on `threads` threads (see {@link balanceViews}): the shares
+ * `from` an earlier run of the same shape, else all equal.
+ */
+export function createBalance(depth: number, threads: number, from?: Float64Array): SharedArrayBuffer {
+  const cells = stepCount(depth) * threads;
+  const buffer = new SharedArrayBuffer(cells * 16);
+  const shares = new Float64Array(buffer, 0, cells);
+  if (from?.length === cells) shares.set(from);
+  else shares.fill(1);
+  return buffer;
+}
+
+/**
+ * Moves units towards the threads that computed faster since the last call, step by step, half
+ * way to the shares that would have made them all equally busy in that step; called by the
+ * calling thread between batches. The cores of one machine need not be equally fast (another
+ * process, or another virtual machine on the same core, slows one down), the calling thread has
+ * its own work in some steps (the loss, the next batch's rows), and every barrier waits for the
+ * slowest thread: balanced, the threads wait least. The bits do not depend on the shares.
+ */
+export function rebalance(setup: SplitSetup): void {
+  const { shares, busy } = balanceViews(setup);
+  const { threads } = setup;
+  for (let at = 0; at < shares.length; at += threads) {
+    const step = shares.subarray(at, at + threads);
+    const took = busy.subarray(at, at + threads);
+    // A step in which a thread did nothing at all split no units: its shares do not matter.
+    if (!took.every((ms) => ms > 0)) continue;
+    const speeds = Array.from(step, (share, t) => share / took[t]);
+    const sum = speeds.reduce((a, b) => a + b, 0);
+    for (let t = 0; t < threads; t++) step[t] = Math.max(1 / (8 * threads), (step[t] + speeds[t] / sum) / 2);
+  }
+  busy.fill(0);
 }
 
 /** Records a thread's failure (the first one's message wins). */
@@ -161,17 +205,7 @@ export function recordedError(setup: SplitSetup): Error {
   return new Error(`training thread ${Atomics.load(ctrl, CTRL.ERROR) - 1} failed: ${text}`);
 }
 
-/** Slabs each kernel is cut into on `threads` threads. */
-export function slabCount(threads: number): number {
-  return threads * SLABS_PER_THREAD;
-}
-
-/** Rows [lo, hi) of a batch of `size` rows in run `k` of `runs`. */
-function rowRun(size: number, runs: number, k: number): [number, number] {
-  return [Math.floor((k * size) / runs), Math.floor(((k + 1) * size) / runs)];
-}
-
-/** The batch buffers of round `round`: they alternate, so the next batch is gathered while phase 2 reads this one. */
+/** The batch buffers of round `round`: they alternate, so the next batch is gathered while the threads read this one. */
 export function batchBuffers(at: SplitLayout, round: number): { x: number; y: number } {
   return round % 2 === 0 ? { x: at.x[0], y: at.y[0] } : { x: at.x[1], y: at.y[1] };
 }
@@ -180,17 +214,23 @@ export function batchBuffers(at: SplitLayout, round: number): { x: number; y: nu
 export interface SplitThread {
   /** The network over the shared weights. */
   readonly net: Network;
-  /** Phase 1 of `round`: claims runs of rows until none is left. A failure is recorded, and the run still counted. */
-  rows(round: number): void;
-  /** Phase 2 of `round`: claims slabs of the kernels until none is left. */
-  slabs(round: number): void;
-  /** The batch's mean loss (before any L2 term) and correct count, once phase 1 is over. */
+  /**
+   * The forward pass of `round` for this thread's units, a barrier after each layer; thread 0
+   * also takes δ at the output. False when the run is stopping (a failure is recorded first).
+   */
+  forward(round: number): boolean;
+  /**
+   * The rest of `round`: gradients, δ passed down and the SGD step for this thread's units,
+   * barriers between; false as `forward`. `extra`, this thread's own work, runs in the last step.
+   */
+  backward(round: number, extra?: () => void): boolean;
+  /** The batch's mean loss (before any L2 term) and correct count: thread 0, after `forward`. */
   loss(round: number): { loss: number; correct: number };
 }
 
 /** Attaches thread `index` to the shared state. */
 export function attachSplitThread(setup: SplitSetup, index: number): SplitThread {
-  const { config, at } = setup;
+  const { config, at, threads, sgdRate, l2 } = setup;
   const net = networkOver(config, setup.memory.buffer, at.params / 8);
   const ctrl = new Int32Array(setup.control);
   const kernels = instantiateSharedWasmKernels(setup.memory);
@@ -200,37 +240,63 @@ export function attachSplitThread(setup: SplitSetup, index: number): SplitThread
   const depth = config.layers.length;
   const lossCode = LOSS_CODES[config.loss.name];
   const correct = new Int32Array(setup.memory.buffer, scratch.correct, 1);
-  const { threads, sgdRate, l2 } = setup;
-  const slabs = slabCount(threads);
-  const guarded = (step: () => void) => {
+  const { shares, busy } = balanceViews(setup);
+  const whole = config.layers.map((l, i) => i === depth - 1 || l.activation === 'softmax');
+  const steps = stepCount(depth);
+  /** This thread's units of layer l in step s (a batch's shares are set before it starts). */
+  const units = (s: number, l: number) =>
+    ownedUnits(config.layers[l].units, shares.subarray(s * threads, (s + 1) * threads), index, whole[l]);
+  let passed = 0;
+  /** Runs step s's work (kernels may trap: recorded), counts its time, then the barrier that ends it. */
+  const then = (s: number, work: () => void): boolean => {
+    const start = performance.now();
     try {
-      step();
+      work();
     } catch (e) {
       reportError(setup, index, e);
+      return false;
     }
+    busy[s * threads + index] += performance.now() - start;
+    return barrier(ctrl, threads, passed++);
   };
   return {
     net,
-    rows(round) {
-      const size = ctrl[CTRL.SIZE];
+    forward(round) {
+      const n = ctrl[CTRL.SIZE];
       const { x, y } = batchBuffers(at, round);
-      for (
-        let k = claim(ctrl, CTRL.ROWS_NEXT, round, threads);
-        k >= 0;
-        k = claim(ctrl, CTRL.ROWS_NEXT, round, threads)
-      ) {
-        const [a, b] = rowRun(size, threads, k);
-        if (b > a) guarded(() => kernels.splitRows(at.table, depth, lossCode, x, y, a, b, size, scratch.kt));
-        finish(ctrl, CTRL.ROWS_DONE);
+      for (let l = 0; l < depth; l++) {
+        const [j0, j1] = units(l, l);
+        const ok = then(l, () => {
+          if (j1 > j0) kernels.unitsForward(at.table, l, x, n, j0, j1); // eq. 1–2
+          if (l === depth - 1 && j1 > j0) kernels.unitsHead(at.table, depth, lossCode, y, n); // eq. 3
+        });
+        if (!ok) return false;
       }
+      return true;
     },
-    slabs(round) {
-      const size = ctrl[CTRL.SIZE];
+    backward(round, extra) {
+      const n = ctrl[CTRL.SIZE];
       const { x } = batchBuffers(at, round);
-      for (let c = claim(ctrl, CTRL.SLABS_NEXT, round, slabs); c >= 0; c = claim(ctrl, CTRL.SLABS_NEXT, round, slabs)) {
-        guarded(() => kernels.splitSlabs(at.table, depth, x, size, c, slabs, sgdRate, l2));
-        finish(ctrl, CTRL.SLABS_DONE);
+      for (let l = depth - 1; l >= 0; l--) {
+        const s = steps - 1 - l;
+        const [j0, j1] = units(s, l);
+        const [p0, p1] = l > 0 ? units(s, l - 1) : [0, 0];
+        const ok = then(s, () => {
+          // Every thread has passed δ down through layer l + 1 by now: its weights may step, on
+          // the units whose gradients this thread computed.
+          if (l + 1 < depth && sgdRate > 0) {
+            const [u0, u1] = units(s - 1, l + 1);
+            if (u1 > u0) kernels.unitsUpdate(at.table, l + 1, u0, u1, sgdRate);
+          }
+          // The first layer's weights, which no δ passes through, step as soon as their gradients are in.
+          const rate = l === 0 ? sgdRate : 0;
+          if (j1 > j0) kernels.unitsGradient(at.table, l, x, n, j0, j1, l2, rate, scratch.grad); // eq. 6–7
+          if (p1 > p0) kernels.unitsPassDown(at.table, l, n, p0, p1, scratch.kt); // eq. 4–5
+          if (l === 0) extra?.();
+        });
+        if (!ok) return false;
       }
+      return true;
     },
     loss(round) {
       const { y } = batchBuffers(at, round);

@@ -2,8 +2,8 @@
  * A pooled worker thread of the split runs: it sleeps on its door word until the calling thread
  * posts a job (a run's shared state and this thread's index), takes the job from its port
  * synchronously, says it joined, then, for every mini-batch, woken through `Atomics.wait` on the
- * run's control array, claims runs of rows (phase 1) and, once every row is done, slabs of the
- * kernels (phase 2); at the run's end it goes back to sleep for the next job. No message but the
+ * run's control array, runs its units' forward and backward passes (parallel-split.ts); at the
+ * run's end it goes back to sleep for the next job. No message but the
  * job is exchanged. See docs/threads.md.
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
@@ -15,7 +15,6 @@ import {
   type SplitJob,
   type SplitThread,
   waitChange,
-  waitCount,
 } from './parallel-split.js';
 
 /** What a pooled worker is started with. */
@@ -36,7 +35,7 @@ let current: SplitJob | undefined;
 function fail(job: SplitJob, e: unknown): void {
   reportError(job.setup, job.index, e);
   const ctrl = new Int32Array(job.setup.control);
-  for (const at of [CTRL.ROWS_DONE, CTRL.SLABS_DONE, CTRL.GEN]) Atomics.notify(ctrl, at);
+  for (const at of [CTRL.BARRIER, CTRL.GEN]) Atomics.notify(ctrl, at);
 }
 
 // A thread ended mid-job (process.exit in a worker).
@@ -72,10 +71,9 @@ function runJobSteps({ setup, index }: SplitJob): void {
   for (;;) {
     round = waitChange(ctrl, CTRL.GEN, round);
     if (Atomics.load(ctrl, CTRL.CMD) === CMD_EXIT) return;
-    // A thread that failed to set up takes no work: the others do it (and the caller reports it).
+    // A thread that failed to set up has recorded why: the caller ends the run.
     if (!thread) continue;
-    thread.rows(round);
-    if (waitCount(ctrl, CTRL.ROWS_DONE, round, setup.threads)) thread.slabs(round);
+    if (thread.forward(round)) thread.backward(round);
   }
 }
 

@@ -2,8 +2,8 @@
  * The pieces of a split run's one shared WebAssembly memory (docs/threads.md): the kernels built
  * over an imported shared memory give the unshared module's bits and the reference product's; two
  * instances over one memory pack in their own scratch and never touch each other's bytes; the
- * layout gives every thread its own scratch on cache lines of its own; and a batch's rows and
- * slabs, computed by two instances in either order, give the reference path's loss and gradients
+ * layout gives every thread its own scratch on cache lines of its own; and a batch's units,
+ * shared out between two instances in several ways, give the reference path's loss and gradients
  * (computeGradients). That whole runs give the reference path's bits on 1, 2 and 3 threads is
  * test/train/threads.test.ts's.
  */
@@ -117,7 +117,7 @@ describe('the shared-memory kernels', () => {
 function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number) {
   const info = sharedKernelsLayout();
   if (!info) throw new Error('no shared kernels');
-  const plan = layoutSplit(info.heapBase, net, x.rows, threads, info.packBytes);
+  const plan = layoutSplit(info.heapBase, net, x.rows, threads, info);
   const memory = createSharedMemory(plan.layout.bytes);
   if (!memory) throw new Error('no shared memory');
   plan.writeTable(memory.buffer);
@@ -137,7 +137,7 @@ function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number) {
 describe('a split run’s memory and kernels', () => {
   it('gives each thread its own scratch, apart from the batch buffers, table, weights, gradients and activations, each on a cache line', () => {
     const net = createNetwork(WIDE, { seed: 1 });
-    const plan = layoutSplit(1000, net, 256, 3, 32768);
+    const plan = layoutSplit(1000, net, 256, 3, { packBytes: 32768, blockColumns: 32 });
     const { layout } = plan;
     const buffer = new ArrayBuffer(layout.bytes);
     plan.writeTable(buffer);
@@ -165,7 +165,12 @@ describe('a split run’s memory and kernels', () => {
     }
     expect(layout.threads).toHaveLength(3);
     for (const r of layout.threads)
-      spans.push([r.kt, r.kt + 60 * 256 * 8], [r.pack, r.pack + 32768], [r.correct, r.correct + 4]);
+      spans.push(
+        [r.kt, r.kt + 60 * 256 * 8],
+        [r.pack, r.pack + 32768],
+        [r.grad, r.grad + 256 * 32 * 8],
+        [r.correct, r.correct + 4],
+      );
     spans.sort((p, q) => p[0] - q[0]);
     expect(spans[0][0]).toBeGreaterThanOrEqual(1000);
     for (const [start] of spans) expect(start % 64).toBe(0);
@@ -182,8 +187,9 @@ describe('a split run’s memory and kernels', () => {
     expect(setup.memory.buffer.byteLength).toBeGreaterThanOrEqual(setup.at.bytes);
   });
 
-  it("rows and slabs computed by two instances, in either order, give computeGradients' loss and gradients", () => {
-    // 45-38-7-3 tanh, relu, softmax: an odd input count and widths that are not multiples of 4.
+  it("units shared out between two instances in any way give computeGradients' loss and gradients", () => {
+    // 45-38-7-3 tanh, relu, softmax: an odd input count, widths that are not multiples of 4, and
+    // cuts anywhere (an odd last column on either side); the softmax layer is kept whole.
     const net = createNetwork(
       {
         inputSize: 45,
@@ -202,50 +208,57 @@ describe('a split run’s memory and kernels', () => {
     for (let i = 0; i < n; i++) y.data[i * 3 + (i % 3)] = 1;
     const want = computeGradients(net, x, y);
     const wantGrads = want.gradients.flatMap((g) => [g.kernel.data, g.bias]);
-    for (const order of [
-      [0, 1],
-      [1, 0],
-    ]) {
-      const { memory, at, P } = splitMemory(net, x, y, 2);
-      const kernels = [0, 1].map((i) => {
-        const k = instantiateSharedWasmKernels(memory);
-        if (!k) throw new Error('no instance');
-        k.setPackScratch(at.threads[i].pack);
-        return k;
-      });
-      // Runs of 10 and 11 rows, then 4 slabs, each by the instance `order` says.
-      const runs = [
-        [0, 10],
-        [10, 21],
-      ];
-      runs.forEach(([a, b], r) => {
-        kernels[order[r]].splitRows(
+    const widths = [38, 7, 3];
+    // Where each layer's units are cut between instance A (below) and B, for forward and backward.
+    const cuts = [
+      [16, 4, 3],
+      [0, 7, 3],
+      [38, 0, 3],
+      [13, 6, 3],
+      [37, 1, 3],
+    ];
+    for (const cut of cuts) {
+      for (const first of [0, 1]) {
+        const { memory, at, P } = splitMemory(net, x, y, 2);
+        const kernels = [0, 1].map((i) => {
+          const k = instantiateSharedWasmKernels(memory);
+          if (!k) throw new Error('no instance');
+          k.setPackScratch(at.threads[i].pack);
+          return k;
+        });
+        // Instance `first` takes the units below the cut, the other those above; each part in turn.
+        const parts = (l: number): [number, number, number][] => [
+          [first, 0, cut[l]],
+          [1 - first, cut[l], widths[l]],
+        ];
+        for (let l = 0; l < 3; l++) {
+          for (const [t, j0, j1] of parts(l)) if (j1 > j0) kernels[t].unitsForward(at.table, l, at.x[0], n, j0, j1);
+        }
+        kernels[first].unitsHead(at.table, 3, LOSS_CODES.categorical_crossentropy, at.y[0], n);
+        const loss = kernels[1 - first].splitLoss(
           at.table,
           3,
           LOSS_CODES.categorical_crossentropy,
-          at.x[0],
           at.y[0],
-          a,
-          b,
           n,
-          at.threads[order[r]].kt,
+          at.threads[0].correct,
         );
-      });
-      for (let part = 0; part < 4; part++) kernels[order[part % 2]].splitSlabs(at.table, 3, at.x[0], n, part, 4, 0, 0);
-      const loss = kernels[order[0]].splitLoss(
-        at.table,
-        3,
-        LOSS_CODES.categorical_crossentropy,
-        at.y[0],
-        n,
-        at.threads[0].correct,
-      );
-      expect(loss).toBe(want.loss);
-      const grads = new Float64Array(memory.buffer, at.grads, P);
-      let o = 0;
-      for (const g of wantGrads) {
-        expect(Array.from(grads.subarray(o, o + g.length))).toEqual(Array.from(g));
-        o += g.length;
+        for (let l = 2; l >= 0; l--) {
+          for (const [t, j0, j1] of parts(l))
+            if (j1 > j0) kernels[t].unitsGradient(at.table, l, at.x[0], n, j0, j1, 0, 0, at.threads[t].grad);
+          if (l > 0) {
+            for (const [t, p0, p1] of parts(l - 1)) {
+              if (p1 > p0) kernels[1 - t].unitsPassDown(at.table, l, n, p0, p1, at.threads[1 - t].kt);
+            }
+          }
+        }
+        expect(loss).toBe(want.loss);
+        const grads = new Float64Array(memory.buffer, at.grads, P);
+        let o = 0;
+        for (const g of wantGrads) {
+          expect(Array.from(grads.subarray(o, o + g.length))).toEqual(Array.from(g));
+          o += g.length;
+        }
       }
     }
   });

@@ -9,42 +9,44 @@
  */
 import type { WasmKernels } from './kernels.js';
 
-/** The module's exports: the float64 kernels', with the packing scratch settable and the split batch's phases. */
+/** The module's exports: the float64 kernels', with the packing scratch settable and the split batch's steps. */
 export interface SharedWasmKernels extends WasmKernels {
   /** Packs panels at `at` ({@link packScratchBytes} bytes, 16-byte aligned) instead of the static block. */
   setPackScratch(at: number): void;
   /** Bytes of the packing scratch. */
   packScratchBytes(): number;
-  /** Phase 1 of a split batch of n rows: Z, A and δ of every layer for rows [r0, r1); KT the thread's transpose scratch. */
-  splitRows(
+  /** Columns of a block of `unitsGradient`'s scratch. */
+  blockColumns(): number;
+  /** Layer l's Z and A for its units [j0, j1) over a batch of n rows (X: the batch's input). */
+  unitsForward(table: number, l: number, X: number, n: number, j0: number, j1: number): void;
+  /** δ at the output layer, all its units, for a batch of n rows with targets Y. */
+  unitsHead(table: number, depth: number, lossKind: number, Y: number, n: number): void;
+  /** δ of layer l − 1 for its units [p0, p1), through those rows of layer l's kernel; KT the thread's transpose scratch. */
+  unitsPassDown(table: number, l: number, n: number, p0: number, p1: number, KT: number): void;
+  /**
+   * Layer l's kernel and bias gradients for its units [j0, j1) (+ 2·l2·kernel), then their SGD
+   * step when lr > 0, when the kernel's gradients go to the thread's scratch G.
+   */
+  unitsGradient(
     table: number,
-    depth: number,
-    lossKind: number,
-    X: number,
-    Y: number,
-    r0: number,
-    r1: number,
-    n: number,
-    KT: number,
-  ): void;
-  /** Phase 2: slab `part` of `parts` of every layer's kernel (the last one with the biases): its gradients (+ 2·l2·kernel), and the SGD step when lr > 0. */
-  splitSlabs(
-    table: number,
-    depth: number,
+    l: number,
     X: number,
     n: number,
-    part: number,
-    parts: number,
-    lr: number,
+    j0: number,
+    j1: number,
     l2: number,
+    lr: number,
+    G: number,
   ): void;
-  /** The batch's mean loss after phase 1 (no L2 term); its correct count as an i32 at `correct`. */
+  /** The SGD step of layer l's units [j0, j1). */
+  unitsUpdate(table: number, l: number, j0: number, j1: number, lr: number): void;
+  /** The batch's mean loss once the output layer is computed (no L2 term); its correct count as an i32 at `correct`. */
   splitLoss(table: number, depth: number, lossKind: number, Y: number, n: number, correct: number): number;
 }
 
 const PAGE = 65536;
 let compiled: WebAssembly.Module | null | undefined;
-let probed: { heapBase: number; packBytes: number } | null | undefined;
+let probed: SharedKernelsInfo | null | undefined;
 
 /** The module's bytes from beside this file, where Node's fs is at hand. */
 function moduleBytes(): Uint8Array<ArrayBuffer> | undefined {
@@ -80,15 +82,25 @@ export function createSharedMemory(bytes: number): WebAssembly.Memory | undefine
   }
 }
 
+/** What a split run's memory layout needs to know of the module. */
+export interface SharedKernelsInfo {
+  /** The first byte the module leaves free. */
+  heapBase: number;
+  /** Bytes of a thread's packing scratch. */
+  packBytes: number;
+  /** Columns of a block of a thread's gradient scratch. */
+  blockColumns: number;
+}
+
 /**
- * The module's first free byte and its packing scratch's size (from an instance over a one-page
- * memory, made once), or undefined where the module cannot run here.
+ * The module's first free byte and its scratch sizes (from an instance over a one-page memory,
+ * made once), or undefined where the module cannot run here.
  */
-export function sharedKernelsLayout(): { heapBase: number; packBytes: number } | undefined {
+export function sharedKernelsLayout(): SharedKernelsInfo | undefined {
   if (probed === undefined) {
     const memory = createSharedMemory(PAGE);
-    const kernels = memory && instantiateSharedWasmKernels(memory);
-    probed = kernels ? { heapBase: kernels.heapBase(), packBytes: kernels.packScratchBytes() } : null;
+    const k = memory && instantiateSharedWasmKernels(memory);
+    probed = k ? { heapBase: k.heapBase(), packBytes: k.packScratchBytes(), blockColumns: k.blockColumns() } : null;
   }
   return probed ?? undefined;
 }

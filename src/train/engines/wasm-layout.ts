@@ -138,9 +138,10 @@ function layoutValues<V>(
 
 /** One thread's own bytes in a split run's shared memory (byte addresses). */
 export interface SplitScratch {
-  /** Its transposed-kernel and packing scratch. */
+  /** Its transposed-kernel, packing and gradient-block scratch. */
   readonly kt: number;
   readonly pack: number;
+  readonly grad: number;
   /** Where `splitLoss` writes the correct count (i32). */
   readonly correct: number;
 }
@@ -172,14 +173,14 @@ export interface SplitLayout {
  * @param net the network (its shapes and activations)
  * @param rows the largest batch
  * @param threads the threads of the run
- * @param packBytes the kernels' packing scratch
+ * @param kernels the shared kernels' scratch sizes (`sharedKernelsLayout`)
  */
 export function layoutSplit(
   base: number,
   net: Network,
   rows: number,
   threads: number,
-  packBytes: number,
+  kernels: { packBytes: number; blockColumns: number },
 ): { layout: SplitLayout; writeTable(buffer: ArrayBufferLike): void } {
   const arena = planArena(base);
   const alloc = (bytes: number) => arena.alloc(bytes, 64);
@@ -204,7 +205,8 @@ export function layoutSplit(
   });
   const scratch = Array.from({ length: threads }, () => ({
     kt: alloc(Math.max(...sizes) * 8),
-    pack: alloc(packBytes),
+    pack: alloc(kernels.packBytes),
+    grad: alloc(Math.max(...widths) * kernels.blockColumns * 8),
     correct: alloc(8),
   }));
   return {
