@@ -28,7 +28,31 @@ export interface IngestJob {
   file: string;
 }
 
-export type Job = PeerJob | MemoryJob | IngestJob;
+/**
+ * Two peers timed in one process, their timed runs alternated (a, b, a, b, …), so that the
+ * machine's drift over the minutes of a bench hits both alike: for a ratio between two of
+ * backprop's own configurations (issue 13 item 4's two threads against one).
+ */
+export interface PairJob {
+  kind: 'pair';
+  workload: WorkloadId;
+  peers: [PeerName, PeerName];
+  runs: number;
+  smoke: boolean;
+}
+
+export type Job = PeerJob | MemoryJob | IngestJob | PairJob;
+
+export interface PairResult {
+  workload: WorkloadId;
+  peers: [PeerName, PeerName];
+  status: 'ok' | 'failed';
+  error?: string;
+  /** Each peer's timed runs, in the order they ran (alternated). */
+  timesMs?: [number[], number[]];
+  /** From each peer's median run. */
+  samplesPerSec?: [number, number];
+}
 
 export type PeerStatus = 'ok' | 'not-learned' | 'failed' | 'n/a';
 

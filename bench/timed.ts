@@ -31,18 +31,40 @@ export interface Timed {
 export async function timeSession(session: Session, plan: Plan, evalY: Float64Array): Promise<Timed> {
   await session.reset();
   const lossBefore = meanBce(await session.predictEval(), evalY);
+  await warmUp(session, plan);
+  const timesMs: number[] = [];
+  for (let r = 0; r < plan.runs; r++) timesMs.push(await timedRun(session, plan));
+  const lossAfter = meanBce(await session.predictEval(), evalY);
+  return { timesMs, lossBefore, lossAfter };
+}
+
+/**
+ * Two sessions timed as {@link timeSession} times one, their timed runs alternated (a, b, a, b,
+ * …) after both have warmed up: a ratio between them is then measured over the same minutes.
+ * @param sessions the two loaded implementations
+ * @param plan as for timeSession
+ */
+export async function timeAlternated(sessions: [Session, Session], plan: Plan): Promise<[number[], number[]]> {
+  for (const s of sessions) await warmUp(s, plan);
+  const times: [number[], number[]] = [[], []];
+  for (let r = 0; r < plan.runs; r++) {
+    for (let i = 0; i < 2; i++) times[i].push(await timedRun(sessions[i], plan));
+  }
+  return times;
+}
+
+async function warmUp(session: Session, plan: Plan): Promise<void> {
   const warmStart = performance.now();
   for (let e = 0; e < WARMUP_EPOCHS && (e === 0 || performance.now() - warmStart < WARMUP_MS); e++) {
     await session.reset();
     await session.train(plan.warmupSamples);
   }
-  const timesMs: number[] = [];
-  for (let r = 0; r < plan.runs; r++) {
-    await session.reset();
-    const t0 = performance.now();
-    await session.train(plan.samples);
-    timesMs.push(performance.now() - t0);
-  }
-  const lossAfter = meanBce(await session.predictEval(), evalY);
-  return { timesMs, lossBefore, lossAfter };
+}
+
+/** One timed epoch from the initial weights: its ms. */
+async function timedRun(session: Session, plan: Plan): Promise<number> {
+  await session.reset();
+  const t0 = performance.now();
+  await session.train(plan.samples);
+  return performance.now() - t0;
 }

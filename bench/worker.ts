@@ -9,8 +9,8 @@ import { cloneNetwork, fit } from '../src/index.js';
 import { runIngest } from './ingest.js';
 import { getPeer } from './peers/index.js';
 import type { Plan } from './peers/types.js';
-import type { Job, MemoryJob, MemoryResult, PeerJob, PeerResult } from './protocol.js';
-import { timeSession } from './timed.js';
+import type { Job, MemoryJob, MemoryResult, PairJob, PairResult, PeerJob, PeerResult } from './protocol.js';
+import { timeAlternated, timeSession } from './timed.js';
 import { EVAL_SAMPLES, LEARNING_RATE, makeProblem, SMOKE_EVAL_SAMPLES, WORKLOADS, type Workload } from './workloads.js';
 
 /** The held-out loss must fall by at least this fraction for a peer to count as having learned. */
@@ -143,10 +143,38 @@ async function runMemory(job: MemoryJob): Promise<MemoryResult> {
   };
 }
 
+/** Two peers of the same workload, loaded in this process and timed alternately (see PairJob). */
+async function runPair(job: PairJob): Promise<PairResult> {
+  const w = WORKLOADS[job.workload];
+  const base: PairResult = { workload: w.id, peers: job.peers, status: 'failed' };
+  const samples = job.smoke ? w.smokeSamples : w.samples;
+  const problem = makeProblem(w, samples, job.smoke ? SMOKE_EVAL_SAMPLES : EVAL_SAMPLES);
+  try {
+    const [a, b] = await Promise.all(
+      job.peers.map((name) => {
+        const peer = getPeer(name);
+        if (!peer.load) throw new Error(`${name} times itself and cannot be alternated`);
+        return peer.load(problem);
+      }),
+    );
+    const timesMs = await timeAlternated([a, b], planFor(w, samples, job.runs));
+    const rate = (t: number[]) => samples / (median(t) / 1000);
+    return { ...base, status: 'ok', timesMs, samplesPerSec: [rate(timesMs[0]), rate(timesMs[1])] };
+  } catch (err) {
+    return { ...base, error: message(err) };
+  }
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as Job;
   const result =
-    job.kind === 'peer' ? await runPeer(job) : job.kind === 'memory' ? await runMemory(job) : await runIngest(job);
+    job.kind === 'peer'
+      ? await runPeer(job)
+      : job.kind === 'memory'
+        ? await runMemory(job)
+        : job.kind === 'pair'
+          ? await runPair(job)
+          : await runIngest(job);
   await new Promise<void>((resolve, reject) =>
     process.send!(result, (err: Error | null) => (err ? reject(err) : resolve())),
   );

@@ -34,5 +34,13 @@ describe('bench peers backprop-1t and backprop-2t', () => {
         ).toBe(true);
       }
     }
+    // Issue 13 item 4's ratio, from the two peers' runs alternated in one process.
+    const pair = res.pairs?.find((p) => p.workload === 'W3');
+    expect(pair?.status, pair?.error).toBe('ok');
+    expect(pair?.peers).toEqual(['backprop-2t', 'backprop-1t']);
+    const [two, one] = pair!.samplesPerSec!;
+    const target = res.targets.find((t) => t.ours === 'backprop-2t');
+    expect(target?.alternated).toBe(true);
+    expect(target?.actual).toBe(two / one);
   }, 250_000);
 });
