@@ -83,11 +83,6 @@ export function packScratchBytes(): i32 {
   return PANEL_COLS * PANEL_STEPS * 8;
 }
 
-/** Columns of a block of `unitsGradient`'s scratch (rows: the layer's inputs). */
-export function blockColumns(): i32 {
-  return PANEL_COLS;
-}
-
 /** An accumulator's start: +0 in a panel's first block of steps, else the sum stored so far. */
 // @ts-ignore: decorator
 @inline
@@ -295,13 +290,27 @@ function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, st
   }
 }
 
-/** The panel's columns [j0, j1) over `steps` steps; `resume`: start from the sums stored in c. */
-function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool): void {
+/**
+ * Where column j starts in a row of b or c: 8j bytes in a row-major matrix; in one stored as
+ * tiles (`tileBytes` > 0: its columns in runs of 4, each run a k×4 matrix of its own, see
+ * "tiles" below), in tile j/4, at j mod 4 — the rows of a tile are then 32 bytes apart.
+ */
+// @ts-ignore: decorator
+@inline
+function column(j: i32, tileBytes: usize): usize {
+  return tileBytes ? <usize>(j >> 2) * tileBytes + <usize>(j & 3) * 8 : <usize>j * 8;
+}
+
+/**
+ * The panel's columns [j0, j1) over `steps` steps; `resume`: start from the sums stored in c.
+ * bTiles, cTiles: b or c stored as tiles (their tile's bytes; 0: row-major).
+ */
+function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, j0: i32, j1: i32, bias: usize, resume: bool, bTiles: usize, cTiles: usize): void {
   // Four rows by every 4-column tile of the block, so those rows of a are read from L1 again.
   const j4 = j0 + ((j1 - j0) & ~3);
   // The full tiles' b, packed (see PACK) when its rows are far apart (a wide layer: 128 columns
-  // or more) and enough rows of a read it to pay for the copy.
-  const packed = rows >= 16 && bst >= 1024 && j4 > j0;
+  // or more) and enough rows of a read it to pay for the copy; b stored as tiles is packed already.
+  const packed = !bTiles && rows >= 16 && bst >= 1024 && j4 > j0;
   const packAt = packScratch;
   if (packed) {
     let q = packAt;
@@ -316,19 +325,22 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     }
   }
   const tb = packed ? <usize>steps * 32 : 0; // a tile's stride in PACK
+  const tbst = packed ? 32 : bst;
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk4x4(ai, ars, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      const bj = packed ? packAt + <usize>((j - j0) >> 2) * tb : b + column(j, bTiles);
+      mk4x4(ai, ars, ast, bj, tbst, steps, ci + column(j, cTiles), cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   if (i + 2 <= rows) {
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk2x4(ai, ars, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, cst, bias ? bias + <usize>j * 8 : 0, resume);
+      const bj = packed ? packAt + <usize>((j - j0) >> 2) * tb : b + column(j, bTiles);
+      mk2x4(ai, ars, ast, bj, tbst, steps, ci + column(j, cTiles), cst, bias ? bias + <usize>j * 8 : 0, resume);
     }
     i += 2;
   }
@@ -336,13 +348,14 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     const ai = a + <usize>i * ars;
     const ci = c + <usize>i * cst;
     for (let j = j0; j < j4; j += 4) {
-      mk1x4(ai, ast, packed ? packAt + <usize>((j - j0) >> 2) * tb : b + <usize>j * 8, packed ? 32 : bst, steps, ci + <usize>j * 8, bias ? bias + <usize>j * 8 : 0, resume);
+      const bj = packed ? packAt + <usize>((j - j0) >> 2) * tb : b + column(j, bTiles);
+      mk1x4(ai, ast, bj, tbst, steps, ci + column(j, cTiles), bias ? bias + <usize>j * 8 : 0, resume);
     }
   }
   let j = j4;
   if (j + 2 <= j1) {
-    const bj = b + <usize>j * 8;
-    const cj = c + <usize>j * 8;
+    const bj = b + column(j, bTiles);
+    const cj = c + column(j, cTiles);
     const biasj = bias ? bias + <usize>j * 8 : 0;
     let r = 0;
     for (; r + 4 <= rows; r += 4) mk4x2(a + <usize>r * ars, ars, ast, bj, bst, steps, cj + <usize>r * cst, cst, biasj, resume);
@@ -350,11 +363,15 @@ function panelBlock(a: usize, ars: usize, ast: usize, b: usize, bst: usize, step
     j += 2;
   }
   if (j < j1) {
-    scalarColumn(a, ars, ast, b + <usize>j * 8, bst, steps, c + <usize>j * 8, cst, rows, bias ? bias + <usize>j * 8 : 0, resume);
+    scalarColumn(a, ars, ast, b + column(j, bTiles), bst, steps, c + column(j, cTiles), cst, rows, bias ? bias + <usize>j * 8 : 0, resume);
   }
 }
 
-function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, cols: i32, bias: usize): void {
+/**
+ * c[r][j] = Σ_s a(r, s)·b(s, j) (+ bias[j]) for `rows` × `cols` outputs, in cache blocks (see
+ * above). bTiles, cTiles: b or c stored as tiles, their tile's bytes (rows then 32 bytes apart).
+ */
+function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, cols: i32, bias: usize, bTiles: usize = 0, cTiles: usize = 0): void {
   for (let j0 = 0; j0 < cols; j0 += PANEL_COLS) {
     const j1 = min(j0 + PANEL_COLS, cols);
     for (let s0 = 0; s0 < steps; s0 += PANEL_STEPS) {
@@ -373,6 +390,8 @@ function panel(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
         j1,
         s1 === steps ? bias : 0,
         s0 > 0,
+        bTiles,
+        cTiles,
       );
     }
   }
@@ -707,7 +726,8 @@ function headDelta(loss: i32, act: i32, Z: usize, A: usize, Y: usize, D: usize, 
 
 // ---------------------------------------------------------------------------------------------
 // The training driver. Layer l is described by 12 i32 fields at table + 48·l:
-//   0 in, 1 out, 2 activation, 3 K, 4 b, 5 gK, 6 gb, 7 Z, 8 A, 9 D, 10 (unused), 11 (unused)
+//   0 in, 1 out, 2 activation, 3 K, 4 b, 5 gK, 6 gb, 7 Z, 8 A, 9 D, 10 K as tiles, 11 gK as tiles
+// (10 and 11: 0 but for a split layer of a plain-SGD run on threads, see "Tiles")
 // Z, A, D hold batchSize rows. KT is one scratch buffer for the largest kernel's transpose.
 
 // @ts-ignore: decorator
@@ -826,7 +846,7 @@ export function trainBatches(
       if (l > 0) {
         // δ_prev = δ·Kᵀ (each element summed over j in order), then ∘ f'(Z_prev).
         const Dp = <usize>field(table, l - 1, 9);
-        passDown(D, K, KT, Dp, size, k, m, 0, k);
+        passDown(D, K, 0, KT, Dp, size, k, m, 0, k);
         activateBackward(field(table, l - 1, 2), <usize>field(table, l - 1, 7), prevA, Dp, size, k);
       }
     }
@@ -870,7 +890,11 @@ export function unitsForward(table: usize, l: i32, X: usize, n: i32, j0: i32, j1
   const at = <usize>j0 * 8;
   const Z = <usize>field(table, l, 7) + at;
   const A = <usize>field(table, l, 8) + at;
-  panel(input, <usize>k * 8, 8, <usize>field(table, l, 3) + at, mm, k, Z, mm, n, j1 - j0, <usize>field(table, l, 4) + at); // eq. 1
+  const b = <usize>field(table, l, 4) + at;
+  const T = <usize>field(table, l, 10);
+  if (T && (j0 & 3) !== 0) unreachable(); // tiles start every 4 columns
+  if (T) panel(input, <usize>k * 8, 8, tile(T, k, j0), 32, k, Z, mm, n, j1 - j0, b, tileBytes(k), 0); // eq. 1
+  else panel(input, <usize>k * 8, 8, <usize>field(table, l, 3) + at, mm, k, Z, mm, n, j1 - j0, b); // eq. 1
   activateColumns(field(table, l, 2), Z, A, A, n, j1 - j0, m, false); // eq. 2
 }
 
@@ -892,7 +916,8 @@ export function unitsPassDown(table: usize, l: i32, n: i32, p0: i32, p1: i32, KT
   const k = field(table, l, 0);
   const at = <usize>p0 * 8;
   const Dp = <usize>field(table, l - 1, 9);
-  passDown(<usize>field(table, l, 9), <usize>field(table, l, 3), KT, Dp, n, k, field(table, l, 1), p0, p1);
+  const K = <usize>field(table, l, 3);
+  passDown(<usize>field(table, l, 9), K, <usize>field(table, l, 10), KT, Dp, n, k, field(table, l, 1), p0, p1);
   const f = field(table, l - 1, 2);
   activateColumns(f, <usize>field(table, l - 1, 7) + at, <usize>field(table, l - 1, 8) + at, Dp + at, n, p1 - p0, k, true);
 }
@@ -900,37 +925,21 @@ export function unitsPassDown(table: usize, l: i32, n: i32, p0: i32, p1: i32, KT
 /**
  * Layer l's gradients for its units [j0, j1): ∂L/∂K = a_prevᵀ·δ (eq. 6, 7) and ∂L/∂b = Σ δ over
  * the n rows (X: the batch's input, for layer 0), + 2·l2·K when l2 > 0, as `gemmTN`, `sumRows`
- * and `addScaled` compute them; then, when lr > 0, their SGD step. A block of PANEL_COLS columns
- * at a time, so that a block's gradients are still in the cache when its step reads them. With
- * the step, a block's kernel gradients go to this thread's scratch G (k·PANEL_COLS doubles; 0: none)
- * rather than to the shared gradients: there, a thread's columns share every row's cache lines'
- * neighbourhood with another thread's, and writing them costs both threads (784-256-1: the step
- * 14 % slower than on memory of its own).
+ * and `addScaled` compute them; then, when lr > 0, their SGD step, a block of PANEL_COLS columns
+ * at a time, so that a block's gradients are still in the cache when its step reads them. A layer
+ * with tiles has its kernel's gradients in tiles too.
  */
-export function unitsGradient(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64, lr: f64, G: usize): void {
-  const k = field(table, l, 0);
-  const m = field(table, l, 1);
-  const mm = <usize>m * 8;
+export function unitsGradient(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64, lr: f64): void {
+  if (field(table, l, 10) !== 0 && (j0 & 3) !== 0) unreachable(); // tiles start every 4 columns
   for (let b0 = j0; b0 < j1; b0 += PANEL_COLS) {
     const b1 = min(j1, b0 + PANEL_COLS);
-    // gemmTN's split: an odd last column of the layer is summed over p in vectors, in place.
-    const odd = b1 === m && (m & 1) !== 0;
-    if (lr > 0 && G !== 0 && !odd) {
-      const cols = b1 - b0;
-      const at = <usize>b0 * 8;
-      gradientColumns(table, l, X, n, b0, b1, l2, G, <usize>cols * 8);
-      const K = <usize>field(table, l, 3) + at;
-      for (let p = 0; p < k; p++) sgdUpdate(K + <usize>p * mm, G + <usize>(p * cols) * 8, cols, lr);
-      sgdUpdate(<usize>field(table, l, 4) + at, <usize>field(table, l, 6) + at, cols, lr);
-    } else {
-      gradientColumns(table, l, X, n, b0, b1, l2, <usize>field(table, l, 5) + <usize>b0 * 8, mm);
-      if (lr > 0) unitsUpdate(table, l, b0, b1, lr);
-    }
+    gradientColumns(table, l, X, n, b0, b1, l2);
+    if (lr > 0) unitsUpdate(table, l, b0, b1, lr);
   }
 }
 
-/** `unitsGradient`'s gradients for the columns [j0, j1): the kernel's at G, rows `rowBytes` apart; the bias's in place. */
-function gradientColumns(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64, G: usize, rowBytes: usize): void {
+/** `unitsGradient`'s gradients for the columns [j0, j1). */
+function gradientColumns(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i32, l2: f64): void {
   const k = field(table, l, 0);
   const m = field(table, l, 1);
   const mm = <usize>m * 8;
@@ -938,26 +947,120 @@ function gradientColumns(table: usize, l: i32, X: usize, n: i32, j0: i32, j1: i3
   const prevA = l === 0 ? X : <usize>field(table, l - 1, 8);
   const at = <usize>j0 * 8;
   const D = <usize>field(table, l, 9);
+  const T = <usize>field(table, l, 10);
+  sumColumns(D + at, <usize>field(table, l, 6) + at, n, j1 - j0, mm); // ∂L/∂b = Σ_batch δ
+  if (T) {
+    // In tiles every column goes through the panel, an odd last one too: each element is still
+    // summed over the rows in order from +0, as `lastColumn` sums it.
+    const G = tile(<usize>field(table, l, 11), k, j0);
+    panel(prevA, 8, kk, D + at, mm, n, G, 32, k, j1 - j0, 0, 0, tileBytes(k));
+    if (l2 > 0) addScaled(G, tile(T, k, j0), 2 * l2, tileDoubles(k, j0, j1));
+    return;
+  }
+  const gK = <usize>field(table, l, 5);
+  // gemmTN's split: an odd last column of the layer is summed over p in vectors.
   const odd = j1 === m && (m & 1) !== 0;
   const even = odd ? j1 - 1 - j0 : j1 - j0;
-  if (even > 0) panel(prevA, 8, kk, D + at, mm, n, G, rowBytes, k, even, 0);
-  if (odd) lastColumn(prevA, D, <usize>field(table, l, 5), n, k, m, kk); // in place: G is the shared gradient here
-  sumColumns(D + at, <usize>field(table, l, 6) + at, n, j1 - j0, mm); // ∂L/∂b = Σ_batch δ
+  if (even > 0) panel(prevA, 8, kk, D + at, mm, n, gK + at, mm, k, even, 0);
+  if (odd) lastColumn(prevA, D, gK, n, k, m, kk);
   if (l2 > 0) {
-    const K = <usize>field(table, l, 3) + at;
-    for (let p = 0; p < k; p++) addScaled(G + <usize>p * rowBytes, K + <usize>p * mm, 2 * l2, j1 - j0);
+    const K = <usize>field(table, l, 3);
+    for (let p = 0; p < k; p++) addScaled(gK + <usize>p * mm + at, K + <usize>p * mm + at, 2 * l2, j1 - j0);
   }
 }
 
-/** w ← w − lr·g for layer l's units [j0, j1): its kernel's columns and biases. */
+/** w ← w − lr·g for layer l's units [j0, j1): its kernel's columns (in tiles, if it has them) and biases. */
 export function unitsUpdate(table: usize, l: i32, j0: i32, j1: i32, lr: f64): void {
   const k = field(table, l, 0);
+  if (field(table, l, 10) !== 0 && (j0 & 3) !== 0) unreachable(); // tiles start every 4 columns
   const mm = <usize>field(table, l, 1) * 8;
   const at = <usize>j0 * 8;
-  const K = <usize>field(table, l, 3) + at;
-  const gK = <usize>field(table, l, 5) + at;
-  for (let p = 0; p < k; p++) sgdUpdate(K + <usize>p * mm, gK + <usize>p * mm, j1 - j0, lr);
+  const T = <usize>field(table, l, 10);
+  if (T) {
+    sgdUpdate(tile(T, k, j0), tile(<usize>field(table, l, 11), k, j0), tileDoubles(k, j0, j1), lr);
+  } else {
+    const K = <usize>field(table, l, 3) + at;
+    const gK = <usize>field(table, l, 5) + at;
+    for (let p = 0; p < k; p++) sgdUpdate(K + <usize>p * mm, gK + <usize>p * mm, j1 - j0, lr);
+  }
   sgdUpdate(<usize>field(table, l, 4) + at, <usize>field(table, l, 6) + at, j1 - j0, lr);
+}
+
+// Tiles. A split layer of a plain-SGD run on threads keeps its kernel, and the kernel's gradients,
+// as tiles: its columns in runs of 4, each run a k×4 row-major matrix of its own (rows 32 bytes
+// apart, the layout the panels pack into), one after the other, the last one padded with zeros.
+// A thread's units are then one stretch of memory, apart from the other threads': in a row-major
+// kernel every thread's columns sit in every row, beside another thread's, and two threads each
+// computing half of 784-256-1's layer so ran 5 % (forward) and 14 % (gradient and step) slower
+// than each on memory of its own. `toTiles` and `fromTiles` convert at the edges of a run's
+// epochs; the weights the network and the optimiser see stay row-major.
+
+/** Bytes of one tile of a kernel with k rows. */
+// @ts-ignore: decorator
+@inline
+function tileBytes(k: i32): usize {
+  return <usize>k * 32;
+}
+
+/** The tile holding column j (a multiple of 4) of a kernel with k rows stored as tiles at T. */
+// @ts-ignore: decorator
+@inline
+function tile(T: usize, k: i32, j: i32): usize {
+  return T + <usize>(j >> 2) * tileBytes(k);
+}
+
+/** Doubles in the tiles of columns [j0, j1) (j0 a multiple of 4), padding included. */
+// @ts-ignore: decorator
+@inline
+function tileDoubles(k: i32, j0: i32, j1: i32): i32 {
+  return ((j1 - j0 + 3) >> 2) * k * 4;
+}
+
+/** Where K[p][j] is when K (k rows) is stored as tiles at T. */
+// @ts-ignore: decorator
+@inline
+function tiled(T: usize, k: i32, p: i32, j: i32): usize {
+  return tile(T, k, j) + <usize>p * 32 + <usize>(j & 3) * 8;
+}
+
+/** Layer l's kernel into its tiles, and its gradients' tiles cleared (their padding stays 0). */
+export function toTiles(table: usize, l: i32): void {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
+  const T = <usize>field(table, l, 10);
+  const K = <usize>field(table, l, 3);
+  const bytes = <usize>tileDoubles(k, 0, m) * 8;
+  memory.fill(T, 0, bytes);
+  memory.fill(<usize>field(table, l, 11), 0, bytes);
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < m; j++) store<f64>(tiled(T, k, p, j), load<f64>(K + <usize>(p * m + j) * 8));
+  }
+}
+
+/** Layer l's kernel back from its tiles. */
+export function fromTiles(table: usize, l: i32): void {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
+  const T = <usize>field(table, l, 10);
+  const K = <usize>field(table, l, 3);
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < m; j++) store<f64>(K + <usize>(p * m + j) * 8, load<f64>(tiled(T, k, p, j)));
+  }
+}
+
+/** Σ K² of layer l's kernel in its tiles, summed in the kernel's row-major order (as `squaredNorm`). */
+export function tiledSquaredNorm(table: usize, l: i32): f64 {
+  const k = field(table, l, 0);
+  const m = field(table, l, 1);
+  const T = <usize>field(table, l, 10);
+  let s = 0.0;
+  for (let p = 0; p < k; p++) {
+    for (let j = 0; j < m; j++) {
+      const w = load<f64>(tiled(T, k, p, j));
+      s += w * w;
+    }
+  }
+  return s;
 }
 
 /**
@@ -1004,22 +1107,28 @@ function addScaled(g: usize, w: usize, a: f64, len: i32): void {
 /**
  * Columns [p0, p1) of δ_prev = δ·Kᵀ for `rows` rows, each element summed over j in order from +0
  * (eq. 4–5's δ·U): through the transpose of those rows of K into KT and a product; with few rows,
- * where the transpose would cost as much as the product, as dot products.
+ * where the transpose would cost as much as the product, as dot products. T: K as tiles (else 0).
  */
-function passDown(D: usize, K: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32, p0: i32, p1: i32): void {
+function passDown(D: usize, K: usize, T: usize, KT: usize, Dp: usize, rows: i32, k: i32, m: i32, p0: i32, p1: i32): void {
   const mm = <usize>m * 8;
   const kk = <usize>k * 8;
   if (rows >= 4) {
-    transposeRows(K, KT, k, m, p0, p1);
+    if (T) {
+      for (let p = p0; p < p1; p++) {
+        for (let j = 0; j < m; j++) store<f64>(KT + (<usize>(j * k + p)) * 8, load<f64>(tiled(T, k, p, j)));
+      }
+    } else transposeRows(K, KT, k, m, p0, p1);
     panel(D, mm, 8, KT + <usize>p0 * 8, kk, m, Dp + <usize>p0 * 8, kk, rows, p1 - p0, 0);
     return;
   }
   for (let i = 0; i < rows; i++) {
     const d = D + <usize>i * mm;
     for (let p = p0; p < p1; p++) {
-      const kp = K + <usize>p * mm;
       let s = 0.0;
-      for (let j = 0; j < m; j++) s += load<f64>(d + <usize>j * 8) * load<f64>(kp + <usize>j * 8);
+      for (let j = 0; j < m; j++) {
+        const w = T ? load<f64>(tiled(T, k, p, j)) : load<f64>(K + <usize>p * mm + <usize>j * 8);
+        s += load<f64>(d + <usize>j * 8) * w;
+      }
       store<f64>(Dp + <usize>i * kk + <usize>p * 8, s);
     }
   }

@@ -20,7 +20,6 @@ import { ConfigError } from '../core/errors.js';
 import { allFinite } from '../core/matrix.js';
 import { createRandom } from '../core/random.js';
 import { createSharedMemory, sharedKernelsLayout } from '../core/wasm/kernels-shared.js';
-import { squaredNorm } from '../nn/backprop.js';
 import {
   cloneNetwork,
   copyWeights,
@@ -60,6 +59,7 @@ import {
   recordedError,
   type SplitSetup,
   type SplitThread,
+  splitLayers,
 } from './parallel-split.js';
 
 export interface ParallelFitOptions extends FitOptions {
@@ -254,7 +254,9 @@ export function createSplitSetup(net: Network, data: Dataset, checked: CheckedFi
   if (shared === undefined) throw new ConfigError('threads > 1: the shared-memory WebAssembly kernels cannot run here');
   // Plain SGD is stepped by every thread on its units; any other optimiser by the calling thread.
   const sgd = kernelUpdate(checked.optimizer);
-  const plan = layoutSplit(shared.heapBase, net, rows, threads, shared);
+  // With plain SGD the kernels of the split layers are kept as tiles (assembly/kernels.ts, "Tiles").
+  const tiled = sgd ? splitLayers(networkConfig(net)) : [];
+  const plan = layoutSplit(shared.heapBase, net, rows, threads, shared.packBytes, tiled);
   const memory = takeMemory(plan.layout.bytes);
   if (memory === undefined) throw new ConfigError(`threads > 1: no shared memory of ${plan.layout.bytes} bytes`);
   plan.writeTable(memory.buffer);
@@ -322,6 +324,7 @@ function trainOnThreads(run: ThreadedRun): History {
     }
     copyWeights(net, epochStart);
     copyWeights(net, work);
+    own.weightsIn();
     if (shuffle) rng.shuffle(order);
     let lossSum = 0;
     let correct = 0;
@@ -344,9 +347,11 @@ function trainOnThreads(run: ThreadedRun): History {
       correct += run.correct;
       seen += size;
       if (options.onBatchEnd) {
+        own.weightsOut();
         copyWeights(work, net);
         if (options.onBatchEnd({ epoch, batch: b + 1, batches, loss, size }) === false) history.stopReason = 'callback';
         copyWeights(net, work);
+        own.weightsIn();
       }
       if (history.stopReason === 'callback') break;
       if (b + 1 < batches && options.shouldStop?.()) {
@@ -355,6 +360,7 @@ function trainOnThreads(run: ThreadedRun): History {
         break;
       }
     }
+    own.weightsOut();
     copyWeights(work, net);
     if (!parameterArrays(net).every(allFinite)) throw diverged(epoch, batches, Number.NaN);
     const partial = ran < batches ? { batches: ran, of: batches } : undefined;
@@ -380,7 +386,7 @@ function gatherBatch(run: ThreadedRun, round: number, order: Uint32Array | null,
  */
 function computeBatch(run: ThreadedRun, size: number): number {
   const { ctrl, setup, own } = run;
-  const penalties = setup.l2 > 0 ? own.net.layers.map((l) => squaredNorm(l.kernel.data)) : [];
+  const penalties = setup.l2 > 0 ? own.net.layers.map((_, l) => own.squaredNorm(l)) : [];
   ctrl[CTRL.SIZE] = size;
   const round = ++run.round;
   Atomics.store(ctrl, CTRL.GEN, round);

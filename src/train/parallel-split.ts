@@ -18,6 +18,7 @@
  */
 import { instantiateSharedWasmKernels } from '../core/wasm/kernels-shared.js';
 import { getActivation } from '../nn/activations.js';
+import { squaredNorm } from '../nn/backprop.js';
 import { getLoss, LOSS_CODES } from '../nn/losses.js';
 import type { Network, NetworkConfig } from '../nn/network.js';
 import type { SplitLayout } from './engines/wasm-layout.js';
@@ -108,6 +109,15 @@ export function barrier(ctrl: Int32Array, threads: number, passed: number): bool
     if (++spins % SPIN_READS === 0 && performance.now() - since > SPIN_MS) Atomics.wait(ctrl, CTRL.BARRIER, v, 50);
   }
   return true;
+}
+
+/**
+ * Which layers a run splits between its threads: all but the output layer, whose δ the loss
+ * takes over whole rows, and a softmax layer, whose activation does; those are thread 0's.
+ * @param config the network
+ */
+export function splitLayers(config: NetworkConfig): boolean[] {
+  return config.layers.map((l, i) => i < config.layers.length - 1 && l.activation !== 'softmax');
 }
 
 /**
@@ -226,6 +236,12 @@ export interface SplitThread {
   backward(round: number, extra?: () => void): boolean;
   /** The batch's mean loss (before any L2 term) and correct count: thread 0, after `forward`. */
   loss(round: number): { loss: number; correct: number };
+  /** Takes `net`'s kernels as they are now into the layers' tiles, where the run keeps them (thread 0, between batches). */
+  weightsIn(): void;
+  /** Puts the kernels kept in tiles back into `net` (thread 0, between batches). */
+  weightsOut(): void;
+  /** Σ kernel² of layer l, summed in row-major order (thread 0, between batches). */
+  squaredNorm(l: number): number;
 }
 
 /** Attaches thread `index` to the shared state. */
@@ -241,8 +257,11 @@ export function attachSplitThread(setup: SplitSetup, index: number): SplitThread
   const lossCode = LOSS_CODES[config.loss.name];
   const correct = new Int32Array(setup.memory.buffer, scratch.correct, 1);
   const { shares, busy } = balanceViews(setup);
-  const whole = config.layers.map((l, i) => i === depth - 1 || l.activation === 'softmax');
+  const whole = splitLayers(config).map((split) => !split);
   const steps = stepCount(depth);
+  const table = new Int32Array(setup.memory.buffer, at.table, depth * 12);
+  /** The layers whose kernels the run keeps as tiles (table field 10 set). */
+  const tiled = config.layers.map((_, l) => l).filter((l) => table[l * 12 + 10] !== 0);
   /** This thread's units of layer l in step s (a batch's shares are set before it starts). */
   const units = (s: number, l: number) =>
     ownedUnits(config.layers[l].units, shares.subarray(s * threads, (s + 1) * threads), index, whole[l]);
@@ -290,7 +309,7 @@ export function attachSplitThread(setup: SplitSetup, index: number): SplitThread
           }
           // The first layer's weights, which no δ passes through, step as soon as their gradients are in.
           const rate = l === 0 ? sgdRate : 0;
-          if (j1 > j0) kernels.unitsGradient(at.table, l, x, n, j0, j1, l2, rate, scratch.grad); // eq. 6–7
+          if (j1 > j0) kernels.unitsGradient(at.table, l, x, n, j0, j1, l2, rate); // eq. 6–7
           if (p1 > p0) kernels.unitsPassDown(at.table, l, n, p0, p1, scratch.kt); // eq. 4–5
           if (l === 0) extra?.();
         });
@@ -302,6 +321,15 @@ export function attachSplitThread(setup: SplitSetup, index: number): SplitThread
       const { y } = batchBuffers(at, round);
       const loss = kernels.splitLoss(at.table, depth, lossCode, y, ctrl[CTRL.SIZE], scratch.correct);
       return { loss, correct: correct[0] };
+    },
+    weightsIn() {
+      for (const l of tiled) kernels.toTiles(at.table, l);
+    },
+    weightsOut() {
+      for (const l of tiled) kernels.fromTiles(at.table, l);
+    },
+    squaredNorm(l) {
+      return tiled.includes(l) ? kernels.tiledSquaredNorm(at.table, l) : squaredNorm(net.layers[l].kernel.data);
     },
   };
 }

@@ -114,10 +114,10 @@ describe('the shared-memory kernels', () => {
 });
 
 /** A split run's memory over a fresh shared memory, its weights those of `net` and its batch `x`, `y` (round 0's buffers). */
-function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number) {
+function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number, tiled: boolean[] = []) {
   const info = sharedKernelsLayout();
   if (!info) throw new Error('no shared kernels');
-  const plan = layoutSplit(info.heapBase, net, x.rows, threads, info);
+  const plan = layoutSplit(info.heapBase, net, x.rows, threads, info.packBytes, tiled);
   const memory = createSharedMemory(plan.layout.bytes);
   if (!memory) throw new Error('no shared memory');
   plan.writeTable(memory.buffer);
@@ -137,7 +137,7 @@ function splitMemory(net: Network, x: Matrix, y: Matrix, threads: number) {
 describe('a split run’s memory and kernels', () => {
   it('gives each thread its own scratch, apart from the batch buffers, table, weights, gradients and activations, each on a cache line', () => {
     const net = createNetwork(WIDE, { seed: 1 });
-    const plan = layoutSplit(1000, net, 256, 3, { packBytes: 32768, blockColumns: 32 });
+    const plan = layoutSplit(1000, net, 256, 3, 32768, [true, false]);
     const { layout } = plan;
     const buffer = new ArrayBuffer(layout.bytes);
     plan.writeTable(buffer);
@@ -163,14 +163,12 @@ describe('a split run’s memory and kernels', () => {
     ]) {
       for (const f of [7, 8, 9]) spans.push([t[l * 12 + f], t[l * 12 + f] + 256 * m * 8]);
     }
+    // Layer 0's kernel and its gradients as tiles (60 × 256, runs of 4 columns); none for layer 1.
+    for (const f of [10, 11]) spans.push([t[f], t[f] + 60 * 256 * 8]);
+    expect([t[22], t[23]]).toEqual([0, 0]);
     expect(layout.threads).toHaveLength(3);
     for (const r of layout.threads)
-      spans.push(
-        [r.kt, r.kt + 60 * 256 * 8],
-        [r.pack, r.pack + 32768],
-        [r.grad, r.grad + 256 * 32 * 8],
-        [r.correct, r.correct + 4],
-      );
+      spans.push([r.kt, r.kt + 60 * 256 * 8], [r.pack, r.pack + 32768], [r.correct, r.correct + 4]);
     spans.sort((p, q) => p[0] - q[0]);
     expect(spans[0][0]).toBeGreaterThanOrEqual(1000);
     for (const [start] of spans) expect(start % 64).toBe(0);
@@ -207,7 +205,6 @@ describe('a split run’s memory and kernels', () => {
     const y = zeros(n, 3);
     for (let i = 0; i < n; i++) y.data[i * 3 + (i % 3)] = 1;
     const want = computeGradients(net, x, y);
-    const wantGrads = want.gradients.flatMap((g) => [g.kernel.data, g.bias]);
     const widths = [38, 7, 3];
     // Where each layer's units are cut between instance A (below) and B, for forward and backward.
     const cuts = [
@@ -217,15 +214,26 @@ describe('a split run’s memory and kernels', () => {
       [13, 6, 3],
       [37, 1, 3],
     ];
-    for (const cut of cuts) {
+    // Kernels row by row, and (as a plain-SGD run keeps them) the two hidden layers' as tiles.
+    // Tiles start every 4 units, and so do a run's parts (every 8): their cuts too.
+    const tileCuts = [
+      [16, 4, 3],
+      [0, 7, 3],
+      [38, 0, 3],
+      [8, 4, 3],
+      [32, 0, 3],
+    ];
+    const cases = [...cuts.map((c) => [c, false] as const), ...tileCuts.map((c) => [c, true] as const)];
+    for (const [cut, tiles] of cases) {
       for (const first of [0, 1]) {
-        const { memory, at, P } = splitMemory(net, x, y, 2);
+        const { memory, at, P } = splitMemory(net, x, y, 2, tiles ? [true, true, false] : []);
         const kernels = [0, 1].map((i) => {
           const k = instantiateSharedWasmKernels(memory);
           if (!k) throw new Error('no instance');
           k.setPackScratch(at.threads[i].pack);
           return k;
         });
+        if (tiles) for (const l of [0, 1]) kernels[first].toTiles(at.table, l);
         // Instance `first` takes the units below the cut, the other those above; each part in turn.
         const parts = (l: number): [number, number, number][] => [
           [first, 0, cut[l]],
@@ -245,7 +253,7 @@ describe('a split run’s memory and kernels', () => {
         );
         for (let l = 2; l >= 0; l--) {
           for (const [t, j0, j1] of parts(l))
-            if (j1 > j0) kernels[t].unitsGradient(at.table, l, at.x[0], n, j0, j1, 0, 0, at.threads[t].grad);
+            if (j1 > j0) kernels[t].unitsGradient(at.table, l, at.x[0], n, j0, j1, 0, 0);
           if (l > 0) {
             for (const [t, p0, p1] of parts(l - 1)) {
               if (p1 > p0) kernels[1 - t].unitsPassDown(at.table, l, n, p0, p1, at.threads[1 - t].kt);
@@ -254,11 +262,22 @@ describe('a split run’s memory and kernels', () => {
         }
         expect(loss).toBe(want.loss);
         const grads = new Float64Array(memory.buffer, at.grads, P);
+        const table = new Int32Array(memory.buffer, at.table, 36);
         let o = 0;
-        for (const g of wantGrads) {
-          expect(Array.from(grads.subarray(o, o + g.length))).toEqual(Array.from(g));
-          o += g.length;
-        }
+        want.gradients.forEach((g, l) => {
+          // A kernel's gradients in tiles: column j of k rows in run j/4, at row p, place j mod 4.
+          const { rows: k, cols: m } = g.kernel;
+          const tiled = (j: number, p: number) => table[l * 12 + 11] / 8 + Math.floor(j / 4) * k * 4 + p * 4 + (j % 4);
+          const all = new Float64Array(memory.buffer);
+          const kernel =
+            tiles && l < 2
+              ? Array.from({ length: k * m }, (_, i) => all[tiled(i % m, Math.floor(i / m))])
+              : Array.from(grads.subarray(o, o + k * m));
+          expect(kernel, `layer ${l} kernel, cut ${cut}, tiles ${tiles}`).toEqual(Array.from(g.kernel.data));
+          o += k * m;
+          expect(Array.from(grads.subarray(o, o + g.bias.length))).toEqual(Array.from(g.bias));
+          o += g.bias.length;
+        });
       }
     }
   });

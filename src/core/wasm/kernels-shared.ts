@@ -15,31 +15,22 @@ export interface SharedWasmKernels extends WasmKernels {
   setPackScratch(at: number): void;
   /** Bytes of the packing scratch. */
   packScratchBytes(): number;
-  /** Columns of a block of `unitsGradient`'s scratch. */
-  blockColumns(): number;
   /** Layer l's Z and A for its units [j0, j1) over a batch of n rows (X: the batch's input). */
   unitsForward(table: number, l: number, X: number, n: number, j0: number, j1: number): void;
   /** δ at the output layer, all its units, for a batch of n rows with targets Y. */
   unitsHead(table: number, depth: number, lossKind: number, Y: number, n: number): void;
   /** δ of layer l − 1 for its units [p0, p1), through those rows of layer l's kernel; KT the thread's transpose scratch. */
   unitsPassDown(table: number, l: number, n: number, p0: number, p1: number, KT: number): void;
-  /**
-   * Layer l's kernel and bias gradients for its units [j0, j1) (+ 2·l2·kernel), then their SGD
-   * step when lr > 0, when the kernel's gradients go to the thread's scratch G.
-   */
-  unitsGradient(
-    table: number,
-    l: number,
-    X: number,
-    n: number,
-    j0: number,
-    j1: number,
-    l2: number,
-    lr: number,
-    G: number,
-  ): void;
+  /** Layer l's kernel and bias gradients for its units [j0, j1) (+ 2·l2·kernel), then their SGD step when lr > 0. */
+  unitsGradient(table: number, l: number, X: number, n: number, j0: number, j1: number, l2: number, lr: number): void;
   /** The SGD step of layer l's units [j0, j1). */
   unitsUpdate(table: number, l: number, j0: number, j1: number, lr: number): void;
+  /** Layer l's kernel into its tiles (a layer with tiles: table fields 10 and 11). */
+  toTiles(table: number, l: number): void;
+  /** Layer l's kernel back from its tiles. */
+  fromTiles(table: number, l: number): void;
+  /** Σ kernel² of layer l from its tiles, summed in row-major order. */
+  tiledSquaredNorm(table: number, l: number): number;
   /** The batch's mean loss once the output layer is computed (no L2 term); its correct count as an i32 at `correct`. */
   splitLoss(table: number, depth: number, lossKind: number, Y: number, n: number, correct: number): number;
 }
@@ -88,8 +79,6 @@ export interface SharedKernelsInfo {
   heapBase: number;
   /** Bytes of a thread's packing scratch. */
   packBytes: number;
-  /** Columns of a block of a thread's gradient scratch. */
-  blockColumns: number;
 }
 
 /**
@@ -100,7 +89,7 @@ export function sharedKernelsLayout(): SharedKernelsInfo | undefined {
   if (probed === undefined) {
     const memory = createSharedMemory(PAGE);
     const k = memory && instantiateSharedWasmKernels(memory);
-    probed = k ? { heapBase: k.heapBase(), packBytes: k.packScratchBytes(), blockColumns: k.blockColumns() } : null;
+    probed = k ? { heapBase: k.heapBase(), packBytes: k.packScratchBytes() } : null;
   }
   return probed ?? undefined;
 }

@@ -138,10 +138,9 @@ function layoutValues<V>(
 
 /** One thread's own bytes in a split run's shared memory (byte addresses). */
 export interface SplitScratch {
-  /** Its transposed-kernel, packing and gradient-block scratch. */
+  /** Its transposed-kernel and packing scratch. */
   readonly kt: number;
   readonly pack: number;
-  readonly grad: number;
   /** Where `splitLoss` writes the correct count (i32). */
   readonly correct: number;
 }
@@ -173,14 +172,16 @@ export interface SplitLayout {
  * @param net the network (its shapes and activations)
  * @param rows the largest batch
  * @param threads the threads of the run
- * @param kernels the shared kernels' scratch sizes (`sharedKernelsLayout`)
+ * @param packBytes the kernels' packing scratch
+ * @param tiled which layers keep their kernel and its gradients as tiles as well (assembly/kernels.ts, "Tiles")
  */
 export function layoutSplit(
   base: number,
   net: Network,
   rows: number,
   threads: number,
-  kernels: { packBytes: number; blockColumns: number },
+  packBytes: number,
+  tiled: readonly boolean[] = [],
 ): { layout: SplitLayout; writeTable(buffer: ArrayBufferLike): void } {
   const arena = planArena(base);
   const alloc = (bytes: number) => arena.alloc(bytes, 64);
@@ -201,12 +202,14 @@ export function layoutSplit(
     off = b + m * 8;
     const [Z, A, D] = [alloc(rows * m * 8), alloc(rows * m * 8), alloc(rows * m * 8)];
     const act = ACTIVATION_CODES[l.activation.name];
-    fields.push(widths[i], m, act, params + K, params + b, grads + K, grads + b, Z, A, D, 0, 0);
+    // Tiles: runs of 4 columns, the last one padded.
+    const tileBytes = widths[i] * Math.ceil(m / 4) * 4 * 8;
+    const [T, gT] = tiled[i] ? [alloc(tileBytes), alloc(tileBytes)] : [0, 0];
+    fields.push(widths[i], m, act, params + K, params + b, grads + K, grads + b, Z, A, D, T, gT);
   });
   const scratch = Array.from({ length: threads }, () => ({
     kt: alloc(Math.max(...sizes) * 8),
-    pack: alloc(kernels.packBytes),
-    grad: alloc(Math.max(...widths) * kernels.blockColumns * 8),
+    pack: alloc(packBytes),
     correct: alloc(8),
   }));
   return {
