@@ -42,8 +42,9 @@ export function trainSummary(result: RunView, out: string): Record<string, unkno
 /** Prints the run's result for a person. */
 export function printTrainResult(result: RunView, out: Output, modelPath: string): void {
   const { history } = result;
+  const threads = (history.threads ?? 1) > 1 ? `, on ${history.threads} threads` : '';
   out.result(
-    `network ${describeNetwork(result.model.network)}, ${history.epochs.length} epochs (${history.stopReason}${history.bestEpoch ? `, best epoch ${history.bestEpoch} restored` : ''})`,
+    `network ${describeNetwork(result.model.network)}, ${history.epochs.length} epochs (${history.stopReason}${history.bestEpoch ? `, best epoch ${history.bestEpoch} restored` : ''})${threads}`,
   );
   out.result(`rows: ${result.rows.train} train, ${result.rows.validation} validation, ${result.rows.test} test`);
   out.result(`${result.metricsOn} metrics:`);

@@ -229,7 +229,7 @@ describe("fit's threads", () => {
 });
 
 describe('backprop train --threads (built dist/)', () => {
-  it('gives the same model for --threads 1 and 2 and the default, and reports the threads in --json', () => {
+  it('gives the same model for --threads 1 and 2 and the default, and reports the threads in --json and to a person', () => {
     const dir = tempDir();
     const csv = join(dir, 'wide.csv');
     const lines = [[...Array.from({ length: 60 }, (_, j) => `f${j}`), 'label'].join(',')];
@@ -252,6 +252,10 @@ describe('backprop train --threads (built dist/)', () => {
     expect(results[2].engine.name).toBe('wasm');
     expect(results[1].weights).toBe(results[0].weights);
     expect(results[2].weights).toBe(results[0].weights);
+    // A person reads it on the network's line.
+    const human = args.filter((a) => a !== '--json' && a !== '--quiet');
+    expect(run([...human, '--out', 'h2.json', '--threads', '2'], dir).stdout).toMatch(/^network .*, on 2 threads$/m);
+    expect(run([...human, '--out', 'h1.json', '--threads', '1'], dir).stdout).not.toMatch(/threads/);
     const bad = run([...args, '--out', 'bad.json', '--threads', '0'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/threads/);
