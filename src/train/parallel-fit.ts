@@ -203,15 +203,23 @@ export function fitOnThreads(
     // Every thread is past the last batch's last barrier and writes nothing more; after a throw,
     // one may still be finishing a step.
     if (clean) keepMemory(setup.memory);
-    lastShares.set(sharesKey(net, threads), balanceViews(setup).shares.slice());
+    keepShares(sharesKey(net, threads), balanceViews(setup).shares);
   }
 }
 
 /**
- * The shares each network shape's last run on each thread count ended with (see `rebalance`): the
- * next such run starts from them, as the cores' speeds are the machine's, not the run's.
+ * The shares the last runs of each network shape on each thread count ended with (see
+ * `rebalance`), the most recent {@link SHAPES_KEPT}: the next such run starts from them, as the
+ * cores' speeds are the machine's, not the run's.
  */
 const lastShares = new Map<string, Float64Array>();
+const SHAPES_KEPT = 16;
+
+function keepShares(key: string, shares: Float64Array): void {
+  lastShares.delete(key);
+  lastShares.set(key, shares.slice());
+  if (lastShares.size > SHAPES_KEPT) lastShares.delete(lastShares.keys().next().value as string);
+}
 
 function sharesKey(net: Network, threads: number): string {
   return `${threads}:${net.inputSize}-${net.layers.map((l) => l.bias.length).join('-')}`;
