@@ -2,8 +2,9 @@
  * What each thread of a split run runs, the calling thread and every worker thread alike: one
  * batch at a time over one shared memory (wasm-layout.ts's `layoutSplit`), each thread with its
  * own instance of the shared-memory kernels (assembly/kernels.ts, "One batch split between
- * threads by units"). Each thread owns a run of every hidden layer's units for the whole run
- * ({@link ownedUnits}) and computes, over all the batch's rows, for those units:
+ * threads by units"). Each thread owns a run of every hidden layer's units, its share following
+ * its measured speed ({@link ownedUnits}, {@link rebalance}), and computes, over all the batch's
+ * rows, for those units:
  *
  * 1. forward, layer by layer: z and a (eq. 1–2), a barrier after each layer; the output layer,
  *    whole, is thread 0's, which also takes δ at the output (eq. 3);
@@ -11,8 +12,9 @@
  *    δ of its units one layer down (eq. 4–5), a barrier, then, with plain SGD, the step of the
  *    weights every thread has now read; a last barrier ends the batch.
  *
- * A thread writes only its own units' weights, so each kernel stays in the cache of the core
- * that owns it, and nothing is computed twice. Every number is computed by the operations, in
+ * A thread writes only its own units' weights — with plain SGD kept as tiles, so that they are one
+ * stretch of memory — so each kernel stays in the cache of the core that owns it, and nothing is
+ * computed twice. Every number is computed by the operations, in
  * the order, that the WebAssembly engine uses on one thread, so a split run gives the engine's
  * bits — the reference path's — for any thread count. See docs/threads.md.
  */
