@@ -147,9 +147,10 @@ export interface SplitScratch {
 
 /**
  * A split run's one shared memory (docs/threads.md): two batch buffers (a batch is gathered into
- * one while phase 2 reads the other), one layer table, the weights and their gradients once, each
- * in `parameterArrays` order without gaps (the layout the JavaScript optimiser and `networkOver`
- * read), every layer's Z, A and δ for the whole batch, and each thread's scratch. Arrays start on
+ * one while the threads read the other), one layer table, the weights and their gradients once,
+ * each in `parameterArrays` order without gaps (the layout the JavaScript optimiser and
+ * `networkOver` read), the tiled layers' kernels and gradients as tiles too, every layer's Z, A
+ * and δ for the whole batch, and each thread's scratch. Arrays start on
  * 64-byte cache lines, so that two threads writing different arrays never share a line.
  */
 export interface SplitLayout {
