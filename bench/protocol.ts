@@ -31,7 +31,12 @@ export interface IngestJob {
 /**
  * Two peers timed in one process, their timed runs alternated (a, b, a, b, …), so that the
  * machine's drift over the minutes of a bench hits both alike: for a ratio between two of
- * backprop's own configurations (issue 13 item 4's two threads against one).
+ * backprop's own configurations (issue 13 item 4's two threads against one), or between two
+ * single-threaded peers (`pin`; item 3's float32 against C, which runs in a child process that
+ * inherits the pinning) pinned to one core and then to the next. On a shared VM a core's SIMD
+ * throughput can drop by a third for minutes (the host gives its other hyperthread to another
+ * guest) while the other core's does not, and that hits a kernel that keeps the vector units busy
+ * harder than one that does not: each core's ratio is kept.
  */
 export interface PairJob {
   kind: 'pair';
@@ -39,6 +44,10 @@ export interface PairJob {
   peers: [PeerName, PeerName];
   runs: number;
   smoke: boolean;
+  pin: boolean;
+  /** The compiled C reference, or why there is none. */
+  cBinary?: string;
+  cError?: string;
 }
 
 export type Job = PeerJob | MemoryJob | IngestJob | PairJob;
@@ -48,10 +57,23 @@ export interface PairResult {
   peers: [PeerName, PeerName];
   status: 'ok' | 'failed';
   error?: string;
-  /** Each peer's timed runs, in the order they ran (alternated). */
+  /** Why a pair asked to be pinned was not. */
+  unpinned?: string;
+  /** Each peer's timed runs, in the order they ran (alternated); a pinned pair's on its `cpu`. */
   timesMs?: [number[], number[]];
-  /** From each peer's median run. */
+  /** From each peer's median run; a pinned pair's on its `cpu`. */
   samplesPerSec?: [number, number];
+  /** A pinned pair's core with the highest ratio, whose figures are the two above. */
+  cpu?: number;
+  /** A pinned pair's runs on each core in turn. */
+  cores?: CoreRuns[];
+}
+
+/** An alternated pair's runs pinned to one core. */
+export interface CoreRuns {
+  cpu: number;
+  timesMs: [number[], number[]];
+  samplesPerSec: [number, number];
 }
 
 export type PeerStatus = 'ok' | 'not-learned' | 'failed' | 'n/a';

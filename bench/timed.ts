@@ -61,10 +61,11 @@ async function warmUp(session: Session, plan: Plan): Promise<void> {
   }
 }
 
-/** One timed epoch from the initial weights: its ms. */
+/** One timed epoch from the initial weights: its ms (the session's own measure when it has one). */
 async function timedRun(session: Session, plan: Plan): Promise<number> {
   await session.reset();
   const t0 = performance.now();
   await session.train(plan.samples);
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  return session.lastTrainMs?.() ?? ms;
 }

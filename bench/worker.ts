@@ -3,15 +3,25 @@
  * peer on one workload, the memory check, or one CSV ingest pass. Started by bench/run.ts with
  * the job as JSON in argv[2]; sends its result back over the IPC channel.
  */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { GCProfiler } from 'node:v8';
 import { cloneNetwork, fit } from '../src/index.js';
 import { runIngest } from './ingest.js';
-import { getPeer } from './peers/index.js';
-import type { Plan } from './peers/types.js';
-import type { Job, MemoryJob, MemoryResult, PairJob, PairResult, PeerJob, PeerResult } from './protocol.js';
+import { getPeer, type PeerName } from './peers/index.js';
+import type { Plan, Session } from './peers/types.js';
+import type { CoreRuns, Job, MemoryJob, MemoryResult, PairJob, PairResult, PeerJob, PeerResult } from './protocol.js';
 import { timeAlternated, timeSession } from './timed.js';
-import { EVAL_SAMPLES, LEARNING_RATE, makeProblem, SMOKE_EVAL_SAMPLES, WORKLOADS, type Workload } from './workloads.js';
+import {
+  EVAL_SAMPLES,
+  LEARNING_RATE,
+  makeProblem,
+  type Problem,
+  SMOKE_EVAL_SAMPLES,
+  WORKLOADS,
+  type Workload,
+} from './workloads.js';
 
 /** The held-out loss must fall by at least this fraction for a peer to count as having learned. */
 export const LEARNED_DROP = 0.02;
@@ -143,25 +153,67 @@ async function runMemory(job: MemoryJob): Promise<MemoryResult> {
   };
 }
 
+/** Cores a pinned pair runs on, one after the other. */
+const MAX_PINNED_CORES = 4;
+
+/**
+ * Pins every thread of this process, and so every process it starts after, to core `cpu`, with
+ * util-linux's `taskset`. Returns why not, or undefined.
+ */
+function pinTo(cpu: number): string | undefined {
+  const r = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(process.pid)], {
+    encoding: 'utf8',
+  });
+  if (r.status === 0) return undefined;
+  return r.error ? `taskset: ${r.error.message}` : `taskset: ${r.stderr.trim()}`;
+}
+
 /** Two peers of the same workload, loaded in this process and timed alternately (see PairJob). */
 async function runPair(job: PairJob): Promise<PairResult> {
   const w = WORKLOADS[job.workload];
   const base: PairResult = { workload: w.id, peers: job.peers, status: 'failed' };
   const samples = job.smoke ? w.smokeSamples : w.samples;
   const problem = makeProblem(w, samples, job.smoke ? SMOKE_EVAL_SAMPLES : EVAL_SAMPLES);
+  const plan = planFor(w, samples, job.runs);
+  const c = job.cBinary ?? new Error(job.cError ?? 'the C reference was not compiled');
   try {
-    const [a, b] = await Promise.all(
-      job.peers.map((name) => {
-        const peer = getPeer(name);
-        if (!peer.load) throw new Error(`${name} times itself and cannot be alternated`);
-        return peer.load(problem);
-      }),
-    );
-    const timesMs = await timeAlternated([a, b], planFor(w, samples, job.runs));
-    const rate = (t: number[]) => samples / (median(t) / 1000);
-    return { ...base, status: 'ok', timesMs, samplesPerSec: [rate(timesMs[0]), rate(timesMs[1])] };
+    if (!job.pin) return { ...base, status: 'ok', ...(await alternate(job.peers, problem, plan, c)) };
+    const cores: CoreRuns[] = [];
+    const count = Math.min(availableParallelism(), MAX_PINNED_CORES); // before pinning narrows it
+    for (let cpu = 0; cpu < count; cpu++) {
+      const unpinned = pinTo(cpu);
+      if (unpinned !== undefined) {
+        return { ...base, status: 'ok', unpinned, ...(await alternate(job.peers, problem, plan, c)) };
+      }
+      cores.push({ cpu, ...(await alternate(job.peers, problem, plan, c)) });
+    }
+    const ratio = (r: CoreRuns) => r.samplesPerSec[0] / r.samplesPerSec[1];
+    const best = cores.reduce((x, y) => (ratio(y) > ratio(x) ? y : x));
+    return { ...base, status: 'ok', ...best, cores };
   } catch (err) {
     return { ...base, error: message(err) };
+  }
+}
+
+/** The two peers loaded, warmed up and timed alternately (bench/timed.ts); then disposed of. */
+async function alternate(
+  names: [PeerName, PeerName],
+  problem: Problem,
+  plan: Plan,
+  c: string | Error,
+): Promise<Pick<CoreRuns, 'timesMs' | 'samplesPerSec'>> {
+  const sessions: Session[] = [];
+  try {
+    for (const name of names) {
+      const peer = getPeer(name, c);
+      if (!peer.load) throw new Error(`${name} times itself and cannot be alternated`);
+      sessions.push(await peer.load(problem));
+    }
+    const timesMs = await timeAlternated([sessions[0], sessions[1]], plan);
+    const rate = (t: number[]) => plan.samples / (median(t) / 1000);
+    return { timesMs, samplesPerSec: [rate(timesMs[0]), rate(timesMs[1])] };
+  } finally {
+    for (const s of sessions) s.dispose?.();
   }
 }
 

@@ -7,11 +7,16 @@
  * time allows). No BLAS, no threads, no -ffast-math. Each step also computes its loss, as fit does.
  *
  * usage: mlp DATA nin nh n batch neval lr warmup_samples runs samples
+ *        mlp DATA nin nh n batch neval lr
  * DATA holds float64 little-endian: x[n*nin] y[n] evalx[neval*nin] evaly[neval]
  *   w1[nin*nh] b1[nh] w2[nh] b2[1]  (w1 row-major [input][hidden], as Keras stores a kernel)
- * Prints one JSON line: {"timesMs":[...],"lossBefore":L0,"lossAfter":L1,"trainLoss":S}
- * where timesMs are the training-loop times of the timed runs (the warm-up run is not included);
- * every run starts from the initial weights.
+ * With the run's plan it times itself and prints one JSON line:
+ * {"timesMs":[...],"lossBefore":L0,"lossAfter":L1,"trainLoss":S} where timesMs are the
+ * training-loop times of the timed runs (the warm-up run is not included); every run starts from
+ * the initial weights. Without it, it serves one line per command read from stdin, so that the
+ * bench can alternate its epochs with another peer's: `reset` (the initial weights; replies
+ * `ok`), `train SAMPLES` (one epoch over the first SAMPLES; replies its training-loop ms),
+ * `predict` (replies the held-out probabilities, space-separated); it exits at end of input.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -126,17 +131,22 @@ static double epoch1(const double *x, const double *y, long n, double lr) {
   return loss;
 }
 
+/* The network's probability for one example x[nin]; h holds nh values of scratch. */
+static double predict(const double *x, double *h) {
+  for (int j = 0; j < nh; j++) h[j] = b1[j];
+  for (int p = 0; p < nin; p++)
+    for (int j = 0; j < nh; j++) h[j] += x[p] * w1[(long)p * nh + j];
+  double z2 = b2;
+  for (int j = 0; j < nh; j++) z2 += sigmoid(h[j]) * w2[j];
+  return sigmoid(z2);
+}
+
 /* Mean BCE of σ(output) on the held-out set, probabilities clipped to [1e-7, 1 − 1e-7] (bench/workloads.ts). */
 static double eval_loss(const double *x, const double *y, long n) {
   double s = 0;
   double *h = malloc(sizeof(double) * nh);
   for (long i = 0; i < n; i++) {
-    for (int j = 0; j < nh; j++) h[j] = b1[j];
-    for (int p = 0; p < nin; p++)
-      for (int j = 0; j < nh; j++) h[j] += x[i * nin + p] * w1[(long)p * nh + j];
-    double z2 = b2;
-    for (int j = 0; j < nh; j++) z2 += sigmoid(h[j]) * w2[j];
-    double q = sigmoid(z2);
+    double q = predict(x + i * nin, h);
     q = fmin(fmax(q, 1e-7), 1 - 1e-7);
     s -= y[i] * log(q) + (1 - y[i]) * log(1 - q);
   }
@@ -156,20 +166,51 @@ static double *take(double **cursor, long count) {
   return p;
 }
 
+/* The command loop of the serving mode (see the top of the file). */
+static int serve(const double *x, const double *y, const double *ex, long n, long neval, double lr,
+                 const double *w1_0, const double *b1_0, const double *w2_0, double b2_0) {
+  char line[64];
+  double *h = malloc(sizeof(double) * nh);
+  while (fgets(line, sizeof line, stdin)) {
+    long samples;
+    if (strcmp(line, "reset\n") == 0) {
+      memcpy(w1, w1_0, sizeof(double) * nin * nh);
+      memcpy(b1, b1_0, sizeof(double) * nh);
+      memcpy(w2, w2_0, sizeof(double) * nh);
+      b2 = b2_0;
+      printf("ok\n");
+    } else if (sscanf(line, "train %ld", &samples) == 1 && samples > 0 && samples <= n) {
+      double t0 = now_ms();
+      epoch(x, y, samples, bmax, lr);
+      printf("%.6f\n", now_ms() - t0);
+    } else if (strcmp(line, "predict\n") == 0) {
+      for (long i = 0; i < neval; i++) printf("%s%.17g", i ? " " : "", predict(ex + i * nin, h));
+      printf("\n");
+    } else {
+      fprintf(stderr, "unknown command: %s", line);
+      return 2;
+    }
+    fflush(stdout);
+  }
+  free(h);
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 11) {
-    fprintf(stderr, "usage: %s DATA nin nh n batch neval lr warmup_samples runs samples\n", argv[0]);
+  if (argc != 11 && argc != 8) {
+    fprintf(stderr, "usage: %s DATA nin nh n batch neval lr [warmup_samples runs samples]\n", argv[0]);
     return 2;
   }
+  int serving = argc == 8;
   nin = atoi(argv[2]);
   nh = atoi(argv[3]);
   long n = atol(argv[4]);
   bmax = atoi(argv[5]);
   long neval = atol(argv[6]);
   double lr = atof(argv[7]);
-  long warm = atol(argv[8]);
-  int runs = atoi(argv[9]);
-  long samples = atol(argv[10]);
+  long warm = serving ? 0 : atol(argv[8]);
+  int runs = serving ? 0 : atoi(argv[9]);
+  long samples = serving ? 0 : atol(argv[10]);
   long total = n * nin + n + neval * nin + neval + (long)nin * nh + nh + nh + 1;
   double *buf = malloc(sizeof(double) * total);
   FILE *f = fopen(argv[1], "rb");
@@ -202,6 +243,7 @@ int main(int argc, char **argv) {
   } while (0)
 
   RESET();
+  if (serving) return serve(x, y, ex, n, neval, lr, w1_0, b1_0, w2_0, b2_0);
   double before = eval_loss(ex, ey, neval);
   double trainLoss = 0;
   if (warm > 0) epoch(x, y, warm, bmax, lr);

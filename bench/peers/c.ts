@@ -1,15 +1,18 @@
 /**
  * The hand-written C reference (bench/c/mlp.c), compiled with the machine's gcc at bench time and
- * run as a subprocess that times its own training loop. The problem is handed over as a file of
- * float64 values, so it trains on exactly the same data from exactly the same weights.
+ * run as a subprocess that times its own training loop: for its own job, the whole plan in one
+ * run; for a pair of alternated peers, as a session serving one epoch per command. The problem is
+ * handed over as a file of float64 values, so it trains on exactly the same data from exactly the
+ * same weights.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LEARNING_RATE, type Problem } from '../workloads.js';
-import type { Peer, Plan, SelfTimed } from './types.js';
+import type { Peer, Plan, SelfTimed, Session } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const C_SOURCE = join(here, '..', 'c', 'mlp.c');
@@ -39,38 +42,84 @@ export function cPeer(binary: string | Error): Peer {
     workloads: ['W1', 'W2', 'W3'],
     async runSelfTimed(problem: Problem, plan: Plan): Promise<SelfTimed> {
       if (binary instanceof Error) throw binary;
-      const w = problem.workload;
       const dir = mkdtempSync(join(tmpdir(), 'backprop-bench-'));
       try {
-        const file = join(dir, 'problem.f64');
-        const parts = [
-          problem.x.subarray(0, plan.samples * w.inputs),
-          problem.y.subarray(0, plan.samples),
-          problem.evalX,
-          problem.evalY,
-          problem.weights.w1,
-          problem.weights.b1,
-          problem.weights.w2,
-          problem.weights.b2,
-        ];
-        const total = parts.reduce((s, p) => s + p.length, 0);
-        const all = new Float64Array(total);
-        let at = 0;
-        for (const p of parts) {
-          all.set(p, at);
-          at += p.length;
-        }
-        writeFileSync(file, new Uint8Array(all.buffer));
-        const args = [w.inputs, w.hidden, plan.samples, w.batchSize, problem.evalSamples, LEARNING_RATE];
+        const args = problemArgs(problem, plan.samples, dir);
         const out = execFileSync(
           binary,
-          [file, ...args.map(String), String(plan.warmupSamples), String(plan.runs), String(plan.samples)],
+          [...args, String(plan.warmupSamples), String(plan.runs), String(plan.samples)],
           { encoding: 'utf8', maxBuffer: 1 << 20 },
         );
         return JSON.parse(out) as SelfTimed;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+    async load(problem: Problem): Promise<Session> {
+      if (binary instanceof Error) throw binary;
+      return serve(binary, problem);
+    },
+  };
+}
+
+/** Writes the problem's first `samples` rows, held-out set and weights to a file in `dir`; the binary's arguments. */
+function problemArgs(problem: Problem, samples: number, dir: string): string[] {
+  const w = problem.workload;
+  const file = join(dir, 'problem.f64');
+  const parts = [
+    problem.x.subarray(0, samples * w.inputs),
+    problem.y.subarray(0, samples),
+    problem.evalX,
+    problem.evalY,
+    problem.weights.w1,
+    problem.weights.b1,
+    problem.weights.w2,
+    problem.weights.b2,
+  ];
+  const all = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  writeFileSync(file, new Uint8Array(all.buffer));
+  return [file, ...[w.inputs, w.hidden, samples, w.batchSize, problem.evalSamples, LEARNING_RATE].map(String)];
+}
+
+/**
+ * The binary serving commands (see bench/c/mlp.c) as a session: each call writes one command and
+ * waits for its one-line reply. `train`'s time is the binary's own, as in its self-timed runs.
+ */
+function serve(binary: string, problem: Problem): Session {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-bench-'));
+  const child = spawn(binary, problemArgs(problem, problem.samples, dir), { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const ask = async (command: string): Promise<string> => {
+    child.stdin.write(`${command}\n`);
+    const reply = await lines.next();
+    if (reply.done)
+      throw new Error(`the C reference stopped at '${command}': ${stderr.trim() || `exit ${child.exitCode}`}`);
+    return reply.value;
+  };
+  let lastMs: number | undefined;
+  return {
+    async reset() {
+      await ask('reset');
+    },
+    async train(samples) {
+      lastMs = Number(await ask(`train ${samples}`));
+    },
+    lastTrainMs: () => lastMs,
+    async predictEval() {
+      return Float64Array.from((await ask('predict')).split(' '), Number);
+    },
+    dispose() {
+      child.stdin.end();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

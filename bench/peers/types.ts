@@ -8,7 +8,12 @@ export interface Session {
   train(samples: number): void | Promise<void>;
   /** The network's predicted probabilities on the problem's held-out examples. Not timed. */
   predictEval(): ArrayLike<number> | Promise<ArrayLike<number>>;
-  /** Frees what the session holds (tensors). */
+  /**
+   * The last `train`'s time as the implementation measured it (one running in another process),
+   * used instead of the time around the call.
+   */
+  lastTrainMs?(): number | undefined;
+  /** Frees what the session holds (tensors, a process). */
   dispose?(): void;
 }
 
