@@ -368,6 +368,7 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
     const partial = ran < batches ? { batches: ran, of: batches } : undefined;
     if (!epochEnd.close(epoch, lossSum, correct, seen, partial)) break;
   }
+  engine.release?.();
   epochEnd.finish();
   return history;
 }

@@ -31,6 +31,7 @@ import {
 import { kernelUpdate } from '../nn/optimizers.js';
 import { covers } from './engines/engine.js';
 import { gatherRows } from './engines/rows.js';
+import { SPARE_MAX_BYTES } from './engines/spare-instance.js';
 import { wasmEngine } from './engines/wasm.js';
 import { layoutSplit } from './engines/wasm-layout.js';
 import {
@@ -225,12 +226,11 @@ function sharesKey(net: Network, threads: number): string {
   return `${threads}:${net.inputSize}-${net.layers.map((l) => l.bias.length).join('-')}`;
 }
 
-/** The largest memory kept for the next run. */
-const SPARE_MAX_BYTES = 64 * 2 ** 20;
 /**
  * The memory of the last run that ended normally, for the next run to take. A fresh memory's
  * pages are first touched during the run, which on this machine costs ~16 µs a page (W3: ~20 ms
- * a run, 3 % of an epoch of 20,000 rows); the one-thread engine keeps its memory too.
+ * a run, 3 % of an epoch of 20,000 rows); the one-thread engines keep theirs too
+ * (engines/spare-instance.ts).
  */
 let spareMemory: WebAssembly.Memory | undefined;
 

@@ -109,6 +109,11 @@ export interface Engine {
   storeWeights(): void;
   /** Takes the network's arrays as the current weights (a callback may have changed them). */
   loadWeights(): void;
+  /**
+   * The run ended normally and will not call the engine again: it may hand what it holds (an
+   * instance and its memory) to the next run. Not called after a throw.
+   */
+  release?(): void;
 }
 
 /**

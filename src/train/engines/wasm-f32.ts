@@ -23,6 +23,7 @@ import { runBatchSpans } from './batch-spans.js';
 import type { Coverage, Engine, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
 import { scoreBlockRows, scoreInBlocks } from './score-blocks.js';
+import { createSpareInstance } from './spare-instance.js';
 import { createArena, layoutNetworkF32 } from './wasm-layout.js';
 
 /** Size of the buffer the examples stream through (at least one batch). */
@@ -117,8 +118,11 @@ interface Run {
   result: Float64Array;
 }
 
+/** The instance the last run that ended normally left (see spare-instance.ts). */
+const spare = createSpareInstance<WasmKernelsF32>();
+
 function setUp(setup: EngineSetup): Run | undefined {
-  const wasm = instantiateWasmKernelsF32();
+  const wasm = spare.take() ?? instantiateWasmKernelsF32();
   if (wasm === undefined) return undefined;
   const { net, data, batchSize } = setup;
   const n = data.x.rows;
@@ -351,6 +355,7 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
       storeSlots();
     },
     loadWeights,
+    release: () => spare.keep(r.wasm),
   };
 }
 

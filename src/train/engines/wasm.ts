@@ -19,6 +19,7 @@ import { runBatchSpans } from './batch-spans.js';
 import type { Engine, EngineKind, EngineSetup } from './engine.js';
 import { gatherRows } from './rows.js';
 import { scoreBlockRows, scoreInBlocks } from './score-blocks.js';
+import { createSpareInstance } from './spare-instance.js';
 import { createArena, layoutNetwork } from './wasm-layout.js';
 
 /** Widest hidden layer the specialised two-layer batch-1 kernel takes (its weights stay in L1). */
@@ -163,9 +164,12 @@ function planOf(setup: EngineSetup): Plan {
   };
 }
 
-/** Lays the run out in a fresh instance's memory; undefined when the instance or memory cannot be had. */
+/** The instance the last run that ended normally left (see spare-instance.ts). */
+const spare = createSpareInstance<WasmKernels>();
+
+/** Lays the run out in the spare instance's memory or a fresh one's; undefined when the instance or memory cannot be had. */
 function setUp(setup: EngineSetup, plan: Plan): Run | undefined {
-  const wasm = instantiateWasmKernels();
+  const wasm = spare.take() ?? instantiateWasmKernels();
   if (wasm === undefined) return undefined;
   const { net, data, batchSize } = setup;
   const n = data.x.rows;
@@ -473,6 +477,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
     },
     loadWeights,
+    release: () => spare.keep(r.wasm),
   };
 }
 
