@@ -163,9 +163,39 @@ function mk4x4(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i3
   v128.store(c + cst * 3, c3);
 }
 
-/** One output column j with scalars. */
+/** One output column j with scalars, four rows at a time (four sums in flight, each over s in order). */
 function scalarColumn(a: usize, ars: usize, ast: usize, b: usize, bst: usize, steps: i32, c: usize, cst: usize, rows: i32, bias: usize, resume: bool): void {
-  for (let i = 0; i < rows; i++) {
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const pc = c + <usize>i * cst;
+    let s0: f32 = resume ? load<f32>(pc) : 0;
+    let s1: f32 = resume ? load<f32>(pc + cst) : 0;
+    let s2: f32 = resume ? load<f32>(pc + cst * 2) : 0;
+    let s3: f32 = resume ? load<f32>(pc + cst * 3) : 0;
+    let pa = a + <usize>i * ars;
+    let pb = b;
+    for (let t = 0; t < steps; t++) {
+      const bt = load<f32>(pb);
+      s0 += load<f32>(pa) * bt;
+      s1 += load<f32>(pa + ars) * bt;
+      s2 += load<f32>(pa + ars * 2) * bt;
+      s3 += load<f32>(pa + ars * 3) * bt;
+      pa += ast;
+      pb += bst;
+    }
+    if (bias) {
+      const bj = load<f32>(bias);
+      s0 += bj;
+      s1 += bj;
+      s2 += bj;
+      s3 += bj;
+    }
+    store<f32>(pc, s0);
+    store<f32>(pc + cst, s1);
+    store<f32>(pc + cst * 2, s2);
+    store<f32>(pc + cst * 3, s3);
+  }
+  for (; i < rows; i++) {
     const pc = c + <usize>i * cst;
     let s: f32 = resume ? load<f32>(pc) : 0;
     let pa = a + <usize>i * ars;
@@ -345,12 +375,18 @@ function sigmoid(t: f32): f32 {
  * e^x on four lanes for x ≤ 0 (Cephes' expf: x = n·ln2 + r with ln2 in two parts, a degree-5
  * polynomial in r, 2^n from the exponent bits), within 2 ulp of musl's expf; x below −87.3 is
  * taken as −87.3 (e^x ≈ 1.2e-38, still a normal float) so that 2^n never leaves the normal range.
+ * n = x·log₂e rounded to nearest by adding 1.5·2²³, whose low mantissa bits then hold n, so one
+ * integer subtraction puts n + 127 in place for the exponent (no floor, no conversion). The clamp
+ * is `pmax` (one instruction; `max`'s NaN and ±0 rules cost V8 several, and a NaN passes either
+ * way). These two made the sigmoid 36 → 24 µs on W3's 64×256 (docs/performance.md).
  */
 // @ts-ignore: decorator
 @inline
 function expNonPositive4(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(-87.3));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  const shifter = f32x4.splat(12582912); // 1.5·2²³
+  x = f32x4.pmax(x, f32x4.splat(-87.3));
+  const shifted = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), shifter);
+  const n = f32x4.sub(shifted, shifter);
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   const z = f32x4.mul(r, r);
@@ -361,12 +397,12 @@ function expNonPositive4(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), f32x4.splat(1));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const pow2n = i32x4.shl(i32x4.sub(shifted, i32x4.sub(shifter, i32x4.splat(127))), 23);
   return f32x4.mul(y, pow2n);
 }
 
 /** A = f(Z) over an n×m block. */
-function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
+export function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
   const len = <usize>(n * m);
   if (code === SIGMOID) {
     // σ(t) = (t ≥ 0 ? 1 : e) / (1 + e) with e = e^−|t|, four at a time; the scalar tail as `sigmoid`.
@@ -374,7 +410,7 @@ function activate(code: i32, Z: usize, A: usize, n: i32, m: i32): void {
     let i: usize = 0;
     for (; i + 4 <= len; i += 4) {
       const t = v128.load(Z + i * 4);
-      const e = expNonPositive4(f32x4.neg(f32x4.abs(t)));
+      const e = expNonPositive4(v128.or(t, f32x4.splat(-0))); // −|t|: the sign bit set
       const num = v128.bitselect(one, e, f32x4.ge(t, f32x4.splat(0)));
       v128.store(A + i * 4, f32x4.div(num, f32x4.add(one, e)));
     }

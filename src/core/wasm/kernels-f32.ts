@@ -18,6 +18,8 @@ export interface WasmKernelsF32 {
   gemmNN(A: number, B: number, bias: number, C: number, n: number, k: number, m: number): void;
   /** G[k×m] = A[n×k]ᵀ·D[n×m]. */
   gemmTN(A: number, D: number, G: number, n: number, k: number, m: number): void;
+  /** A = f(Z) over an n×m block, f by its activation code (ACTIVATION_CODES). */
+  activate(code: number, Z: number, A: number, n: number, m: number): void;
   /** See `setOptimizer` in assembly/kernels-f32.ts: the update `trainBatches` applies (0 SGD, 1 momentum, 2 Nesterov, 3 Adam). */
   setOptimizer(
     kind: number,
