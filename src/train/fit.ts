@@ -303,14 +303,17 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
   const engine = options.dtype === 'float32' ? float32Engine(setup) : selectEngine(choice, setup);
   const result = engine.result;
   const params = parameterArrays(net);
-  const epochStart = cloneNetwork(net);
+  // The epoch's start, to go back to on divergence: the network's own arrays when the engine holds
+  // its weights until `storeWeights` and no callback makes it store them mid-epoch; else a copy.
+  const ownWeights = engine.weightsFinite !== undefined && options.onBatchEnd === undefined;
+  const epochStart = ownWeights ? undefined : cloneNetwork(net);
   const history: History = { epochs: [], engine: engine.name, stopReason: 'completed' };
   if (engine.detail) history.detail = engine.detail;
   const epochEnd = createEpochEnd(net, options, checked, history, engine);
   // An engine that holds the order in its own memory shuffles it there (no copy in each epoch).
   const engineShuffles = shuffle && engine.takeShuffle?.(rng) === true;
   const diverged = (epoch: number, batch: number, loss: number) => {
-    copyWeights(epochStart, net);
+    if (epochStart) copyWeights(epochStart, net);
     return new DivergenceError(divergenceMessage(epoch, batch, loss, optimizer, data.x), history);
   };
 
@@ -320,7 +323,7 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
       history.stopReason = 'interrupted';
       break;
     }
-    copyWeights(net, epochStart);
+    if (epochStart) copyWeights(net, epochStart);
     if (shuffle && !engineShuffles) rng.shuffle(order);
     engine.startEpoch(shuffle ? order : null);
     let lossSum = 0;
@@ -362,8 +365,9 @@ export function fit(net: Network, data: Dataset<AnyMatrix>, options: FitOptions 
       }
     }
     if (ran < batches) history.stopReason = 'interrupted';
+    if (ownWeights && !engine.weightsFinite!()) throw diverged(epoch, batches, Number.NaN);
     engine.storeWeights();
-    if (!params.every(allFinite)) throw diverged(epoch, batches, Number.NaN);
+    if (!ownWeights && !params.every(allFinite)) throw diverged(epoch, batches, Number.NaN);
 
     const partial = ran < batches ? { batches: ran, of: batches } : undefined;
     if (!epochEnd.close(epoch, lossSum, correct, seen, partial)) break;

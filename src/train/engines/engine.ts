@@ -105,6 +105,12 @@ export interface Engine {
    * `storeWeights`): [mean loss with the L2 penalty, as `lossOf` gives it; correct predictions].
    */
   validate(): void;
+  /**
+   * Whether the weights the engine holds are all finite: present on engines that hold a copy of
+   * their own, which leave the network's arrays alone until `storeWeights`. `fit` then checks
+   * before storing, and the network's arrays are the epoch's start to go back to on divergence.
+   */
+  weightsFinite?(): boolean;
   /** Makes the network's own arrays hold the current weights (for callbacks and the end). */
   storeWeights(): void;
   /** Takes the network's arrays as the current weights (a callback may have changed them). */

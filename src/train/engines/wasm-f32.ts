@@ -12,6 +12,7 @@
  */
 
 import { ConfigError } from '../../core/errors.js';
+import { allFinite } from '../../core/matrix.js';
 import {
   instantiateWasmKernelsF32,
   type WasmKernelsF32,
@@ -307,7 +308,12 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
   if (r === undefined) return undefined;
   const lr = Math.fround(r.slots?.access.config.learningRate ?? 0);
   const netParams = setup.net.layers.flatMap((l) => [l.kernel.data, l.bias]);
-  const grads = r.grads32.map((g) => new Float64Array(g.length));
+  // Made on the first `gradient` call (a gradient check): a run that only trains never reads them.
+  let grads: Float64Array[] | undefined;
+  const float64Grads = () => {
+    grads ??= r.grads32.map((g) => new Float64Array(g.length));
+    return grads;
+  };
   const loadWeights = () => {
     for (let i = 0; i < r.params.length; i++) r.params[i].set(netParams[i]);
   };
@@ -328,7 +334,9 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     name: 'wasm',
     detail: 'float32',
     result: r.result,
-    grads,
+    get grads() {
+      return float64Grads();
+    },
     startEpoch(order) {
       loadWeights();
       loadSlots();
@@ -342,7 +350,8 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
     },
     gradient(start, size) {
       oneBatch(r, start, size, 0);
-      for (let i = 0; i < grads.length; i++) grads[i].set(r.grads32[i]);
+      const g = float64Grads();
+      for (let i = 0; i < g.length; i++) g[i].set(r.grads32[i]);
     },
     validate: () => validate(r, netParams),
     runBatch(start, size) {
@@ -350,6 +359,7 @@ export function createWasmF32Engine(setup: EngineSetup): Engine | undefined {
       if (Number.isFinite(r.result[0])) r.slots?.access.advance(1);
       else keepSlotsIfDiverged();
     },
+    weightsFinite: () => r.params.every(allFinite),
     storeWeights() {
       for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
       storeSlots();

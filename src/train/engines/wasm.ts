@@ -10,6 +10,7 @@
  * The kernels perform the reference path's floating-point operations in the same order (see
  * assembly/kernels.ts and docs/wasm.md), so `fit` gives the same bits whichever engine runs.
  */
+import { allFinite } from '../../core/matrix.js';
 import type { Random } from '../../core/random.js';
 import { instantiateWasmKernels, type WasmKernels, wasmKernelsAvailable } from '../../core/wasm/kernels.js';
 import { LOSS_CODES } from '../../nn/losses.js';
@@ -473,6 +474,7 @@ export function createWasmEngine(setup: EngineSetup): Engine | undefined {
       if (sgd) sgd.advance(1);
       else setup.optimizer?.step(r.params, r.grads);
     },
+    weightsFinite: () => r.params.every(allFinite),
     storeWeights() {
       for (let i = 0; i < r.params.length; i++) netParams[i].set(r.params[i]);
     },
