@@ -182,23 +182,36 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 
+/** Elements per call of {@link finiteSum}. */
+const FINITE_BLOCK = 4096;
+
 /** True when every element is a finite number (no NaN, no ±Infinity). */
 export function allFinite(x: ArrayLike<number>): boolean {
-  // v·0 is ±0 for finite v and NaN for NaN or ±∞, so the sums stay 0 exactly when all are
-  // finite. No branch per element, and four sums let the additions overlap: ~3× faster than a
-  // test per element, which matters because `fit` checks every input before training.
+  // Block by block: a function called thousands of times is optimised whole after a few calls,
+  // while one long loop runs in the code compiled for it mid-loop (on-stack replacement), which
+  // took 26 ms over W3's float32 features (62.7 MB) against 7–10 ms this way.
+  let s = 0;
+  for (let i = 0; i < x.length; i += FINITE_BLOCK) s += finiteSum(x, i, Math.min(i + FINITE_BLOCK, x.length));
+  return s === 0;
+}
+
+/**
+ * Σ x[i]·0 over [from, to): ±0 when every element is finite, NaN otherwise (v·0 is NaN for NaN
+ * or ±∞). No branch per element, and four sums let the additions overlap: ~3× faster than a test
+ * per element, which matters because `fit` checks every input before training.
+ */
+function finiteSum(x: ArrayLike<number>, from: number, to: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  const n = x.length - (x.length % 4);
-  let i = 0;
-  for (; i < n; i += 4) {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
     s0 += x[i] * 0;
     s1 += x[i + 1] * 0;
     s2 += x[i + 2] * 0;
     s3 += x[i + 3] * 0;
   }
-  for (; i < x.length; i++) s0 += x[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  for (; i < to; i++) s0 += x[i] * 0;
+  return s0 + s1 + s2 + s3;
 }

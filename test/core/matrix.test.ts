@@ -74,10 +74,16 @@ describe('matrix kernels', () => {
     ]);
   });
 
-  it('allFinite finds a NaN or an infinity at any position, including the unrolled tail', () => {
-    for (const n of [1, 2, 3, 4, 5, 8, 9, 1001]) {
+  it('allFinite finds a NaN or an infinity at any position, including the unrolled tail and the blocks’ edges', () => {
+    for (const n of [1, 2, 3, 4, 5, 8, 9, 1001, 4095, 4096, 4097, 8193]) {
       const x = new Float64Array(n).map((_, i) => i - 3.5);
       expect(allFinite(x)).toBe(true);
+      expect(allFinite(Float32Array.from(x))).toBe(true);
+      for (const pos of [4095, 4096, 8192].filter((p) => p < n)) {
+        const y = Float32Array.from(x);
+        y[pos] = Number.NaN;
+        expect(allFinite(y)).toBe(false);
+      }
       for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
         for (const pos of [0, n - 1, Math.floor(n / 2)]) {
           const y = x.slice();
