@@ -97,6 +97,11 @@ function serve(binary: string, problem: Problem): Session {
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
+  // A binary that cannot start: its stdout just ends, and `ask` reports this.
+  child.on('error', (err) => {
+    stderr += err.message;
+  });
+  child.stdin.on('error', () => {});
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const ask = async (command: string): Promise<string> => {
     child.stdin.write(`${command}\n`);
