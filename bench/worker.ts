@@ -4,6 +4,7 @@
  * the job as JSON in argv[2]; sends its result back over the IPC channel.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { GCProfiler } from 'node:v8';
@@ -156,6 +157,22 @@ async function runMemory(job: MemoryJob): Promise<MemoryResult> {
 /** Cores a pinned pair runs on, one after the other. */
 const MAX_PINNED_CORES = 4;
 
+/** The cores this process may run on (Linux's Cpus_allowed_list; elsewhere 0 … n − 1). */
+function allowedCpus(): number[] {
+  try {
+    const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list !== undefined) {
+      return list.split(',').flatMap((range) => {
+        const [lo, hi = lo] = range.split('-').map(Number);
+        return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+      });
+    }
+  } catch {
+    // not Linux
+  }
+  return [...Array(availableParallelism()).keys()];
+}
+
 /**
  * Pins every thread of this process, and so every process it starts after, to core `cpu`, with
  * util-linux's `taskset`. Returns why not, or undefined.
@@ -179,8 +196,7 @@ async function runPair(job: PairJob): Promise<PairResult> {
   try {
     if (!job.pin) return { ...base, status: 'ok', ...(await alternate(job.peers, problem, plan, c)) };
     const cores: CoreRuns[] = [];
-    const count = Math.min(availableParallelism(), MAX_PINNED_CORES); // before pinning narrows it
-    for (let cpu = 0; cpu < count; cpu++) {
+    for (const cpu of allowedCpus().slice(0, MAX_PINNED_CORES)) {
       const unpinned = pinTo(cpu);
       if (unpinned !== undefined) {
         return { ...base, status: 'ok', unpinned, ...(await alternate(job.peers, problem, plan, c)) };
