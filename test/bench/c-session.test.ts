@@ -4,14 +4,13 @@
  * an epoch served trains exactly what the C peer's own self-timed run trains, and the pinned pair
  * reports each core's ratio and judges the target on the best of them.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileC, cPeer } from '../../bench/peers/c.js';
-import type { BenchResults } from '../../bench/run.js';
 import { makeProblem, meanBce, WORKLOADS } from '../../bench/workloads.js';
+import { benchTableSmoke } from '../helpers/bench-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-c-session-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,14 +50,7 @@ describe('the C reference as a session', () => {
 
 describe('bench: backprop-f32 and c alternated on one core, each core in turn', () => {
   it('reports every core and judges item 3 on the best core’s ratio', () => {
-    const args = ['--smoke', '--json', '--workload', 'W3', '--peers', 'backprop-f32,c'];
-    const skips = ['--no-memory', '--no-ingest', '--no-browser', '--no-stream', '--no-cli'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args, ...skips], {
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as BenchResults;
+    const res = benchTableSmoke('W3', 'backprop-f32,c');
     const pair = res.pairs?.find((p) => p.peers[0] === 'backprop-f32' && p.peers[1] === 'c');
     expect(pair?.status, pair?.error).toBe('ok');
     const ratio = (s: [number, number]) => s[0] / s[1];

@@ -4,20 +4,12 @@
  * JavaScript) on W2 and on W3, whose batches the split does divide; so the ratio the bench prints
  * between them compares the speed of one computation, not two.
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { BenchResults } from '../../bench/run.js';
+import { benchTableSmoke } from '../helpers/bench-table.js';
 
 describe('bench peers backprop-1t and backprop-2t', () => {
   it('ran the WebAssembly engine on one and two threads, to the held-out loss of backprop-ref, bit for bit', () => {
-    const args = ['--smoke', '--json', '--workload', 'W2,W3', '--peers', 'backprop-ref,backprop-1t,backprop-2t'];
-    const skips = ['--no-memory', '--no-ingest', '--no-browser', '--no-stream', '--no-cli'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args, ...skips], {
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as BenchResults;
+    const res = benchTableSmoke('W2,W3', 'backprop-ref,backprop-1t,backprop-2t');
     expect(res.workloads.map((w) => w.id)).toEqual(['W2', 'W3']);
     for (const w of res.workloads) {
       const peer = (name: string) => w.results.find((p) => p.peer === name)!;
